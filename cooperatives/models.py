@@ -1,0 +1,1 @@
+# The cooperative registry, visits and monthly reports live here (see DESIGN.md).

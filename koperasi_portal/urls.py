@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from . import views
+
+
+@login_not_required
+def no_signup(request):
+    """Accounts are created by admins: the sign-up address does not exist."""
+    raise Http404
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("regions/", include("territories.urls")),
+    path("accounts/signup/", no_signup),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = _("Koperasi Merah Putih mentoring portal")
+admin.site.site_title = _("Koperasi Merah Putih portal")
+
