@@ -17,6 +17,7 @@ def no_signup(request):
 urlpatterns = [
     path("", views.home, name="home"),
     path("regions/", include("territories.urls")),
+    path("mentors/", include("mentors.urls")),
     path("accounts/signup/", no_signup),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,12 +1,21 @@
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils import timezone
 
+from mentors import selectors as people
 from territories import selectors as regions
 from territories.models import Village
 
 
 def home(request):
-    """The start page: the regions the signed-in user can reach, with the headline counts."""
+    """The start page, by role: the office overview for admins and staff, "my page" for mentors."""
+    access = people.access_for(request.user)
+    if access.is_office:
+        return _office_home(request, access)
+    return render(request, "home_mentor.html", {"mentor": access.mentor})
+
+
+def _office_home(request, access):
     villages = regions.villages_visible_to(request.user).aggregate(
         total=Count("id"),
         desa=Count("id", filter=Q(kind=Village.Kind.DESA)),
@@ -17,5 +26,6 @@ def home(request):
         "regency_count": regions.regencies_visible_to(request.user).count(),
         "district_count": regions.districts_visible_to(request.user).count(),
         "villages": villages,
+        "overview": people.office_overview(request.user, today=timezone.localdate()),
     }
     return render(request, "home.html", context)

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import AdminUserChangeForm, AdminUserCreationForm
-from .models import User
+from .models import Membership, Mentor, User
 
 
 @admin.register(User)
@@ -26,3 +27,21 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "usable_password", "password1", "password2"]}),
     ]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "regency", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__full_name", "regency__name", "regency__code"]
+    autocomplete_fields = ["user", "regency"]
+    list_select_related = ["user", "regency"]
+
+
+@admin.register(Mentor)
+class MentorAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "role", "regency", "email", "phone", "is_active", "contract_end"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["full_name", "email", "phone"]
+    autocomplete_fields = ["regency", "user"]
+    list_select_related = ["regency"]

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Mentor, User
+from .services import phone_normalize
 
 
 class AdminUserCreationForm(auth_forms.AdminUserCreationForm):
@@ -13,3 +16,64 @@ class AdminUserChangeForm(auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class MentorForm(forms.ModelForm):
+    """Create or edit a mentor. `version` carries the `updated_at` the editor saw (no lost updates)."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Mentor
+        fields = ["regency", "full_name", "role", "phone", "email", "contract_start", "contract_end", "notes"]
+        widgets = {
+            "contract_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "contract_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "0812-3456-7890"}),
+        }
+
+    def __init__(self, *args, regencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regency"].queryset = regencies
+        self.fields["regency"].empty_label = None
+        if self.instance.pk:
+            del self.fields["regency"]
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
+            self.fields["version"].required = True
+        elif len(regencies) == 1:
+            self.fields["regency"].widget = forms.HiddenInput()
+            self.fields["regency"].initial = regencies[0].pk
+
+    def clean_phone(self):
+        return phone_normalize(self.cleaned_data["phone"])
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        regency = cleaned.get("regency") or getattr(self.instance, "regency", None)
+        email = cleaned.get("email")
+        if regency and email:
+            clash = Mentor.objects.filter(regency=regency, email=email).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("email", _("Another mentor of this regency already uses this e-mail address."))
+        return cleaned
+
+
+class MentorImportForm(forms.Form):
+    regency = forms.ModelChoiceField(queryset=None, label=_("Regency"), empty_label=None)
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        help_text=_("Excel (.xlsx) or CSV, at most 2 MB. Columns: nama, peran, telepon, email, mulai kontrak, "
+                    "akhir kontrak, catatan."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, regencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regency"].queryset = regencies
+        if len(regencies) == 1:
+            self.fields["regency"].widget = forms.HiddenInput()
+            self.fields["regency"].initial = regencies[0].pk

@@ -1,7 +1,11 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from lokal.phone import parse_phone
+from simple_history.models import HistoricalRecords
 
 
 class UserManager(BaseUserManager):
@@ -60,3 +64,104 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.get_full_name()
+
+
+class Membership(models.Model):
+    """An office role (admin or staff) in one regency. A regency is the boundary between tenants."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("administrator")
+        STAFF = "staff", _("office staff")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    regency = models.ForeignKey(
+        "territories.Regency", on_delete=models.PROTECT, related_name="memberships", verbose_name=_("regency")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("office membership")
+        verbose_name_plural = _("office memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "regency"], name="membership_one_role_per_regency")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.regency}"
+
+
+class Mentor(models.Model):
+    """A PMO officer or Business Assistant of one regency, with an optional login account."""
+
+    class Role(models.TextChoices):
+        PMO = "pmo", _("PMO")
+        BA = "ba", _("Business Assistant")
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    role = models.CharField(_("role"), max_length=3, choices=Role.choices)
+    regency = models.ForeignKey(
+        "territories.Regency", on_delete=models.PROTECT, related_name="mentors", verbose_name=_("regency")
+    )
+    phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("Stored as +62…"))
+    email = models.EmailField(_("e-mail address"), blank=True)
+    contract_start = models.DateField(_("contract start"), null=True, blank=True)
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentor", verbose_name=_("login account")
+    )
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("mentor")
+        verbose_name_plural = _("mentors")
+        ordering = ["full_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regency", "email"], condition=~models.Q(email=""), name="mentor_email_unique_per_regency"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_end__isnull=True)
+                | models.Q(contract_start__isnull=True)
+                | models.Q(contract_end__gte=models.F("contract_start")),
+                name="mentor_contract_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["regency", "role", "is_active"], name="mentor_roster_idx")]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.get_role_display()})"
+
+    def get_absolute_url(self):
+        return reverse("mentors:mentor_detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        super().clean()
+        self.email = self.email.strip().lower()
+        if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
+            raise ValidationError(
+                {"contract_end": _("The contract cannot end before it starts.")}, code="contract_order"
+            )
+
+    @property
+    def phone_display(self) -> str:
+        info = parse_phone(self.phone) if self.phone else None
+        return info.national if info and info.valid else self.phone
+
+    def contract_covers(self, day) -> bool:
+        return (self.contract_start is None or self.contract_start <= day) and (
+            self.contract_end is None or day <= self.contract_end
+        )
+
+    @property
+    def account_status(self) -> str:
+        """`none`, `invited` (link sent, no password yet) or `active` (has signed in or set a password)."""
+        if self.user_id is None:
+            return "none"
+        return "active" if self.user.has_usable_password() else "invited"
+
+    def get_account_status_display(self) -> str:
+        return {"none": _("not invited"), "invited": _("invited"), "active": _("can sign in")}[self.account_status]

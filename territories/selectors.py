@@ -7,21 +7,42 @@ Views turn a code from the URL into an object only through the `*_get_for_user` 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from mentors.models import Mentor
+from mentors.selectors import access_for, regency_ids_visible_to
+
 from .models import Boundary, District, Regency, Village
 
 
 def regencies_visible_to(user) -> QuerySet[Regency]:
-    if not user.is_authenticated or not user.is_active:
-        return Regency.objects.none()
-    return Regency.objects.all()
+    """Office people see their regencies, mentors the regency they work in, superusers all."""
+    ids = regency_ids_visible_to(user)
+    return Regency.objects.all() if ids is None else Regency.objects.filter(id__in=ids)
 
 
-def districts_visible_to(user) -> QuerySet[District]:
-    return District.objects.filter(regency__in=regencies_visible_to(user))
+def mentor_village_scope(mentor: Mentor) -> Q:
+    """The villages a mentor covers under the active territory plan (none until a plan is published)."""
+    return Q(pk__in=[])
 
 
 def villages_visible_to(user) -> QuerySet[Village]:
-    return Village.objects.filter(district__in=districts_visible_to(user))
+    access = access_for(user)
+    if access.is_superuser:
+        return Village.objects.all()
+    scope = Q(district__regency_id__in=access.office_regency_ids)
+    if access.mentor is not None:
+        scope |= mentor_village_scope(access.mentor)
+    return Village.objects.filter(scope)
+
+
+def districts_visible_to(user) -> QuerySet[District]:
+    """Whole regencies for the office; for a mentor, the districts that hold one of their villages."""
+    access = access_for(user)
+    if access.is_superuser:
+        return District.objects.all()
+    scope = Q(regency_id__in=access.office_regency_ids)
+    if access.mentor is not None:
+        scope |= Q(id__in=Village.objects.filter(mentor_village_scope(access.mentor)).values("district_id"))
+    return District.objects.filter(scope)
 
 
 def regency_get_for_user(user, code: str) -> Regency:

@@ -1,6 +1,9 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
+from mentors.models import Membership, Mentor
 from territories.models import District, Province, Regency, Village
 
 
@@ -51,3 +54,25 @@ class VillageFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Desa Contoh {n}")
     kind = factory.LazyAttribute(lambda o: Village.kind_for_code(o.code))
     postal_code = "43100"
+
+
+class MentorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mentor
+
+    regency = factory.SubFactory(RegencyFactory)
+    full_name = factory.Sequence(lambda n: f"Pendamping Contoh {n}")
+    role = Mentor.Role.BA
+    email = factory.Sequence(lambda n: f"mentor{n}@example.test")
+    phone = factory.Sequence(lambda n: f"+62812{n:08d}")
+    contract_start = datetime.date(2026, 1, 1)
+    contract_end = datetime.date(2026, 12, 31)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    regency = factory.SubFactory(RegencyFactory)
+    role = Membership.Role.ADMIN

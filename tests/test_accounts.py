@@ -74,12 +74,13 @@ def test_the_language_can_be_switched_before_signing_in(client):
     assert "Sign in" in client.get(reverse("account_login")).text
 
 
-def test_staff_open_the_region_admin_and_search_it(admin_client, sukabumi):
-    response = admin_client.get("/admin/territories/village/", {"q": "Tonjong"})
+def test_the_national_operator_opens_the_region_admin_and_searches_it(client, superuser, sukabumi):
+    client.force_login(superuser)
+    response = client.get("/admin/territories/village/", {"q": "Tonjong"})
     assert response.status_code == 200 and "32.02.01.2002" in response.text
 
 
-def test_people_without_admin_access_cannot_open_the_admin(office_client):
+def test_office_people_without_admin_site_access_cannot_open_it(office_client):
     response = office_client.get("/admin/territories/village/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
@@ -107,3 +108,8 @@ def test_production_settings_start_with_secrets():
         cwd=PROJECT, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(client):
+    page = client.get(reverse("account_login"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="id">' in page.text and "Masuk" in page.text

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from ..factories import UserFactory
+from ..factories import MembershipFactory, UserFactory
 from .conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -9,7 +9,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def staff_member(sukabumi):
-    return UserFactory(email="staf@example.test", full_name="Staf Dinas", password="Rahasia-Kopdes-1")
+    user = UserFactory(email="staf@example.test", full_name="Staf Dinas", password="Rahasia-Kopdes-1")
+    MembershipFactory(user=user, regency=sukabumi, role="staff")
+    return user
 
 
 def test_staff_sign_in_open_a_district_and_see_its_villages(page, staff_member):

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from territories.models import Boundary, Village
 
-from ..factories import DistrictFactory, RegencyFactory, VillageFactory
+from ..factories import DistrictFactory, MembershipFactory, RegencyFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,9 @@ def test_the_district_page_lists_its_villages_and_filters_by_kind(office_client,
     assert [v.name for v in kelurahan.context["page_obj"]] == ["Palabuhanratu"]
 
 
-def test_lists_are_paginated_by_fifty(office_client, db):
+def test_lists_are_paginated_by_fifty(office_client, office_user):
     district = DistrictFactory()
+    MembershipFactory(user=office_user, regency=district.regency, role="staff")
     VillageFactory.create_batch(60, district=district)
     url = reverse("territories:district_detail", kwargs={"code": district.code})
     first = office_client.get(url)
@@ -88,8 +89,12 @@ def test_an_unknown_or_malformed_code_is_not_found(office_client, sukabumi, path
     assert office_client.get(path).status_code == 404
 
 
-def test_the_district_page_uses_the_same_number_of_queries_for_1_and_50_villages(office_client, count_queries):
+def test_the_district_page_uses_the_same_number_of_queries_for_1_and_50_villages(
+    office_client, office_user, count_queries
+):
     small, large = DistrictFactory(), DistrictFactory()
+    MembershipFactory(user=office_user, regency=small.regency, role="staff")
+    MembershipFactory(user=office_user, regency=large.regency, role="staff")
     VillageFactory(district=small)
     VillageFactory.create_batch(50, district=large)
     office_client.get("/")  # warm the session
@@ -101,8 +106,12 @@ def test_the_district_page_uses_the_same_number_of_queries_for_1_and_50_villages
     count_queries.assert_same(one, fifty)
 
 
-def test_the_district_list_uses_the_same_number_of_queries_for_1_and_50_districts(office_client, count_queries):
+def test_the_district_list_uses_the_same_number_of_queries_for_1_and_50_districts(
+    office_client, office_user, count_queries
+):
     small, large = RegencyFactory(code="99.01"), RegencyFactory(code="99.02")
+    for regency in (small, large):
+        MembershipFactory(user=office_user, regency=regency, role="staff")
     VillageFactory(district=DistrictFactory(regency=small))
     for district in DistrictFactory.create_batch(50, regency=large):
         VillageFactory(district=district, kind=Village.Kind.DESA)

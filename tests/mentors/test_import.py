@@ -1,0 +1,130 @@
+import io
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from mentors.models import Mentor
+from mentors.services import mentors_import_apply, mentors_import_plan
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Nama", "Peran", "Telepon", "Email", "Mulai Kontrak", "Akhir Kontrak"]
+
+
+def roster_rows(count=200):
+    rows = [[f"Pendamping {i:03d}", "PMO" if i < 2 else "BA", f"0812{i:08d}", f"p{i:03d}@contoh.test",
+             date(2026, 1, 1), date(2026, 12, 31)] for i in range(count)]
+    return rows
+
+
+def workbook(rows, header=HEADER, name="roster.xlsx"):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def upload(client, regency, file):
+    return client.post(reverse("mentors:mentor_import"), {"regency": regency.pk, "file": file})
+
+
+def test_a_file_with_one_bad_row_out_of_200_writes_nothing_and_names_the_row(admin_client, sukabumi):
+    rows = roster_rows()
+    rows[136][1] = "Koordinator"  # spreadsheet row 138
+
+    preview = upload(admin_client, sukabumi, workbook(rows))
+
+    plan = preview.context["plan"]
+    assert plan.summary == {"create": 199, "update": 0, "unchanged": 0, "error": 1}
+    assert [(row.number, row.errors) for row in plan.errors] == [
+        (138, ["peran “Koordinator” tidak dikenal (gunakan BA atau PMO)"])]
+    assert 'name="token"' not in preview.text  # no apply button
+    applied = admin_client.post(reverse("mentors:mentor_import_apply"), {"token": "anything"}, follow=True)
+    assert "Unggah ulang" in applied.text
+    assert not Mentor.objects.exists()
+
+
+def test_a_clean_file_of_200_imports_in_one_go_and_re_importing_changes_nothing(admin_client, sukabumi):
+    preview = upload(admin_client, sukabumi, workbook(roster_rows()))
+    assert preview.context["plan"].summary["create"] == 200
+    admin_client.post(reverse("mentors:mentor_import_apply"), {"token": preview.context["token"]})
+
+    assert Mentor.objects.filter(regency=sukabumi).count() == 200
+    assert Mentor.objects.filter(role="pmo").count() == 2
+    first = Mentor.objects.get(email="p000@contoh.test")
+    assert (first.phone, first.contract_end) == ("+62812" + "0" * 8, date(2026, 12, 31))
+    history_rows = Mentor.history.count()
+
+    again = upload(admin_client, sukabumi, workbook(roster_rows()))
+    assert again.context["plan"].summary == {"create": 0, "update": 0, "unchanged": 200, "error": 0}
+    admin_client.post(reverse("mentors:mentor_import_apply"), {"token": again.context["token"]})
+    assert Mentor.objects.count() == 200 and Mentor.history.count() == history_rows
+
+
+def test_a_changed_row_updates_only_that_mentor(sukabumi):
+    rows = [{"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 2}]
+    mentors_import_apply(actor=None, regency=sukabumi, rows=rows)
+    rows[0]["phone"] = "0857-1111-2222"
+    plan = mentors_import_plan(regency=sukabumi, rows=rows)
+    assert plan.rows[0].action == "update" and plan.rows[0].changes == ["phone"]
+    mentors_import_apply(actor=None, regency=sukabumi, rows=rows)
+    assert Mentor.objects.get().phone == "+6285711112222"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"role": "Ketua"}, "peran “Ketua” tidak dikenal"),
+    ({"phone": "12-34"}, "bukan nomor telepon Indonesia yang sah"),
+    ({"contract_start": "31/31/2026"}, "bukan tanggal"),
+    ({"contract_start": "2026-06-01", "contract_end": "2026-01-01"}, "kontrak berakhir sebelum dimulai"),
+    ({"email": "bukan-email"}, "bukan alamat e-mail yang sah"),
+    ({"full_name": ""}, "nama kosong"),
+])
+def test_row_errors_say_what_is_wrong(sukabumi, change, message):
+    row = {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 7,
+           **change}
+    plan = mentors_import_plan(regency=sukabumi, rows=[row])
+    assert plan.rows[0].action == "error"
+    assert any(message in error for error in plan.rows[0].errors), plan.rows[0].errors
+
+
+def test_an_e_mail_twice_in_the_file_is_a_row_error(sukabumi):
+    rows = [{"full_name": "A", "role": "BA", "email": "sama@contoh.test", "_row": 2},
+            {"full_name": "B", "role": "BA", "email": "SAMA@contoh.test", "_row": 3}]
+    plan = mentors_import_plan(regency=sukabumi, rows=rows)
+    assert [row.action for row in plan.rows] == ["create", "error"]
+    assert "baris 2" in plan.rows[1].errors[0]
+
+
+def test_a_csv_file_with_semicolons_and_a_dropped_leading_zero_imports(admin_client, sukabumi):
+    content = ("nama;peran;telepon;email;mulai kontrak;akhir kontrak\n"
+               "Nina;BA;81234567890;nina@contoh.test;01/01/2026;31/12/2026\n")
+    preview = upload(admin_client, sukabumi, SimpleUploadedFile("roster.csv", content.encode()))
+    row = preview.context["plan"].rows[0]
+    assert row.action == "create" and row.values["phone"] == "+6281234567890"
+    assert row.values["contract_start"] == date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("file, message", [
+    (SimpleUploadedFile("roster.pdf", b"%PDF-1.4"), "Unggah buku kerja Excel"),
+    (SimpleUploadedFile("roster.xlsx", b"not a zip file"), "bukan buku kerja Excel"),
+    (SimpleUploadedFile("roster.csv", b"kolom;lain\n1;2\n"), "kolom"),
+    (SimpleUploadedFile("roster.csv", b""), "kosong"),
+    (SimpleUploadedFile("roster.csv", b"x" * (2 * 1024 * 1024 + 1)), "lebih besar dari 2 MB"),
+])
+def test_a_malformed_or_oversized_file_gets_a_clear_message_and_changes_nothing(admin_client, sukabumi, file, message):
+    response = upload(admin_client, sukabumi, file)
+    assert response.status_code == 200 and message in response.text
+    assert not Mentor.objects.exists()
+
+
+def test_an_admin_cannot_import_into_another_regency(client_for, other_admin, sukabumi):
+    response = upload(client_for(other_admin), sukabumi, workbook(roster_rows(3)))
+    assert response.status_code == 200 and "plan" not in response.context or response.context["plan"] is None
+    assert not Mentor.objects.exists()

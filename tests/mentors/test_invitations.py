@@ -1,0 +1,91 @@
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from mentors.models import Mentor, User
+
+from ..factories import MentorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def invitation_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+
+
+def accept(link, password="Kopdes-Sukabumi-2026"):
+    """Open the link like a browser and set the password; returns the client and the final response."""
+    browser = Client()
+    form = browser.get(link, follow=True)
+    response = browser.post(form.redirect_chain[-1][0] if form.redirect_chain else link,
+                            {"password1": password, "password2": password}, follow=True)
+    return browser, response
+
+
+@pytest.fixture
+def mentor(sukabumi):
+    return MentorFactory(regency=sukabumi, role=Mentor.Role.BA, full_name="Nina Marlina", email="nina@contoh.test")
+
+
+def test_an_invited_mentor_sets_a_password_lands_on_their_page_and_the_link_then_dies(
+    admin_client, mentor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}), follow=True)
+    assert "Undangan telah dikirim ke nina@contoh.test" in response.text
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nina@contoh.test"]
+    assert "Nina Marlina" in mail.outbox[0].body
+    mentor.refresh_from_db()
+    assert mentor.user.email == "nina@contoh.test" and not mentor.user.has_usable_password()
+    assert mentor.account_status == "invited"
+
+    browser, landed = accept(invitation_link(mail.outbox[0]))
+
+    assert landed.templates[0].name == "home_mentor.html"
+    assert landed.context["user"] == mentor.user
+    _, again = accept(invitation_link(mail.outbox[0]), password="Percobaan-Kedua-99")
+    assert not again.context["user"].is_authenticated
+    mentor.user.refresh_from_db()
+    assert mentor.user.check_password("Kopdes-Sukabumi-2026")
+
+
+def test_re_inviting_replaces_the_old_link(admin_client, mentor, django_capture_on_commit_callbacks):
+    url = reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url)
+    old, new = invitation_link(mail.outbox[0]), invitation_link(mail.outbox[1])
+
+    _, with_old = accept(old)
+    assert not with_old.context["user"].is_authenticated
+    _, with_new = accept(new)
+    assert with_new.context["user"].email == "nina@contoh.test"
+
+
+@pytest.fixture(autouse=True)
+def _send_mail_on_commit(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks
+
+
+def test_a_mentor_without_e_mail_or_already_active_is_not_invited(admin_client, sukabumi):
+    nameless = MentorFactory(regency=sukabumi, email="")
+    response = admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": nameless.pk}), follow=True)
+    assert "tidak memiliki alamat e-mail" in response.text and not mail.outbox
+
+    user = User.objects.create_user("aktif@contoh.test", "Sudah-Punya-Sandi-1")
+    active = MentorFactory(regency=sukabumi, email="aktif@contoh.test", user=user)
+    response = admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": active.pk}), follow=True)
+    assert "sudah menetapkan kata sandi" in response.text and not mail.outbox
+    user.refresh_from_db()
+    assert user.check_password("Sudah-Punya-Sandi-1")
+
+
+def test_an_inactive_mentor_cannot_be_invited(admin_client, mentor):
+    mentor.is_active = False
+    mentor.save()
+    admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}))
+    assert not mail.outbox and User.objects.filter(email="nina@contoh.test").count() == 0

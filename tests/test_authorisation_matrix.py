@@ -1,0 +1,72 @@
+"""Every URL of the portal × every persona → the expected status.
+
+Outsiders get 404 (existence does not leak), read-only users 403, anonymous visitors are sent to sign in.
+A URL that is not in MATRIX fails `test_every_portal_url_is_in_the_matrix`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from mentors.models import Mentor
+
+from .factories import MentorFactory
+
+PERSONAS = ["anonymous", "ba", "pmo", "staff", "admin", "other_admin", "superuser"]
+
+# name: (method, path template, expected status per persona in PERSONAS order)
+MATRIX = {
+    "home": ("get", "/", [302, 200, 200, 200, 200, 200, 200]),
+    "territories:regency_list": ("get", "/regions/", [302, 200, 200, 200, 200, 200, 200]),
+    "territories:regency_detail": ("get", "/regions/32.02/", [302, 200, 200, 200, 200, 404, 200]),
+    "territories:district_detail": ("get", "/regions/32.02.01/", [302, 404, 404, 200, 200, 404, 200]),
+    "territories:village_detail": ("get", "/regions/32.02.01.2002/", [302, 404, 404, 200, 200, 404, 200]),
+    "mentors:mentor_list": ("get", "/mentors/", [302, 403, 200, 200, 200, 200, 200]),
+    "mentors:mentor_export": ("get", "/mentors/export.xlsx", [302, 403, 403, 200, 200, 200, 200]),
+    "mentors:mentor_create": ("get", "/mentors/new/", [302, 403, 403, 403, 200, 200, 200]),
+    "mentors:mentor_import": ("get", "/mentors/import/", [302, 403, 403, 403, 200, 200, 200]),
+    "mentors:mentor_import_apply": ("post", "/mentors/import/apply/", [302, 403, 403, 403, 302, 302, 302]),
+    "mentors:mentor_detail": ("get", "/mentors/{target}/", [302, 404, 404, 200, 200, 404, 200]),
+    "mentors:mentor_update": ("get", "/mentors/{target}/edit/", [302, 404, 404, 403, 200, 404, 200]),
+    "mentors:mentor_deactivate": ("post", "/mentors/{target}/deactivate/", [302, 404, 404, 403, 302, 404, 302]),
+    "mentors:mentor_activate": ("post", "/mentors/{target}/activate/", [302, 404, 404, 403, 302, 404, 302]),
+    "mentors:mentor_invite": ("post", "/mentors/{target}/invite/", [302, 404, 404, 403, 302, 404, 302]),
+}
+
+# Framework URLs with their own, separately tested, access rules.
+NOT_PORTAL = ("admin:", "account_", "set_language")
+
+
+def _named_urls(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_portal_url_is_in_the_matrix():
+    names = {name for name in _named_urls(get_resolver().url_patterns) if not name.startswith(NOT_PORTAL)}
+    assert names - set(MATRIX) == set(), "add these URLs to MATRIX with the expected status per persona"
+    assert set(MATRIX) - names == set(), "MATRIX names URLs that no longer exist"
+
+
+@pytest.fixture
+def people(sukabumi, other_regency, ba_user, pmo_user, office_user, admin_user, other_admin, superuser):
+    return {
+        "anonymous": None, "ba": ba_user, "pmo": pmo_user, "staff": office_user, "admin": admin_user,
+        "other_admin": other_admin, "superuser": superuser,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_persona_gets_the_expected_status(name, people, sukabumi, client_for):
+    method, template, expected = MATRIX[name]
+    got = []
+    for persona in PERSONAS:
+        target = MentorFactory(regency=sukabumi, role=Mentor.Role.BA, full_name="Sasaran Uji")
+        client = client_for(people[persona])
+        response = getattr(client, method)(template.format(target=target.pk))
+        got.append(response.status_code)
+    assert dict(zip(PERSONAS, got, strict=True)) == dict(zip(PERSONAS, expected, strict=True))
