@@ -9,16 +9,18 @@ from . import views
 
 
 @login_not_required
-def no_signup(request):
-    """Accounts are created by admins: the sign-up address does not exist."""
+def not_offered(request):
+    """Accounts are created by admins, with the mentor's or staff member's address: people cannot sign
+    themselves up or change their sign-in address."""
     raise Http404
 
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("regions/", include("territories.urls")),
+    path("", include("territories.urls")),
     path("mentors/", include("mentors.urls")),
-    path("accounts/signup/", no_signup),
+    path("accounts/signup/", not_offered),
+    path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

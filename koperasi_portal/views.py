@@ -18,7 +18,7 @@ def home(request):
 def _office_home(request, access):
     villages = regions.villages_visible_to(request.user).aggregate(
         total=Count("id"),
-        desa=Count("id", filter=Q(kind=Village.Kind.DESA)),
+        desa=Count("id", filter=Q(kind__in=[Village.Kind.DESA, Village.Kind.DESA_ADAT])),
         kelurahan=Count("id", filter=Q(kind=Village.Kind.KELURAHAN)),
     )
     context = {

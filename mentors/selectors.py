@@ -115,8 +115,16 @@ def mentors_visible_to(user) -> QuerySet[Mentor]:
 
 
 def supervised_by(mentor: Mentor) -> Q:
-    """The BAs a PMO supervises under the active territory plan (nobody for a BA)."""
-    return Q(pk__in=[])
+    """The BAs a PMO supervises under the plan in force (nobody for a BA).
+
+    Read through the reverse relations of the territory models, so this app imports none of their code.
+    """
+    if mentor.role != Mentor.Role.PMO:
+        return Q(pk__in=[])
+    team = Mentor.objects.filter(
+        ba_territories__plan__status="active", ba_territories__pmo_territory__mentor=mentor
+    ).values("pk")
+    return Q(pk__in=team)
 
 
 def require_office(user) -> Access:

@@ -1,15 +1,17 @@
 """Writes about people: the mentor roster, invitations and the bulk import. Every change is audited."""
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from lokal.phone import parse_phone
 
@@ -27,7 +29,8 @@ def phone_normalize(value: str) -> str:
     value = (value or "").strip()
     if not value:
         return ""
-    info = parse_phone(value)
+    digits = value.lstrip()
+    info = parse_phone("+" + digits[2:] if digits.startswith("00") else value)
     if not info.valid:
         raise ValidationError(
             _("“%(phone)s” is not a valid Indonesian phone number (e.g. 0812-3456-7890)."),
@@ -63,9 +66,29 @@ def mentor_update(*, actor: User | None, mentor: Mentor, version: str | None = N
         if name in MENTOR_FIELDS:
             setattr(current, name, value)
     _save(current, actor=actor, reason="edited")
-    if current.user_id and current.user.full_name != current.full_name:
-        User.objects.filter(pk=current.user_id).update(full_name=current.full_name)
+    if current.user_id:
+        _sync_account(current)
     return current
+
+
+def _sync_account(mentor: Mentor) -> None:
+    """Keep the login account's name and address with the mentor's. An address change of an account that has
+    not set its password yet also kills the invitation link sent to the old address."""
+    user = mentor.user
+    changed = []
+    if user.full_name != mentor.full_name:
+        user.full_name = mentor.full_name
+        changed.append("full_name")
+    if mentor.email and user.email != mentor.email:
+        if User.objects.filter(email__iexact=mentor.email).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": _("Another account already uses this e-mail address.")})
+        user.email = mentor.email
+        changed.append("email")
+        if not user.has_usable_password():
+            user.set_unusable_password()
+            changed.append("password")
+    if changed:
+        user.save(update_fields=changed)
 
 
 @transaction.atomic
@@ -74,20 +97,32 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
 
     A mentor is never deleted: their history stays.
     """
-    mentor.is_active = False
-    _save(mentor, actor=actor, reason="deactivated")
+    mentor = _set_active(mentor, False, actor=actor, reason="deactivated")
     if mentor.user_id:
-        User.objects.filter(pk=mentor.user_id).update(is_active=False)
+        user = mentor.user
+        user.is_active = False
+        if not user.has_usable_password():
+            user.set_unusable_password()  # an unused invitation link dies with the deactivation
+        user.save(update_fields=["is_active", "password"])
     return mentor
 
 
 @transaction.atomic
 def mentor_activate(*, actor: User | None, mentor: Mentor) -> Mentor:
-    mentor.is_active = True
-    _save(mentor, actor=actor, reason="reactivated")
+    mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
     if mentor.user_id:
         User.objects.filter(pk=mentor.user_id).update(is_active=True)
     return mentor
+
+
+def _set_active(mentor: Mentor, active: bool, *, actor, reason: str) -> Mentor:
+    """Flip the active flag on the current row (locked), so a concurrent edit is not overwritten."""
+    current = Mentor.objects.select_for_update().select_related("user").get(pk=mentor.pk)
+    current.is_active = active
+    current._history_user = actor
+    current._change_reason = reason
+    current.save(update_fields=["is_active", "updated_at"])
+    return current
 
 
 class InvitationError(Exception):
@@ -109,13 +144,16 @@ def mentor_invite(*, actor: User | None, mentor: Mentor) -> str:
         raise InvitationError(_("This mentor has no e-mail address. Add one first."))
     user = mentor.user
     if user is None:
-        user = User.objects.filter(email__iexact=mentor.email).first()
-        if user is not None and (Mentor.objects.filter(user=user).exists() or user.has_usable_password()):
+        # Only an account the invitation creates itself: never take over someone else's account.
+        if User.objects.filter(email__iexact=mentor.email).exists():
             raise InvitationError(
                 _("The address %(email)s already belongs to another account.") % {"email": mentor.email}
             )
-        if user is None:
-            user = User(email=mentor.email)
+        user = User(email=mentor.email)
+    elif User.objects.filter(email__iexact=mentor.email).exclude(pk=user.pk).exists():
+        raise InvitationError(
+            _("The address %(email)s already belongs to another account.") % {"email": mentor.email}
+        )
     elif user.has_usable_password():
         raise InvitationError(
             _("%(name)s has already set a password. They can use “Forgot your password?” on the sign-in page.")
@@ -136,7 +174,8 @@ def mentor_invite(*, actor: User | None, mentor: Mentor) -> str:
     url = adapter.get_reset_password_from_key_url(f"{user_pk_to_url_str(user)}-{token}")
     context = {"mentor": mentor, "invite_url": url, "inviter": actor, "regency": mentor.regency,
                "email": user.email}
-    message = adapter.render_mail("mentors/email/invitation", user.email, context)
+    with translation.override(settings.LANGUAGE_CODE):
+        message = adapter.render_mail("mentors/email/invitation", user.email, context)
 
     transaction.on_commit(message.send)
     return user.email
@@ -175,6 +214,10 @@ class ImportRow:
     changes: list[str] = field(default_factory=list)
     mentor: Mentor | None = None
 
+    @property
+    def change_labels(self) -> list[str]:
+        return [str(Mentor._meta.get_field(name).verbose_name) for name in self.changes]
+
 
 @dataclass
 class ImportPlan:
@@ -199,11 +242,11 @@ def _header_map(header: list) -> dict[int, str]:
         for name, aliases in COLUMN_ALIASES.items():
             if key in aliases or key.replace(" ", "_") in aliases:
                 mapping[index] = name
-    missing = {"full_name", "role"} - set(mapping.values())
+    missing = [label for name, label in (("full_name", "nama"), ("role", "peran")) if name not in mapping.values()]
     if missing:
         raise ImportFileError(
             _("The first row must name the columns; missing: %(columns)s. Expected columns: nama, peran, "
-              "telepon, email, mulai kontrak, akhir kontrak.") % {"columns": ", ".join(sorted(missing))}
+              "telepon, email, mulai kontrak, akhir kontrak.") % {"columns": ", ".join(missing)}
         )
     return mapping
 
@@ -252,7 +295,10 @@ def _text(value) -> str:
 
 
 def _clean_row(values: dict) -> dict:
-    """Validate one row; raises ValidationError with every problem of the row."""
+    """Validate one row; raises ValidationError with every problem of the row.
+
+    Only the columns the file has are returned: a file without a phone column leaves phones alone.
+    """
     problems, cleaned = [], {}
     cleaned["full_name"] = _text(values.get("full_name"))
     if not cleaned["full_name"]:
@@ -261,24 +307,27 @@ def _clean_row(values: dict) -> dict:
     cleaned["role"] = ROLE_ALIASES.get(role_text)
     if cleaned["role"] is None:
         problems.append(_("unknown role “%(role)s” (use BA or PMO)") % {"role": _text(values.get("role"))})
-    try:
-        phone = _text(values.get("phone"))
-        if phone and phone[0] == "8":
-            phone = "0" + phone  # spreadsheets drop the leading zero of 0812…
-        cleaned["phone"] = phone_normalize(phone)
-    except ValidationError as error:
-        problems.extend(error.messages)
-    cleaned["email"] = _text(values.get("email")).lower()
-    if cleaned["email"]:
+    if "phone" in values:
+        written = _text(values.get("phone"))
+        phone = "0" + written if written[:1] == "8" else written  # spreadsheets drop the leading zero of 0812…
         try:
-            validate_email(cleaned["email"])
+            cleaned["phone"] = phone_normalize(phone)
         except ValidationError:
-            problems.append(_("“%(email)s” is not a valid e-mail address") % {"email": cleaned["email"]})
+            problems.append(_("“%(phone)s” is not a valid Indonesian phone number (e.g. 0812-3456-7890).")
+                            % {"phone": written})
+    if "email" in values:
+        cleaned["email"] = _text(values.get("email")).lower()
+        if cleaned["email"]:
+            try:
+                validate_email(cleaned["email"])
+            except ValidationError:
+                problems.append(_("“%(email)s” is not a valid e-mail address") % {"email": cleaned["email"]})
     for name, label in (("contract_start", _("contract start")), ("contract_end", _("contract end"))):
-        try:
-            cleaned[name] = _as_date(values.get(name), label)
-        except ValidationError as error:
-            problems.extend(error.messages)
+        if name in values:
+            try:
+                cleaned[name] = _as_date(values.get(name), label)
+            except ValidationError as error:
+                problems.extend(error.messages)
     start, end = cleaned.get("contract_start"), cleaned.get("contract_end")
     if start and end and end < start:
         problems.append(_("the contract ends before it starts"))
@@ -292,10 +341,15 @@ def _clean_row(values: dict) -> dict:
 def mentors_import_plan(*, regency, rows: list[dict]) -> ImportPlan:
     """What importing `rows` into `regency` would do, row by row. Writes nothing.
 
-    Rows are matched to existing mentors of the regency by e-mail; rows without e-mail always create.
+    Rows are matched to the regency's mentors by e-mail, or for rows without e-mail by phone, then by name.
     """
-    existing = {m.email: m for m in Mentor.objects.filter(regency=regency).exclude(email="")}
-    seen_emails: dict[str, int] = {}
+    mentors = list(Mentor.objects.filter(regency=regency))
+    by_email = {m.email: m for m in mentors if m.email}
+    by_phone = {m.phone: m for m in mentors if m.phone}
+    by_name = {}
+    for mentor in mentors:
+        by_name.setdefault(mentor.full_name.lower(), []).append(mentor)
+    seen: dict[str, int] = {}
     plan = ImportPlan(rows=[])
     for values in rows:
         row = ImportRow(number=values.get("_row", 0), values=values)
@@ -306,24 +360,36 @@ def mentors_import_plan(*, regency, rows: list[dict]) -> ImportPlan:
             row.action, row.errors = "error", error.messages
             continue
         row.values = cleaned
-        email = cleaned["email"]
+        email = cleaned.get("email", "")
+        key = email or cleaned.get("phone") or cleaned["full_name"].lower()
+        if key in seen:
+            row.action = "error"
+            row.errors.append(
+                _("e-mail %(email)s appears twice in the file (also row %(row)d)") % {"email": email, "row": seen[key]}
+                if email else _("this mentor appears twice in the file (also row %(row)d)") % {"row": seen[key]}
+            )
+            continue
+        seen[key] = row.number
         if email:
-            if email in seen_emails:
-                row.action = "error"
-                row.errors.append(
-                    _("e-mail %(email)s appears twice in the file (also row %(row)d)")
-                    % {"email": email, "row": seen_emails[email]}
-                )
-                continue
-            seen_emails[email] = row.number
-        mentor = existing.get(email) if email else None
+            mentor = by_email.get(email)
+        else:
+            named = [m for m in by_name.get(cleaned["full_name"].lower(), []) if not m.email]
+            mentor = by_phone.get(cleaned.get("phone")) or (named[0] if len(named) == 1 else None)
+        candidate = copy.copy(mentor) if mentor else Mentor(regency=regency)
+        changes = [name for name, value in cleaned.items()
+                   if name in MENTOR_FIELDS and getattr(candidate, name) != value]
+        for name in changes:
+            setattr(candidate, name, cleaned[name])
+        try:
+            candidate.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            row.action, row.errors = "error", error.messages
+            continue
         if mentor is None:
             row.action = "create"
             continue
         row.mentor = mentor
-        row.changes = [
-            name for name, value in cleaned.items() if name in MENTOR_FIELDS and getattr(mentor, name) != value
-        ]
+        row.changes = changes
         row.action = "update" if row.changes else "unchanged"
     return plan
 
@@ -334,11 +400,17 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> Im
     plan = mentors_import_plan(regency=regency, rows=rows)
     if plan.errors:
         return plan
-    for row in plan.rows:
-        if row.action == "create":
-            _save(Mentor(regency=regency, **row.values), actor=actor, reason="imported")
-        elif row.action == "update":
-            for name in row.changes:
-                setattr(row.mentor, name, row.values[name])
-            _save(row.mentor, actor=actor, reason="imported")
+    try:
+        with transaction.atomic():
+            for row in plan.rows:
+                if row.action == "create":
+                    _save(Mentor(regency=regency, **row.values), actor=actor, reason="imported")
+                elif row.action == "update":
+                    for name in row.changes:
+                        setattr(row.mentor, name, row.values[name])
+                    _save(row.mentor, actor=actor, reason="imported")
+    except (ValidationError, IntegrityError) as error:
+        messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+        plan.rows[0].action, plan.rows[0].errors = "error", [_("the roster changed during the import: %(why)s")
+                                                              % {"why": "; ".join(messages)}]
     return plan

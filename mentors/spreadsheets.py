@@ -5,6 +5,7 @@ It sits in the bottom app so that every app's import and export can use it.
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 100_000  # a zip-bombed sheet stops here; the imports have their own, lower limits
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,7 +46,7 @@ def _read_xlsx(content: bytes) -> list[list]:
         raise SpreadsheetError(_("The file is not a valid Excel workbook (.xlsx).")) from error
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS)]
     finally:
         workbook.close()
 
@@ -74,7 +76,7 @@ def xlsx_response(sheets: list[tuple[str, list[str], list[list]]], filename: str
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(title[:31])
+        sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", title)[:31])
         sheet.append(headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)

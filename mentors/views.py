@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -17,6 +18,11 @@ from .models import Mentor
 from .spreadsheets import SpreadsheetError, read_table, xlsx_response
 
 IMPORT_SESSION_KEY = "mentor_import"
+CHANGE_REASONS = {
+    "created": _lazy("created"), "edited": _lazy("edited"), "deactivated": _lazy("deactivated"),
+    "reactivated": _lazy("reactivated"), "invited": _lazy("invited to sign in"), "imported": _lazy("imported"),
+    "demo": _lazy("demo data"),
+}
 
 
 def mentor_list(request):
@@ -40,7 +46,7 @@ def mentor_export(request):
     rows = [
         [m.full_name, m.get_role_display(), m.regency.name, m.phone_display, m.email, m.contract_start,
          m.contract_end, _("yes") if m.is_active else _("no"), m.get_account_status_display(), m.notes]
-        for m in roster.qs
+        for m in (roster.qs if roster.is_valid() else [])
     ]
     filename = f"mentors-{timezone.localdate():%Y-%m-%d}.xlsx"
     return xlsx_response([(_("Mentors"), headers, rows)], filename)
@@ -57,7 +63,12 @@ def mentor_detail(request, pk):
         fields = [c.field for c in newer.diff_against(older).changes] if older is not None else []
         changes.append({"record": newer, "fields": [Mentor._meta.get_field(f).verbose_name for f in fields
                                                      if f not in {"updated_at", "created_at"}]})
-    context = {"mentor": mentor, "can_manage": access.can_manage(mentor.regency_id), "changes": changes}
+    for change in changes:
+        change["reason"] = CHANGE_REASONS.get(change["record"].history_change_reason or "", "–")
+    context = {
+        "mentor": mentor, "can_manage": access.can_manage(mentor.regency_id), "changes": changes,
+        "show_internal": access.is_office,
+    }
     return render(request, "mentors/mentor_detail.html", context)
 
 
@@ -160,13 +171,13 @@ def mentor_import_apply(request):
     if not pending or pending.get("token") != request.POST.get("token"):
         messages.error(request, _("This import preview has expired. Upload the file again."))
         return redirect("mentors:mentor_import")
+    del request.session[IMPORT_SESSION_KEY]  # one apply per preview, even for a double click
     regency = get_object_or_404(selectors.regencies_managed_by(request.user), pk=pending["regency"])
     plan = services.mentors_import_apply(actor=request.user, regency=regency, rows=pending["rows"])
     if plan.errors:
         messages.error(request, _("Nothing was imported: the roster changed since the preview. Check the rows below."))
         form = MentorImportForm(regencies=selectors.regencies_managed_by(request.user))
         return render(request, "mentors/mentor_import.html", {"form": form, "plan": plan, "regency": regency})
-    del request.session[IMPORT_SESSION_KEY]
     summary = plan.summary
     messages.success(
         request,

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Regency, Village
+from .models import District, Province, Regency, Village
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -21,6 +21,13 @@ class RegencyFilter(SearchFilterSet):
     class Meta:
         model = Regency
         fields = ["q", "province", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the provinces of the regencies the user may see.
+        self.filters["province"].queryset = Province.objects.filter(
+            id__in=self.queryset.values("province_id")
+        ).order_by("code")
 
 
 class DistrictFilter(SearchFilterSet):

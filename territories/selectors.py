@@ -4,13 +4,28 @@ Views turn a code from the URL into an object only through the `*_get_for_user` 
 404 for anything outside the user's scope so that existence does not leak.
 """
 
-from django.db.models import Count, Q, QuerySet
+from collections import defaultdict
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
 from mentors.models import Mentor
 from mentors.selectors import access_for, regency_ids_visible_to
 
-from .models import Boundary, District, Regency, Village
+from .models import (
+    BaTerritory,
+    BaVillage,
+    Boundary,
+    District,
+    PmoDistrict,
+    PmoTerritory,
+    Regency,
+    TerritoryPlan,
+    Village,
+)
+from .planning import MentorInfo, Place, Snapshot, TerritoryInfo, Validation, validate
 
 
 def regencies_visible_to(user) -> QuerySet[Regency]:
@@ -20,8 +35,14 @@ def regencies_visible_to(user) -> QuerySet[Regency]:
 
 
 def mentor_village_scope(mentor: Mentor) -> Q:
-    """The villages a mentor covers under the active territory plan (none until a plan is published)."""
-    return Q(pk__in=[])
+    """The villages a mentor covers under the plan in force: a BA those of their BA territory, a PMO those of
+    the districts of their PMO territory (which hold all the villages of their BAs)."""
+    active = TerritoryPlan.Status.ACTIVE
+    if mentor.role == Mentor.Role.PMO:
+        districts = PmoDistrict.objects.filter(plan__status=active, pmo_territory__mentor=mentor)
+        return Q(district_id__in=districts.values("district_id"))
+    links = BaVillage.objects.filter(plan__status=active, ba_territory__mentor=mentor)
+    return Q(id__in=links.values("village_id"))
 
 
 def villages_visible_to(user) -> QuerySet[Village]:
@@ -73,8 +94,8 @@ def districts_with_counts(user, *, regency: Regency) -> QuerySet[District]:
         .filter(regency=regency)
         .annotate(
             village_count=Count("villages"),
-            desa_count=Count("villages", filter=Q(villages__kind=kind.DESA)),
-            kelurahan_count=Count("villages", filter=Q(villages__kind__in=[kind.KELURAHAN, kind.DESA_ADAT])),
+            desa_count=Count("villages", filter=Q(villages__kind__in=[kind.DESA, kind.DESA_ADAT])),
+            kelurahan_count=Count("villages", filter=Q(villages__kind=kind.KELURAHAN)),
         )
         .order_by("code")
     )
@@ -86,3 +107,175 @@ def villages_of_district(user, *, district: District) -> QuerySet[Village]:
 
 def boundary_of(code: str) -> Boundary | None:
     return Boundary.objects.filter(code=code).first()
+
+
+# --- territory plans ------------------------------------------------------------------------------
+
+
+def plans_visible_to(user) -> QuerySet[TerritoryPlan]:
+    """Plans are the office's business: admins, staff and superusers see those of their regencies."""
+    access = access_for(user)
+    if access.is_superuser:
+        return TerritoryPlan.objects.all()
+    return TerritoryPlan.objects.filter(regency_id__in=access.office_regency_ids)
+
+
+def plan_get_for_user(user, pk) -> TerritoryPlan:
+    return get_object_or_404(plans_visible_to(user).select_related("regency", "created_by", "published_by"), pk=pk)
+
+
+def plan_get_for_admin(user, pk) -> TerritoryPlan:
+    """The plan if the user may see it (else 404) and edit it as an admin of its regency (else 403)."""
+    plan = plan_get_for_user(user, pk)
+    if not access_for(user).can_manage(plan.regency_id):
+        raise PermissionDenied
+    return plan
+
+
+def plans_with_counts(user) -> QuerySet[TerritoryPlan]:
+    return (
+        plans_visible_to(user)
+        .select_related("regency", "published_by")
+        .annotate(ba_count=Count("ba_territories", distinct=True), pmo_count=Count("pmo_territories", distinct=True))
+        .order_by("regency__code", Case(When(status="draft", then=0), When(status="active", then=1), default=2),
+                  "-effective_from", "-created_at")
+    )
+
+
+def active_plan(regency) -> TerritoryPlan | None:
+    return TerritoryPlan.objects.filter(regency=regency, status=TerritoryPlan.Status.ACTIVE).first()
+
+
+def _places(rows):
+    return {
+        row["id"]: Place(row["id"], row["code"], row["name"], row.get("district_id"),
+                         float(row["latitude"]) if row["latitude"] is not None else None,
+                         float(row["longitude"]) if row["longitude"] is not None else None)
+        for row in rows
+    }
+
+
+def regency_places(regency) -> tuple[dict[int, Place], dict[int, Place]]:
+    """The villages and districts of a regency as plain data (two queries)."""
+    fields = ["id", "code", "name", "latitude", "longitude"]
+    villages = _places(Village.objects.filter(district__regency=regency).values(*fields, "district_id"))
+    districts = _places(District.objects.filter(regency=regency).values(*fields))
+    return villages, districts
+
+
+def mentor_infos(regency) -> dict[int, MentorInfo]:
+    return {
+        m.id: MentorInfo(m.id, m.full_name, m.role, m.is_active, m.contract_start, m.contract_end, m.email)
+        for m in Mentor.objects.filter(regency=regency).only(
+            "id", "full_name", "role", "is_active", "contract_start", "contract_end", "email")
+    }
+
+
+def plan_snapshot(plan: TerritoryPlan, *, places=None, mentors=None) -> Snapshot:
+    """The plan as plain data, in six queries whatever its size."""
+    villages, districts = places or regency_places(plan.regency)
+    pmo = {t.id: TerritoryInfo(t.id, t.name, t.mentor_id) for t in PmoTerritory.objects.filter(plan=plan)}
+    ba = {t.id: TerritoryInfo(t.id, t.name, t.mentor_id, pmo_id=t.pmo_territory_id)
+          for t in BaTerritory.objects.filter(plan=plan)}
+    for territory, district in PmoDistrict.objects.filter(plan=plan).values_list("pmo_territory_id", "district_id"):
+        pmo[territory].members.add(district)
+    for territory, village in BaVillage.objects.filter(plan=plan).values_list("ba_territory_id", "village_id"):
+        ba[territory].members.add(village)
+    return Snapshot(villages=villages, districts=districts, mentors=mentors or mentor_infos(plan.regency),
+                    pmo=pmo, ba=ba)
+
+
+def plan_validation(plan: TerritoryPlan, snapshot: Snapshot, *, effective_date=None) -> Validation:
+    regency = plan.regency
+    return validate(snapshot, effective_date=effective_date or plan.effective_from,
+                    target=(regency.ba_target_min, regency.ba_target_max))
+
+
+def plan_overview(plan: TerritoryPlan, snapshot: Snapshot) -> list[dict]:
+    """PMO territories with their districts and BA territories, BA territories with their villages: for pages,
+    the annex and the export. Territories with no PMO territory come last under None."""
+    target = (plan.regency.ba_target_min, plan.regency.ba_target_max)
+    groups = []
+    for pmo in sorted(snapshot.pmo.values(), key=lambda t: (t.name, t.id)) + [None]:
+        bas = sorted((b for b in snapshot.ba.values() if b.pmo_id == (pmo.id if pmo else None)
+                      or (pmo is None and b.pmo_id not in snapshot.pmo)), key=lambda t: (t.name, t.id))
+        if pmo is None and not bas:
+            continue
+        rows = []
+        for ba in bas:
+            villages = sorted((snapshot.villages[v] for v in ba.members if v in snapshot.villages),
+                              key=lambda v: v.code)
+            by_district = defaultdict(list)
+            for village in villages:
+                by_district[village.district_id].append(village)
+            rows.append({
+                "territory": ba, "mentor": snapshot.mentors.get(ba.mentor_id), "villages": villages,
+                "districts": [(snapshot.districts[d], vs) for d, vs in sorted(
+                    by_district.items(), key=lambda item: snapshot.districts[item[0]].code)],
+                "in_target": target[0] <= len(villages) <= target[1],
+            })
+        groups.append({
+            "territory": pmo, "mentor": snapshot.mentors.get(pmo.mentor_id) if pmo else None,
+            "districts": sorted((snapshot.districts[d] for d in pmo.members), key=lambda d: d.code) if pmo else [],
+            "ba_rows": rows, "village_count": sum(len(row["villages"]) for row in rows),
+        })
+    return groups
+
+
+def who_covered(village: Village, on: date) -> dict | None:
+    """The BA (and PMO) who covered `village` on a date, from the plan that was in force then."""
+    link = (
+        BaVillage.objects.filter(
+            village=village, plan__status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED],
+            plan__effective_from__lte=on,
+        )
+        .filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=on))
+        .select_related("plan", "ba_territory__mentor", "ba_territory__pmo_territory__mentor")
+        .order_by("-plan__effective_from")
+        .first()
+    )
+    return _coverage(link) if link else None
+
+
+def village_history(village: Village) -> list[dict]:
+    """Who mentored the village in each period, newest first (published plans only)."""
+    links = (
+        BaVillage.objects.filter(
+            village=village, plan__status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED]
+        )
+        .select_related("plan", "ba_territory__mentor", "ba_territory__pmo_territory__mentor")
+        .order_by("-plan__effective_from")
+    )
+    return [_coverage(link) for link in links]
+
+
+def _coverage(link: BaVillage) -> dict:
+    pmo_territory = link.ba_territory.pmo_territory
+    return {
+        "plan": link.plan, "since": link.plan.effective_from, "until": link.plan.effective_to,
+        "territory": link.ba_territory, "ba": link.ba_territory.mentor,
+        "pmo": pmo_territory.mentor if pmo_territory else None,
+    }
+
+
+def mentor_villages(mentor: Mentor) -> QuerySet[Village]:
+    return Village.objects.filter(mentor_village_scope(mentor)).select_related("district").order_by("code")
+
+
+def pmo_team(mentor: Mentor) -> list[dict]:
+    """A PMO's Business Assistants under the plan in force, with their village counts."""
+    territories = (
+        BaTerritory.objects.filter(plan__status=TerritoryPlan.Status.ACTIVE, pmo_territory__mentor=mentor)
+        .select_related("mentor")
+        .annotate(village_count=Count("village_links"))
+        .order_by("name")
+    )
+    return list(territories)
+
+
+def ba_territory_of(mentor: Mentor) -> BaTerritory | None:
+    return (
+        BaTerritory.objects.filter(plan__status=TerritoryPlan.Status.ACTIVE, mentor=mentor)
+        .select_related("pmo_territory__mentor", "plan")
+        .first()
+    )

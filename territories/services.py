@@ -2,12 +2,32 @@
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from lokal import wilayah
 
-from .models import Boundary, District, Province, Regency, Village
+from mentors.models import Mentor
+
+from .models import (
+    BaTerritory,
+    BaVillage,
+    Boundary,
+    District,
+    PlanChange,
+    PmoDistrict,
+    PmoTerritory,
+    Province,
+    Regency,
+    TerritoryPlan,
+    Village,
+)
+from .planning import Proposal, propose
+from .selectors import plan_snapshot, plan_validation, regency_places
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 BULK_BATCH = 2000
@@ -206,3 +226,408 @@ def geometry_import(*, collection: dict, boundaries: bool = True) -> GeometryImp
     report.boundaries = len([code for code in shapes if code in found])
     report.unknown_codes = sorted(codes - found)
     return report
+
+
+# --- territory plans -------------------------------------------------------------------------------
+
+
+class PlanError(Exception):
+    """A plan change that cannot be made; the message says why and nothing was changed."""
+
+
+class StalePlan(PlanError):
+    pass
+
+
+class PlanInvalid(PlanError):
+    def __init__(self, validation):
+        super().__init__(_("The plan has blocking problems; it was not published."))
+        self.validation = validation
+
+
+def _claim(plan: TerritoryPlan, version: int, *, actor, summary: str) -> None:
+    """Take the next version of a draft, or refuse an edit made on an older version (no lost updates).
+
+    The conditional UPDATE also locks the plan row until the surrounding transaction ends.
+    """
+    claimed = TerritoryPlan.objects.filter(pk=plan.pk, status=TerritoryPlan.Status.DRAFT, version=version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        current = TerritoryPlan.objects.filter(pk=plan.pk).values("status", "version").first()
+        if current is None or current["status"] != TerritoryPlan.Status.DRAFT:
+            raise PlanError(_("Only a draft can be changed. This plan is no longer a draft."))
+        raise StalePlan(
+            _("Another admin changed this draft while you were looking at it. Nothing was changed: the page now "
+              "shows the current draft, check it and try again.")
+        )
+    plan.version = version + 1
+    PlanChange.objects.create(plan=plan, actor=actor, summary=summary[:300])
+
+
+def _check_mentor(plan: TerritoryPlan, mentor, role: str) -> None:
+    if mentor is not None and (mentor.regency_id != plan.regency_id or mentor.role != role):
+        raise PlanError(_("%(name)s cannot be assigned here.") % {"name": mentor.full_name})
+
+
+@transaction.atomic
+def plan_create(*, actor, regency: Regency, name: str, clone: bool = True) -> TerritoryPlan:
+    """A new draft: a copy of the plan in force (when there is one and `clone`), or empty."""
+    source = TerritoryPlan.objects.filter(regency=regency, status=TerritoryPlan.Status.ACTIVE).first()
+    plan = TerritoryPlan(regency=regency, name=name, created_by=actor, based_on=source if clone else None)
+    plan.full_clean()
+    plan._history_user = actor
+    plan.save()
+    if clone and source is not None:
+        _copy_content(source, plan)
+        summary = f"created as a copy of “{source.name}”"
+    else:
+        summary = "created empty"
+    PlanChange.objects.create(plan=plan, actor=actor, summary=summary)
+    return plan
+
+
+def _copy_content(source: TerritoryPlan, plan: TerritoryPlan) -> None:
+    pmo_ids = dict(PmoTerritory.objects.filter(plan=source).values_list("id", "name"))
+    PmoTerritory.objects.bulk_create(
+        [PmoTerritory(plan=plan, name=name, mentor_id=mentor)
+         for name, mentor in PmoTerritory.objects.filter(plan=source).values_list("name", "mentor_id")]
+    )
+    new_pmo = dict(PmoTerritory.objects.filter(plan=plan).values_list("name", "id"))
+    pmo_map = {old: new_pmo[name] for old, name in pmo_ids.items()}
+    old_ba = list(BaTerritory.objects.filter(plan=source))
+    BaTerritory.objects.bulk_create([
+        BaTerritory(plan=plan, name=t.name, mentor_id=t.mentor_id, pmo_territory_id=pmo_map.get(t.pmo_territory_id))
+        for t in old_ba
+    ])
+    new_ba = dict(BaTerritory.objects.filter(plan=plan).values_list("name", "id"))
+    ba_map = {t.id: new_ba[t.name] for t in old_ba}
+    district_links = PmoDistrict.objects.filter(plan=source).values_list("pmo_territory_id", "district_id")
+    PmoDistrict.objects.bulk_create([
+        PmoDistrict(plan=plan, pmo_territory_id=pmo_map[territory], district_id=district)
+        for territory, district in district_links
+    ], batch_size=BULK_BATCH)
+    BaVillage.objects.bulk_create([
+        BaVillage(plan=plan, ba_territory_id=ba_map[territory], village_id=village)
+        for territory, village in BaVillage.objects.filter(plan=source).values_list("ba_territory_id", "village_id")
+    ], batch_size=BULK_BATCH)
+
+
+@transaction.atomic
+def plan_discard(*, actor, plan: TerritoryPlan, version: int) -> None:
+    _claim(plan, version, actor=actor, summary="discarded")
+    TerritoryPlan.objects.filter(pk=plan.pk).delete()
+
+
+@transaction.atomic
+def territory_create(*, actor, plan: TerritoryPlan, version: int, kind: str, name: str, mentor=None,
+                     pmo_territory: PmoTerritory | None = None):
+    name = name.strip()
+    _claim(plan, version, actor=actor, summary=f"added {kind.upper()} territory “{name}”")
+    model = PmoTerritory if kind == "pmo" else BaTerritory
+    _check_mentor(plan, mentor, kind)
+    if model.objects.filter(plan=plan, name=name).exists():
+        raise PlanError(_("A territory named “%(name)s” already exists in this plan.") % {"name": name})
+    values = {"plan": plan, "name": name, "mentor": mentor}
+    if kind == "ba":
+        values["pmo_territory"] = pmo_territory
+    return model.objects.create(**values)
+
+
+@transaction.atomic
+def territory_update(*, actor, plan: TerritoryPlan, version: int, territory, name: str, mentor,
+                     pmo_territory: PmoTerritory | None = None):
+    kind = "pmo" if isinstance(territory, PmoTerritory) else "ba"
+    name = name.strip()
+    _claim(plan, version, actor=actor,
+           summary=f"changed {kind.upper()} territory “{territory.name}”: “{name}”, {mentor or '—'}")
+    _check_mentor(plan, mentor, kind)
+    if type(territory).objects.filter(plan=plan, name=name).exclude(pk=territory.pk).exists():
+        raise PlanError(_("A territory named “%(name)s” already exists in this plan.") % {"name": name})
+    territory.name, territory.mentor = name, mentor
+    if kind == "ba":
+        territory.pmo_territory = pmo_territory
+    territory.save()
+    return territory
+
+
+@transaction.atomic
+def territory_delete(*, actor, plan: TerritoryPlan, version: int, territory) -> None:
+    """Delete a territory; its villages (or districts) become unassigned in the draft."""
+    kind = "pmo" if isinstance(territory, PmoTerritory) else "ba"
+    _claim(plan, version, actor=actor, summary=f"deleted {kind.upper()} territory “{territory.name}”")
+    territory.delete()
+
+
+@transaction.atomic
+def villages_move(*, actor, plan: TerritoryPlan, version: int, village_ids: list[int],
+                  to: BaTerritory | None) -> int:
+    """Put villages into a BA territory (or take them out of any, with `to=None`)."""
+    village_ids = sorted(set(village_ids))
+    known = Village.objects.filter(id__in=village_ids, district__regency_id=plan.regency_id).count()
+    if known != len(village_ids) or (to is not None and to.plan_id != plan.pk):
+        raise PlanError(_("Some of these villages or territories do not belong to this plan."))
+    target = f"“{to.name}”" if to else "no territory"
+    _claim(plan, version, actor=actor, summary=f"moved {len(village_ids)} villages to {target}")
+    BaVillage.objects.filter(plan=plan, village_id__in=village_ids).delete()
+    if to is not None:
+        BaVillage.objects.bulk_create([BaVillage(plan=plan, ba_territory=to, village_id=v) for v in village_ids],
+                                      batch_size=BULK_BATCH)
+    return len(village_ids)
+
+
+@transaction.atomic
+def districts_move(*, actor, plan: TerritoryPlan, version: int, district_ids: list[int],
+                   to: PmoTerritory | None) -> int:
+    """Put districts into a PMO territory (or take them out of any)."""
+    district_ids = sorted(set(district_ids))
+    known = District.objects.filter(id__in=district_ids, regency_id=plan.regency_id).count()
+    if known != len(district_ids) or (to is not None and to.plan_id != plan.pk):
+        raise PlanError(_("Some of these districts or territories do not belong to this plan."))
+    target = f"“{to.name}”" if to else "no PMO territory"
+    _claim(plan, version, actor=actor, summary=f"moved {len(district_ids)} districts to {target}")
+    PmoDistrict.objects.filter(plan=plan, district_id__in=district_ids).delete()
+    if to is not None:
+        PmoDistrict.objects.bulk_create([PmoDistrict(plan=plan, pmo_territory=to, district_id=d) for d in district_ids])
+    return len(district_ids)
+
+
+def _replace_content(plan: TerritoryPlan, pmo_rows: list[tuple[str, int | None, list[int]]],
+                     ba_rows: list[tuple[str, int | None, str | None, list[int]]]) -> None:
+    """Replace all territories of a draft: PMO rows (name, mentor, districts), BA rows (name, mentor, PMO
+    territory name, villages)."""
+    PmoTerritory.objects.filter(plan=plan).delete()
+    BaTerritory.objects.filter(plan=plan).delete()
+    PmoTerritory.objects.bulk_create([PmoTerritory(plan=plan, name=name, mentor_id=m) for name, m, _d in pmo_rows])
+    pmo_ids = dict(PmoTerritory.objects.filter(plan=plan).values_list("name", "id"))
+    BaTerritory.objects.bulk_create([
+        BaTerritory(plan=plan, name=name, mentor_id=m, pmo_territory_id=pmo_ids.get(pmo))
+        for name, m, pmo, _v in ba_rows
+    ])
+    ba_ids = dict(BaTerritory.objects.filter(plan=plan).values_list("name", "id"))
+    PmoDistrict.objects.bulk_create([
+        PmoDistrict(plan=plan, pmo_territory_id=pmo_ids[name], district_id=d) for name, _m, ds in pmo_rows for d in ds
+    ], batch_size=BULK_BATCH)
+    BaVillage.objects.bulk_create([
+        BaVillage(plan=plan, ba_territory_id=ba_ids[name], village_id=v) for name, _m, _p, vs in ba_rows for v in vs
+    ], batch_size=BULK_BATCH)
+
+
+@transaction.atomic
+def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_mentors) -> Proposal:
+    """Replace the draft's territories with a balanced split for the chosen mentors."""
+    for mentor in ba_mentors:
+        _check_mentor(plan, mentor, "ba")
+    for mentor in pmo_mentors:
+        _check_mentor(plan, mentor, "pmo")
+    _claim(plan, version, actor=actor,
+           summary=f"proposed a split for {len(ba_mentors)} BAs and {len(pmo_mentors)} PMOs")
+    villages, districts = regency_places(plan.regency)
+    current: dict[int, set[int]] = {}
+    source = plan.based_on_id or TerritoryPlan.objects.filter(
+        regency=plan.regency, status=TerritoryPlan.Status.ACTIVE).values_list("id", flat=True).first()
+    if source:
+        for mentor, village in BaVillage.objects.filter(plan_id=source).values_list("ba_territory__mentor_id",
+                                                                                    "village_id"):
+            current.setdefault(mentor, set()).add(village)
+        for mentor, district in PmoDistrict.objects.filter(plan_id=source).values_list("pmo_territory__mentor_id",
+                                                                                      "district_id"):
+            current.setdefault(mentor, set()).add(district)
+    ordered_ba = sorted(ba_mentors, key=lambda m: (m.full_name, m.id))
+    ordered_pmo = sorted(pmo_mentors, key=lambda m: (m.full_name, m.id))
+    proposal = propose(
+        list(villages.values()), ba_ids=[m.id for m in ordered_ba], pmo_ids=[m.id for m in ordered_pmo],
+        target=(plan.regency.ba_target_min, plan.regency.ba_target_max), current=current,
+    )
+    pmo_names = [f"PMO {index + 1}" for index in range(len(proposal.pmo))]
+
+    def ba_name(index, group):
+        names = []
+        for village in group.village_ids:
+            district = districts[villages[village].district_id].name
+            if district not in names:
+                names.append(district)
+        return f"BA {index + 1:02d} · {' – '.join(names[:2])}"[:100]
+
+    _replace_content(
+        plan,
+        [(pmo_names[i], group.mentor_id, group.district_ids) for i, group in enumerate(proposal.pmo)],
+        [(ba_name(i, group), group.mentor_id, pmo_names[group.pmo_index], group.village_ids)
+         for i, group in enumerate(proposal.ba)],
+    )
+    return proposal
+
+
+@transaction.atomic
+def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: date, decree_number: str = "",
+                 reviewed_active_id: int | None = None) -> TerritoryPlan:
+    """Publish a draft: in one transaction the plan in force is archived (until the day before) and the draft
+    becomes the plan in force. A draft with blocking problems, or a race with another publish, changes nothing.
+
+    `reviewed_active_id` is the plan in force the admin compared the draft with; if another plan was published
+    since, the publish is refused.
+    """
+    Regency.objects.select_for_update().filter(pk=plan.regency_id).first()  # one publish per regency at a time
+    _claim(plan, version, actor=actor, summary=f"published, in force from {effective_from:%Y-%m-%d}")
+    current = (
+        TerritoryPlan.objects.select_for_update()
+        .filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.ACTIVE)
+        .first()
+    )
+    if (current.pk if current else None) != reviewed_active_id:
+        raise PlanError(_("Another plan was published while you were reviewing this one. Nothing was changed: "
+                          "review the differences again before publishing."))
+    if current is not None and effective_from <= current.effective_from:
+        raise PlanError(_("The new plan must take effect after %(date)s, the start of the plan in force.")
+                        % {"date": current.effective_from.strftime("%d-%m-%Y")})
+    validation = plan_validation(plan, plan_snapshot(plan), effective_date=effective_from)
+    if not validation.ok:
+        raise PlanInvalid(validation)
+    if current is not None:
+        current.status = TerritoryPlan.Status.ARCHIVED
+        current.effective_to = effective_from - timedelta(days=1)
+        current._history_user = actor
+        current.save(update_fields=["status", "effective_to"])
+        PlanChange.objects.create(plan=current, actor=actor, summary=f"archived: superseded by “{plan.name}”")
+    plan.refresh_from_db()
+    plan.status = TerritoryPlan.Status.ACTIVE
+    plan.effective_from = effective_from
+    plan.decree_number = decree_number.strip()
+    plan.published_by = actor
+    plan.published_at = timezone.now()
+    plan._history_user = actor
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError as error:  # the database's last word: one plan in force per regency
+        raise PlanError(_("Another plan was published at the same time. Nothing was changed.")) from error
+    return plan
+
+
+# --- the plan as a workbook ------------------------------------------------------------------------
+
+PLAN_COLUMNS = {
+    "village_code": {"kode desa", "kode desa/kelurahan", "village code", "kode"},
+    "ba_territory": {"wilayah ba", "ba territory", "wilayah kerja ba"},
+    "ba": {"ba", "business assistant", "nama ba"},
+    "ba_email": {"e-mail ba", "email ba", "ba e-mail"},
+    "pmo_territory": {"wilayah pmo", "pmo territory", "wilayah kerja pmo"},
+    "pmo": {"pmo", "nama pmo"},
+    "pmo_email": {"e-mail pmo", "email pmo", "pmo e-mail"},
+}
+
+
+@dataclass
+class PlanImportCheck:
+    rows: list[dict]  # what the session keeps between the dry run and the apply
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    pmo_rows: list = field(default_factory=list)
+    ba_rows: list = field(default_factory=list)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def plan_rows_from_table(table: list[list]) -> list[dict]:
+    if not table:
+        raise PlanError(_("The file is empty."))
+    mapping = {}
+    for index, title in enumerate(table[0]):
+        key = " ".join(str(title or "").strip().lower().split())
+        for name, aliases in PLAN_COLUMNS.items():
+            if key in aliases:
+                mapping[index] = name
+    missing = {"village_code", "ba_territory"} - set(mapping.values())
+    if missing:
+        raise PlanError(_("The first row must name the columns; missing: %(columns)s. Use the plan's own Excel "
+                          "export as the template.") % {"columns": ", ".join(sorted(missing))})
+    rows = []
+    for number, raw in enumerate(table[1:], start=2):
+        values = {name: _cell_text(raw[i] if i < len(raw) else None) for i, name in mapping.items()}
+        if any(values.values()):
+            rows.append({**values, "_row": number})
+    return rows
+
+
+def plan_import_check(*, plan: TerritoryPlan, rows: list[dict]) -> PlanImportCheck:
+    """Check a workbook against the regency: every problem is a row error; nothing is written."""
+    check = PlanImportCheck(rows=rows)
+    villages = dict(Village.objects.filter(district__regency=plan.regency).values_list("code", "id"))
+    village_district = dict(Village.objects.filter(district__regency=plan.regency).values_list("id", "district_id"))
+    mentors = list(Mentor.objects.filter(regency=plan.regency))
+    by_email = {m.email: m for m in mentors if m.email}
+    by_name: dict[str, list] = {}
+    for mentor in mentors:
+        by_name.setdefault(mentor.full_name.strip().lower(), []).append(mentor)
+
+    def find(row, name_key, email_key, role, label):
+        email, name = row.get(email_key, "").lower(), row.get(name_key, "")
+        if not email and not name:
+            return None
+        found = by_email.get(email) if email else None
+        if found is None and name:
+            candidates = by_name.get(name.lower(), [])
+            found = candidates[0] if len(candidates) == 1 else None
+        if found is None:
+            raise ValueError(_("unknown %(label)s “%(who)s”") % {"label": label, "who": email or name})
+        if found.role != role:
+            raise ValueError(_("%(name)s is not a %(label)s") % {"name": found.full_name, "label": label})
+        return found.pk
+
+    seen: dict[str, int] = {}
+    ba: dict[str, dict] = {}
+    pmo: dict[str, dict] = {}
+    for row in rows:
+        number = row["_row"]
+        code = row.get("village_code", "")
+        if code not in villages:
+            check.errors.append((number, _("unknown village code “%(code)s”") % {"code": code}))
+            continue
+        if code in seen:
+            check.errors.append((number, _("village %(code)s appears twice (also row %(row)d)")
+                                 % {"code": code, "row": seen[code]}))
+            continue
+        seen[code] = number
+        territory = row.get("ba_territory", "")
+        if not territory:
+            continue  # left out of every territory: the draft's validation will flag the gap
+        try:
+            ba_mentor = find(row, "ba", "ba_email", "ba", "BA")
+            pmo_mentor = find(row, "pmo", "pmo_email", "pmo", "PMO")
+        except ValueError as error:
+            check.errors.append((number, str(error)))
+            continue
+        pmo_name = row.get("pmo_territory", "")
+        entry = ba.setdefault(territory, {"mentor": ba_mentor, "pmo": pmo_name, "villages": [], "row": number})
+        if (entry["mentor"], entry["pmo"]) != (ba_mentor, pmo_name):
+            check.errors.append((number, _("BA territory “%(name)s” has another BA or PMO territory in row %(row)d")
+                                 % {"name": territory, "row": entry["row"]}))
+            continue
+        entry["villages"].append(villages[code])
+        if pmo_name:
+            group = pmo.setdefault(pmo_name, {"mentor": pmo_mentor, "districts": set(), "row": number})
+            if group["mentor"] != pmo_mentor:
+                check.errors.append((number, _("PMO territory “%(name)s” has another PMO in row %(row)d")
+                                     % {"name": pmo_name, "row": group["row"]}))
+                continue
+            group["districts"].add(village_district[villages[code]])
+    check.pmo_rows = [(name, group["mentor"], sorted(group["districts"])) for name, group in sorted(pmo.items())]
+    check.ba_rows = [(name, entry["mentor"], entry["pmo"] or None, entry["villages"])
+                     for name, entry in sorted(ba.items())]
+    return check
+
+
+@transaction.atomic
+def plan_import_apply(*, actor, plan: TerritoryPlan, version: int, rows: list[dict]) -> PlanImportCheck:
+    """Replace the draft's territories with the workbook's, all or nothing."""
+    check = plan_import_check(plan=plan, rows=rows)
+    if check.errors:
+        raise PlanError(_("The workbook has errors; nothing was imported."))
+    _claim(plan, version, actor=actor, summary=f"imported a workbook ({len(rows)} rows)")
+    _replace_content(plan, check.pmo_rows, check.ba_rows)
+    return check

@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from . import views
 
@@ -30,14 +30,49 @@ class VillageCode(RegionCode):
     widths = (2, 2, 2, 4)
 
 
+class TerritoryKind:
+    regex = "pmo|ba"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TerritoryKind, "territory_kind")
 register_converter(RegencyCode, "regency")
 register_converter(DistrictCode, "district")
 register_converter(VillageCode, "village")
 
 app_name = "territories"
-urlpatterns = [
+plan_patterns = [
+    path("", views.plan_list, name="plan_list"),
+    path("new/", views.plan_create, name="plan_create"),
+    path("<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("<int:pk>/territories/new/", views.territory_create, name="territory_create"),
+    path("<int:pk>/territories/<territory_kind:kind>/<int:territory_pk>/", views.territory_update,
+         name="territory_update"),
+    path("<int:pk>/territories/<territory_kind:kind>/<int:territory_pk>/delete/", views.territory_delete,
+         name="territory_delete"),
+    path("<int:pk>/villages/move/", views.villages_move, name="villages_move"),
+    path("<int:pk>/districts/move/", views.districts_move, name="districts_move"),
+    path("<int:pk>/propose/", views.plan_propose, name="plan_propose"),
+    path("<int:pk>/diff/", views.plan_diff, name="plan_diff"),
+    path("<int:pk>/publish/", views.plan_publish, name="plan_publish"),
+    path("<int:pk>/discard/", views.plan_discard, name="plan_discard"),
+    path("<int:pk>/export.xlsx", views.plan_export, name="plan_export"),
+    path("<int:pk>/import/", views.plan_import, name="plan_import"),
+    path("<int:pk>/import/apply/", views.plan_import_apply, name="plan_import_apply"),
+    path("<int:pk>/annex/", views.plan_annex, name="plan_annex"),
+]
+region_patterns = [
     path("", views.regency_list, name="regency_list"),
     path("<regency:code>/", views.regency_detail, name="regency_detail"),
     path("<district:code>/", views.district_detail, name="district_detail"),
     path("<village:code>/", views.village_detail, name="village_detail"),
+]
+urlpatterns = [
+    path("regions/", include(region_patterns)),
+    path("plans/", include(plan_patterns)),
 ]

@@ -1,10 +1,35 @@
-from django.conf import settings
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Pages of the regions and of the territory plans (list, draft editor, proposal, diff, publish, export,
+import and the printable annex)."""
 
-from . import selectors
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mentors import selectors as people
+from mentors.spreadsheets import SpreadsheetError, read_table, xlsx_response
+
+from . import selectors, services
 from .filters import DistrictFilter, RegencyFilter, VillageFilter
+from .forms import (
+    MoveDistrictsForm,
+    MoveVillagesForm,
+    PlanCreateForm,
+    PlanImportForm,
+    ProposeForm,
+    PublishForm,
+    TerritoryForm,
+)
 from .geometry import outline_from_geometry
+from .models import BaTerritory, PmoTerritory, TerritoryPlan
+from .planning import Snapshot, TerritoryInfo, diff
 
 
 def _page(request, queryset):
@@ -40,4 +65,349 @@ def village_detail(request, code):
     village = selectors.village_get_for_user(request.user, code)
     boundary = selectors.boundary_of(village.code)
     outline = outline_from_geometry(boundary.geometry) if boundary else None
-    return render(request, "territories/village_detail.html", {"village": village, "outline": outline})
+    context = {"village": village, "outline": outline, "history": selectors.village_history(village)}
+    return render(request, "territories/village_detail.html", context)
+
+
+# --- territory plans ---------------------------------------------------------------------------------
+
+IMPORT_SESSION_KEY = "plan_import"
+
+
+def _require_office(request):
+    if not people.access_for(request.user).is_office:
+        raise PermissionDenied
+
+
+def plan_list(request):
+    _require_office(request)
+    context = {
+        "plans": selectors.plans_with_counts(request.user)[:200],
+        "can_create": people.regencies_managed_by(request.user).exists(),
+    }
+    return render(request, "territories/plan_list.html", context)
+
+
+def plan_create(request):
+    people.require_admin(request.user)
+    regencies = people.regencies_managed_by(request.user)
+    form = PlanCreateForm(request.POST or None, regencies=regencies)
+    if request.method == "POST" and form.is_valid():
+        plan = services.plan_create(actor=request.user, regency=form.cleaned_data["regency"],
+                                    name=form.cleaned_data["name"], clone=form.cleaned_data["start"] == "clone")
+        messages.success(request, _("Draft “%(name)s” created.") % {"name": plan.name})
+        return redirect(plan)
+    return render(request, "territories/plan_create.html", {"form": form})
+
+
+def _editor_context(request, plan: TerritoryPlan) -> dict:
+    snapshot = selectors.plan_snapshot(plan)
+    can_edit = plan.is_draft and people.access_for(request.user).can_manage(plan.regency_id)
+    village_territory = snapshot.village_territory()
+    district_pmo = snapshot.district_pmo()
+    districts = []
+    for district in sorted(snapshot.districts.values(), key=lambda d: d.code):
+        villages = sorted((v for v in snapshot.villages.values() if v.district_id == district.id), key=lambda v: v.code)
+        districts.append({
+            "district": district, "pmo": snapshot.pmo.get(district_pmo.get(district.id)),
+            "villages": [(v, snapshot.ba.get(village_territory.get(v.id))) for v in villages],
+            "unassigned": sum(1 for v in villages if v.id not in village_territory),
+        })
+    mentors = sorted(snapshot.mentors.values(), key=lambda m: m.name)
+    return {
+        "plan": plan,
+        "snapshot": snapshot,
+        "overview": selectors.plan_overview(plan, snapshot),
+        "validation": selectors.plan_validation(plan, snapshot) if plan.is_draft else None,
+        "districts": districts,
+        "can_edit": can_edit,
+        "ba_mentors": [m for m in mentors if m.role == "ba"],
+        "pmo_mentors": [m for m in mentors if m.role == "pmo"],
+        "pmo_territories": sorted(snapshot.pmo.values(), key=lambda t: t.name),
+        "ba_territories": sorted(snapshot.ba.values(), key=lambda t: t.name),
+        "changes": plan.changes.select_related("actor")[:15],
+        "target": (plan.regency.ba_target_min, plan.regency.ba_target_max),
+    }
+
+
+def plan_detail(request, pk):
+    plan = selectors.plan_get_for_user(request.user, pk)
+    context = _editor_context(request, plan)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "territories/_plan_editor.html", context)
+    return render(request, "territories/plan_detail.html", context)
+
+
+def _after_edit(request, plan: TerritoryPlan):
+    """Post/redirect/get, or for htmx the refreshed editor (with its messages)."""
+    if request.htmx:
+        plan.refresh_from_db()
+        return render(request, "territories/_plan_editor.html", _editor_context(request, plan))
+    return redirect(plan)
+
+
+def _run(request, plan, action, success: str | None = None):
+    try:
+        action()
+    except services.PlanError as error:
+        messages.error(request, str(error))
+    else:
+        if success:
+            messages.success(request, success)
+    return _after_edit(request, plan)
+
+
+def _form_errors(request, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_POST
+def territory_create(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    form = TerritoryForm(request.POST, plan=plan)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _after_edit(request, plan)
+    data = form.cleaned_data
+    return _run(request, plan, lambda: services.territory_create(
+        actor=request.user, plan=plan, version=data["version"], kind=data["kind"], name=data["name"],
+        mentor=data["mentor"], pmo_territory=data["pmo_territory"],
+    ), _("Territory “%(name)s” added.") % {"name": data["name"]})
+
+
+def _territory(plan, kind, territory_pk):
+    model = PmoTerritory if kind == "pmo" else BaTerritory
+    return get_object_or_404(model, plan=plan, pk=territory_pk)
+
+
+@require_POST
+def territory_update(request, pk, kind, territory_pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    territory = _territory(plan, kind, territory_pk)
+    form = TerritoryForm({**request.POST.dict(), "kind": kind}, plan=plan)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _after_edit(request, plan)
+    data = form.cleaned_data
+    return _run(request, plan, lambda: services.territory_update(
+        actor=request.user, plan=plan, version=data["version"], territory=territory, name=data["name"],
+        mentor=data["mentor"], pmo_territory=data["pmo_territory"],
+    ), _("Territory “%(name)s” saved.") % {"name": data["name"]})
+
+
+@require_POST
+def territory_delete(request, pk, kind, territory_pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    territory = _territory(plan, kind, territory_pk)
+    version = request.POST.get("version", "")
+    return _run(request, plan, lambda: services.territory_delete(
+        actor=request.user, plan=plan, version=int(version) if version.isdigit() else 0, territory=territory,
+    ), _("Territory “%(name)s” deleted; its villages are unassigned.") % {"name": territory.name})
+
+
+@require_POST
+def villages_move(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    form = MoveVillagesForm(request.POST, plan=plan)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _after_edit(request, plan)
+    ids, to = form.village_ids(), form.cleaned_data["to"]
+    target = to.name if to else _("no territory")
+    return _run(request, plan, lambda: services.villages_move(
+        actor=request.user, plan=plan, version=form.cleaned_data["version"], village_ids=ids, to=to,
+    ), _("%(count)d villages moved to %(target)s.") % {"count": len(ids), "target": target})
+
+
+@require_POST
+def districts_move(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    form = MoveDistrictsForm(request.POST, plan=plan)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _after_edit(request, plan)
+    ids = [d.pk for d in form.cleaned_data["districts"]]
+    to = form.cleaned_data["to"]
+    return _run(request, plan, lambda: services.districts_move(
+        actor=request.user, plan=plan, version=form.cleaned_data["version"], district_ids=ids, to=to,
+    ), _("%(count)d districts moved to %(target)s.") % {"count": len(ids),
+                                                         "target": to.name if to else _("no PMO territory")})
+
+
+def plan_propose(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    if not plan.is_draft:
+        raise PermissionDenied
+    form = ProposeForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.plan_propose(actor=request.user, plan=plan, version=data["version"],
+                                  ba_mentors=list(data["ba_mentors"]), pmo_mentors=list(data["pmo_mentors"]))
+        except (services.PlanError, ValueError) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
+            return redirect(plan)
+    return render(request, "territories/plan_propose.html", {"plan": plan, "form": form})
+
+
+def plan_diff(request, pk):
+    plan = selectors.plan_get_for_user(request.user, pk)
+    against_pk = request.GET.get("against")
+    if against_pk:
+        other = selectors.plan_get_for_user(request.user, against_pk)
+        if other.regency_id != plan.regency_id:
+            raise PermissionDenied
+    else:
+        other = selectors.active_plan(plan.regency) if plan.status != TerritoryPlan.Status.ACTIVE else None
+    places = selectors.regency_places(plan.regency)
+    mentors = selectors.mentor_infos(plan.regency)
+    old = selectors.plan_snapshot(other, places=places, mentors=mentors) if other and other != plan else None
+    new = selectors.plan_snapshot(plan, places=places, mentors=mentors)
+    context = {
+        "plan": plan, "other": other if old else None, "diff": diff(old, new),
+        "choices": selectors.plans_visible_to(request.user).filter(regency=plan.regency).exclude(pk=plan.pk),
+    }
+    return render(request, "territories/plan_diff.html", context)
+
+
+def plan_publish(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    if not plan.is_draft:
+        raise PermissionDenied
+    active = selectors.active_plan(plan.regency)
+    form = PublishForm(request.POST or None, plan=plan, active=active)
+    validation = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.plan_publish(actor=request.user, plan=plan, version=data["version"],
+                                  effective_from=data["effective_from"], decree_number=data["decree_number"],
+                                  reviewed_active_id=data["reviewed_active"])
+        except services.PlanInvalid as error:
+            messages.error(request, str(error))
+            validation = error.validation
+        except services.PlanError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("“%(name)s” is now in force from %(date)s.")
+                             % {"name": plan.name, "date": data["effective_from"].strftime("%d-%m-%Y")})
+            return redirect(plan)
+    if validation is None:
+        validation = selectors.plan_validation(plan, selectors.plan_snapshot(plan),
+                                               effective_date=form.initial.get("effective_from")
+                                               or form.fields["effective_from"].initial)
+    return render(request, "territories/plan_publish.html",
+                  {"plan": plan, "form": form, "active": active, "validation": validation})
+
+
+@require_POST
+def plan_discard(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    version = request.POST.get("version", "")
+    try:
+        services.plan_discard(actor=request.user, plan=plan, version=int(version) if version.isdigit() else 0)
+    except services.PlanError as error:
+        messages.error(request, str(error))
+        return redirect(plan)
+    messages.success(request, _("Draft “%(name)s” discarded.") % {"name": plan.name})
+    return redirect("territories:plan_list")
+
+
+def plan_workbook_sheets(plan: TerritoryPlan, snapshot) -> list:
+    """The plan as rows: one per village, plus a summary per BA. Shared by the export and its tests."""
+    overview = selectors.plan_overview(plan, snapshot)
+    village_rows, summary = [], []
+    placed = set()
+    for group in overview:
+        pmo_name = group["territory"].name if group["territory"] else ""
+        pmo = group["mentor"]
+        for row in group["ba_rows"]:
+            ba = row["mentor"]
+            for district, villages in row["districts"]:
+                for village in villages:
+                    placed.add(village.id)
+                    village_rows.append([village.code, village.name, district.name, row["territory"].name,
+                                         ba.name if ba else "", ba.email if ba else "", pmo_name,
+                                         pmo.name if pmo else "", pmo.email if pmo else ""])
+            summary.append([ba.name if ba else "", row["territory"].name, len(row["villages"]),
+                            len(row["districts"]), pmo.name if pmo else ""])
+    for village in sorted(snapshot.villages.values(), key=lambda v: v.code):
+        if village.id not in placed:
+            village_rows.append([village.code, village.name, snapshot.districts[village.district_id].name,
+                                 "", "", "", "", "", ""])
+    village_rows.sort(key=lambda r: r[0])
+    headers = [_("Village code"), _("Village"), _("District"), _("BA territory"), _("BA"), _("BA e-mail"),
+               _("PMO territory"), _("PMO"), _("PMO e-mail")]
+    summary_headers = [_("BA"), _("BA territory"), _("Villages"), _("Districts"), _("PMO")]
+    return [(_("Villages"), headers, village_rows), (_("Summary per BA"), summary_headers, summary)]
+
+
+def plan_export(request, pk):
+    plan = selectors.plan_get_for_user(request.user, pk)
+    snapshot = selectors.plan_snapshot(plan)
+    filename = f"plan-{plan.regency.code}-{plan.pk}-{timezone.localdate():%Y%m%d}.xlsx"
+    return xlsx_response(plan_workbook_sheets(plan, snapshot), filename)
+
+
+def plan_import(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    if not plan.is_draft:
+        raise PermissionDenied
+    form = PlanImportForm(request.POST or None, request.FILES or None, initial={"version": plan.version})
+    context = {"plan": plan, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = services.plan_rows_from_table(read_table(form.cleaned_data["file"]))
+        except (SpreadsheetError, services.PlanError) as error:
+            form.add_error("file", str(error))
+        else:
+            check = services.plan_import_check(plan=plan, rows=rows)
+            places = selectors.regency_places(plan.regency)
+            mentors = selectors.mentor_infos(plan.regency)
+            current = selectors.plan_snapshot(plan, places=places, mentors=mentors)
+            context.update({"check": check, "version": form.cleaned_data["version"]})
+            if not check.errors:
+                context["diff"] = diff(current, _snapshot_from_check(check, places, mentors))
+                token = secrets.token_urlsafe(16)
+                request.session[IMPORT_SESSION_KEY] = {"token": token, "plan": plan.pk, "rows": rows,
+                                                       "version": form.cleaned_data["version"]}
+                context["token"] = token
+    return render(request, "territories/plan_import.html", context)
+
+
+def _snapshot_from_check(check, places, mentors):
+    villages, districts = places
+    pmo = {i: TerritoryInfo(i, name, mentor, set(ds)) for i, (name, mentor, ds) in enumerate(check.pmo_rows)}
+    pmo_by_name = {t.name: t.id for t in pmo.values()}
+    ba = {i: TerritoryInfo(i, name, mentor, set(vs), pmo_by_name.get(p))
+          for i, (name, mentor, p, vs) in enumerate(check.ba_rows)}
+    return Snapshot(villages=villages, districts=districts, mentors=mentors, pmo=pmo, ba=ba)
+
+
+@require_POST
+def plan_import_apply(request, pk):
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or pending.get("token") != request.POST.get("token") or pending.get("plan") != plan.pk:
+        messages.error(request, _("This import preview has expired. Upload the file again."))
+        return redirect("territories:plan_import", pk=plan.pk)
+    try:
+        services.plan_import_apply(actor=request.user, plan=plan, version=pending["version"], rows=pending["rows"])
+    except services.PlanError as error:
+        messages.error(request, str(error))
+        return redirect("territories:plan_import", pk=plan.pk)
+    del request.session[IMPORT_SESSION_KEY]
+    messages.success(request, _("The workbook was imported into the draft."))
+    return redirect(plan)
+
+
+def plan_annex(request, pk):
+    plan = selectors.plan_get_for_user(request.user, pk)
+    snapshot = selectors.plan_snapshot(plan)
+    return render(request, "territories/plan_annex.html",
+                  {"plan": plan, "overview": selectors.plan_overview(plan, snapshot),
+                   "back": reverse("territories:plan_detail", kwargs={"pk": plan.pk})})

@@ -113,3 +113,16 @@ def test_production_settings_start_with_secrets():
 def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(client):
     page = client.get(reverse("account_login"), headers={"Accept-Language": "en-US,en;q=0.9"})
     assert '<html lang="id">' in page.text and "Masuk" in page.text
+
+
+def test_people_cannot_change_their_sign_in_address_themselves(office_client):
+    assert office_client.get("/accounts/email/").status_code == 404
+
+
+def test_gunicorns_entry_point_defaults_to_production_and_needs_the_secrets():
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import koperasi_portal.wsgi"],
+        env=clean, cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr

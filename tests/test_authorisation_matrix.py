@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mentors.models import Mentor
+from territories.models import BaTerritory, PmoTerritory, TerritoryPlan
 
 from .factories import MentorFactory
 
@@ -30,6 +31,24 @@ MATRIX = {
     "mentors:mentor_deactivate": ("post", "/mentors/{target}/deactivate/", [302, 404, 404, 403, 302, 404, 302]),
     "mentors:mentor_activate": ("post", "/mentors/{target}/activate/", [302, 404, 404, 403, 302, 404, 302]),
     "mentors:mentor_invite": ("post", "/mentors/{target}/invite/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:plan_list": ("get", "/plans/", [302, 403, 403, 200, 200, 200, 200]),
+    "territories:plan_create": ("get", "/plans/new/", [302, 403, 403, 403, 200, 200, 200]),
+    "territories:plan_detail": ("get", "/plans/{plan}/", [302, 404, 404, 200, 200, 404, 200]),
+    "territories:territory_create": ("post", "/plans/{plan}/territories/new/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:territory_update": (
+        "post", "/plans/{plan}/territories/ba/{ba_territory}/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:territory_delete": (
+        "post", "/plans/{plan}/territories/pmo/{pmo_territory}/delete/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:villages_move": ("post", "/plans/{plan}/villages/move/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:districts_move": ("post", "/plans/{plan}/districts/move/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:plan_propose": ("get", "/plans/{plan}/propose/", [302, 404, 404, 403, 200, 404, 200]),
+    "territories:plan_diff": ("get", "/plans/{plan}/diff/", [302, 404, 404, 200, 200, 404, 200]),
+    "territories:plan_publish": ("get", "/plans/{plan}/publish/", [302, 404, 404, 403, 200, 404, 200]),
+    "territories:plan_discard": ("post", "/plans/{plan}/discard/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:plan_export": ("get", "/plans/{plan}/export.xlsx", [302, 404, 404, 200, 200, 404, 200]),
+    "territories:plan_import": ("get", "/plans/{plan}/import/", [302, 404, 404, 403, 200, 404, 200]),
+    "territories:plan_import_apply": ("post", "/plans/{plan}/import/apply/", [302, 404, 404, 403, 302, 404, 302]),
+    "territories:plan_annex": ("get", "/plans/{plan}/annex/", [302, 404, 404, 200, 200, 404, 200]),
 }
 
 # Framework URLs with their own, separately tested, access rules.
@@ -66,7 +85,11 @@ def test_each_persona_gets_the_expected_status(name, people, sukabumi, client_fo
     got = []
     for persona in PERSONAS:
         target = MentorFactory(regency=sukabumi, role=Mentor.Role.BA, full_name="Sasaran Uji")
+        plan = TerritoryPlan.objects.create(regency=sukabumi, name=f"Draf {persona}")
+        pmo = PmoTerritory.objects.create(plan=plan, name="PMO 1")
+        ba = BaTerritory.objects.create(plan=plan, name="BA 01", pmo_territory=pmo)
         client = client_for(people[persona])
-        response = getattr(client, method)(template.format(target=target.pk))
+        path = template.format(target=target.pk, plan=plan.pk, ba_territory=ba.pk, pmo_territory=pmo.pk)
+        response = getattr(client, method)(path)
         got.append(response.status_code)
     assert dict(zip(PERSONAS, got, strict=True)) == dict(zip(PERSONAS, expected, strict=True))

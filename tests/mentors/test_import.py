@@ -128,3 +128,44 @@ def test_an_admin_cannot_import_into_another_regency(client_for, other_admin, su
     response = upload(client_for(other_admin), sukabumi, workbook(roster_rows(3)))
     assert response.status_code == 200 and "plan" not in response.context or response.context["plan"] is None
     assert not Mentor.objects.exists()
+
+
+def test_a_file_without_a_column_leaves_that_field_alone(sukabumi):
+    mentors_import_apply(actor=None, regency=sukabumi, rows=[
+        {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test",
+         "contract_start": "2026-01-01", "_row": 2}])
+    plan = mentors_import_plan(regency=sukabumi, rows=[
+        {"full_name": "Nina", "role": "BA", "email": "nina@contoh.test", "_row": 2}])
+    assert plan.rows[0].action == "unchanged"
+    mentor = Mentor.objects.get()
+    assert (mentor.phone, mentor.contract_start) == ("+6281234567890", date(2026, 1, 1))
+
+
+def test_rows_without_e_mail_match_by_phone_so_re_importing_does_not_duplicate(sukabumi):
+    rows = [{"full_name": "Budi", "role": "BA", "phone": "0813-1111-2222", "email": "", "_row": 2}]
+    mentors_import_apply(actor=None, regency=sukabumi, rows=rows)
+    again = mentors_import_apply(actor=None, regency=sukabumi, rows=rows)
+    assert again.summary["unchanged"] == 1 and Mentor.objects.count() == 1
+
+
+def test_a_name_too_long_for_the_roster_is_a_row_error_not_a_crash(admin_client, sukabumi):
+    rows = [{"full_name": "N" * 200, "role": "BA", "email": "panjang@contoh.test", "_row": 5}]
+    plan = mentors_import_plan(regency=sukabumi, rows=rows)
+    assert plan.rows[0].action == "error" and "150" in plan.rows[0].errors[0]
+
+
+def test_the_preview_names_changed_fields_in_indonesian(admin_client, sukabumi):
+    mentors_import_apply(actor=None, regency=sukabumi, rows=[
+        {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 2}])
+    content = "nama,peran,telepon,email\nNina,BA,0857-1111-2222,nina@contoh.test\n"
+    preview = upload(admin_client, sukabumi, SimpleUploadedFile("roster.csv", content.encode()))
+    assert preview.context["plan"].rows[0].change_labels == ["telepon"]
+    assert "perubahan: telepon" in preview.text.lower()
+
+
+def test_an_import_preview_applies_only_once(admin_client, sukabumi):
+    preview = upload(admin_client, sukabumi, workbook(roster_rows(3)))
+    token = preview.context["token"]
+    admin_client.post(reverse("mentors:mentor_import_apply"), {"token": token})
+    second = admin_client.post(reverse("mentors:mentor_import_apply"), {"token": token}, follow=True)
+    assert "kedaluwarsa" in second.text and Mentor.objects.count() == 3

@@ -89,3 +89,55 @@ def test_an_inactive_mentor_cannot_be_invited(admin_client, mentor):
     mentor.save()
     admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}))
     assert not mail.outbox and User.objects.filter(email="nina@contoh.test").count() == 0
+
+
+def test_an_invitation_never_takes_over_an_existing_account(admin_client, sukabumi, other_admin):
+    other_admin.is_active = False
+    other_admin.set_unusable_password()
+    other_admin.save()
+    mentor = MentorFactory(regency=sukabumi, email=other_admin.email)
+    response = admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}), follow=True)
+    assert "sudah dipakai oleh akun lain" in response.text
+    other_admin.refresh_from_db()
+    mentor.refresh_from_db()
+    assert not other_admin.is_active and mentor.user is None and not mail.outbox
+
+
+def test_changing_an_invited_mentors_address_moves_the_account_and_kills_the_old_link(
+    admin_client, mentor, django_capture_on_commit_callbacks
+):
+    from mentors.services import mentor_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}))
+    old_link = invitation_link(mail.outbox[0])
+    mentor.refresh_from_db()
+    mentor_update(actor=None, mentor=mentor, email="nina.baru@contoh.test")
+
+    mentor.user.refresh_from_db()
+    assert mentor.user.email == "nina.baru@contoh.test"
+    _, response = accept(old_link)
+    assert not response.context["user"].is_authenticated
+
+
+def test_deactivating_an_invited_mentor_kills_their_link(admin_client, mentor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}))
+    link = invitation_link(mail.outbox[0])
+    admin_client.post(reverse("mentors:mentor_deactivate", kwargs={"pk": mentor.pk}))
+    _, response = accept(link)
+    assert not response.context["user"].is_authenticated
+    mentor.refresh_from_db()
+    assert not mentor.user.has_usable_password() and not mentor.user.is_active
+
+
+def test_the_invitation_is_written_in_indonesian_whatever_the_admins_language(
+    admin_client, sukabumi, django_capture_on_commit_callbacks
+):
+    mentor = MentorFactory(regency=sukabumi, full_name="Nur'aini", email="nur@contoh.test")
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("mentors:mentor_invite", kwargs={"pk": mentor.pk}))
+    body = mail.outbox[0].body
+    assert "Nur'aini" in body and "&#x27;" not in body
+    assert "kata sandi" in body.lower()

@@ -1,0 +1,113 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mentors.models import Mentor
+
+from .models import BaTerritory, District, PmoTerritory, TerritoryPlan, Village
+
+
+class VersionedForm(forms.Form):
+    """Every draft edit carries the version the admin saw; the service refuses a stale one."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PlanCreateForm(forms.Form):
+    regency = forms.ModelChoiceField(queryset=None, label=_("Regency"), empty_label=None)
+    name = forms.CharField(label=_("Name"), max_length=150,
+                           help_text=_("For example: Pembagian wilayah kerja Januari 2027"))
+    start = forms.ChoiceField(label=_("Start from"), widget=forms.RadioSelect, initial="clone", choices=[
+        ("clone", _("a copy of the plan in force")), ("empty", _("an empty plan")),
+    ])
+
+    def __init__(self, *args, regencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regency"].queryset = regencies
+        if len(regencies) == 1:
+            self.fields["regency"].widget = forms.HiddenInput()
+            self.fields["regency"].initial = regencies[0].pk
+
+
+class TerritoryForm(VersionedForm):
+    kind = forms.ChoiceField(choices=[("pmo", "PMO"), ("ba", "BA")])
+    name = forms.CharField(label=_("Name"), max_length=100)
+    mentor = forms.ModelChoiceField(queryset=None, required=False, label=_("Mentor"))
+    pmo_territory = forms.ModelChoiceField(queryset=None, required=False, label=_("PMO territory"))
+
+    def __init__(self, *args, plan: TerritoryPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        role = Mentor.Role.PMO if self.data.get("kind") == "pmo" else Mentor.Role.BA
+        self.fields["mentor"].queryset = Mentor.objects.filter(regency=plan.regency, role=role)
+        self.fields["pmo_territory"].queryset = PmoTerritory.objects.filter(plan=plan)
+
+
+class MoveVillagesForm(VersionedForm):
+    villages = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    district = forms.ModelChoiceField(queryset=None, required=False)
+    to = forms.ModelChoiceField(queryset=None, required=False, label=_("To BA territory"))
+
+    def __init__(self, *args, plan: TerritoryPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["villages"].queryset = Village.objects.filter(district__regency=plan.regency)
+        self.fields["district"].queryset = District.objects.filter(regency=plan.regency)
+        self.fields["to"].queryset = BaTerritory.objects.filter(plan=plan)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("villages") and not cleaned.get("district"):
+            raise forms.ValidationError(_("Select at least one village, or a district."))
+        return cleaned
+
+    def village_ids(self) -> list[int]:
+        if self.cleaned_data.get("villages"):
+            return [village.pk for village in self.cleaned_data["villages"]]
+        return list(Village.objects.filter(district=self.cleaned_data["district"]).values_list("id", flat=True))
+
+
+class MoveDistrictsForm(VersionedForm):
+    districts = forms.ModelMultipleChoiceField(queryset=None)
+    to = forms.ModelChoiceField(queryset=None, required=False, label=_("To PMO territory"))
+
+    def __init__(self, *args, plan: TerritoryPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["districts"].queryset = District.objects.filter(regency=plan.regency)
+        self.fields["to"].queryset = PmoTerritory.objects.filter(plan=plan)
+
+
+class ProposeForm(VersionedForm):
+    ba_mentors = forms.ModelMultipleChoiceField(queryset=None, label=_("Business Assistants"),
+                                                widget=forms.CheckboxSelectMultiple)
+    pmo_mentors = forms.ModelMultipleChoiceField(queryset=None, label=_("PMOs"), required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, plan: TerritoryPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        mentors = Mentor.objects.filter(regency=plan.regency, is_active=True).order_by("full_name", "id")
+        self.fields["ba_mentors"].queryset = mentors.filter(role=Mentor.Role.BA)
+        self.fields["pmo_mentors"].queryset = mentors.filter(role=Mentor.Role.PMO)
+        self.fields["version"].initial = plan.version
+        if not self.is_bound:
+            self.initial["ba_mentors"] = list(self.fields["ba_mentors"].queryset)
+            self.initial["pmo_mentors"] = list(self.fields["pmo_mentors"].queryset)
+
+
+class PublishForm(VersionedForm):
+    effective_from = forms.DateField(label=_("In force from"),
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    decree_number = forms.CharField(label=_("Decree number (SK)"), max_length=100, required=False)
+    reviewed_active = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan: TerritoryPlan, active: TerritoryPlan | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = plan.version
+        self.fields["reviewed_active"].initial = active.pk if active else None
+        self.fields["effective_from"].initial = timezone.localdate()
+
+
+class PlanImportForm(VersionedForm):
+    file = forms.FileField(
+        label=_("Workbook"),
+        help_text=_("The plan's Excel export, edited offline (.xlsx or .csv, at most 2 MB)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
