@@ -12,7 +12,14 @@ def home(request):
     access = people.access_for(request.user)
     if access.is_office:
         return _office_home(request, access)
-    return render(request, "home_mentor.html", {"mentor": access.mentor})
+    mentor = access.mentor
+    context = {"mentor": mentor}
+    if mentor is not None and mentor.role == mentor.Role.BA:
+        context["territory"] = regions.ba_territory_of(mentor)
+        context["villages"] = regions.mentor_villages(mentor)
+    elif mentor is not None:
+        context["team"] = regions.pmo_team(mentor)
+    return render(request, "home_mentor.html", context)
 
 
 def _office_home(request, access):

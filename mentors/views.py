@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,9 +66,14 @@ def mentor_detail(request, pk):
                                                      if f not in {"updated_at", "created_at"}]})
     for change in changes:
         change["reason"] = CHANGE_REASONS.get(change["record"].history_change_reason or "", "–")
+    # The territories the mentor holds under the plan in force (read through the reverse relations).
+    territories = [
+        *mentor.ba_territories.filter(plan__status="active").annotate(size=Count("village_links")),
+        *mentor.pmo_territories.filter(plan__status="active").annotate(size=Count("district_links")),
+    ]
     context = {
         "mentor": mentor, "can_manage": access.can_manage(mentor.regency_id), "changes": changes,
-        "show_internal": access.is_office,
+        "show_internal": access.is_office, "territories": territories,
     }
     return render(request, "mentors/mentor_detail.html", context)
 

@@ -280,9 +280,9 @@ def plan_create(*, actor, regency: Regency, name: str, clone: bool = True) -> Te
     plan.save()
     if clone and source is not None:
         _copy_content(source, plan)
-        summary = f"created as a copy of “{source.name}”"
+        summary = _("created as a copy of “%(name)s”") % {"name": source.name}
     else:
-        summary = "created empty"
+        summary = _("created empty")
     PlanChange.objects.create(plan=plan, actor=actor, summary=summary)
     return plan
 
@@ -315,7 +315,7 @@ def _copy_content(source: TerritoryPlan, plan: TerritoryPlan) -> None:
 
 @transaction.atomic
 def plan_discard(*, actor, plan: TerritoryPlan, version: int) -> None:
-    _claim(plan, version, actor=actor, summary="discarded")
+    _claim(plan, version, actor=actor, summary=_("discarded"))
     TerritoryPlan.objects.filter(pk=plan.pk).delete()
 
 
@@ -323,7 +323,7 @@ def plan_discard(*, actor, plan: TerritoryPlan, version: int) -> None:
 def territory_create(*, actor, plan: TerritoryPlan, version: int, kind: str, name: str, mentor=None,
                      pmo_territory: PmoTerritory | None = None):
     name = name.strip()
-    _claim(plan, version, actor=actor, summary=f"added {kind.upper()} territory “{name}”")
+    _claim(plan, version, actor=actor, summary=_("added territory “%(name)s”") % {"name": name})
     model = PmoTerritory if kind == "pmo" else BaTerritory
     _check_mentor(plan, mentor, kind)
     if model.objects.filter(plan=plan, name=name).exists():
@@ -340,7 +340,8 @@ def territory_update(*, actor, plan: TerritoryPlan, version: int, territory, nam
     kind = "pmo" if isinstance(territory, PmoTerritory) else "ba"
     name = name.strip()
     _claim(plan, version, actor=actor,
-           summary=f"changed {kind.upper()} territory “{territory.name}”: “{name}”, {mentor or '—'}")
+           summary=_("changed territory “%(old)s”: “%(name)s”, %(mentor)s")
+           % {"old": territory.name, "name": name, "mentor": mentor.full_name if mentor else "–"})
     _check_mentor(plan, mentor, kind)
     if type(territory).objects.filter(plan=plan, name=name).exclude(pk=territory.pk).exists():
         raise PlanError(_("A territory named “%(name)s” already exists in this plan.") % {"name": name})
@@ -354,8 +355,7 @@ def territory_update(*, actor, plan: TerritoryPlan, version: int, territory, nam
 @transaction.atomic
 def territory_delete(*, actor, plan: TerritoryPlan, version: int, territory) -> None:
     """Delete a territory; its villages (or districts) become unassigned in the draft."""
-    kind = "pmo" if isinstance(territory, PmoTerritory) else "ba"
-    _claim(plan, version, actor=actor, summary=f"deleted {kind.upper()} territory “{territory.name}”")
+    _claim(plan, version, actor=actor, summary=_("deleted territory “%(name)s”") % {"name": territory.name})
     territory.delete()
 
 
@@ -367,8 +367,9 @@ def villages_move(*, actor, plan: TerritoryPlan, version: int, village_ids: list
     known = Village.objects.filter(id__in=village_ids, district__regency_id=plan.regency_id).count()
     if known != len(village_ids) or (to is not None and to.plan_id != plan.pk):
         raise PlanError(_("Some of these villages or territories do not belong to this plan."))
-    target = f"“{to.name}”" if to else "no territory"
-    _claim(plan, version, actor=actor, summary=f"moved {len(village_ids)} villages to {target}")
+    summary = (_("moved %(count)d villages to “%(target)s”") % {"count": len(village_ids), "target": to.name} if to
+               else _("took %(count)d villages out of their territory") % {"count": len(village_ids)})
+    _claim(plan, version, actor=actor, summary=summary)
     BaVillage.objects.filter(plan=plan, village_id__in=village_ids).delete()
     if to is not None:
         BaVillage.objects.bulk_create([BaVillage(plan=plan, ba_territory=to, village_id=v) for v in village_ids],
@@ -384,8 +385,9 @@ def districts_move(*, actor, plan: TerritoryPlan, version: int, district_ids: li
     known = District.objects.filter(id__in=district_ids, regency_id=plan.regency_id).count()
     if known != len(district_ids) or (to is not None and to.plan_id != plan.pk):
         raise PlanError(_("Some of these districts or territories do not belong to this plan."))
-    target = f"“{to.name}”" if to else "no PMO territory"
-    _claim(plan, version, actor=actor, summary=f"moved {len(district_ids)} districts to {target}")
+    summary = (_("moved %(count)d districts to “%(target)s”") % {"count": len(district_ids), "target": to.name}
+               if to else _("took %(count)d districts out of their PMO territory") % {"count": len(district_ids)})
+    _claim(plan, version, actor=actor, summary=summary)
     PmoDistrict.objects.filter(plan=plan, district_id__in=district_ids).delete()
     if to is not None:
         PmoDistrict.objects.bulk_create([PmoDistrict(plan=plan, pmo_territory=to, district_id=d) for d in district_ids])
@@ -421,7 +423,8 @@ def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_me
     for mentor in pmo_mentors:
         _check_mentor(plan, mentor, "pmo")
     _claim(plan, version, actor=actor,
-           summary=f"proposed a split for {len(ba_mentors)} BAs and {len(pmo_mentors)} PMOs")
+           summary=_("proposed a split for %(bas)d BAs and %(pmos)d PMOs") % {"bas": len(ba_mentors),
+                                                                               "pmos": len(pmo_mentors)})
     villages, districts = regency_places(plan.regency)
     current: dict[int, set[int]] = {}
     source = plan.based_on_id or TerritoryPlan.objects.filter(
@@ -468,7 +471,8 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
     since, the publish is refused.
     """
     Regency.objects.select_for_update().filter(pk=plan.regency_id).first()  # one publish per regency at a time
-    _claim(plan, version, actor=actor, summary=f"published, in force from {effective_from:%Y-%m-%d}")
+    summary = _("published, in force from %(date)s") % {"date": effective_from.strftime("%d-%m-%Y")}
+    _claim(plan, version, actor=actor, summary=summary)
     current = (
         TerritoryPlan.objects.select_for_update()
         .filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.ACTIVE)
@@ -488,7 +492,8 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
         current.effective_to = effective_from - timedelta(days=1)
         current._history_user = actor
         current.save(update_fields=["status", "effective_to"])
-        PlanChange.objects.create(plan=current, actor=actor, summary=f"archived: superseded by “{plan.name}”")
+        summary = _("archived: superseded by “%(name)s”") % {"name": plan.name}
+        PlanChange.objects.create(plan=current, actor=actor, summary=summary)
     plan.refresh_from_db()
     plan.status = TerritoryPlan.Status.ACTIVE
     plan.effective_from = effective_from
@@ -628,6 +633,6 @@ def plan_import_apply(*, actor, plan: TerritoryPlan, version: int, rows: list[di
     check = plan_import_check(plan=plan, rows=rows)
     if check.errors:
         raise PlanError(_("The workbook has errors; nothing was imported."))
-    _claim(plan, version, actor=actor, summary=f"imported a workbook ({len(rows)} rows)")
+    _claim(plan, version, actor=actor, summary=_("imported a workbook (%(count)d rows)") % {"count": len(rows)})
     _replace_content(plan, check.pmo_rows, check.ba_rows)
     return check

@@ -215,10 +215,11 @@ def villages_move(request, pk):
         _form_errors(request, form)
         return _after_edit(request, plan)
     ids, to = form.village_ids(), form.cleaned_data["to"]
-    target = to.name if to else _("no territory")
+    done = (_("%(count)d villages moved to “%(target)s”.") % {"count": len(ids), "target": to.name} if to
+            else _("%(count)d villages taken out of their territory.") % {"count": len(ids)})
     return _run(request, plan, lambda: services.villages_move(
         actor=request.user, plan=plan, version=form.cleaned_data["version"], village_ids=ids, to=to,
-    ), _("%(count)d villages moved to %(target)s.") % {"count": len(ids), "target": target})
+    ), done)
 
 
 @require_POST
@@ -230,10 +231,11 @@ def districts_move(request, pk):
         return _after_edit(request, plan)
     ids = [d.pk for d in form.cleaned_data["districts"]]
     to = form.cleaned_data["to"]
+    done = (_("%(count)d districts moved to “%(target)s”.") % {"count": len(ids), "target": to.name} if to
+            else _("%(count)d districts taken out of their PMO territory.") % {"count": len(ids)})
     return _run(request, plan, lambda: services.districts_move(
         actor=request.user, plan=plan, version=form.cleaned_data["version"], district_ids=ids, to=to,
-    ), _("%(count)d districts moved to %(target)s.") % {"count": len(ids),
-                                                         "target": to.name if to else _("no PMO territory")})
+    ), done)
 
 
 def plan_propose(request, pk):

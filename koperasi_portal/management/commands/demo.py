@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentors.models import Membership, Mentor, User
-from territories.models import Regency
+from territories import services as plans
+from territories.models import Regency, TerritoryPlan
 
 DEMO_REGENCY = "32.02"
 DEMO_PASSWORD = "demo-koperasi-2025"
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         regency = Regency.objects.get(code=DEMO_REGENCY)
         with transaction.atomic():
             self._people(regency)
+            self._plan(regency)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (fictional people), password for all: {DEMO_PASSWORD}")
         for role, email in DEMO_LOGINS:
@@ -86,3 +88,18 @@ class Command(BaseCommand):
             mentor.full_clean()
             mentor._change_reason = "demo"
             mentor.save()
+
+    def _plan(self, regency):
+        """Publish the portal's own proposed split, so every demo login sees a realistic scope."""
+        if TerritoryPlan.objects.filter(regency=regency).exists():
+            return
+        admin = User.objects.get(email=f"admin@{DOMAIN}")
+        plan = plans.plan_create(actor=admin, regency=regency, name="Pembagian wilayah kerja PMO dan BA (demo)")
+        active = Mentor.objects.filter(regency=regency, is_active=True)
+        plans.plan_propose(actor=admin, plan=plan, version=plan.version,
+                           ba_mentors=list(active.filter(role=Mentor.Role.BA)),
+                           pmo_mentors=list(active.filter(role=Mentor.Role.PMO)))
+        plans.plan_publish(actor=admin, plan=plan, version=plan.version,
+                           effective_from=timezone.localdate() - timedelta(days=30),
+                           decree_number="500.3/001/DKUKM/2026 (fiktif)")
+        self.stdout.write(f"Published the demo territory plan: {plan.ba_territories.count()} BA territories.")

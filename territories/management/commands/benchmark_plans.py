@@ -1,0 +1,71 @@
+"""Time the territory-plan operations on a real regency, inside a transaction that is rolled back."""
+
+import math
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count
+
+from mentors.models import Mentor
+from territories import selectors, services
+from territories.models import Regency, TerritoryPlan
+from territories.planning import diff
+
+
+class Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = ("Time clone, validate, diff, propose and publish for a regency (default 32.02; --largest for the "
+            "regency with the most villages). Creates fictional mentors and plans, then rolls everything back.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("regency", nargs="?", default="32.02")
+        parser.add_argument("--largest", action="store_true")
+        parser.add_argument("--repeat", type=int, default=3)
+
+    def handle(self, *args, regency, largest, repeat, **options):
+        regencies = Regency.objects.annotate(villages=Count("districts__villages"))
+        chosen = regencies.order_by("-villages", "code").first() if largest else regencies.filter(code=regency).first()
+        if chosen is None or not chosen.villages:
+            raise CommandError("Import the regency first (import_regions).")
+        self.stdout.write(f"{chosen.code} {chosen.name}: {chosen.villages} villages, "
+                          f"{chosen.districts.count()} districts; best of {repeat} runs")
+        timings: dict[str, list[float]] = {}
+        try:
+            with transaction.atomic():
+                for _ in range(repeat):
+                    with transaction.atomic():
+                        self._run(chosen, timings)
+                        transaction.set_rollback(True)
+                raise Rollback
+        except Rollback:
+            pass
+        for name, values in timings.items():
+            self.stdout.write(f"  {name:<10} {min(values) * 1000:8.1f} ms")
+
+    def _run(self, regency, timings):
+        def timed(name, action):
+            started = time.perf_counter()
+            result = action()
+            timings.setdefault(name, []).append(time.perf_counter() - started)
+            return result
+
+        ba_count = max(2, math.ceil(regency.villages / 10))
+        pmos = [Mentor.objects.create(regency=regency, role="pmo", full_name=f"Bench PMO {i}") for i in (1, 2)]
+        bas = Mentor.objects.bulk_create(
+            [Mentor(regency=regency, role="ba", full_name=f"Bench BA {i:03d}") for i in range(ba_count)]
+        )
+        first = services.plan_create(actor=None, regency=regency, name="Bench 1", clone=False)
+        timed("propose", lambda: services.plan_propose(actor=None, plan=first, version=first.version,
+                                                       ba_mentors=bas, pmo_mentors=pmos))
+        active = TerritoryPlan.objects.filter(regency=regency, status="active").first()
+        timed("publish", lambda: services.plan_publish(actor=None, plan=first, version=first.version,
+                                                       effective_from=date(2099, 1, 1),
+                                                       reviewed_active_id=active.pk if active else None))
+        clone = timed("clone", lambda: services.plan_create(actor=None, regency=regency, name="Bench 2"))
+        timed("validate", lambda: selectors.plan_validation(clone, selectors.plan_snapshot(clone)))
+        timed("diff", lambda: diff(selectors.plan_snapshot(first), selectors.plan_snapshot(clone)))
