@@ -117,7 +117,7 @@ def mentor_activate(*, actor: User | None, mentor: Mentor) -> Mentor:
 
 def _set_active(mentor: Mentor, active: bool, *, actor, reason: str) -> Mentor:
     """Flip the active flag on the current row (locked), so a concurrent edit is not overwritten."""
-    current = Mentor.objects.select_for_update().select_related("user").get(pk=mentor.pk)
+    current = Mentor.objects.select_for_update(of=("self",)).select_related("user").get(pk=mentor.pk)
     current.is_active = active
     current._history_user = actor
     current._change_reason = reason
@@ -137,7 +137,7 @@ def mentor_invite(*, actor: User | None, mentor: Mentor) -> str:
     Re-inviting gives the account a new unusable password, which invalidates every earlier link.
     Returns the address the invitation went to.
     """
-    mentor = Mentor.objects.select_for_update().select_related("user", "regency").get(pk=mentor.pk)
+    mentor = Mentor.objects.select_for_update(of=("self",)).select_related("user", "regency").get(pk=mentor.pk)
     if not mentor.is_active:
         raise InvitationError(_("An inactive mentor cannot be invited. Activate them first."))
     if not mentor.email:
