@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("territories.urls")),
     path("mentors/", include("mentors.urls")),
+    path("", include("cooperatives.urls")),
     path("accounts/signup/", not_offered),
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),

@@ -4,11 +4,14 @@ Outsiders get 404 (existence does not leak), read-only users 403, anonymous visi
 A URL that is not in MATRIX fails `test_every_portal_url_is_in_the_matrix`.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from cooperatives.models import Cooperative, FollowUp, Visit
 from mentors.models import Mentor
-from territories.models import BaTerritory, PmoTerritory, TerritoryPlan
+from territories.models import BaTerritory, PmoTerritory, TerritoryPlan, Village
 
 from .factories import MentorFactory
 
@@ -49,6 +52,21 @@ MATRIX = {
     "territories:plan_import": ("get", "/plans/{plan}/import/", [302, 404, 404, 403, 200, 404, 200]),
     "territories:plan_import_apply": ("post", "/plans/{plan}/import/apply/", [302, 404, 404, 403, 302, 404, 302]),
     "territories:plan_annex": ("get", "/plans/{plan}/annex/", [302, 404, 404, 200, 200, 404, 200]),
+    "cooperatives:cooperative_list": ("get", "/cooperatives/", [302, 200, 200, 200, 200, 200, 200]),
+    "cooperatives:cooperative_export": ("get", "/cooperatives/export.xlsx", [302, 403, 403, 200, 200, 200, 200]),
+    "cooperatives:cooperative_import": ("get", "/cooperatives/import/", [302, 403, 403, 403, 200, 200, 200]),
+    "cooperatives:cooperative_import_apply": (
+        "post", "/cooperatives/import/apply/", [302, 403, 403, 403, 302, 302, 302]),
+    "cooperatives:cooperative_detail": ("get", "/cooperatives/{coop}/", [302, 404, 404, 200, 200, 404, 200]),
+    "cooperatives:cooperative_update": ("get", "/cooperatives/{coop}/edit/", [302, 404, 404, 200, 200, 404, 200]),
+    "cooperatives:visit_create": ("get", "/cooperatives/{coop}/visits/new/", [302, 404, 404, 403, 403, 404, 403]),
+    "cooperatives:visit_create_any": ("get", "/visits/new/", [302, 200, 200, 403, 403, 403, 403]),
+    "cooperatives:visit_update": ("get", "/visits/{visit}/edit/", [302, 404, 404, 403, 200, 404, 200]),
+    "cooperatives:follow_up_list": ("get", "/follow-ups/", [302, 200, 200, 403, 403, 403, 403]),
+    "cooperatives:follow_up_done": ("post", "/follow-ups/{follow_up}/done/", [302, 404, 404, 302, 302, 404, 302]),
+    "cooperatives:report_list": ("get", "/reports/", [302, 200, 200, 200, 200, 200, 200]),
+    "cooperatives:report_detail": ("get", "/reports/{target}/2026-10/", [302, 404, 404, 200, 200, 404, 200]),
+    "cooperatives:report_print": ("get", "/reports/{target}/2026-10/print/", [302, 404, 404, 200, 200, 404, 200]),
 }
 
 # Framework URLs with their own, separately tested, access rules.
@@ -88,8 +106,14 @@ def test_each_persona_gets_the_expected_status(name, people, sukabumi, client_fo
         plan = TerritoryPlan.objects.create(regency=sukabumi, name=f"Draf {persona}")
         pmo = PmoTerritory.objects.create(plan=plan, name="PMO 1")
         ba = BaTerritory.objects.create(plan=plan, name="BA 01", pmo_territory=pmo)
+        coop, _ = Cooperative.objects.get_or_create(village=Village.objects.get(code="32.02.01.2002"),
+                                                    defaults={"name": "Koperasi Desa Merah Putih Tonjong"})
+        visit = Visit.objects.create(cooperative=coop, mentor=target, date=date(2026, 10, 1), summary="Uji",
+                                     focus_areas=["institutions"])
+        follow_up = FollowUp.objects.create(visit=visit, action="Uji", due_date=date(2026, 10, 9))
         client = client_for(people[persona])
-        path = template.format(target=target.pk, plan=plan.pk, ba_territory=ba.pk, pmo_territory=pmo.pk)
+        path = template.format(target=target.pk, plan=plan.pk, ba_territory=ba.pk, pmo_territory=pmo.pk,
+                               coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk)
         response = getattr(client, method)(path)
         got.append(response.status_code)
     assert dict(zip(PERSONAS, got, strict=True)) == dict(zip(PERSONAS, expected, strict=True))

@@ -1,15 +1,20 @@
 """`manage.py demo`: the demo data of `make run`. Real Sukabumi regions, clearly fictional people."""
 
-from datetime import timedelta
+import random
+from datetime import date, timedelta
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
+from cooperatives import services as registry
+from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
+from cooperatives.selectors import month_start, next_month
 from mentors.models import Membership, Mentor, User
 from territories import services as plans
-from territories.models import Regency, TerritoryPlan
+from territories.models import BaTerritory, Regency, TerritoryPlan, Village
 
 DEMO_REGENCY = "32.02"
 DEMO_PASSWORD = "demo-koperasi-2025"
@@ -50,6 +55,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._people(regency)
             self._plan(regency)
+            self._cooperatives(regency)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (fictional people), password for all: {DEMO_PASSWORD}")
         for role, email in DEMO_LOGINS:
@@ -103,3 +109,92 @@ class Command(BaseCommand):
                            effective_from=timezone.localdate() - timedelta(days=30),
                            decree_number="500.3/001/DKUKM/2026 (fiktif)")
         self.stdout.write(f"Published the demo territory plan: {plan.ba_territories.count()} BA territories.")
+
+    def _cooperatives(self, regency):
+        """A cooperative for every village with a realistic spread of stages, and three months of fictional
+        visits, follow-ups and monthly reports."""
+        if Cooperative.objects.filter(village__district__regency=regency).exists():
+            return
+        rng = random.Random(3202)
+        admin = User.objects.get(email=f"admin@{DOMAIN}")
+        today = timezone.localdate()
+        stages = Stage.values
+        weights = [6, 8, 14, 30, 18, 12, 8, 4]
+        villages = list(Village.objects.filter(district__regency=regency).order_by("code"))
+        cooperatives = []
+        for index, village in enumerate(villages):
+            stage = rng.choices(stages, weights)[0]
+            legal = Stage.order(stage) >= Stage.order(Stage.LEGAL_ENTITY)
+            cooperatives.append(Cooperative(
+                village=village, name=Cooperative.default_name(village), stage=stage,
+                legal_entity_number=f"AHU-{index + 1:07d}.AH.01.29.TAHUN 2025" if legal else "",
+                legal_entity_date=date(2025, 6, 1) + timedelta(days=rng.randrange(90)) if legal else None,
+                member_count=rng.randrange(25, 320), chair_name=demo_name(index + 7) + " (fiktif)",
+                chair_phone=f"+62813000{index:05d}", address=f"Kantor Desa {village.name}",
+            ))
+        cooperatives = bulk_create_with_history(cooperatives, Cooperative, default_user=admin,
+                                                default_change_reason="demo")
+        cooperatives = list(Cooperative.objects.filter(village__district__regency=regency).select_related("village"))
+        units, changes = [], []
+        for cooperative in cooperatives:
+            for kind in [UnitKind.OFFICE, UnitKind.SEMBAKO] + rng.sample(
+                    [UnitKind.SAVINGS_LOANS, UnitKind.CLINIC, UnitKind.PHARMACY, UnitKind.WAREHOUSE,
+                     UnitKind.LOGISTICS], rng.randrange(0, 4)):
+                units.append(BusinessUnit(cooperative=cooperative, kind=kind))
+            for step in range(Stage.order(cooperative.stage) + 1):
+                changes.append(StageChange(cooperative=cooperative, stage=stages[step], recorded_by=admin,
+                                           reached_on=date(2025, 4, 20) + timedelta(days=40 * step)))
+        BusinessUnit.objects.bulk_create(units)
+        StageChange.objects.bulk_create(changes)
+
+        by_village = {c.village_id: c for c in cooperatives}
+        months = [month_start(month_start(today) - timedelta(days=1 + 31 * back)) for back in (1, 0)] + \
+            [month_start(today)]
+        visits, plans = [], {}
+        summaries = [
+            "Mendampingi pengurus menyusun rencana bisnis gerai sembako.",
+            "Memeriksa pembukuan simpan pinjam bersama bendahara.",
+            "Membantu input data anggota ke SIMKOPDES.",
+            "Rapat dengan kepala desa tentang lahan gerai dan gudang.",
+            "Pelatihan singkat manajemen stok untuk pengelola gerai.",
+            "Menyiapkan berkas proposal pembiayaan ke bank Himbara.",
+        ]
+        for territory in BaTerritory.objects.filter(plan__regency=regency, plan__status="active").select_related(
+                "mentor").prefetch_related("village_links"):
+            coops = [by_village[link.village_id] for link in territory.village_links.all()]
+            plans[territory.mentor_id] = territory.mentor
+            for month in months:
+                last_day = min(today, next_month(month) - timedelta(days=1))
+                for _ in range(rng.randrange(4, 9)):
+                    day = month + timedelta(days=rng.randrange((last_day - month).days + 1))
+                    visits.append(Visit(
+                        cooperative=rng.choice(coops), mentor=territory.mentor, date=day,
+                        mode=rng.choice(Visit.Mode.values), summary=rng.choice(summaries),
+                        focus_areas=rng.sample(Visit.Focus.values, rng.randrange(1, 4)),
+                        created_by=territory.mentor.user,
+                    ))
+        visits = bulk_create_with_history(visits, Visit, default_change_reason="demo")
+        follow_ups = []
+        for visit in Visit.objects.filter(mentor__regency=regency):
+            if rng.random() < 0.6:
+                due = visit.date + timedelta(days=rng.randrange(5, 30))
+                done = due < today and rng.random() < 0.6
+                follow_ups.append(FollowUp(
+                    visit=visit, action=rng.choice(["Kirim draf rencana bisnis", "Lengkapi data anggota di SIMKOPDES",
+                                                    "Jadwalkan rapat anggota", "Foto lokasi lahan gerai"]),
+                    due_date=due, done=done, done_by=visit.created_by if done else None,
+                    done_at=timezone.now() - timedelta(days=rng.randrange(1, 20)) if done else None))
+        bulk_create_with_history(follow_ups, FollowUp, default_change_reason="demo")
+        reports = []
+        for index, mentor in enumerate(plans.values()):
+            for back, month in enumerate(months[:2]):
+                status = "accepted" if back == 0 else ["submitted", "submitted", "returned", "draft"][index % 4]
+                reports.append(MonthlyReport(
+                    mentor=mentor, month=month, status=status,
+                    obstacles="Sinyal internet lemah di beberapa desa.", next_month_plan="Fokus pada rencana bisnis.",
+                    submitted_at=timezone.now() if status != "draft" else None,
+                    review_comment="Lengkapi jumlah anggota." if status == "returned" else ""))
+        bulk_create_with_history(reports, MonthlyReport, default_change_reason="demo")
+        registry.cooperatives_ensure(actor=admin, regency=regency)
+        self.stdout.write(f"Created {len(cooperatives)} cooperatives, {len(visits)} visits, "
+                          f"{len(follow_ups)} follow-ups and {len(reports)} monthly reports (fictional).")

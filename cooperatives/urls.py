@@ -1,0 +1,34 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class MonthCode:
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(MonthCode, "month")
+
+app_name = "cooperatives"
+urlpatterns = [
+    path("cooperatives/", views.cooperative_list, name="cooperative_list"),
+    path("cooperatives/export.xlsx", views.cooperative_export, name="cooperative_export"),
+    path("cooperatives/import/", views.cooperative_import, name="cooperative_import"),
+    path("cooperatives/import/apply/", views.cooperative_import_apply, name="cooperative_import_apply"),
+    path("cooperatives/<int:pk>/", views.cooperative_detail, name="cooperative_detail"),
+    path("cooperatives/<int:pk>/edit/", views.cooperative_update, name="cooperative_update"),
+    path("cooperatives/<int:pk>/visits/new/", views.visit_create, name="visit_create"),
+    path("visits/new/", views.visit_create, name="visit_create_any"),
+    path("visits/<int:pk>/edit/", views.visit_update, name="visit_update"),
+    path("follow-ups/", views.follow_up_list, name="follow_up_list"),
+    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
+    path("reports/", views.report_list, name="report_list"),
+    path("reports/<int:mentor_pk>/<month:month>/", views.report_detail, name="report_detail"),
+    path("reports/<int:mentor_pk>/<month:month>/print/", views.report_print, name="report_print"),
+]
