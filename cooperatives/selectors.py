@@ -176,7 +176,7 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
         .select_related("cooperative__village", "recorded_by")
         .order_by("reached_on", "id")
     )
-    follow_ups = FollowUp.objects.filter(visit__mentor=mentor).select_related("visit__cooperative")
+    follow_ups = FollowUp.objects.filter(visit__mentor=mentor).select_related("visit__cooperative__village")
     return {
         "visits": visits,
         "by_cooperative": list(by_cooperative.values()),

@@ -56,8 +56,9 @@ def cooperative_create(*, actor, village: Village, **values) -> Cooperative:
     for name, value in values.items():
         if name in COOPERATIVE_FIELDS:
             setattr(cooperative, name, value)
+    # The stage a record starts with was reached before the portal knew of it: the timeline starts with the
+    # first change recorded here.
     _audited_save(cooperative, actor=actor, reason="created")
-    _record_stage(cooperative, None, reached_on=None, actor=actor)
     return cooperative
 
 

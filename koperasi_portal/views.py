@@ -19,6 +19,7 @@ def home(request):
     context = {"mentor": mentor, "today": today, "month": registry.month_start(today)}
     if mentor is not None and mentor.role == mentor.Role.BA:
         context["territory"] = regions.ba_territory_of(mentor)
+        context["villages"] = regions.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
         context["follow_ups"] = registry.open_follow_ups(mentor)[:5]
         context["report"] = registry.report_or_new(mentor, context["month"])

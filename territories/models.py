@@ -265,13 +265,21 @@ class BaVillage(models.Model):
 
 
 class PlanChange(models.Model):
-    """The audit log of a plan: who did what to it, when (moves, assignments, proposals, publishing)."""
+    """The audit log of the regency's plans: who did what, when (moves, assignments, proposals, publishing).
 
-    plan = models.ForeignKey(TerritoryPlan, on_delete=models.CASCADE, related_name="changes", verbose_name=_("plan"))
+    The message is kept untranslated with its parameters and translated when shown; the entry outlives a
+    discarded draft.
+    """
+
+    regency = models.ForeignKey(Regency, on_delete=models.CASCADE, related_name="plan_changes")
+    plan = models.ForeignKey(TerritoryPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes",
+                             verbose_name=_("plan"))
+    plan_name = models.CharField(_("plan"), max_length=150)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("when"), auto_now_add=True)
-    summary = models.CharField(_("what"), max_length=300)
+    message = models.CharField(_("what"), max_length=200)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("plan change")
@@ -279,4 +287,13 @@ class PlanChange(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return self.summary
+        return self.text
+
+    @property
+    def text(self) -> str:
+        from django.utils.translation import gettext
+
+        try:
+            return gettext(self.message) % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.message

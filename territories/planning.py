@@ -120,6 +120,13 @@ def validate(snapshot: Snapshot, *, effective_date: date | None, target: tuple[i
     if bad := unstaffed(snapshot.pmo.values(), "pmo"):
         result.blocking.append(Issue("pmo_unstaffed", _("PMO territories without an active PMO."), _names(bad)))
 
+    empty = [t.name for t in snapshot.ba.values() if not t.members]
+    if empty:
+        result.blocking.append(Issue("ba_empty", _("BA territories without villages."), _names(empty)))
+    empty = [t.name for t in snapshot.pmo.values() if not t.members]
+    if empty:
+        result.blocking.append(Issue("pmo_empty", _("PMO territories without districts."), _names(empty)))
+
     counts = Counter(t.mentor_id for t in [*snapshot.ba.values(), *snapshot.pmo.values()] if t.mentor_id)
     twice = [snapshot.mentors[m].name for m, n in counts.items() if n > 1 and m in snapshot.mentors]
     if twice:
@@ -178,7 +185,7 @@ class VillageMove:
 @dataclass
 class Diff:
     moves: list[VillageMove]
-    gains: list[tuple[str, int, int]]  # mentor name, villages gained, villages lost
+    gains: list[tuple[str, int, int]]  # mentor name, villages gained, villages lost (one row per mentor)
     territories_added: list[str]
     territories_removed: list[str]
 
@@ -223,14 +230,15 @@ def diff(old: Snapshot | None, new: Snapshot) -> Diff:
         if same(a, b):
             continue
         moves.append(VillageMove(villages[village_id], label(a), label(b)))
-        if b and b[2]:
-            gained[b[2]] += 1
-        if a and a[2]:
-            lost[a[2]] += 1
-    gains = sorted((name, gained[name], lost[name]) for name in set(gained) | set(lost))
+        if b and b[0]:
+            gained[b[0]] += 1
+        if a and a[0]:
+            lost[a[0]] += 1
+    mentors = {**old.mentors, **new.mentors}
+    gains = sorted((mentors[m].name if m in mentors else "?", gained[m], lost[m]) for m in set(gained) | set(lost))
 
     def names(snapshot):
-        return {t.name for t in [*snapshot.pmo.values(), *snapshot.ba.values()]}
+        return {f"PMO · {t.name}" for t in snapshot.pmo.values()} | {f"BA · {t.name}" for t in snapshot.ba.values()}
 
     return Diff(moves, gains, sorted(names(new) - names(old)), sorted(names(old) - names(new)))
 
@@ -407,9 +415,15 @@ def propose(
         raise ProposalError(_("The regency has no villages."))
     if not ba_ids:
         raise ProposalError(_("Choose at least one Business Assistant."))
-    pmo_count = max(1, len(pmo_ids))
+    if not pmo_ids:
+        raise ProposalError(_("Choose at least one PMO."))
+    pmo_count = len(pmo_ids)
     if len(ba_ids) < pmo_count:
         raise ProposalError(_("Choose at least as many Business Assistants as PMOs."))
+    district_count = len({v.district_id for v in villages})
+    if pmo_count > district_count:
+        raise ProposalError(_("There are more PMOs (%(pmos)d) than districts (%(districts)d): choose fewer PMOs.")
+                            % {"pmos": pmo_count, "districts": district_count})
     current = current or {}
     walk = chain(villages)
     blocks: list[list[Place]] = []  # runs of one district along the walk
@@ -429,10 +443,11 @@ def propose(
         gaps = [(share - count, -index) for index, (share, count) in enumerate(zip(shares, counts, strict=True))]
         counts[-max(gaps)[1]] += 1
     while sum(counts) > len(ba_ids):
-        counts[max(range(len(counts)), key=lambda i: (counts[i] - shares[i], i))] -= 1
+        reducible = [i for i in range(len(counts)) if counts[i] > 1]
+        counts[max(reducible, key=lambda i: (counts[i] - shares[i], i))] -= 1
 
     pmo_groups = [{v.district_id for v in region} for region in regions]
-    pmo_mentors = _match(pmo_groups, list(pmo_ids), current) if pmo_ids else [None] * len(regions)
+    pmo_mentors = _match(pmo_groups, list(pmo_ids), current)
     chunks = []
     for index, (region, count) in enumerate(zip(regions, counts, strict=True)):
         chunks += [(index, chunk) for chunk in _split_villages(region, count, target)]

@@ -146,6 +146,21 @@ def active_plan(regency) -> TerritoryPlan | None:
     return TerritoryPlan.objects.filter(regency=regency, status=TerritoryPlan.Status.ACTIVE).first()
 
 
+def plan_predecessor(plan: TerritoryPlan) -> TerritoryPlan | None:
+    """What a plan is compared with by default: for a draft the plan in force, for a published plan the one it
+    replaced."""
+    if plan.is_draft:
+        return active_plan(plan.regency)
+    return (
+        TerritoryPlan.objects.filter(
+            regency=plan.regency, status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED],
+            effective_from__lt=plan.effective_from,
+        )
+        .order_by("-effective_from")
+        .first()
+    )
+
+
 def _places(rows):
     return {
         row["id"]: Place(row["id"], row["code"], row["name"], row.get("district_id"),

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lokal import wilayah
 
 from mentors.models import Mentor
@@ -245,7 +246,12 @@ class PlanInvalid(PlanError):
         self.validation = validation
 
 
-def _claim(plan: TerritoryPlan, version: int, *, actor, summary: str) -> None:
+def _log(plan: TerritoryPlan, actor, message: str, **params) -> None:
+    PlanChange.objects.create(regency_id=plan.regency_id, plan=plan, plan_name=plan.name, actor=actor,
+                              message=message, params=params)
+
+
+def _claim(plan: TerritoryPlan, version: int, *, actor, message: str, **params) -> None:
     """Take the next version of a draft, or refuse an edit made on an older version (no lost updates).
 
     The conditional UPDATE also locks the plan row until the surrounding transaction ends.
@@ -262,7 +268,7 @@ def _claim(plan: TerritoryPlan, version: int, *, actor, summary: str) -> None:
               "shows the current draft, check it and try again.")
         )
     plan.version = version + 1
-    PlanChange.objects.create(plan=plan, actor=actor, summary=summary[:300])
+    _log(plan, actor, message, **params)
 
 
 def _check_mentor(plan: TerritoryPlan, mentor, role: str) -> None:
@@ -280,10 +286,9 @@ def plan_create(*, actor, regency: Regency, name: str, clone: bool = True) -> Te
     plan.save()
     if clone and source is not None:
         _copy_content(source, plan)
-        summary = _("created as a copy of “%(name)s”") % {"name": source.name}
+        _log(plan, actor, gettext_noop("created as a copy of “%(name)s”"), name=source.name)
     else:
-        summary = _("created empty")
-    PlanChange.objects.create(plan=plan, actor=actor, summary=summary)
+        _log(plan, actor, gettext_noop("created empty"))
     return plan
 
 
@@ -315,7 +320,7 @@ def _copy_content(source: TerritoryPlan, plan: TerritoryPlan) -> None:
 
 @transaction.atomic
 def plan_discard(*, actor, plan: TerritoryPlan, version: int) -> None:
-    _claim(plan, version, actor=actor, summary=_("discarded"))
+    _claim(plan, version, actor=actor, message=gettext_noop("discarded"))
     TerritoryPlan.objects.filter(pk=plan.pk).delete()
 
 
@@ -323,7 +328,7 @@ def plan_discard(*, actor, plan: TerritoryPlan, version: int) -> None:
 def territory_create(*, actor, plan: TerritoryPlan, version: int, kind: str, name: str, mentor=None,
                      pmo_territory: PmoTerritory | None = None):
     name = name.strip()
-    _claim(plan, version, actor=actor, summary=_("added territory “%(name)s”") % {"name": name})
+    _claim(plan, version, actor=actor, message=gettext_noop("added territory “%(name)s”"), name=name)
     model = PmoTerritory if kind == "pmo" else BaTerritory
     _check_mentor(plan, mentor, kind)
     if model.objects.filter(plan=plan, name=name).exists():
@@ -340,8 +345,8 @@ def territory_update(*, actor, plan: TerritoryPlan, version: int, territory, nam
     kind = "pmo" if isinstance(territory, PmoTerritory) else "ba"
     name = name.strip()
     _claim(plan, version, actor=actor,
-           summary=_("changed territory “%(old)s”: “%(name)s”, %(mentor)s")
-           % {"old": territory.name, "name": name, "mentor": mentor.full_name if mentor else "–"})
+           message=gettext_noop("changed territory “%(old)s”: “%(name)s”, %(mentor)s"), old=territory.name,
+           name=name, mentor=mentor.full_name if mentor else "–")
     _check_mentor(plan, mentor, kind)
     if type(territory).objects.filter(plan=plan, name=name).exclude(pk=territory.pk).exists():
         raise PlanError(_("A territory named “%(name)s” already exists in this plan.") % {"name": name})
@@ -355,7 +360,8 @@ def territory_update(*, actor, plan: TerritoryPlan, version: int, territory, nam
 @transaction.atomic
 def territory_delete(*, actor, plan: TerritoryPlan, version: int, territory) -> None:
     """Delete a territory; its villages (or districts) become unassigned in the draft."""
-    _claim(plan, version, actor=actor, summary=_("deleted territory “%(name)s”") % {"name": territory.name})
+    _claim(plan, version, actor=actor, message=gettext_noop("deleted territory “%(name)s”"),
+           name=territory.name)
     territory.delete()
 
 
@@ -367,9 +373,12 @@ def villages_move(*, actor, plan: TerritoryPlan, version: int, village_ids: list
     known = Village.objects.filter(id__in=village_ids, district__regency_id=plan.regency_id).count()
     if known != len(village_ids) or (to is not None and to.plan_id != plan.pk):
         raise PlanError(_("Some of these villages or territories do not belong to this plan."))
-    summary = (_("moved %(count)d villages to “%(target)s”") % {"count": len(village_ids), "target": to.name} if to
-               else _("took %(count)d villages out of their territory") % {"count": len(village_ids)})
-    _claim(plan, version, actor=actor, summary=summary)
+    if to is not None:
+        _claim(plan, version, actor=actor, message=gettext_noop("moved %(count)d villages to “%(target)s”"),
+               count=len(village_ids), target=to.name)
+    else:
+        _claim(plan, version, actor=actor, message=gettext_noop("took %(count)d villages out of their territory"),
+               count=len(village_ids))
     BaVillage.objects.filter(plan=plan, village_id__in=village_ids).delete()
     if to is not None:
         BaVillage.objects.bulk_create([BaVillage(plan=plan, ba_territory=to, village_id=v) for v in village_ids],
@@ -385,9 +394,12 @@ def districts_move(*, actor, plan: TerritoryPlan, version: int, district_ids: li
     known = District.objects.filter(id__in=district_ids, regency_id=plan.regency_id).count()
     if known != len(district_ids) or (to is not None and to.plan_id != plan.pk):
         raise PlanError(_("Some of these districts or territories do not belong to this plan."))
-    summary = (_("moved %(count)d districts to “%(target)s”") % {"count": len(district_ids), "target": to.name}
-               if to else _("took %(count)d districts out of their PMO territory") % {"count": len(district_ids)})
-    _claim(plan, version, actor=actor, summary=summary)
+    if to is not None:
+        _claim(plan, version, actor=actor, message=gettext_noop("moved %(count)d districts to “%(target)s”"),
+               count=len(district_ids), target=to.name)
+    else:
+        _claim(plan, version, actor=actor,
+               message=gettext_noop("took %(count)d districts out of their PMO territory"), count=len(district_ids))
     PmoDistrict.objects.filter(plan=plan, district_id__in=district_ids).delete()
     if to is not None:
         PmoDistrict.objects.bulk_create([PmoDistrict(plan=plan, pmo_territory=to, district_id=d) for d in district_ids])
@@ -423,8 +435,8 @@ def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_me
     for mentor in pmo_mentors:
         _check_mentor(plan, mentor, "pmo")
     _claim(plan, version, actor=actor,
-           summary=_("proposed a split for %(bas)d BAs and %(pmos)d PMOs") % {"bas": len(ba_mentors),
-                                                                               "pmos": len(pmo_mentors)})
+           message=gettext_noop("proposed a split for %(bas)d BAs and %(pmos)d PMOs"), bas=len(ba_mentors),
+           pmos=len(pmo_mentors))
     villages, districts = regency_places(plan.regency)
     current: dict[int, set[int]] = {}
     source = plan.based_on_id or TerritoryPlan.objects.filter(
@@ -471,8 +483,10 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
     since, the publish is refused.
     """
     Regency.objects.select_for_update().filter(pk=plan.regency_id).first()  # one publish per regency at a time
-    summary = _("published, in force from %(date)s") % {"date": effective_from.strftime("%d-%m-%Y")}
-    _claim(plan, version, actor=actor, summary=summary)
+    if effective_from > timezone.localdate():
+        raise PlanError(_("A plan takes effect when it is published: publish it on its effective date, not before."))
+    _claim(plan, version, actor=actor, message=gettext_noop("published, in force from %(date)s"),
+           date=effective_from.strftime("%d-%m-%Y"))
     current = (
         TerritoryPlan.objects.select_for_update()
         .filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.ACTIVE)
@@ -492,8 +506,7 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
         current.effective_to = effective_from - timedelta(days=1)
         current._history_user = actor
         current.save(update_fields=["status", "effective_to"])
-        summary = _("archived: superseded by “%(name)s”") % {"name": plan.name}
-        PlanChange.objects.create(plan=current, actor=actor, summary=summary)
+        _log(current, actor, gettext_noop("archived: superseded by “%(name)s”"), name=plan.name)
     plan.refresh_from_db()
     plan.status = TerritoryPlan.Status.ACTIVE
     plan.effective_from = effective_from
@@ -574,12 +587,21 @@ def plan_import_check(*, plan: TerritoryPlan, rows: list[dict]) -> PlanImportChe
         email, name = row.get(email_key, "").lower(), row.get(name_key, "")
         if not email and not name:
             return None
-        found = by_email.get(email) if email else None
-        if found is None and name:
+        if email:
+            found = by_email.get(email)
+            if found is None:
+                raise ValueError(_("unknown %(label)s “%(who)s”") % {"label": label, "who": email})
+            if name and found.full_name.strip().lower() != name.strip().lower():
+                raise ValueError(_("the e-mail %(email)s belongs to %(owner)s, not to %(name)s")
+                                 % {"email": email, "owner": found.full_name, "name": name})
+        else:
             candidates = by_name.get(name.lower(), [])
-            found = candidates[0] if len(candidates) == 1 else None
-        if found is None:
-            raise ValueError(_("unknown %(label)s “%(who)s”") % {"label": label, "who": email or name})
+            if len(candidates) > 1:
+                raise ValueError(_("more than one mentor is called “%(name)s”: add the e-mail address")
+                                 % {"name": name})
+            if not candidates:
+                raise ValueError(_("unknown %(label)s “%(who)s”") % {"label": label, "who": name})
+            found = candidates[0]
         if found.role != role:
             raise ValueError(_("%(name)s is not a %(label)s") % {"name": found.full_name, "label": label})
         return found.pk
@@ -587,17 +609,25 @@ def plan_import_check(*, plan: TerritoryPlan, rows: list[dict]) -> PlanImportChe
     seen: dict[str, int] = {}
     ba: dict[str, dict] = {}
     pmo: dict[str, dict] = {}
+    district_pmo: dict[int, tuple[str, int]] = {}
     for row in rows:
         number = row["_row"]
         code = row.get("village_code", "")
-        if code not in villages:
+        names = [row.get("ba_territory", ""), row.get("pmo_territory", "")]
+        if any(len(name) > 100 for name in names):
+            check.errors.append((number, _("a territory name is longer than 100 characters")))
+            continue
+        if not code and row.get("ba_territory"):
+            code = None  # a BA territory without villages (the export writes one row for it)
+        elif code not in villages:
             check.errors.append((number, _("unknown village code “%(code)s”") % {"code": code}))
             continue
         if code in seen:
             check.errors.append((number, _("village %(code)s appears twice (also row %(row)d)")
                                  % {"code": code, "row": seen[code]}))
             continue
-        seen[code] = number
+        if code:
+            seen[code] = number
         territory = row.get("ba_territory", "")
         if not territory:
             continue  # left out of every territory: the draft's validation will flag the gap
@@ -613,14 +643,27 @@ def plan_import_check(*, plan: TerritoryPlan, rows: list[dict]) -> PlanImportChe
             check.errors.append((number, _("BA territory “%(name)s” has another BA or PMO territory in row %(row)d")
                                  % {"name": territory, "row": entry["row"]}))
             continue
-        entry["villages"].append(villages[code])
         if pmo_name:
             group = pmo.setdefault(pmo_name, {"mentor": pmo_mentor, "districts": set(), "row": number})
             if group["mentor"] != pmo_mentor:
                 check.errors.append((number, _("PMO territory “%(name)s” has another PMO in row %(row)d")
                                      % {"name": pmo_name, "row": group["row"]}))
                 continue
-            group["districts"].add(village_district[villages[code]])
+        elif pmo_mentor:
+            check.errors.append((number, _("a PMO is named but no PMO territory")))
+            continue
+        if code is None:
+            continue
+        district = village_district[villages[code]]
+        if pmo_name:
+            earlier = district_pmo.setdefault(district, (pmo_name, number))
+            if earlier[0] != pmo_name:
+                check.errors.append((number, _("this district is already in PMO territory “%(name)s” (row %(row)d): "
+                                               "a district belongs to one PMO territory")
+                                     % {"name": earlier[0], "row": earlier[1]}))
+                continue
+            pmo[pmo_name]["districts"].add(district)
+        entry["villages"].append(villages[code])
     check.pmo_rows = [(name, group["mentor"], sorted(group["districts"])) for name, group in sorted(pmo.items())]
     check.ba_rows = [(name, entry["mentor"], entry["pmo"] or None, entry["villages"])
                      for name, entry in sorted(ba.items())]
@@ -633,6 +676,7 @@ def plan_import_apply(*, actor, plan: TerritoryPlan, version: int, rows: list[di
     check = plan_import_check(plan=plan, rows=rows)
     if check.errors:
         raise PlanError(_("The workbook has errors; nothing was imported."))
-    _claim(plan, version, actor=actor, summary=_("imported a workbook (%(count)d rows)") % {"count": len(rows)})
+    _claim(plan, version, actor=actor, message=gettext_noop("imported a workbook (%(count)d rows)"),
+           count=len(rows))
     _replace_content(plan, check.pmo_rows, check.ba_rows)
     return check

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -258,13 +259,15 @@ def plan_propose(request, pk):
 
 def plan_diff(request, pk):
     plan = selectors.plan_get_for_user(request.user, pk)
-    against_pk = request.GET.get("against")
+    against_pk = request.GET.get("against", "")
     if against_pk:
+        if not against_pk.isdigit():
+            raise Http404
         other = selectors.plan_get_for_user(request.user, against_pk)
         if other.regency_id != plan.regency_id:
             raise PermissionDenied
     else:
-        other = selectors.active_plan(plan.regency) if plan.status != TerritoryPlan.Status.ACTIVE else None
+        other = selectors.plan_predecessor(plan)
     places = selectors.regency_places(plan.regency)
     mentors = selectors.mentor_infos(plan.regency)
     old = selectors.plan_snapshot(other, places=places, mentors=mentors) if other and other != plan else None
@@ -335,13 +338,16 @@ def plan_workbook_sheets(plan: TerritoryPlan, snapshot) -> list:
                     village_rows.append([village.code, village.name, district.name, row["territory"].name,
                                          ba.name if ba else "", ba.email if ba else "", pmo_name,
                                          pmo.name if pmo else "", pmo.email if pmo else ""])
+            if not row["villages"]:  # keep a territory without villages in the workbook
+                village_rows.append(["", "", "", row["territory"].name, ba.name if ba else "", ba.email if ba else "",
+                                     pmo_name, pmo.name if pmo else "", pmo.email if pmo else ""])
             summary.append([ba.name if ba else "", row["territory"].name, len(row["villages"]),
                             len(row["districts"]), pmo.name if pmo else ""])
     for village in sorted(snapshot.villages.values(), key=lambda v: v.code):
         if village.id not in placed:
             village_rows.append([village.code, village.name, snapshot.districts[village.district_id].name,
                                  "", "", "", "", "", ""])
-    village_rows.sort(key=lambda r: r[0])
+    village_rows.sort(key=lambda r: (r[0] == "", r[0], r[3]))
     headers = [_("Village code"), _("Village"), _("District"), _("BA territory"), _("BA"), _("BA e-mail"),
                _("PMO territory"), _("PMO"), _("PMO e-mail")]
     summary_headers = [_("BA"), _("BA territory"), _("Villages"), _("Districts"), _("PMO")]

@@ -1,0 +1,160 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from cooperatives import services
+from cooperatives.models import BusinessUnit, Cooperative, Stage, StageChange
+from territories.models import Village
+
+pytestmark = pytest.mark.django_db
+HEADER = ["Kode desa", "Nama koperasi", "Tahap", "Nomor badan hukum", "Tanggal badan hukum", "Jumlah anggota",
+          "Ketua", "Telepon ketua", "Unit usaha"]
+
+
+def sheet_rows():
+    rows = []
+    for index, village in enumerate(Village.objects.filter(district__regency__code="32.02").order_by("code")):
+        legal = index % 3 == 0
+        rows.append([village.code, "", "badan hukum" if legal else "musyawarah",
+                     f"AHU-{index:05d}.AH.01.29" if legal else "", "2025-08-01" if legal else "", 40 + index % 90,
+                     f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako"])
+    return rows
+
+
+def upload(client, regency, rows, name="koperasi.xlsx"):
+    book = Workbook()
+    book.active.append(HEADER)
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return client.post(reverse("cooperatives:cooperative_import"),
+                       {"regency": regency.pk, "file": SimpleUploadedFile(name, buffer.getvalue())})
+
+
+def test_a_sheet_of_386_rows_with_one_bad_row_writes_nothing_and_names_the_row(admin_client, sukabumi):
+    rows = sheet_rows()
+    assert len(rows) == 386
+    rows[199][5] = -4  # spreadsheet row 201
+    preview = upload(admin_client, sukabumi, rows)
+    plan = preview.context["plan"]
+    assert [(row.number, row.code) for row in plan.errors] == [(201, rows[199][0])]
+    assert "harus bilangan bulat 0 atau lebih" in preview.text and 'name="token"' not in preview.text
+    assert not Cooperative.objects.exists()
+
+
+def test_the_clean_sheet_imports_and_re_importing_changes_nothing(admin_client, sukabumi):
+    preview = upload(admin_client, sukabumi, sheet_rows())
+    assert preview.context["plan"].summary == {"create": 386, "update": 0, "unchanged": 0, "error": 0}
+    admin_client.post(reverse("cooperatives:cooperative_import_apply"), {"token": preview.context["token"]})
+    assert Cooperative.objects.count() == 386
+    first = Cooperative.objects.get(village__code="32.02.01.1001")
+    assert first.name == "Koperasi Kelurahan Merah Putih Palabuhanratu"
+    assert first.stage == Stage.LEGAL_ENTITY and first.chair_phone == "+6281200000000"
+    assert sorted(u.kind for u in first.units.all()) == ["sembako"]
+    history, changes, units = (Cooperative.history.count(), StageChange.objects.count(),
+                               BusinessUnit.objects.count())
+
+    again = upload(admin_client, sukabumi, sheet_rows())
+    assert again.context["plan"].summary == {"create": 0, "update": 0, "unchanged": 386, "error": 0}
+    admin_client.post(reverse("cooperatives:cooperative_import_apply"), {"token": again.context["token"]})
+    assert (Cooperative.history.count(), StageChange.objects.count(), BusinessUnit.objects.count()) == (
+        history, changes, units)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({0: "32.02.99.2999"}, "tidak dikenal"),
+    ({2: "tahap aneh"}, "tahap “tahap aneh” tidak dikenal"),
+    ({5: -1}, "bilangan bulat"),
+    ({3: "AHU-1", 4: ""}, "disertai tanggalnya"),
+    ({4: "31/31/2025", 3: "AHU-2"}, "bukan tanggal"),
+    ({7: "12"}, "bukan nomor telepon"),
+])
+def test_row_errors(sukabumi, change, message):
+    row = sheet_rows()[1]
+    for index, value in change.items():
+        row[index] = value
+    keys = ["village_code", "name", "stage", "legal_entity_number", "legal_entity_date", "member_count",
+            "chair_name", "chair_phone", "units"]
+    values = {key: services._text(value) for key, value in zip(keys, row, strict=True)}
+    plan = services.cooperatives_import_plan(regency=sukabumi, rows=[{**values, "_row": 2}])
+    assert plan.rows[0].action == "error" and any(message in e for e in plan.rows[0].errors), plan.rows[0].errors
+
+
+def test_a_village_twice_in_the_sheet_is_a_row_error(sukabumi):
+    row = {"village_code": "32.02.01.2002", "stage": "musyawarah", "_row": 2}
+    plan = services.cooperatives_import_plan(regency=sukabumi, rows=[row, {**row, "_row": 3}])
+    assert [r.action for r in plan.rows] == ["create", "error"]
+
+
+def test_editing_a_cooperative_records_the_stage_change_with_date_and_author(admin_client, admin_user, sukabumi):
+    services.cooperatives_ensure(actor=admin_user, regency=sukabumi)
+    cooperative = Cooperative.objects.get(village__code="32.02.01.2002")
+    form = admin_client.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data.update({"version": form["version"].value(), "stage": "notary_deed", "stage_reached_on": "2026-02-03",
+                 "units": ["sembako", "clinic"], "other_units": "Agen LPG 3 kg", "member_count": "150"})
+    admin_client.post(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk}), data)
+    cooperative.refresh_from_db()
+    change = cooperative.stage_changes.first()
+    assert (cooperative.stage, change.stage, str(change.reached_on), change.recorded_by) == (
+        "notary_deed", "notary_deed", "2026-02-03", admin_user)
+    assert sorted(str(u) for u in cooperative.units.all()) == ["Agen LPG 3 kg", "gerai sembako", "klinik desa"]
+
+
+def test_a_legal_entity_number_without_a_date_is_refused(admin_client, admin_user, sukabumi):
+    services.cooperatives_ensure(actor=admin_user, regency=sukabumi)
+    cooperative = Cooperative.objects.get(village__code="32.02.01.2002")
+    form = admin_client.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data.update({"version": form["version"].value(), "legal_entity_number": "AHU-1", "legal_entity_date": ""})
+    response = admin_client.post(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk}), data)
+    assert "disertai tanggalnya" in response.text
+    cooperative.refresh_from_db()
+    assert cooperative.legal_entity_number == ""
+
+
+def test_the_registry_filters_by_district_stage_unit_and_ba(client_for, split):
+    client = client_for(split.ba)
+    mine = client.get(reverse("cooperatives:cooperative_list"))
+    assert mine.context["page_obj"].paginator.count == len(split.villages)
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    services.cooperative_update(actor=None, cooperative=cooperative, version=None, stage=Stage.OPERATING,
+                                units=["pharmacy"], other_units=[])
+    office = client_for(split.ba)  # a BA filters within their own cooperatives
+    assert [c.pk for c in office.get(reverse("cooperatives:cooperative_list"), {"stage": "operating"})
+            .context["page_obj"]] == [cooperative.pk]
+    assert [c.pk for c in office.get(reverse("cooperatives:cooperative_list"), {"unit": "pharmacy"})
+            .context["page_obj"]] == [cooperative.pk]
+
+
+def test_the_office_filters_by_ba_and_exports(office_client, split):
+    page = office_client.get(reverse("cooperatives:cooperative_list"), {"ba": split.ba_mentor.pk})
+    assert page.context["page_obj"].paginator.count == len(split.villages)
+    assert all(c.ba_name == split.ba_mentor.full_name for c in page.context["page_obj"])
+    export = office_client.get(reverse("cooperatives:cooperative_export"), {"ba": split.ba_mentor.pk})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + len(split.villages)
+
+
+def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_client, split, count_queries):
+    from datetime import date
+
+    one = Cooperative.objects.get(village_id=split.villages[0])
+    office_client.get("/")
+    with count_queries() as small:
+        office_client.get(reverse("cooperatives:cooperative_list"), {"q": one.village.code})
+        office_client.get(one.get_absolute_url())
+    for index, cooperative in enumerate(Cooperative.objects.order_by("village__code")[:50]):
+        services.cooperative_update(actor=None, cooperative=cooperative, version=None, units=["sembako", "clinic"],
+                                    other_units=["Agen LPG"], stage=Stage.SIMKOPDES)
+        services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=one, date=date(2026, 1, 2),
+                              mode="phone", focus_areas=["training"], summary=f"{index}",
+                              follow_ups=[("Tindak", date(2026, 2, 1))])
+    with count_queries() as large:
+        office_client.get(reverse("cooperatives:cooperative_list"))
+        office_client.get(one.get_absolute_url())
+    count_queries.assert_same(small, large)

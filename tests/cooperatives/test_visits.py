@@ -1,0 +1,111 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cooperatives.models import Cooperative, FollowUp, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def visit_data(**changes):
+    data = {"date": timezone.localdate().isoformat(), "mode": "on_site", "focus_areas": ["institutions", "capital"],
+            "summary": "Membahas rencana bisnis gerai sembako.",
+            "follow-TOTAL_FORMS": "2", "follow-INITIAL_FORMS": "0", "follow-MIN_NUM_FORMS": "0",
+            "follow-MAX_NUM_FORMS": "5",
+            "follow-0-action": "Kirim draf rencana bisnis",
+            "follow-0-due_date": (timezone.localdate() + timedelta(days=7)).isoformat(),
+            "follow-1-action": "", "follow-1-due_date": ""}
+    data.update(changes)
+    return data
+
+
+def test_a_ba_records_a_visit_with_two_focus_areas_and_a_follow_up(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client = client_for(split.ba)
+    response = client.post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}), visit_data(),
+                           follow=True)
+    visit = Visit.objects.get()
+    assert (visit.mentor, visit.cooperative, visit.focus_areas) == (split.ba_mentor, cooperative,
+                                                                     ["institutions", "capital"])
+    assert visit.follow_ups.get().action == "Kirim draf rencana bisnis"
+    assert "Kunjungan tersimpan" in response.text and "Membahas rencana bisnis" in response.text
+    assert visit.history.get().history_user == split.ba
+
+
+def test_a_ba_cannot_record_a_visit_outside_their_territory_and_nothing_is_written(client_for, split):
+    stranger = Cooperative.objects.exclude(village_id__in=split.villages).first()
+    response = client_for(split.ba).post(reverse("cooperatives:visit_create", kwargs={"pk": stranger.pk}),
+                                         visit_data())
+    assert response.status_code == 404 and not Visit.objects.exists() and not FollowUp.objects.exists()
+
+
+def test_a_visit_dated_tomorrow_is_refused_with_a_clear_message(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = client_for(split.ba).post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}),
+                                         visit_data(date=tomorrow))
+    assert response.status_code == 200 and "tidak boleh bertanggal di masa depan" in response.text
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_needs_a_focus_area(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client_for(split.ba).post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}),
+                              visit_data(focus_areas=[]))
+    assert not Visit.objects.exists()
+
+
+def test_the_author_corrects_a_visit_for_7_days_then_only_an_admin(client_for, split, admin_user):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client = client_for(split.ba)
+    client.post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}), visit_data())
+    visit = Visit.objects.get()
+    url = reverse("cooperatives:visit_update", kwargs={"pk": visit.pk})
+    client.post(url, visit_data(summary="Diperbaiki", **{"follow-0-action": "", "follow-0-due_date": ""}))
+    visit.refresh_from_db()
+    assert visit.summary == "Diperbaiki"
+
+    Visit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timedelta(days=8))
+    assert client.post(url, visit_data(summary="Terlambat")).status_code == 403
+    admin = client_for(admin_user)
+    admin.post(url, visit_data(summary="Dikoreksi admin", **{"follow-0-action": "", "follow-0-due_date": ""}))
+    visit.refresh_from_db()
+    assert visit.summary == "Dikoreksi admin" and visit.history.count() == 3
+
+
+def test_another_ba_cannot_correct_or_even_see_the_visit(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client_for(split.ba).post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}), visit_data())
+    visit = Visit.objects.get()
+    other = client_for(split.other_ba)
+    assert other.get(reverse("cooperatives:visit_update", kwargs={"pk": visit.pk})).status_code == 404
+    assert other.get(cooperative.get_absolute_url()).status_code == 404
+
+
+def test_open_follow_ups_come_overdue_first_and_done_records_who_and_when(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client = client_for(split.ba)
+    today = timezone.localdate()
+    for due, action in ((today + timedelta(days=9), "Nanti"), (today - timedelta(days=3), "Terlambat"),
+                        (today + timedelta(days=1), "Besok")):
+        client.post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}),
+                    visit_data(**{"follow-0-action": action, "follow-0-due_date": due.isoformat()}))
+    page = client.get(reverse("cooperatives:follow_up_list"))
+    assert [f.action for f in page.context["follow_ups"]] == ["Terlambat", "Besok", "Nanti"]
+    late = FollowUp.objects.get(action="Terlambat")
+    client.post(reverse("cooperatives:follow_up_done", kwargs={"pk": late.pk}))
+    late.refresh_from_db()
+    assert late.done and late.done_by == split.ba and late.done_at is not None
+    assert [f.action for f in client.get(reverse("cooperatives:follow_up_list")).context["follow_ups"]] == [
+        "Besok", "Nanti"]
+
+
+def test_a_pmo_sees_the_visits_of_their_bas_but_cannot_edit_the_cooperative(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client_for(split.ba).post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}), visit_data())
+    pmo = client_for(split.pmo)
+    page = pmo.get(cooperative.get_absolute_url())
+    assert page.status_code == 200 and "Membahas rencana bisnis" in page.text
+    assert pmo.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).status_code == 403
