@@ -40,6 +40,11 @@ class CooperativeForm(forms.ModelForm):
         self.fields["units"].initial = [u.kind for u in units if u.kind != UnitKind.OTHER]
         self.fields["other_units"].initial = ", ".join(u.name for u in units if u.kind == UnitKind.OTHER)
 
+    chair_phone = forms.CharField(label=_("chair's phone"), max_length=30, required=False,
+                                  widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    manager_phone = forms.CharField(label=_("manager's phone"), max_length=30, required=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+
     def clean_chair_phone(self):
         return phone_normalize(self.cleaned_data["chair_phone"])
 
@@ -69,8 +74,10 @@ class VisitForm(forms.Form):
         if cooperatives is None:
             del self.fields["cooperative"]
         else:
-            self.fields["cooperative"].queryset = cooperatives
-            self.fields["cooperative"].required = True
+            field = self.fields["cooperative"]
+            field.queryset = cooperatives.select_related("village__district")
+            field.required = True
+            field.label_from_instance = lambda c: f"{c.village.name} · {c.village.district.name}"
 
     def clean_date(self):
         day = self.cleaned_data["date"]
@@ -80,7 +87,7 @@ class VisitForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    action = forms.CharField(label=_("Follow-up action"), max_length=300, required=False)
+    action = forms.CharField(label=_("What is to be done"), max_length=300, required=False)
     due_date = forms.DateField(label=_("Due date"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 

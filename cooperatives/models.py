@@ -106,6 +106,8 @@ class BusinessUnit(models.Model):
     kind = models.CharField(_("business unit"), max_length=20, choices=UnitKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("for “other” units"))
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("business unit")
         verbose_name_plural = _("business units")

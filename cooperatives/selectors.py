@@ -79,10 +79,13 @@ def visit_get_for_editor(user, pk) -> Visit:
     if access.can_manage(visit.cooperative.village.district.regency_id):
         return visit
     own = access.mentor is not None and visit.mentor_id == access.mentor.pk
-    if own and timezone.localdate() - visit.created_at.astimezone(timezone.get_current_timezone()).date() <= \
-            timedelta(days=EDIT_WINDOW_DAYS):
+    if own and visit_correctable_by_author(visit):
         return visit
     raise PermissionDenied
+
+
+def visit_correctable_by_author(visit: Visit) -> bool:
+    return timezone.now() - visit.created_at <= timedelta(days=EDIT_WINDOW_DAYS)
 
 
 def cooperative_visits(cooperative: Cooperative) -> QuerySet[Visit]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mentors.models import Mentor
@@ -35,13 +35,30 @@ def _audited_save(instance, *, actor, reason: str):
     return instance
 
 
-def _set_units(cooperative: Cooperative, kinds: list[str], others: list[str]) -> None:
+OTHER_WORDS = {"lainnya", "lain-lain", "other", "others"}
+
+
+def clean_other_units(names) -> list[str]:
+    """“Other” business units as stored: trimmed, at most 100 characters, one per name whatever its case."""
+    result = {}
+    for name in names:
+        name = " ".join(name.split())[:100]
+        if name and name.casefold() not in OTHER_WORDS:
+            result.setdefault(name.casefold(), name)
+    return sorted(result.values(), key=str.casefold)
+
+
+def _set_units(cooperative: Cooperative, kinds: list[str], others: list[str], *, actor=None) -> None:
+    """Make the cooperative's units these; each added or removed unit is kept in the unit history."""
     wanted = {(kind, "") for kind in kinds if kind != UnitKind.OTHER}
-    wanted |= {(UnitKind.OTHER, name.strip()[:100]) for name in others if name.strip()}
-    current = {(u.kind, u.name): u.pk for u in cooperative.units.all()}
-    BusinessUnit.objects.filter(pk__in=[pk for key, pk in current.items() if key not in wanted]).delete()
-    BusinessUnit.objects.bulk_create([BusinessUnit(cooperative=cooperative, kind=kind, name=name)
-                                      for kind, name in sorted(wanted - set(current))])
+    wanted |= {(UnitKind.OTHER, name) for name in clean_other_units(others)}
+    current = {(u.kind, u.name): u for u in cooperative.units.all()}
+    for key, unit in current.items():
+        if key not in wanted:
+            unit._history_user = actor
+            unit.delete()
+    for kind, name in sorted(wanted - set(current)):
+        _audited_save(BusinessUnit(cooperative=cooperative, kind=kind, name=name), actor=actor, reason="added")
 
 
 def _record_stage(cooperative: Cooperative, old_stage: str | None, *, reached_on: date | None, actor) -> None:
@@ -89,7 +106,7 @@ def cooperative_update(*, actor, cooperative: Cooperative, version: str | None, 
             setattr(current, name, phone_normalize(getattr(current, name)))
     _audited_save(current, actor=actor, reason="edited")
     if units is not None:
-        _set_units(current, units, other_units or [])
+        _set_units(current, units, other_units or [], actor=actor)
     _record_stage(current, old_stage, reached_on=stage_reached_on, actor=actor)
     return current
 
@@ -97,9 +114,14 @@ def cooperative_update(*, actor, cooperative: Cooperative, version: str | None, 
 # --- visits and follow-ups ------------------------------------------------------------------------
 
 
-def _check_visit(day: date, focus_areas: list[str]) -> None:
+def _check_visit(day: date, focus_areas: list[str], mentor: Mentor) -> None:
     if day > timezone.localdate():
         raise ValidationError({"date": _("A visit cannot be dated in the future.")})
+    closed = MonthlyReport.objects.filter(mentor=mentor, month=day.replace(day=1), status__in=[
+        MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).exists()
+    if closed:
+        raise ValidationError({"date": _("The monthly report for this month has already been submitted: a visit "
+                                         "cannot be added to it or moved into it.")})
     unknown = set(focus_areas) - set(Visit.Focus.values)
     if not focus_areas or unknown:
         raise ValidationError({"focus_areas": _("Choose at least one focus area.")})
@@ -108,7 +130,7 @@ def _check_visit(day: date, focus_areas: list[str]) -> None:
 @transaction.atomic
 def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date, mode: str,
                  focus_areas: list[str], summary: str, follow_ups: list[tuple[str, date]] = ()) -> Visit:
-    _check_visit(date, focus_areas)
+    _check_visit(date, focus_areas, mentor)
     visit = Visit(cooperative=cooperative, mentor=mentor, date=date, mode=mode, focus_areas=list(focus_areas),
                   summary=summary.strip(), created_by=actor)
     _audited_save(visit, actor=actor, reason="created")
@@ -120,7 +142,11 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: list[str], summary: str,
                  follow_ups: list[tuple[str, date]] = ()) -> Visit:
-    _check_visit(date, focus_areas)
+    _check_visit(date, focus_areas, visit.mentor)
+    if MonthlyReport.objects.filter(mentor=visit.mentor, month=visit.date.replace(day=1), status__in=[
+            MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).exists():
+        raise ValidationError({"date": _("This visit is in a monthly report that has already been submitted; "
+                                         "it can no longer be changed.")})
     visit.date, visit.mode, visit.focus_areas, visit.summary = date, mode, list(focus_areas), summary.strip()
     _audited_save(visit, actor=actor, reason="corrected")
     for action, due in follow_ups:
@@ -156,6 +182,8 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
     report.obstacles, report.next_month_plan = obstacles.strip(), next_month_plan.strip()
     if submit:
         report.status, report.submitted_at = MonthlyReport.Status.SUBMITTED, timezone.now()
+        # A new round of review: the earlier comment stays in the report's history.
+        report.review_comment, report.reviewed_by, report.reviewed_at = "", None, None
     _audited_save(report, actor=actor, reason="submitted" if submit else "saved")
     return report
 
@@ -177,7 +205,7 @@ def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = 
 
 COLUMNS = {
     "village_code": {"kode desa", "kode desa/kelurahan", "village code", "kode wilayah"},
-    "name": {"nama koperasi", "nama", "name", "cooperative"},
+    "name": {"nama koperasi", "nama", "name", "cooperative", "koperasi"},
     "stage": {"tahap", "tahapan", "stage", "status"},
     "legal_entity_number": {"nomor badan hukum", "no badan hukum", "nomor sk ahu", "sk ahu", "legal entity number"},
     "legal_entity_date": {"tanggal badan hukum", "tanggal sk ahu", "legal entity date"},
@@ -273,6 +301,17 @@ def rows_from_table(table: list[list]) -> list[dict]:
     return rows
 
 
+def _words(choices, extra: dict) -> dict[str, str]:
+    """Every way a sheet may name a choice: its code, its label in Indonesian and English, and common words."""
+    words = {key.casefold(): value for key, value in extra.items()}
+    for code, label in choices.choices:
+        words[code.casefold()] = code
+        for language in ("id", "en"):
+            with translation.override(language):
+                words[str(label).casefold()] = code
+    return words
+
+
 def _parse_date(text: str, label: str, problems: list) -> date | None:
     if not text:
         return None
@@ -290,9 +329,8 @@ def _clean(values: dict) -> tuple[dict, tuple | None, list[str]]:
     problems, cleaned = [], {}
     if values.get("name"):
         cleaned["name"] = values["name"]
-    if "stage" in values:
-        stage = STAGE_WORDS.get(values["stage"].lower()) or (values["stage"] if values["stage"] in Stage.values
-                                                             else None)
+    if values.get("stage"):  # a blank stage leaves the stage as it is
+        stage = _words(Stage, STAGE_WORDS).get(values["stage"].strip().casefold())
         if stage is None:
             problems.append(_("unknown stage “%(stage)s”") % {"stage": values["stage"]})
         cleaned["stage"] = stage
@@ -327,13 +365,14 @@ def _clean(values: dict) -> tuple[dict, tuple | None, list[str]]:
     units = None
     if "units" in values:
         kinds, others = [], []
+        words = _words(UnitKind, UNIT_WORDS)
         for part in [p.strip() for p in values["units"].replace(";", ",").split(",") if p.strip()]:
-            kind = UNIT_WORDS.get(part.lower()) or (part if part in UnitKind.values else None)
+            kind = words.get(part.casefold())
             if kind and kind != UnitKind.OTHER:
                 kinds.append(kind)
             else:
                 others.append(part)
-        units = (sorted(set(kinds)), sorted(set(others)))
+        units = (sorted(set(kinds)), clean_other_units(others))
     return cleaned, units, problems
 
 
@@ -371,8 +410,8 @@ def cooperatives_import_plan(*, regency, rows: list[dict]) -> ImportPlan:
             row.action, row.errors = "error", error.messages
             continue
         if cooperative is not None and units is not None:
-            have = sorted({u.kind for u in cooperative.units.all() if u.kind != UnitKind.OTHER}), sorted(
-                {u.name for u in cooperative.units.all() if u.kind == UnitKind.OTHER})
+            have = sorted({u.kind for u in cooperative.units.all() if u.kind != UnitKind.OTHER}), clean_other_units(
+                [u.name for u in cooperative.units.all() if u.kind == UnitKind.OTHER])
             if have != units:
                 row.changes.append("units")
         row.cooperative = cooperative
@@ -392,14 +431,14 @@ def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPlan
                 if row.action == "create":
                     cooperative = cooperative_create(actor=actor, village=row.village, **row.values)
                     if row.units:
-                        _set_units(cooperative, *row.units)
+                        _set_units(cooperative, *row.units, actor=actor)
                 elif row.action == "update":
                     fields = {k: row.values[k] for k in row.changes if k != "units"}
                     cooperative_update(actor=actor, cooperative=row.cooperative, version=None,
                                        units=row.units[0] if row.units else None,
                                        other_units=row.units[1] if row.units else None, **fields)
     except (ValidationError, IntegrityError) as error:
-        messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+        why = "; ".join(error.messages) if isinstance(error, ValidationError) else _("another change got there first")
         plan.rows[0].action, plan.rows[0].errors = "error", [_("the registry changed during the import: %(why)s")
-                                                              % {"why": "; ".join(messages)}]
+                                                              % {"why": why}]
     return plan

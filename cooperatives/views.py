@@ -5,12 +5,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -74,6 +75,9 @@ def cooperative_detail(request, pk):
     access = people.access_for(request.user)
     visits = list(selectors.cooperative_visits(cooperative))
     can_record = access.mentor is not None
+    manager = access.can_manage(cooperative.village.district.regency_id)
+    correctable = {v.pk for v in visits if manager or (
+        access.mentor is not None and v.mentor_id == access.mentor.pk and selectors.visit_correctable_by_author(v))}
     context = {
         "cooperative": cooperative,
         "units": list(cooperative.units.all()),
@@ -83,6 +87,7 @@ def cooperative_detail(request, pk):
         "open_follow_ups": [f for v in visits for f in v.follow_ups.all() if not f.done],
         "can_edit": selectors.can_edit_cooperative(request.user, cooperative),
         "can_record": can_record,
+        "correctable": correctable,
         "today": timezone.localdate(),
         "stages": [(value, label, index < cooperative.stage_number) for index, (value, label)
                    in enumerate(Cooperative._meta.get_field("stage").choices)],
@@ -136,11 +141,15 @@ def visit_create(request, pk=None):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         target = cooperative or form.cleaned_data["cooperative"]
         data = form.cleaned_data
-        visit = services.visit_create(actor=request.user, mentor=mentor, cooperative=target, date=data["date"],
-                                      mode=data["mode"], focus_areas=data["focus_areas"], summary=data["summary"],
-                                      follow_ups=_follow_ups(formset))
-        messages.success(request, _("Visit recorded."))
-        return redirect(visit.get_absolute_url())
+        try:
+            visit = services.visit_create(actor=request.user, mentor=mentor, cooperative=target, date=data["date"],
+                                          mode=data["mode"], focus_areas=data["focus_areas"],
+                                          summary=data["summary"], follow_ups=_follow_ups(formset))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Visit recorded."))
+            return redirect(visit.get_absolute_url())
     return render(request, "cooperatives/visit_form.html",
                   {"form": form, "formset": formset, "cooperative": cooperative})
 
@@ -152,11 +161,15 @@ def visit_update(request, pk):
     formset = FollowUpFormSet(request.POST or None, prefix="follow")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
-        services.visit_update(actor=request.user, visit=visit, date=data["date"], mode=data["mode"],
-                              focus_areas=data["focus_areas"], summary=data["summary"],
-                              follow_ups=_follow_ups(formset))
-        messages.success(request, _("Visit corrected."))
-        return redirect(visit.get_absolute_url())
+        try:
+            services.visit_update(actor=request.user, visit=visit, date=data["date"], mode=data["mode"],
+                                  focus_areas=data["focus_areas"], summary=data["summary"],
+                                  follow_ups=_follow_ups(formset))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Visit corrected."))
+            return redirect(visit.get_absolute_url())
     return render(request, "cooperatives/visit_form.html",
                   {"form": form, "formset": formset, "cooperative": visit.cooperative, "visit": visit})
 
@@ -174,7 +187,8 @@ def follow_up_done(request, pk):
     services.follow_up_done(actor=request.user, follow_up=follow_up)
     messages.success(request, _("Follow-up marked as done."))
     back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "cooperatives:follow_up_list")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if back and safe else "cooperatives:follow_up_list")
 
 
 # --- monthly reports ------------------------------------------------------------------------------
@@ -183,6 +197,8 @@ def follow_up_done(request, pk):
 def _month(text: str) -> date:
     try:
         year, month = (int(part) for part in text.split("-"))
+        if not 2000 <= year <= 2100:
+            raise ValueError(year)
         return date(year, month, 1)
     except ValueError as error:
         raise Http404 from error

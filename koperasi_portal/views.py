@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,6 +24,11 @@ def home(request):
         context["villages"] = regions.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
         context["follow_ups"] = registry.open_follow_ups(mentor)[:5]
+        # Early in a month the report still to write is usually last month's.
+        previous = registry.month_start(context["month"] - timedelta(days=1))
+        last = registry.report_or_new(mentor, previous)
+        if today.day <= 10 and last.status in ("draft", "returned"):
+            context["month"] = previous
         context["report"] = registry.report_or_new(mentor, context["month"])
     elif mentor is not None:
         team = regions.pmo_team(mentor)

@@ -158,3 +158,17 @@ def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_clien
         office_client.get(reverse("cooperatives:cooperative_list"))
         office_client.get(one.get_absolute_url())
     count_queries.assert_same(small, large)
+
+
+def test_the_registrys_own_export_imports_back_unchanged(admin_client, admin_user, sukabumi):
+    rows = sheet_rows()
+    preview = upload(admin_client, sukabumi, rows)
+    admin_client.post(reverse("cooperatives:cooperative_import_apply"), {"token": preview.context["token"]})
+    cooperative = Cooperative.objects.get(village__code="32.02.01.2002")
+    services.cooperative_update(actor=admin_user, cooperative=cooperative, version=None, units=["warehouse"],
+                                other_units=["Agen LPG 3 kg", "agen lpg 3 KG", "lainnya"])
+    assert sorted(str(u) for u in cooperative.units.all()) == ["Agen LPG 3 kg", "pergudangan / cold storage"]
+    export = admin_client.get(reverse("cooperatives:cooperative_export"))
+    table = [list(row) for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)]
+    plan = services.cooperatives_import_plan(regency=sukabumi, rows=services.rows_from_table(table))
+    assert plan.summary == {"create": 0, "update": 0, "unchanged": 386, "error": 0}, plan.errors[:3]

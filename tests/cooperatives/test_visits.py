@@ -109,3 +109,25 @@ def test_a_pmo_sees_the_visits_of_their_bas_but_cannot_edit_the_cooperative(clie
     page = pmo.get(cooperative.get_absolute_url())
     assert page.status_code == 200 and "Membahas rencana bisnis" in page.text
     assert pmo.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).status_code == 403
+
+
+def test_a_visit_cannot_be_added_to_a_month_whose_report_is_submitted(client_for, split):
+    from cooperatives.models import MonthlyReport
+
+    today = timezone.localdate()
+    MonthlyReport.objects.create(mentor=split.ba_mentor, month=today.replace(day=1), status="submitted")
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    response = client_for(split.ba).post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}),
+                                         visit_data())
+    assert "sudah dikirim" in response.text and not Visit.objects.exists()
+
+
+def test_the_correct_link_shows_only_while_the_author_may_correct(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client = client_for(split.ba)
+    client.post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}), visit_data())
+    visit = Visit.objects.get()
+    edit = reverse("cooperatives:visit_update", kwargs={"pk": visit.pk})
+    assert edit in client.get(cooperative.get_absolute_url()).text
+    Visit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timedelta(days=7, minutes=1))
+    assert edit not in client.get(cooperative.get_absolute_url()).text
