@@ -3,6 +3,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mentors.forms import RegencyChoiceForm
 from mentors.services import phone_normalize
 
 from .models import Cooperative, Stage, UnitKind, Visit
@@ -114,19 +115,12 @@ class ReviewForm(forms.Form):
                               required=False)
 
 
-class CooperativeImportForm(forms.Form):
-    regency = forms.ModelChoiceField(queryset=None, label=_("Regency"), empty_label=None)
+class CooperativeImportForm(RegencyChoiceForm):
     file = forms.FileField(label=_("Spreadsheet"), help_text=_(
         "Excel (.xlsx) or CSV, at most 2 MB, one row per village. Columns: kode desa, nama koperasi, tahap, "
         "nomor badan hukum, tanggal badan hukum, jumlah anggota, ketua, telepon ketua, manajer, telepon manajer, "
         "alamat, unit usaha, catatan."), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
-    def __init__(self, *args, regencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["regency"].queryset = regencies
-        if len(regencies) == 1:
-            self.fields["regency"].widget = forms.HiddenInput()
-            self.fields["regency"].initial = regencies[0].pk
 
 
 STAGE_CHOICES = Stage.choices

@@ -62,14 +62,10 @@ class MentorForm(forms.ModelForm):
         return cleaned
 
 
-class MentorImportForm(forms.Form):
+class RegencyChoiceForm(forms.Form):
+    """A form whose regency is chosen among the user's; with only one, the choice is hidden."""
+
     regency = forms.ModelChoiceField(queryset=None, label=_("Regency"), empty_label=None)
-    file = forms.FileField(
-        label=_("Spreadsheet"),
-        help_text=_("Excel (.xlsx) or CSV, at most 2 MB. Columns: nama, peran, telepon, email, mulai kontrak, "
-                    "akhir kontrak, catatan."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
 
     def __init__(self, *args, regencies, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,3 +73,12 @@ class MentorImportForm(forms.Form):
         if len(regencies) == 1:
             self.fields["regency"].widget = forms.HiddenInput()
             self.fields["regency"].initial = regencies[0].pk
+
+
+class MentorImportForm(RegencyChoiceForm):
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        help_text=_("Excel (.xlsx) or CSV, at most 2 MB. Columns: nama, peran, telepon, email, mulai kontrak, "
+                    "akhir kontrak, catatan."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )

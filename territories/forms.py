@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mentors.forms import RegencyChoiceForm
 from mentors.models import Mentor
 
 from .models import BaTerritory, District, PmoTerritory, TerritoryPlan, Village
@@ -13,20 +14,13 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class PlanCreateForm(forms.Form):
-    regency = forms.ModelChoiceField(queryset=None, label=_("Regency"), empty_label=None)
+class PlanCreateForm(RegencyChoiceForm):
     name = forms.CharField(label=_("Name"), max_length=150,
                            help_text=_("For example: Pembagian wilayah kerja Januari 2027"))
     start = forms.ChoiceField(label=_("Start from"), widget=forms.RadioSelect, initial="clone", choices=[
         ("clone", _("a copy of the plan in force")), ("empty", _("an empty plan")),
     ])
 
-    def __init__(self, *args, regencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["regency"].queryset = regencies
-        if len(regencies) == 1:
-            self.fields["regency"].widget = forms.HiddenInput()
-            self.fields["regency"].initial = regencies[0].pk
 
 
 class TerritoryForm(VersionedForm):
