@@ -62,6 +62,9 @@ def mentor_update(*, actor: User | None, mentor: Mentor, version: str | None = N
         raise StaleEdit
     if "phone" in values:
         values["phone"] = phone_normalize(values["phone"])
+    if values.get("role", current.role) != current.role and _holds_territory(current):
+        raise ValidationError({"role": _("%(name)s holds a work territory in the plan in force: change the plan "
+                                         "before changing the role.") % {"name": current.full_name}})
     for name, value in values.items():
         if name in MENTOR_FIELDS:
             setattr(current, name, value)
@@ -69,6 +72,12 @@ def mentor_update(*, actor: User | None, mentor: Mentor, version: str | None = N
     if current.user_id:
         _sync_account(current)
     return current
+
+
+def _holds_territory(mentor: Mentor) -> bool:
+    """Whether the plan in force gives the mentor a territory (read through the reverse relations)."""
+    return (mentor.ba_territories.filter(plan__status="active").exists()
+            or mentor.pmo_territories.filter(plan__status="active").exists())
 
 
 def _sync_account(mentor: Mentor) -> None:

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -97,6 +97,9 @@ def mentor_update(request, pk):
         data = {name: form.cleaned_data[name] for name in services.MENTOR_FIELDS}
         try:
             services.mentor_update(actor=request.user, mentor=mentor, version=form.cleaned_data["version"], **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
         except services.StaleEdit:
             messages.error(
                 request,

@@ -439,3 +439,15 @@ def test_plan_pages_use_the_same_number_of_queries_for_a_small_and_a_full_plan(
         with count_queries() as many:
             admin_client.get(reverse(name, kwargs={"pk": full.pk}))
         count_queries.assert_same(one, many)
+
+
+def test_a_mentor_holding_a_territory_in_force_cannot_change_role(admin_client, published):
+    territory = BaTerritory.objects.filter(plan=published).select_related("mentor").first()
+    mentor = territory.mentor
+    form = admin_client.get(reverse("mentors:mentor_update", kwargs={"pk": mentor.pk})).context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name != "regency"}
+    data.update({"version": form["version"].value(), "role": "pmo"})
+    response = admin_client.post(reverse("mentors:mentor_update", kwargs={"pk": mentor.pk}), data)
+    assert response.status_code == 200 and "ubah rencananya dulu" in response.text
+    mentor.refresh_from_db()
+    assert mentor.role == "ba"
