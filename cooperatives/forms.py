@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from mentors.forms import RegencyChoiceForm
 from mentors.services import phone_normalize
 
-from .models import Cooperative, Stage, UnitKind, Visit
+from .models import Cooperative, UnitKind, Visit
 
 STANDARD_UNITS = [(k, label) for k, label in UnitKind.choices if k != UnitKind.OTHER]
 
@@ -122,5 +122,3 @@ class CooperativeImportForm(RegencyChoiceForm):
         "alamat, unit usaha, catatan."), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
 
-
-STAGE_CHOICES = Stage.choices

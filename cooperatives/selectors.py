@@ -57,10 +57,6 @@ def registry_for(user) -> QuerySet[Cooperative]:
     )
 
 
-def cooperative_units(cooperative: Cooperative):
-    return list(cooperative.units.all())
-
-
 def visits_visible_to(user) -> QuerySet[Visit]:
     access = access_for(user)
     if access.is_superuser:

@@ -1,6 +1,5 @@
 """Pages of the cooperative registry, mentoring visits, follow-ups and monthly reports."""
 
-import secrets
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from mentors import selectors as people
 from mentors.models import Mentor
-from mentors.spreadsheets import SpreadsheetError, read_table, xlsx_response
+from mentors.spreadsheets import SpreadsheetError, preview_store, preview_take, read_table, xlsx_response
 from territories import selectors as regions
 
 from . import selectors, services
@@ -296,8 +295,7 @@ def cooperative_import(request):
             form.add_error("file", str(error))
         else:
             plan = services.cooperatives_import_plan(regency=regency, rows=rows)
-            token = secrets.token_urlsafe(16)
-            request.session[IMPORT_SESSION_KEY] = {"token": token, "regency": regency.pk, "rows": rows}
+            token = preview_store(request.session, IMPORT_SESSION_KEY, rows=rows, regency=regency.pk)
             return render(request, "cooperatives/cooperative_import.html",
                           {"form": form, "plan": plan, "token": token, "regency": regency})
     return render(request, "cooperatives/cooperative_import.html", {"form": form})
@@ -306,8 +304,8 @@ def cooperative_import(request):
 @require_POST
 def cooperative_import_apply(request):
     people.require_admin(request.user)
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if not pending or pending.get("token") != request.POST.get("token"):
+    pending = preview_take(request.session, IMPORT_SESSION_KEY, request.POST.get("token"))
+    if pending is None:
         messages.error(request, _("This import preview has expired. Upload the file again."))
         return redirect("cooperatives:cooperative_import")
     regency = get_object_or_404(people.regencies_managed_by(request.user), pk=pending["regency"])

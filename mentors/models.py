@@ -151,11 +151,6 @@ class Mentor(models.Model):
         info = parse_phone(self.phone) if self.phone else None
         return info.national if info and info.valid else self.phone
 
-    def contract_covers(self, day) -> bool:
-        return (self.contract_start is None or self.contract_start <= day) and (
-            self.contract_end is None or day <= self.contract_end
-        )
-
     @property
     def account_status(self) -> str:
         """`none`, `invited` (link sent, no password yet) or `active` (has signed in or set a password)."""

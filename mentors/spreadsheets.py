@@ -6,6 +6,7 @@ It sits in the bottom app so that every app's import and export can use it.
 import csv
 import io
 import re
+import secrets
 import zipfile
 from datetime import date, datetime
 
@@ -100,3 +101,34 @@ def _cell(value):
     if isinstance(value, (datetime, date, int, float)) or value is None:
         return value
     return str(value)
+
+
+# --- the preview between a dry run and its apply -------------------------------------------------
+
+
+def _storable(value):
+    """A cell value as the session (JSON) can keep it."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, (int, float, str)):
+        return value
+    return str(value)
+
+
+def preview_store(session, key: str, *, rows: list[dict], **context) -> str:
+    """Keep the checked rows of a dry run until the user confirms; returns the token the confirm form posts."""
+    token = secrets.token_urlsafe(16)
+    session[key] = {"token": token, "rows": [{k: _storable(v) for k, v in row.items()} for row in rows], **context}
+    return token
+
+
+def preview_take(session, key: str, token: str | None) -> dict | None:
+    """The kept preview if the token matches, taken out of the session so that a preview applies only once
+    (even after a double click). None when it has expired or was already applied."""
+    pending = session.get(key)
+    if not pending or not token or pending.get("token") != token:
+        return None
+    del session[key]
+    return pending

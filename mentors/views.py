@@ -1,5 +1,3 @@
-import secrets
-from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +14,7 @@ from . import selectors, services
 from .filters import MentorFilter
 from .forms import MentorForm, MentorImportForm
 from .models import Mentor
-from .spreadsheets import SpreadsheetError, read_table, xlsx_response
+from .spreadsheets import SpreadsheetError, preview_store, preview_take, read_table, xlsx_response
 
 IMPORT_SESSION_KEY = "mentor_import"
 CHANGE_REASONS = {
@@ -141,17 +139,6 @@ def mentor_invite(request, pk):
     return redirect(mentor)
 
 
-def _storable(value):
-    """Cell values as the session (JSON) can keep them."""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is None or isinstance(value, (int, float, str)):
-        return value
-    return str(value)
-
-
 def mentor_import(request):
     selectors.require_admin(request.user)
     regencies = selectors.regencies_managed_by(request.user)
@@ -164,10 +151,8 @@ def mentor_import(request):
         except (SpreadsheetError, services.ImportFileError) as error:
             form.add_error("file", str(error))
         else:
-            rows = [{key: _storable(value) for key, value in row.items()} for row in rows]
-            plan = services.mentors_import_plan(regency=regency, rows=rows)
-            token = secrets.token_urlsafe(16)
-            request.session[IMPORT_SESSION_KEY] = {"token": token, "regency": regency.pk, "rows": rows}
+            token = preview_store(request.session, IMPORT_SESSION_KEY, rows=rows, regency=regency.pk)
+            plan = services.mentors_import_plan(regency=regency, rows=request.session[IMPORT_SESSION_KEY]["rows"])
             return render(request, "mentors/mentor_import.html",
                           {"form": form, "plan": plan, "token": token, "regency": regency})
     return render(request, "mentors/mentor_import.html", {"form": form, "plan": plan})
@@ -176,11 +161,10 @@ def mentor_import(request):
 @require_POST
 def mentor_import_apply(request):
     selectors.require_admin(request.user)
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending.get("token") != request.POST.get("token"):
+    pending = preview_take(request.session, IMPORT_SESSION_KEY, request.POST.get("token"))
+    if pending is None:
         messages.error(request, _("This import preview has expired. Upload the file again."))
         return redirect("mentors:mentor_import")
-    del request.session[IMPORT_SESSION_KEY]  # one apply per preview, even for a double click
     regency = get_object_or_404(selectors.regencies_managed_by(request.user), pk=pending["regency"])
     plan = services.mentors_import_apply(actor=request.user, regency=regency, rows=pending["rows"])
     if plan.errors:

@@ -132,6 +132,12 @@ def plan_get_for_admin(user, pk) -> TerritoryPlan:
     return plan
 
 
+def plan_territory_get(plan: TerritoryPlan, kind: str, pk) -> PmoTerritory | BaTerritory:
+    """A territory of a plan the caller already holds through `plan_get_for_*`; 404 for any other plan's."""
+    model = PmoTerritory if kind == "pmo" else BaTerritory
+    return get_object_or_404(model, plan=plan, pk=pk)
+
+
 def plans_with_counts(user) -> QuerySet[TerritoryPlan]:
     return (
         plans_visible_to(user)

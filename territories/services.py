@@ -27,7 +27,7 @@ from .models import (
     TerritoryPlan,
     Village,
 )
-from .planning import Proposal, propose
+from .planning import Proposal, Snapshot, TerritoryInfo, propose
 from .selectors import plan_snapshot, plan_validation, regency_places
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
@@ -541,6 +541,15 @@ class PlanImportCheck:
     errors: list[tuple[int, str]] = field(default_factory=list)
     pmo_rows: list = field(default_factory=list)
     ba_rows: list = field(default_factory=list)
+
+    def snapshot(self, places, mentors) -> Snapshot:
+        """The plan the workbook describes, to compare with the draft before it is replaced."""
+        villages, districts = places
+        pmo = {i: TerritoryInfo(i, name, mentor, set(ds)) for i, (name, mentor, ds) in enumerate(self.pmo_rows)}
+        pmo_ids = {t.name: t.id for t in pmo.values()}
+        ba = {i: TerritoryInfo(i, name, mentor, set(vs), pmo_ids.get(p))
+              for i, (name, mentor, p, vs) in enumerate(self.ba_rows)}
+        return Snapshot(villages=villages, districts=districts, mentors=mentors, pmo=pmo, ba=ba)
 
 
 def _cell_text(value) -> str:

@@ -1,21 +1,20 @@
 """Pages of the regions and of the territory plans (list, draft editor, proposal, diff, publish, export,
 import and the printable annex)."""
 
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentors import selectors as people
-from mentors.spreadsheets import SpreadsheetError, read_table, xlsx_response
+from mentors.spreadsheets import SpreadsheetError, preview_store, preview_take, read_table, xlsx_response
 
 from . import selectors, services
 from .filters import DistrictFilter, RegencyFilter, VillageFilter
@@ -29,8 +28,8 @@ from .forms import (
     TerritoryForm,
 )
 from .geometry import outline_from_geometry
-from .models import BaTerritory, PmoTerritory, TerritoryPlan
-from .planning import Snapshot, TerritoryInfo, diff
+from .models import TerritoryPlan
+from .planning import diff
 
 
 def _page(request, queryset):
@@ -178,15 +177,10 @@ def territory_create(request, pk):
     ), _("Territory “%(name)s” added.") % {"name": data["name"]})
 
 
-def _territory(plan, kind, territory_pk):
-    model = PmoTerritory if kind == "pmo" else BaTerritory
-    return get_object_or_404(model, plan=plan, pk=territory_pk)
-
-
 @require_POST
 def territory_update(request, pk, kind, territory_pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    territory = _territory(plan, kind, territory_pk)
+    territory = selectors.plan_territory_get(plan, kind, territory_pk)
     form = TerritoryForm({**request.POST.dict(), "kind": kind}, plan=plan)
     if not form.is_valid():
         _form_errors(request, form)
@@ -201,7 +195,7 @@ def territory_update(request, pk, kind, territory_pk):
 @require_POST
 def territory_delete(request, pk, kind, territory_pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    territory = _territory(plan, kind, territory_pk)
+    territory = selectors.plan_territory_get(plan, kind, territory_pk)
     version = request.POST.get("version", "")
     return _run(request, plan, lambda: services.territory_delete(
         actor=request.user, plan=plan, version=int(version) if version.isdigit() else 0, territory=territory,
@@ -379,28 +373,17 @@ def plan_import(request, pk):
             current = selectors.plan_snapshot(plan, places=places, mentors=mentors)
             context.update({"check": check, "version": form.cleaned_data["version"]})
             if not check.errors:
-                context["diff"] = diff(current, _snapshot_from_check(check, places, mentors))
-                token = secrets.token_urlsafe(16)
-                request.session[IMPORT_SESSION_KEY] = {"token": token, "plan": plan.pk, "rows": rows,
-                                                       "version": form.cleaned_data["version"]}
-                context["token"] = token
+                context["diff"] = diff(current, check.snapshot(places, mentors))
+                context["token"] = preview_store(request.session, IMPORT_SESSION_KEY, rows=rows, plan=plan.pk,
+                                                 version=form.cleaned_data["version"])
     return render(request, "territories/plan_import.html", context)
-
-
-def _snapshot_from_check(check, places, mentors):
-    villages, districts = places
-    pmo = {i: TerritoryInfo(i, name, mentor, set(ds)) for i, (name, mentor, ds) in enumerate(check.pmo_rows)}
-    pmo_by_name = {t.name: t.id for t in pmo.values()}
-    ba = {i: TerritoryInfo(i, name, mentor, set(vs), pmo_by_name.get(p))
-          for i, (name, mentor, p, vs) in enumerate(check.ba_rows)}
-    return Snapshot(villages=villages, districts=districts, mentors=mentors, pmo=pmo, ba=ba)
 
 
 @require_POST
 def plan_import_apply(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending.get("token") != request.POST.get("token") or pending.get("plan") != plan.pk:
+    pending = preview_take(request.session, IMPORT_SESSION_KEY, request.POST.get("token"))
+    if pending is None or pending.get("plan") != plan.pk:
         messages.error(request, _("This import preview has expired. Upload the file again."))
         return redirect("territories:plan_import", pk=plan.pk)
     try:
@@ -408,7 +391,6 @@ def plan_import_apply(request, pk):
     except services.PlanError as error:
         messages.error(request, str(error))
         return redirect("territories:plan_import", pk=plan.pk)
-    del request.session[IMPORT_SESSION_KEY]
     messages.success(request, _("The workbook was imported into the draft."))
     return redirect(plan)
 
