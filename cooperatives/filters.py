@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
-from territories.models import District
+from regions.models import District
 
 from .models import Cooperative, Stage, UnitKind
 

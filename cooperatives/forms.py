@@ -1,12 +1,12 @@
 from django import forms
 from django.forms import formset_factory
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from mentors.forms import RegencyChoiceForm
-from mentors.services import phone_normalize
+from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField
+from regions.phones import phone_normalize
 
-from .models import Cooperative, UnitKind, Visit
+from .models import Cooperative, Stage, UnitKind, Visit
 
 STANDARD_UNITS = [(k, label) for k, label in UnitKind.choices if k != UnitKind.OTHER]
 
@@ -122,3 +122,105 @@ class CooperativeImportForm(RegencyChoiceForm):
         "alamat, unit usaha, catatan."), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
 
+
+
+# --- one row of the registry spreadsheet ----------------------------------------------------------
+
+OTHER_WORDS = {"lainnya", "lain-lain", "other", "others"}
+STAGE_WORDS = {
+    "musyawarah": Stage.MUSYAWARAH, "musdesus": Stage.MUSYAWARAH, "musyawarah desa": Stage.MUSYAWARAH,
+    "akta notaris": Stage.NOTARY_DEED, "akta": Stage.NOTARY_DEED, "notary deed": Stage.NOTARY_DEED,
+    "badan hukum": Stage.LEGAL_ENTITY, "sk ahu": Stage.LEGAL_ENTITY, "legal entity": Stage.LEGAL_ENTITY,
+    "simkopdes": Stage.SIMKOPDES, "akun simkopdes": Stage.SIMKOPDES,
+    "rencana bisnis": Stage.BUSINESS_PLAN, "business plan": Stage.BUSINESS_PLAN,
+    "lahan": Stage.LAND_SECURED, "lahan tersedia": Stage.LAND_SECURED, "land secured": Stage.LAND_SECURED,
+    "gerai dibangun": Stage.OUTLETS_BUILT, "gerai": Stage.OUTLETS_BUILT, "outlets built": Stage.OUTLETS_BUILT,
+    "beroperasi": Stage.OPERATING, "operasional": Stage.OPERATING, "operating": Stage.OPERATING,
+}
+UNIT_WORDS = {
+    "kantor": UnitKind.OFFICE, "kantor koperasi": UnitKind.OFFICE, "office": UnitKind.OFFICE,
+    "sembako": UnitKind.SEMBAKO, "gerai sembako": UnitKind.SEMBAKO,
+    "simpan pinjam": UnitKind.SAVINGS_LOANS, "usp": UnitKind.SAVINGS_LOANS,
+    "klinik": UnitKind.CLINIC, "klinik desa": UnitKind.CLINIC,
+    "apotek": UnitKind.PHARMACY, "apotek desa": UnitKind.PHARMACY,
+    "gudang": UnitKind.WAREHOUSE, "cold storage": UnitKind.WAREHOUSE, "pergudangan": UnitKind.WAREHOUSE,
+    "logistik": UnitKind.LOGISTICS,
+}
+
+
+def clean_other_units(names) -> list[str]:
+    """“Other” business units as stored: trimmed, at most 100 characters, one per name whatever its case."""
+    result = {}
+    for name in names:
+        name = " ".join(name.split())[:100]
+        if name and name.casefold() not in OTHER_WORDS:
+            result.setdefault(name.casefold(), name)
+    return sorted(result.values(), key=str.casefold)
+
+
+def _words(choices, extra: dict) -> dict[str, str]:
+    """Every way a sheet may name a choice: its code, its label in Indonesian and English, and common words."""
+    words = {key.casefold(): value for key, value in extra.items()}
+    for code, label in choices.choices:
+        words[code.casefold()] = code
+        for language in ("id", "en"):
+            with translation.override(language):
+                words[str(label).casefold()] = code
+    return words
+
+
+class CooperativeRowForm(forms.Form):
+    """One row of the office's sheet (the village code is matched by the import itself). A blank name or stage
+    leaves the record's own."""
+
+    name = forms.CharField(label=_("name"), max_length=200, required=False)
+    stage = forms.CharField(label=_("stage"), required=False)
+    legal_entity_number = forms.CharField(label=_("legal entity number (SK AHU)"), max_length=100, required=False)
+    legal_entity_date = SheetDateField(label=_("legal entity date"))
+    member_count = forms.CharField(label=_("members"), required=False)
+    chair_name = forms.CharField(label=_("chair"), max_length=150, required=False)
+    chair_phone = PhoneField(label=_("chair's phone"))
+    manager_name = forms.CharField(label=_("manager"), max_length=150, required=False)
+    manager_phone = PhoneField(label=_("manager's phone"))
+    address = forms.CharField(label=_("address"), required=False)
+    units = forms.CharField(label=_("Business units"), required=False)
+    notes = forms.CharField(label=_("notes"), required=False)
+
+    def clean_stage(self):
+        text = self.cleaned_data["stage"]
+        if not text:
+            return None
+        stage = _words(Stage, STAGE_WORDS).get(text.casefold())
+        if stage is None:
+            raise forms.ValidationError(_("unknown stage “%(stage)s”") % {"stage": text})
+        return stage
+
+    def clean_member_count(self):
+        text = self.cleaned_data["member_count"]
+        if not text:
+            return None
+        if not text.isdigit():
+            raise forms.ValidationError(_("member count “%(value)s” must be a whole number of 0 or more")
+                                        % {"value": text})
+        return int(text)
+
+    def clean_units(self):
+        kinds, others = [], []
+        words = _words(UnitKind, UNIT_WORDS)
+        for part in [p.strip() for p in self.cleaned_data["units"].replace(";", ",").split(",") if p.strip()]:
+            kind = words.get(part.casefold())
+            if kind and kind != UnitKind.OTHER:
+                kinds.append(kind)
+            else:
+                others.append(part)
+        return sorted(set(kinds)), clean_other_units(others)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("name", "stage"):  # blank: keep the record's own
+            if name in cleaned and not cleaned[name]:
+                del cleaned[name]
+        if cleaned.get("legal_entity_number") and "legal_entity_date" in self.fields \
+                and not cleaned.get("legal_entity_date") and "legal_entity_date" not in self.errors:
+            raise forms.ValidationError(_("a legal entity number needs its date"))
+        return cleaned

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from lokal.phone import parse_phone
 from simple_history.models import HistoricalRecords
+
+from regions.phones import phone_display
 
 
 class Stage(models.TextChoices):
@@ -37,13 +38,8 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-def display_phone(value: str) -> str:
-    info = parse_phone(value) if value else None
-    return info.national if info and info.valid else value
-
-
 class Cooperative(models.Model):
-    village = models.OneToOneField("territories.Village", on_delete=models.PROTECT, related_name="cooperative",
+    village = models.OneToOneField("regions.Village", on_delete=models.PROTECT, related_name="cooperative",
                                    verbose_name=_("village"))
     name = models.CharField(_("name"), max_length=200)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.MUSYAWARAH)
@@ -94,11 +90,11 @@ class Cooperative(models.Model):
 
     @property
     def chair_phone_display(self):
-        return display_phone(self.chair_phone)
+        return phone_display(self.chair_phone)
 
     @property
     def manager_phone_display(self):
-        return display_phone(self.manager_phone)
+        return phone_display(self.manager_phone)
 
 
 class BusinessUnit(models.Model):

@@ -1,24 +1,26 @@
-"""Reads of cooperatives, visits, follow-ups and monthly reports, always through the user's scope."""
+"""Reads of cooperatives, visits, follow-ups and monthly reports, always through the user's scope.
+
+Scopes come from `territories.selectors` already resolved to ids, and figures per cooperative are
+correlated subqueries, so a BA's or PMO's page reads only their own cooperatives' rows.
+"""
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
+from mentors.access import access_for, require
 from mentors.models import Mentor
-from mentors.selectors import access_for, mentor_get_for_user, mentors_visible_to
-from territories.models import BaVillage, TerritoryPlan, Village
-from territories.selectors import mentor_village_scope, villages_visible_to
+from territories.models import BaVillage, TerritoryPlan
+from territories.selectors import mentor_get_for_user, mentor_scope, mentors_visible_to, village_scope
 
+from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
 from .models import Cooperative, FollowUp, MonthlyReport, StageChange, Visit
-
-EDIT_WINDOW_DAYS = 7
 
 
 def cooperatives_visible_to(user) -> QuerySet[Cooperative]:
-    return Cooperative.objects.filter(village_id__in=villages_visible_to(user).values("id"))
+    scope = village_scope(user, prefix="village")
+    return Cooperative.objects.all() if scope is None else Cooperative.objects.filter(scope)
 
 
 def cooperative_get_for_user(user, pk) -> Cooperative:
@@ -27,18 +29,9 @@ def cooperative_get_for_user(user, pk) -> Cooperative:
     )
 
 
-def can_edit_cooperative(user, cooperative: Cooperative) -> bool:
-    """Admins and staff of the regency, and the BA whose territory holds the village."""
-    access = access_for(user)
-    if access.is_superuser or cooperative.village.district.regency_id in access.office_regency_ids:
-        return True
-    return access.mentor is not None and access.mentor.role == Mentor.Role.BA
-
-
 def cooperative_get_for_editor(user, pk) -> Cooperative:
     cooperative = cooperative_get_for_user(user, pk)  # 404 outside the scope
-    if not can_edit_cooperative(user, cooperative):
-        raise PermissionDenied
+    require(can_edit_cooperative(user, cooperative))
     return cooperative
 
 
@@ -48,11 +41,22 @@ def current_ba_name():
     return Subquery(links.values("ba_territory__mentor__full_name")[:1])
 
 
+def last_visit_date():
+    """The date of the cooperative's latest visit, as a subquery for annotations."""
+    return Subquery(Visit.objects.filter(cooperative=OuterRef("pk")).order_by("-date").values("date")[:1])
+
+
+def next_due_date():
+    """The due date of the cooperative's next open follow-up, as a subquery for annotations."""
+    open_ones = FollowUp.objects.filter(visit__cooperative=OuterRef("pk"), done=False).order_by("due_date")
+    return Subquery(open_ones.values("due_date")[:1])
+
+
 def registry_for(user) -> QuerySet[Cooperative]:
     return (
         cooperatives_visible_to(user)
         .select_related("village__district")
-        .annotate(ba_name=current_ba_name(), last_visit=Max("visits__date"))
+        .annotate(ba_name=current_ba_name(), last_visit=last_visit_date())
         .order_by("village__code")
     )
 
@@ -63,25 +67,16 @@ def visits_visible_to(user) -> QuerySet[Visit]:
         return Visit.objects.all()
     scope = Q(cooperative__village__district__regency_id__in=access.office_regency_ids)
     if access.mentor is not None:
-        scope |= Q(mentor=access.mentor) | Q(cooperative__in=cooperatives_visible_to(user))
+        scope |= Q(mentor=access.mentor) | mentor_scope(access.mentor).villages_via("cooperative__village")
     return Visit.objects.filter(scope)
 
 
 def visit_get_for_editor(user, pk) -> Visit:
-    """A visit its author may correct for 7 days; after that, or for anyone else, only an admin."""
+    """A visit in the user's scope (else 404) that they may correct (else 403)."""
     visit = get_object_or_404(visits_visible_to(user).select_related("cooperative__village__district", "mentor"),
                               pk=pk)
-    access = access_for(user)
-    if access.can_manage(visit.cooperative.village.district.regency_id):
-        return visit
-    own = access.mentor is not None and visit.mentor_id == access.mentor.pk
-    if own and visit_correctable_by_author(visit):
-        return visit
-    raise PermissionDenied
-
-
-def visit_correctable_by_author(visit: Visit) -> bool:
-    return timezone.now() - visit.created_at <= timedelta(days=EDIT_WINDOW_DAYS)
+    require(can_correct_visit(user, visit))
+    return visit
 
 
 def cooperative_visits(cooperative: Cooperative) -> QuerySet[Visit]:
@@ -105,21 +100,16 @@ def follow_up_get_for_user(user, pk) -> FollowUp:
     follow_up = get_object_or_404(
         FollowUp.objects.filter(visit__in=visits_visible_to(user)).select_related(
             "visit__mentor", "visit__cooperative__village__district"), pk=pk)
-    access = access_for(user)
-    own = access.mentor is not None and follow_up.visit.mentor_id == access.mentor.pk
-    if not (own or access.is_superuser
-            or follow_up.visit.cooperative.village.district.regency_id in access.office_regency_ids):
-        raise PermissionDenied
+    require(can_close_follow_up(user, follow_up))
     return follow_up
 
 
 def my_cooperatives(mentor: Mentor) -> QuerySet[Cooperative]:
-    """A BA's cooperatives with their last visit and the next due follow-up."""
-    open_due = Min("visits__follow_ups__due_date", filter=Q(visits__follow_ups__done=False))
+    """A mentor's cooperatives with their last visit and the next due follow-up."""
     return (
-        Cooperative.objects.filter(village_id__in=Village.objects.filter(mentor_village_scope(mentor)).values("id"))
+        Cooperative.objects.filter(mentor_scope(mentor).villages_via("village"))
         .select_related("village__district")
-        .annotate(last_visit=Max("visits__date"), next_due=open_due)
+        .annotate(last_visit=last_visit_date(), next_due=next_due_date())
         .order_by("village__district__name", "village__name")
     )
 
@@ -138,8 +128,7 @@ def next_month(day: date) -> date:
 def report_mentor_get_for_user(user, mentor_pk) -> Mentor:
     """The BA whose reports the user may read: themselves, the BAs of a PMO, the office's BAs."""
     mentor = mentor_get_for_user(user, mentor_pk)
-    if mentor.role != Mentor.Role.BA:
-        raise PermissionDenied
+    require(mentor.role == Mentor.Role.BA)
     return mentor
 
 
@@ -168,8 +157,8 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     for visit in visits:
         entry = by_cooperative.setdefault(visit.cooperative_id, {"cooperative": visit.cooperative, "visits": []})
         entry["visits"].append(visit)
-    cooperatives = Q(cooperative__village_id__in=Village.objects.filter(mentor_village_scope(mentor)).values("id")) | Q(
-        cooperative_id__in=[v.cooperative_id for v in visits])
+    cooperatives = mentor_scope(mentor).villages_via("cooperative__village") | Q(
+        cooperative_id__in={v.cooperative_id for v in visits})
     stage_changes = list(
         StageChange.objects.filter(cooperatives, reached_on__gte=month, reached_on__lt=end)
         .select_related("cooperative__village", "recorded_by")
@@ -187,11 +176,9 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     }
 
 
-def report_statuses(user, month: date, *, regency_ids=None) -> list[dict]:
+def report_statuses(user, month: date) -> list[dict]:
     """For the office (or a PMO): every BA in scope and the status of their report for the month."""
     bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
-    if regency_ids is not None:
-        bas = bas.filter(regency_id__in=regency_ids)
     reports = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=month)
     end = next_month(month)
     rows = (

@@ -1,19 +1,24 @@
 """Writes of the cooperative registry, visits, follow-ups and monthly reports. Every change is audited."""
 
 import copy
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from mentors.models import Mentor
-from mentors.services import phone_normalize
-from territories.models import Village
+from regions.models import Village
+from regions.phones import phone_normalize
+from regions.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
 
-from .models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
+from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
+from .forms import CooperativeRowForm, clean_other_units
+from .models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, StageChange, UnitKind, Visit
+from .selectors import reviewer_of
 
 COOPERATIVE_FIELDS = ["name", "stage", "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
                       "chair_phone", "manager_name", "manager_phone", "address", "notes"]
@@ -33,19 +38,6 @@ def _audited_save(instance, *, actor, reason: str):
     instance._change_reason = reason
     instance.save()
     return instance
-
-
-OTHER_WORDS = {"lainnya", "lain-lain", "other", "others"}
-
-
-def clean_other_units(names) -> list[str]:
-    """“Other” business units as stored: trimmed, at most 100 characters, one per name whatever its case."""
-    result = {}
-    for name in names:
-        name = " ".join(name.split())[:100]
-        if name and name.casefold() not in OTHER_WORDS:
-            result.setdefault(name.casefold(), name)
-    return sorted(result.values(), key=str.casefold)
 
 
 def _set_units(cooperative: Cooperative, kinds: list[str], others: list[str], *, actor=None) -> None:
@@ -81,19 +73,23 @@ def cooperative_create(*, actor, village: Village, **values) -> Cooperative:
 
 @transaction.atomic
 def cooperatives_ensure(*, actor, regency) -> int:
-    """Create the record of every village of the regency that has none yet (stage: deliberation held)."""
-    missing = Village.objects.filter(district__regency=regency, cooperative__isnull=True)
-    created = 0
-    for village in missing:
-        cooperative_create(actor=actor, village=village)
-        created += 1
-    return created
+    """Create the record of every village of the regency that has none yet (stage: deliberation held), in bulk,
+    each with its first history entry."""
+    missing = Village.objects.filter(district__regency=regency, cooperative__isnull=True).order_by("code")
+    records = [Cooperative(village=village, name=Cooperative.default_name(village)) for village in missing]
+    for record in records:
+        record.full_clean(exclude=["village"], validate_unique=False, validate_constraints=False)
+    bulk_create_with_history(records, Cooperative, batch_size=1000, default_user=actor,
+                             default_change_reason="created")
+    return len(records)
 
 
 @transaction.atomic
 def cooperative_update(*, actor, cooperative: Cooperative, version: str | None, units: list[str] | None = None,
                        other_units: list[str] | None = None, stage_reached_on: date | None = None,
                        **values) -> Cooperative:
+    if actor is not None and not can_edit_cooperative(actor, cooperative):
+        raise PermissionDenied
     current = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
     if version is not None and current.updated_at.isoformat() != version:
         raise StaleEdit
@@ -130,6 +126,8 @@ def _check_visit(day: date, focus_areas: list[str], mentor: Mentor) -> None:
 @transaction.atomic
 def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date, mode: str,
                  focus_areas: list[str], summary: str, follow_ups: list[tuple[str, date]] = ()) -> Visit:
+    if actor is not None and not can_record_visit(actor, cooperative):
+        raise PermissionDenied
     _check_visit(date, focus_areas, mentor)
     visit = Visit(cooperative=cooperative, mentor=mentor, date=date, mode=mode, focus_areas=list(focus_areas),
                   summary=summary.strip(), created_by=actor)
@@ -142,6 +140,8 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: list[str], summary: str,
                  follow_ups: list[tuple[str, date]] = ()) -> Visit:
+    if actor is not None and not can_correct_visit(actor, visit):
+        raise PermissionDenied
     _check_visit(date, focus_areas, visit.mentor)
     if MonthlyReport.objects.filter(mentor=visit.mentor, month=visit.date.replace(day=1), status__in=[
             MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).exists():
@@ -174,6 +174,8 @@ def _report_for_update(mentor: Mentor, month: date) -> MonthlyReport:
 def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_month_plan: str,
                 submit: bool = False) -> MonthlyReport:
     """The BA writes (and optionally submits) their report. A submitted or accepted report is not editable."""
+    if actor is not None and not can_write_report(actor, mentor):
+        raise PermissionDenied
     if month > timezone.localdate().replace(day=1):
         raise ReportError(_("A report for a month that has not started cannot be written yet."))
     report = _report_for_update(mentor, month)
@@ -190,6 +192,8 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
 
 @transaction.atomic
 def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = "") -> MonthlyReport:
+    if actor is not None and not can_review_report(actor, reviewer_of(report.mentor)):
+        raise PermissionDenied
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.status != MonthlyReport.Status.SUBMITTED:
         raise ReportError(_("Only a submitted report can be accepted or returned."))
@@ -203,242 +207,88 @@ def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = 
 
 # --- bulk import of the registry ------------------------------------------------------------------
 
-COLUMNS = {
-    "village_code": {"kode desa", "kode desa/kelurahan", "village code", "kode wilayah"},
-    "name": {"nama koperasi", "nama", "name", "cooperative", "koperasi"},
-    "stage": {"tahap", "tahapan", "stage", "status"},
-    "legal_entity_number": {"nomor badan hukum", "no badan hukum", "nomor sk ahu", "sk ahu", "legal entity number"},
-    "legal_entity_date": {"tanggal badan hukum", "tanggal sk ahu", "legal entity date"},
-    "member_count": {"jumlah anggota", "anggota", "members", "member count"},
-    "chair_name": {"ketua", "nama ketua", "chair"},
-    "chair_phone": {"telepon ketua", "hp ketua", "chair phone"},
-    "manager_name": {"manajer", "pengelola", "nama manajer", "manager"},
-    "manager_phone": {"telepon manajer", "hp manajer", "manager phone"},
-    "address": {"alamat", "address"},
-    "units": {"unit usaha", "gerai", "business units"},
-    "notes": {"catatan", "keterangan", "notes"},
-}
-STAGE_WORDS = {
-    "musyawarah": Stage.MUSYAWARAH, "musdesus": Stage.MUSYAWARAH, "musyawarah desa": Stage.MUSYAWARAH,
-    "akta notaris": Stage.NOTARY_DEED, "akta": Stage.NOTARY_DEED, "notary deed": Stage.NOTARY_DEED,
-    "badan hukum": Stage.LEGAL_ENTITY, "sk ahu": Stage.LEGAL_ENTITY, "legal entity": Stage.LEGAL_ENTITY,
-    "simkopdes": Stage.SIMKOPDES, "akun simkopdes": Stage.SIMKOPDES,
-    "rencana bisnis": Stage.BUSINESS_PLAN, "business plan": Stage.BUSINESS_PLAN,
-    "lahan": Stage.LAND_SECURED, "lahan tersedia": Stage.LAND_SECURED, "land secured": Stage.LAND_SECURED,
-    "gerai dibangun": Stage.OUTLETS_BUILT, "gerai": Stage.OUTLETS_BUILT, "outlets built": Stage.OUTLETS_BUILT,
-    "beroperasi": Stage.OPERATING, "operasional": Stage.OPERATING, "operating": Stage.OPERATING,
-}
-UNIT_WORDS = {
-    "kantor": UnitKind.OFFICE, "kantor koperasi": UnitKind.OFFICE, "office": UnitKind.OFFICE,
-    "sembako": UnitKind.SEMBAKO, "gerai sembako": UnitKind.SEMBAKO,
-    "simpan pinjam": UnitKind.SAVINGS_LOANS, "usp": UnitKind.SAVINGS_LOANS,
-    "klinik": UnitKind.CLINIC, "klinik desa": UnitKind.CLINIC,
-    "apotek": UnitKind.PHARMACY, "apotek desa": UnitKind.PHARMACY,
-    "gudang": UnitKind.WAREHOUSE, "cold storage": UnitKind.WAREHOUSE, "pergudangan": UnitKind.WAREHOUSE,
-    "logistik": UnitKind.LOGISTICS,
-}
-MAX_ROWS = 5000
+COOPERATIVE_SHEET = Sheet(
+    columns={
+        "village_code": {"kode desa", "kode desa/kelurahan", "village code", "kode wilayah"},
+        "name": {"nama koperasi", "nama", "name", "cooperative", "koperasi"},
+        "stage": {"tahap", "tahapan", "stage", "status"},
+        "legal_entity_number": {"nomor badan hukum", "no badan hukum", "nomor sk ahu", "sk ahu",
+                                "legal entity number"},
+        "legal_entity_date": {"tanggal badan hukum", "tanggal sk ahu", "legal entity date"},
+        "member_count": {"jumlah anggota", "anggota", "members", "member count"},
+        "chair_name": {"ketua", "nama ketua", "chair"},
+        "chair_phone": {"telepon ketua", "hp ketua", "chair phone"},
+        "manager_name": {"manajer", "pengelola", "nama manajer", "manager"},
+        "manager_phone": {"telepon manajer", "hp manajer", "manager phone"},
+        "address": {"alamat", "address"},
+        "units": {"unit usaha", "gerai", "business units"},
+        "notes": {"catatan", "keterangan", "notes"},
+    },
+    required=("village_code",),
+    max_rows=5000,
+    missing_message=gettext_lazy("The first row must name the columns and include “kode desa”. Missing: %(columns)s."),
+)
 
 
-class ImportFileError(Exception):
-    pass
-
-
-@dataclass
-class ImportRow:
-    number: int
-    code: str
-    action: str = ""
-    errors: list[str] = field(default_factory=list)
-    values: dict = field(default_factory=dict)
-    changes: list[str] = field(default_factory=list)
-    units: tuple[list[str], list[str]] | None = None
-    cooperative: Cooperative | None = None
-    village: Village | None = None
-
-
-@dataclass
-class ImportPlan:
-    rows: list[ImportRow]
-
-    @property
-    def errors(self):
-        return [row for row in self.rows if row.action == "error"]
-
-    @property
-    def summary(self):
-        return {a: sum(1 for r in self.rows if r.action == a) for a in ("create", "update", "unchanged", "error")}
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    return str(value).strip()
-
-
-def rows_from_table(table: list[list]) -> list[dict]:
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    mapping = {}
-    for index, title in enumerate(table[0]):
-        key = " ".join(str(title or "").strip().lower().split())
-        for name, aliases in COLUMNS.items():
-            if key in aliases:
-                mapping[index] = name
-    if "village_code" not in mapping.values():
-        raise ImportFileError(_("The first row must name the columns and include “kode desa”."))
-    rows = []
-    for number, raw in enumerate(table[1:], start=2):
-        values = {name: raw[i] if i < len(raw) else None for i, name in mapping.items()}
-        if any(_text(v) for v in values.values()):
-            rows.append({**{k: _text(v) for k, v in values.items()}, "_row": number})
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(_("At most %(max)d rows can be imported at once.") % {"max": MAX_ROWS})
-    return rows
-
-
-def _words(choices, extra: dict) -> dict[str, str]:
-    """Every way a sheet may name a choice: its code, its label in Indonesian and English, and common words."""
-    words = {key.casefold(): value for key, value in extra.items()}
-    for code, label in choices.choices:
-        words[code.casefold()] = code
-        for language in ("id", "en"):
-            with translation.override(language):
-                words[str(label).casefold()] = code
-    return words
-
-
-def _parse_date(text: str, label: str, problems: list) -> date | None:
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    problems.append(_("%(column)s: “%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).")
-                    % {"column": label, "value": text})
-    return None
-
-
-def _clean(values: dict) -> tuple[dict, tuple | None, list[str]]:
-    problems, cleaned = [], {}
-    if values.get("name"):
-        cleaned["name"] = values["name"]
-    if values.get("stage"):  # a blank stage leaves the stage as it is
-        stage = _words(Stage, STAGE_WORDS).get(values["stage"].strip().casefold())
-        if stage is None:
-            problems.append(_("unknown stage “%(stage)s”") % {"stage": values["stage"]})
-        cleaned["stage"] = stage
-    if "legal_entity_number" in values:
-        cleaned["legal_entity_number"] = values["legal_entity_number"]
-    if "legal_entity_date" in values:
-        cleaned["legal_entity_date"] = _parse_date(values["legal_entity_date"], _("legal entity date"), problems)
-    if cleaned.get("legal_entity_number") and "legal_entity_date" in values and not values["legal_entity_date"]:
-        problems.append(_("a legal entity number needs its date"))  # without the column, the record's date counts
-    if "member_count" in values:
-        text = values["member_count"]
-        if text:
-            try:
-                count = int(text)
-            except ValueError:
-                count = None
-            if count is None or count < 0:
-                problems.append(_("member count “%(value)s” must be a whole number of 0 or more") % {"value": text})
-            cleaned["member_count"] = count if count is not None and count >= 0 else None
-        else:
-            cleaned["member_count"] = None
-    for name in ("chair_name", "manager_name", "address", "notes"):
-        if name in values:
-            cleaned[name] = values[name]
-    for name in ("chair_phone", "manager_phone"):
-        if name in values:
-            try:
-                cleaned[name] = phone_normalize(values[name])
-            except ValidationError:
-                problems.append(_("“%(phone)s” is not a valid Indonesian phone number (e.g. 0812-3456-7890).")
-                                % {"phone": values[name]})
-    units = None
-    if "units" in values:
-        kinds, others = [], []
-        words = _words(UnitKind, UNIT_WORDS)
-        for part in [p.strip() for p in values["units"].replace(";", ",").split(",") if p.strip()]:
-            kind = words.get(part.casefold())
-            if kind and kind != UnitKind.OTHER:
-                kinds.append(kind)
-            else:
-                others.append(part)
-        units = (sorted(set(kinds)), clean_other_units(others))
-    return cleaned, units, problems
-
-
-def cooperatives_import_plan(*, regency, rows: list[dict]) -> ImportPlan:
-    """What importing the sheet into the regency would do, row by row (keyed by village code)."""
+def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
+    """What importing the sheet into the regency would do, row by row (keyed by village code). Writes nothing."""
     villages = {v.code: v for v in Village.objects.filter(district__regency=regency)}
     existing = {c.village.code: c for c in Cooperative.objects.filter(village__district__regency=regency)
                 .select_related("village").prefetch_related("units")}
     seen: dict[str, int] = {}
-    plan = ImportPlan(rows=[])
+    preview = ImportPreview()
     for values in rows:
         code = values.get("village_code", "")
-        row = ImportRow(number=values["_row"], code=code)
-        plan.rows.append(row)
-        cleaned, units, problems = _clean(values)
+        row = RowResult(number=values["_row"], key=code)
+        preview.rows.append(row)
+        cleaned, problems = row_form(CooperativeRowForm, {k: v for k, v in values.items() if k != "village_code"})
         if code not in villages:
             problems.insert(0, _("unknown village code “%(code)s”") % {"code": code})
-        elif code in seen:
-            problems.insert(0, _("village %(code)s appears twice (also row %(row)d)") % {"code": code,
-                                                                                         "row": seen[code]})
+        elif (earlier := preview.seen_before(row, code, seen)) is not None:
+            problems.insert(0, _("village %(code)s appears twice (also row %(row)d)") % {"code": code, "row": earlier})
         if problems:
-            row.action, row.errors = "error", problems
+            row.fail(*problems)
             continue
-        seen[code] = row.number
-        row.village, row.values, row.units = villages[code], cleaned, units
+        units = cleaned.pop("units", None)
+        village = villages[code]
         cooperative = existing.get(code)
         candidate = copy.copy(cooperative) if cooperative else Cooperative(
-            village=villages[code], name=Cooperative.default_name(villages[code]))
+            village=village, name=Cooperative.default_name(village))
         row.changes = [k for k, v in cleaned.items() if getattr(candidate, k) != v]
         for name in row.changes:
             setattr(candidate, name, cleaned[name])
         try:
             candidate.full_clean(exclude=["village"], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            row.action, row.errors = "error", error.messages
+            row.fail(*error.messages)
             continue
         if cooperative is not None and units is not None:
-            have = sorted({u.kind for u in cooperative.units.all() if u.kind != UnitKind.OTHER}), clean_other_units(
-                [u.name for u in cooperative.units.all() if u.kind == UnitKind.OTHER])
+            have = (sorted({u.kind for u in cooperative.units.all() if u.kind != UnitKind.OTHER}),
+                    clean_other_units([u.name for u in cooperative.units.all() if u.kind == UnitKind.OTHER]))
             if have != units:
                 row.changes.append("units")
-        row.cooperative = cooperative
+        row.change_labels = [str(_("Business units")) if name == "units"
+                             else str(Cooperative._meta.get_field(name).verbose_name) for name in row.changes]
+        row.values, row.instance = cleaned, cooperative
+        row.extra = {"village": village, "units": units}
         row.action = "create" if cooperative is None else ("update" if row.changes else "unchanged")
-    return plan
+    return preview
 
 
 @transaction.atomic
-def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPlan:
+def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPreview:
     """All or nothing: any row error (checked again now) and nothing is written."""
-    plan = cooperatives_import_plan(regency=regency, rows=rows)
-    if plan.errors:
-        return plan
-    try:
-        with transaction.atomic():
-            for row in plan.rows:
-                if row.action == "create":
-                    cooperative = cooperative_create(actor=actor, village=row.village, **row.values)
-                    if row.units:
-                        _set_units(cooperative, *row.units, actor=actor)
-                elif row.action == "update":
-                    fields = {k: row.values[k] for k in row.changes if k != "units"}
-                    cooperative_update(actor=actor, cooperative=row.cooperative, version=None,
-                                       units=row.units[0] if row.units else None,
-                                       other_units=row.units[1] if row.units else None, **fields)
-    except (ValidationError, IntegrityError) as error:
-        why = "; ".join(error.messages) if isinstance(error, ValidationError) else _("another change got there first")
-        plan.rows[0].action, plan.rows[0].errors = "error", [_("the registry changed during the import: %(why)s")
-                                                              % {"why": why}]
-    return plan
+
+    def write(row):
+        units = row.extra["units"]
+        if row.action == "create":
+            cooperative = cooperative_create(actor=actor, village=row.extra["village"], **row.values)
+            if units:
+                _set_units(cooperative, *units, actor=actor)
+        elif row.action == "update":
+            fields = {k: row.values[k] for k in row.changes if k != "units"}
+            cooperative_update(actor=actor, cooperative=row.instance, version=None,
+                               units=units[0] if units else None, other_units=units[1] if units else None, **fields)
+
+    return apply_all_or_nothing(cooperatives_import_check(regency=regency, rows=rows), write,
+                                changed=_("the registry changed during the import: %(why)s"))

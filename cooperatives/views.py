@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -14,12 +14,26 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentors import selectors as people
+from mentors.access import access_for, require
 from mentors.models import Mentor
-from mentors.spreadsheets import SpreadsheetError, preview_store, preview_take, read_table, xlsx_response
-from territories import selectors as regions
+from mentors.selectors import regencies_managed_by
+from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
+from territories import selectors as scope
 
 from . import selectors, services
+from .access import (
+    can_correct_visit,
+    can_edit_cooperative,
+    can_export_registry,
+    can_import_cooperatives,
+    can_list_follow_ups,
+    can_list_report_statuses,
+    can_record_visit,
+    can_record_visits,
+    can_review_report,
+    can_view_reports,
+    can_write_report,
+)
 from .filters import CooperativeFilter
 from .forms import (
     CooperativeForm,
@@ -31,12 +45,12 @@ from .forms import (
 )
 from .models import BusinessUnit, Cooperative, MonthlyReport
 
-IMPORT_SESSION_KEY = "cooperative_import"
+IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
 
 def _registry_filter(request):
-    districts = regions.districts_visible_to(request.user).order_by("name")
-    bas = people.mentors_visible_to(request.user).filter(role=Mentor.Role.BA).order_by("full_name")
+    districts = scope.districts_visible_to(request.user).order_by("name")
+    bas = scope.mentors_visible_to(request.user).filter(role=Mentor.Role.BA).order_by("full_name")
     queryset = selectors.registry_for(request.user).prefetch_related(
         Prefetch("units", queryset=BusinessUnit.objects.order_by("kind", "name")))
     return CooperativeFilter(request.GET, queryset=queryset, districts=districts, bas=bas)
@@ -45,16 +59,15 @@ def _registry_filter(request):
 def cooperative_list(request):
     registry = _registry_filter(request)
     page_obj = Paginator(registry.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    access = people.access_for(request.user)
-    context = {"filter": registry, "page_obj": page_obj, "can_import": access.is_admin}
+    context = {"filter": registry, "page_obj": page_obj, "can_import": can_import_cooperatives(request.user),
+               "can_export": can_export_registry(request.user)}
     fragment = request.htmx and not request.htmx.boosted
     return render(request, "cooperatives/_cooperative_table.html" if fragment else "cooperatives/cooperative_list.html",
                   context)
 
 
 def cooperative_export(request):
-    if not people.access_for(request.user).is_office:
-        raise PermissionDenied
+    require(can_export_registry(request.user))
     registry = _registry_filter(request)
     headers = [_("Village code"), _("Village"), _("District"), _("Cooperative"), _("Stage"), _("Legal entity number"),
                _("Legal entity date"), _("Members"), _("Chair"), _("Chair's phone"), _("Manager"),
@@ -71,22 +84,19 @@ def cooperative_export(request):
 
 def cooperative_detail(request, pk):
     cooperative = selectors.cooperative_get_for_user(request.user, pk)
-    access = people.access_for(request.user)
     visits = list(selectors.cooperative_visits(cooperative))
-    can_record = access.mentor is not None
-    manager = access.can_manage(cooperative.village.district.regency_id)
-    correctable = {v.pk for v in visits if manager or (
-        access.mentor is not None and v.mentor_id == access.mentor.pk and selectors.visit_correctable_by_author(v))}
+    for visit in visits:
+        visit.cooperative = cooperative  # the predicates read the regency through it
     context = {
         "cooperative": cooperative,
         "units": list(cooperative.units.all()),
         "stage_changes": list(cooperative.stage_changes.select_related("recorded_by")),
-        "history": regions.village_history(cooperative.village),
+        "history": scope.village_history(cooperative.village),
         "visits": visits,
         "open_follow_ups": [f for v in visits for f in v.follow_ups.all() if not f.done],
-        "can_edit": selectors.can_edit_cooperative(request.user, cooperative),
-        "can_record": can_record,
-        "correctable": correctable,
+        "can_edit": can_edit_cooperative(request.user, cooperative),
+        "can_record": can_record_visit(request.user, cooperative),
+        "correctable": {v.pk for v in visits if can_correct_visit(request.user, v)},
         "today": timezone.localdate(),
         "stages": [(value, label, index < cooperative.stage_number) for index, (value, label)
                    in enumerate(Cooperative._meta.get_field("stage").choices)],
@@ -117,13 +127,6 @@ def cooperative_update(request, pk):
 # --- visits ---------------------------------------------------------------------------------------
 
 
-def _mentor_or_403(request) -> Mentor:
-    access = people.access_for(request.user)
-    if access.mentor is None:
-        raise PermissionDenied  # visits are recorded by mentors
-    return access.mentor
-
-
 def _follow_ups(formset):
     return [(f.cleaned_data["action"], f.cleaned_data["due_date"]) for f in formset.forms
             if f.cleaned_data.get("action")]
@@ -132,9 +135,9 @@ def _follow_ups(formset):
 def visit_create(request, pk=None):
     """Record a visit: quick on a phone. From a cooperative page, or choosing one of the mentor's cooperatives."""
     cooperative = selectors.cooperative_get_for_user(request.user, pk) if pk else None  # 404 outside the scope
-    mentor = _mentor_or_403(request)
-    choices = None if cooperative else selectors.cooperatives_visible_to(request.user).select_related(
-        "village").order_by("village__name")
+    require(can_record_visit(request.user, cooperative) if cooperative else can_record_visits(request.user))
+    mentor = access_for(request.user).mentor
+    choices = None if cooperative else selectors.my_cooperatives(mentor).order_by("village__name")
     form = VisitForm(request.POST or None, cooperatives=choices)
     formset = FollowUpFormSet(request.POST or None, prefix="follow")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -174,7 +177,8 @@ def visit_update(request, pk):
 
 
 def follow_up_list(request):
-    mentor = _mentor_or_403(request)
+    require(can_list_follow_ups(request.user))
+    mentor = access_for(request.user).mentor
     follow_ups = list(selectors.open_follow_ups(mentor)[:200])
     return render(request, "cooperatives/follow_up_list.html",
                   {"follow_ups": follow_ups, "today": timezone.localdate()})
@@ -204,16 +208,15 @@ def _month(text: str) -> date:
 
 
 def report_list(request):
-    access = people.access_for(request.user)
+    require(can_view_reports(request.user))
+    access = access_for(request.user)
     month = _month(request.GET["month"]) if request.GET.get("month") else selectors.month_start(timezone.localdate())
-    if access.mentor is not None and access.mentor.role == Mentor.Role.BA and not access.is_office:
+    if not can_list_report_statuses(request.user):  # a BA: their own reports
         reports = MonthlyReport.objects.filter(mentor=access.mentor).order_by("-month")
         return render(request, "cooperatives/report_list_ba.html", {
             "reports": reports, "mentor": access.mentor,
             "current": selectors.month_start(timezone.localdate()),
         })
-    if not (access.is_office or access.role == Mentor.Role.PMO):
-        raise PermissionDenied
     rows = selectors.report_statuses(request.user, month)
     counts = {status: sum(1 for r in rows if r["status"] == status)
               for status in ("missing", "draft", "submitted", "returned", "accepted")}
@@ -228,10 +231,9 @@ def _report_context(request, mentor_pk, month_text):
     mentor = selectors.report_mentor_get_for_user(request.user, mentor_pk)
     month = _month(month_text)
     report = selectors.report_or_new(mentor, month)
-    access = people.access_for(request.user)
     reviewer = selectors.reviewer_of(mentor)
-    is_author = access.mentor is not None and access.mentor.pk == mentor.pk
-    is_reviewer = access.mentor is not None and reviewer is not None and access.mentor.pk == reviewer.pk
+    is_author = can_write_report(request.user, mentor)
+    is_reviewer = can_review_report(request.user, reviewer)
     return {
         "mentor": mentor, "month": month, "report": report, "reviewer": reviewer,
         "is_author": is_author, "is_reviewer": is_reviewer,
@@ -251,8 +253,7 @@ def report_detail(request, mentor_pk, month):
         action = request.POST.get("action")
         try:
             if action in ("save", "submit"):
-                if not context["is_author"]:
-                    raise PermissionDenied
+                require(context["is_author"])
                 if form.is_valid():
                     services.report_save(actor=request.user, mentor=context["mentor"], month=context["month"],
                                          submit=action == "submit", **form.cleaned_data)
@@ -260,8 +261,7 @@ def report_detail(request, mentor_pk, month):
                                      else _("Report saved."))
                     return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
             elif action in ("accept", "return"):
-                if not context["is_reviewer"]:
-                    raise PermissionDenied
+                require(context["is_reviewer"])
                 if review.is_valid() and report.pk:
                     services.report_review(actor=request.user, report=report, accept=action == "accept",
                                            comment=review.cleaned_data["comment"])
@@ -270,7 +270,7 @@ def report_detail(request, mentor_pk, month):
                     return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
                 raise services.ReportError(_("Only a submitted report can be accepted or returned."))
             else:
-                raise PermissionDenied
+                require(False)
         except services.ReportError as error:
             messages.error(request, str(error))
     return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review})
@@ -284,38 +284,35 @@ def report_print(request, mentor_pk, month):
 
 
 def cooperative_import(request):
-    people.require_admin(request.user)
-    regencies = people.regencies_managed_by(request.user)
-    form = CooperativeImportForm(request.POST or None, request.FILES or None, regencies=regencies)
+    require(can_import_cooperatives(request.user))
+    form = CooperativeImportForm(request.POST or None, request.FILES or None,
+                                 regencies=regencies_managed_by(request.user))
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
         regency = form.cleaned_data["regency"]
         try:
-            rows = services.rows_from_table(read_table(form.cleaned_data["file"]))
-        except (SpreadsheetError, services.ImportFileError) as error:
+            preview, token = IMPORT.preview(
+                request, form.cleaned_data["file"],
+                lambda rows: services.cooperatives_import_check(regency=regency, rows=rows), regency=regency.pk)
+        except SpreadsheetError as error:
             form.add_error("file", str(error))
         else:
-            plan = services.cooperatives_import_plan(regency=regency, rows=rows)
-            token = preview_store(request.session, IMPORT_SESSION_KEY, rows=rows, regency=regency.pk)
-            return render(request, "cooperatives/cooperative_import.html",
-                          {"form": form, "plan": plan, "token": token, "regency": regency})
-    return render(request, "cooperatives/cooperative_import.html", {"form": form})
+            context.update(preview=preview, token=token, regency=regency)
+    return render(request, "cooperatives/cooperative_import.html", context)
 
 
 @require_POST
 def cooperative_import_apply(request):
-    people.require_admin(request.user)
-    pending = preview_take(request.session, IMPORT_SESSION_KEY, request.POST.get("token"))
+    require(can_import_cooperatives(request.user))
+    pending = IMPORT.take(request)
     if pending is None:
-        messages.error(request, _("This import preview has expired. Upload the file again."))
         return redirect("cooperatives:cooperative_import")
-    regency = get_object_or_404(people.regencies_managed_by(request.user), pk=pending["regency"])
-    plan = services.cooperatives_import_apply(actor=request.user, regency=regency, rows=pending["rows"])
-    if plan.errors:
+    regency = get_object_or_404(regencies_managed_by(request.user), pk=pending["regency"])
+    preview = services.cooperatives_import_apply(actor=request.user, regency=regency, rows=pending["rows"])
+    if preview.errors:
         messages.error(request, _("Nothing was imported: the registry changed since the preview."))
-        form = CooperativeImportForm(regencies=people.regencies_managed_by(request.user))
-        return render(request, "cooperatives/cooperative_import.html", {"form": form, "plan": plan})
+        form = CooperativeImportForm(regencies=regencies_managed_by(request.user))
+        return render(request, "cooperatives/cooperative_import.html", {"form": form, "preview": preview})
     messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
-                     % plan.summary)
+                     % preview.summary)
     return redirect("cooperatives:cooperative_list")
-
-

@@ -1,8 +1,15 @@
 from django.utils.functional import SimpleLazyObject
 
-from mentors.selectors import access_for
+from cooperatives.access import can_view_reports
+from mentors.access import access_for, can_view_roster
+from territories.access import can_view_plans
+
+
+def _menu(user) -> dict:
+    return {"roster": can_view_roster(user), "plans": can_view_plans(user), "reports": can_view_reports(user)}
 
 
 def portal(request):
-    """`access`: the signed-in user's roles, for menus. Read lazily, once per request."""
-    return {"access": SimpleLazyObject(lambda: access_for(request.user))}
+    """`access`: the signed-in user's roles; `menu`: which sections they may open. Read lazily, once."""
+    return {"access": SimpleLazyObject(lambda: access_for(request.user)),
+            "menu": SimpleLazyObject(lambda: _menu(request.user))}

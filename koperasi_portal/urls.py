@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+import mentors.urls
+import territories.urls
+
 from . import views
 
 
@@ -17,8 +20,9 @@ def not_offered(request):
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("regions/", include((territories.urls.region_patterns, "regions"))),
     path("", include("territories.urls")),
-    path("mentors/", include("mentors.urls")),
+    path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),
     path("", include("cooperatives.urls")),
     path("accounts/signup/", not_offered),
     path("accounts/email/", not_offered),

@@ -7,13 +7,14 @@ from django.utils import timezone
 from cooperatives import selectors as registry
 from cooperatives.models import Stage
 from mentors import selectors as people
+from mentors.access import access_for
+from regions.models import Village
 from territories import selectors as regions
-from territories.models import Village
 
 
 def home(request):
     """The start page, by role: the office overview for admins and staff, "my page" for mentors."""
-    access = people.access_for(request.user)
+    access = access_for(request.user)
     if access.is_office:
         return _office_home(request, access)
     mentor = access.mentor

@@ -2,8 +2,10 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
+from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField, SheetEmailField
+from regions.phones import phone_normalize
+
 from .models import Mentor, User
-from .services import phone_normalize
 
 
 class AdminUserCreationForm(auth_forms.AdminUserCreationForm):
@@ -62,19 +64,6 @@ class MentorForm(forms.ModelForm):
         return cleaned
 
 
-class RegencyChoiceForm(forms.Form):
-    """A form whose regency is chosen among the user's; with only one, the choice is hidden."""
-
-    regency = forms.ModelChoiceField(queryset=None, label=_("Regency"), empty_label=None)
-
-    def __init__(self, *args, regencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["regency"].queryset = regencies
-        if len(regencies) == 1:
-            self.fields["regency"].widget = forms.HiddenInput()
-            self.fields["regency"].initial = regencies[0].pk
-
-
 class MentorImportForm(RegencyChoiceForm):
     file = forms.FileField(
         label=_("Spreadsheet"),
@@ -82,3 +71,35 @@ class MentorImportForm(RegencyChoiceForm):
                     "akhir kontrak, catatan."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+
+ROLE_WORDS = {
+    "ba": Mentor.Role.BA, "business assistant": Mentor.Role.BA, "business assistant (ba)": Mentor.Role.BA,
+    "pmo": Mentor.Role.PMO, "project management office": Mentor.Role.PMO, "project management officer": Mentor.Role.PMO,
+}
+
+
+class MentorRowForm(forms.Form):
+    """One row of the roster spreadsheet."""
+
+    full_name = forms.CharField(label=_("name"), max_length=150, error_messages={"required": _("name is empty")})
+    role = forms.CharField(label=_("role"))
+    phone = PhoneField(label=_("phone"))
+    email = SheetEmailField(label=_("e-mail address"))
+    contract_start = SheetDateField(label=_("contract start"))
+    contract_end = SheetDateField(label=_("contract end"))
+    notes = forms.CharField(label=_("notes"), required=False)
+
+    def clean_role(self):
+        written = self.cleaned_data["role"]
+        role = ROLE_WORDS.get(written.strip().lower())
+        if role is None:
+            raise forms.ValidationError(_("unknown role “%(role)s” (use BA or PMO)") % {"role": written})
+        return role
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("contract_start"), cleaned.get("contract_end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("the contract ends before it starts"))
+        return cleaned

@@ -4,8 +4,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from lokal.phone import parse_phone
 from simple_history.models import HistoricalRecords
+
+from regions.phones import phone_display
 
 
 class UserManager(BaseUserManager):
@@ -75,7 +76,7 @@ class Membership(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     regency = models.ForeignKey(
-        "territories.Regency", on_delete=models.PROTECT, related_name="memberships", verbose_name=_("regency")
+        "regions.Regency", on_delete=models.PROTECT, related_name="memberships", verbose_name=_("regency")
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
 
@@ -98,7 +99,7 @@ class Mentor(models.Model):
     full_name = models.CharField(_("full name"), max_length=150)
     role = models.CharField(_("role"), max_length=3, choices=Role.choices)
     regency = models.ForeignKey(
-        "territories.Regency", on_delete=models.PROTECT, related_name="mentors", verbose_name=_("regency")
+        "regions.Regency", on_delete=models.PROTECT, related_name="mentors", verbose_name=_("regency")
     )
     phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("Stored as +62…"))
     email = models.EmailField(_("e-mail address"), blank=True)
@@ -148,8 +149,7 @@ class Mentor(models.Model):
 
     @property
     def phone_display(self) -> str:
-        info = parse_phone(self.phone) if self.phone else None
-        return info.national if info and info.valid else self.phone
+        return phone_display(self.phone)
 
     @property
     def account_status(self) -> str:

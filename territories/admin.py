@@ -1,44 +1,57 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Boundary, District, Province, Regency, Village
-
-
-@admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
+from .models import BaTerritory, PlanChange, PmoTerritory, TerritoryPlan
 
 
-@admin.register(Regency)
-class RegencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "province"]
-    list_filter = ["kind"]
-    search_fields = ["code", "name"]
-    list_select_related = ["province"]
-    autocomplete_fields = ["province"]
+class PmoTerritoryInline(admin.TabularInline):
+    model = PmoTerritory
+    extra = 0
+    fields = ["name", "mentor"]
+    autocomplete_fields = ["mentor"]
+    show_change_link = True
 
 
-@admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "regency", "latitude", "longitude"]
-    search_fields = ["code", "name", "regency__name"]
+@admin.register(TerritoryPlan)
+class TerritoryPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "regency", "status", "effective_from", "effective_to", "decree_number", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "decree_number", "regency__name", "regency__code"]
     list_select_related = ["regency"]
-    autocomplete_fields = ["regency"]
+    autocomplete_fields = ["regency", "based_on"]
+    readonly_fields = ["version", "created_by", "created_at", "published_by", "published_at"]
+    inlines = [PmoTerritoryInline]
 
 
-@admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "district", "postal_code"]
-    list_filter = ["kind"]
-    search_fields = ["code", "name", "district__name", "postal_code"]
-    list_select_related = ["district"]
-    autocomplete_fields = ["district"]
-    show_full_result_count = False
+@admin.register(PmoTerritory)
+class PmoTerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "mentor"]
+    search_fields = ["name", "plan__name", "mentor__full_name"]
+    list_select_related = ["plan", "mentor"]
+    autocomplete_fields = ["plan", "mentor"]
 
 
-@admin.register(Boundary)
-class BoundaryAdmin(admin.ModelAdmin):
-    list_display = ["code", "imported_at"]
-    search_fields = ["code"]
-    exclude = ["geometry"]
-    readonly_fields = ["code", "imported_at"]
+@admin.register(BaTerritory)
+class BaTerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "mentor", "pmo_territory"]
+    search_fields = ["name", "plan__name", "mentor__full_name"]
+    list_select_related = ["plan", "mentor", "pmo_territory"]
+    autocomplete_fields = ["plan", "mentor", "pmo_territory"]
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(admin.ModelAdmin):
+    """The plans' audit log: read only."""
+
+    list_display = ["at", "regency", "plan_name", "actor", "text"]
+    list_select_related = ["regency", "actor"]
+    search_fields = ["plan_name", "message"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

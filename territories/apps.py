@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class TerritoriesConfig(AppConfig):
     name = "territories"
-    verbose_name = _("Regions and territories")
+    verbose_name = _("Work territories")

@@ -1,44 +1,29 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Province, Regency, Village
+from mentors.filters import MentorFilter
+from regions.models import District
+
+from .selectors import mentors_in_district
 
 
-class SearchFilterSet(django_filters.FilterSet):
-    """A free-text box that matches the name or the code."""
+class RosterFilter(MentorFilter):
+    """The roster's filters, with "works in this district" under the plan in force (inside one regency)."""
 
-    q = django_filters.CharFilter(label=_("Search"), method="search")
+    district = django_filters.ModelChoiceFilter(label=_("District"), queryset=District.objects.none(),
+                                                empty_label=_("All districts"), method="in_district")
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+    class Meta(MentorFilter.Meta):
+        fields = [*MentorFilter.Meta.fields, "district"]
+
+    def __init__(self, *args, regencies, **kwargs):
+        super().__init__(*args, regencies=regencies, **kwargs)
+        if len(regencies) > 1:
+            del self.filters["district"]  # a district list is only useful inside one regency
+        else:
+            self.filters["district"].queryset = District.objects.filter(regency__in=regencies).order_by("name")
+
+    def in_district(self, queryset, name, district):
+        if district is None:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
-
-
-class RegencyFilter(SearchFilterSet):
-    class Meta:
-        model = Regency
-        fields = ["q", "province", "kind"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only the provinces of the regencies the user may see.
-        self.filters["province"].queryset = Province.objects.filter(
-            id__in=self.queryset.values("province_id")
-        ).order_by("code")
-
-
-class DistrictFilter(SearchFilterSet):
-    class Meta:
-        model = District
-        fields = ["q"]
-
-
-class VillageFilter(SearchFilterSet):
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Village.Kind.choices, empty_label=_("All kinds"))
-
-    class Meta:
-        model = Village
-        fields = ["q", "kind"]
+        return queryset.filter(pk__in=mentors_in_district(district).values("pk"))

@@ -2,10 +2,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mentors.forms import RegencyChoiceForm
 from mentors.models import Mentor
+from regions.forms import RegencyChoiceForm
+from regions.models import District, Village
 
-from .models import BaTerritory, District, PmoTerritory, TerritoryPlan, Village
+from .models import BaTerritory, PmoTerritory, TerritoryPlan
 
 
 class VersionedForm(forms.Form):
@@ -20,7 +21,6 @@ class PlanCreateForm(RegencyChoiceForm):
     start = forms.ChoiceField(label=_("Start from"), widget=forms.RadioSelect, initial="clone", choices=[
         ("clone", _("a copy of the plan in force")), ("empty", _("an empty plan")),
     ])
-
 
 
 class TerritoryForm(VersionedForm):

@@ -68,9 +68,6 @@ class Snapshot:
     def district_pmo(self) -> dict[int, int]:
         return {district: pmo.id for pmo in self.pmo.values() for district in pmo.members}
 
-    def village_mentor(self) -> dict[int, int | None]:
-        return {village: ba.mentor_id for ba in self.ba.values() for village in ba.members}
-
 
 # --- validation -----------------------------------------------------------------------------------
 

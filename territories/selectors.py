@@ -1,31 +1,72 @@
-"""Reads of regions, always through the user's scope.
+"""Reads through the plan in force: what a user may see of regions and mentors, and the plans themselves.
 
-Views turn a code from the URL into an object only through the `*_get_for_user` helpers, which answer
+Views turn an id or code from the URL into an object only through the `*_get_for_user` helpers, which answer
 404 for anything outside the user's scope so that existence does not leak.
+
+A mentor's scope is resolved to ids first (the villages of a BA's territory, the districts and team of a
+PMO: a few indexed lookups, kept for the request) and then used as a plain `IN (…)` list, so that pages
+over visits and cooperatives read only the mentor's own rows.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
+from mentors.access import access_for, require
 from mentors.models import Mentor
-from mentors.selectors import access_for, regency_ids_visible_to
+from mentors.selectors import office_mentor_scope, regency_ids_visible_to
+from regions.models import Boundary, District, Regency, Village
 
-from .models import (
-    BaTerritory,
-    BaVillage,
-    Boundary,
-    District,
-    PmoDistrict,
-    PmoTerritory,
-    Regency,
-    TerritoryPlan,
-    Village,
-)
+from .access import can_manage_plans_of
+from .models import BaTerritory, BaVillage, PmoDistrict, PmoTerritory, TerritoryPlan
 from .planning import MentorInfo, Place, Snapshot, TerritoryInfo, Validation, validate
+
+ACTIVE = TerritoryPlan.Status.ACTIVE
+
+
+@dataclass(frozen=True)
+class MentorScope:
+    """What the plan in force gives a mentor: a BA their villages, a PMO their districts and their BAs."""
+
+    village_ids: tuple[int, ...] = ()
+    district_ids: tuple[int, ...] = ()
+    team_ids: tuple[int, ...] = ()
+
+    def villages(self) -> Q:
+        """The mentor's villages as a filter on Village."""
+        return Q(id__in=self.village_ids) | Q(district_id__in=self.district_ids)
+
+    def villages_via(self, prefix: str) -> Q:
+        """The same filter through a relation, e.g. `village` for cooperatives."""
+        return Q(**{f"{prefix}_id__in": self.village_ids}) | Q(**{f"{prefix}__district_id__in": self.district_ids})
+
+
+def mentor_scope(mentor: Mentor) -> MentorScope:
+    """Resolved once per mentor object (one or two indexed queries)."""
+    cached = getattr(mentor, "_territory_scope", None)
+    if cached is not None:
+        return cached
+    if mentor.role == Mentor.Role.PMO:
+        districts = PmoDistrict.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor)
+        team = BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor, mentor__isnull=False)
+        scope = MentorScope(district_ids=tuple(districts.values_list("district_id", flat=True)),
+                            team_ids=tuple(team.values_list("mentor_id", flat=True)))
+    else:
+        links = BaVillage.objects.filter(plan__status=ACTIVE, ba_territory__mentor=mentor)
+        scope = MentorScope(village_ids=tuple(links.values_list("village_id", flat=True)))
+    mentor._territory_scope = scope
+    return scope
+
+
+def user_mentor_scope(user) -> MentorScope | None:
+    mentor = access_for(user).mentor
+    return mentor_scope(mentor) if mentor is not None else None
+
+
+# --- regions, through the scope -------------------------------------------------------------------
 
 
 def regencies_visible_to(user) -> QuerySet[Regency]:
@@ -34,25 +75,23 @@ def regencies_visible_to(user) -> QuerySet[Regency]:
     return Regency.objects.all() if ids is None else Regency.objects.filter(id__in=ids)
 
 
-def mentor_village_scope(mentor: Mentor) -> Q:
-    """The villages a mentor covers under the plan in force: a BA those of their BA territory, a PMO those of
-    the districts of their PMO territory (which hold all the villages of their BAs)."""
-    active = TerritoryPlan.Status.ACTIVE
-    if mentor.role == Mentor.Role.PMO:
-        districts = PmoDistrict.objects.filter(plan__status=active, pmo_territory__mentor=mentor)
-        return Q(district_id__in=districts.values("district_id"))
-    links = BaVillage.objects.filter(plan__status=active, ba_territory__mentor=mentor)
-    return Q(id__in=links.values("village_id"))
+def village_scope(user, prefix: str = "") -> Q | None:
+    """The villages the user may see, as a filter on Village (or through `prefix`, e.g. "village" on
+    Cooperative); None means every village (superuser)."""
+    access = access_for(user)
+    if access.is_superuser:
+        return None
+    path = f"{prefix}__" if prefix else ""
+    scope = Q(**{f"{path}district__regency_id__in": access.office_regency_ids})
+    if access.mentor is not None:
+        mine = mentor_scope(access.mentor)
+        scope |= mine.villages_via(prefix) if prefix else mine.villages()
+    return scope
 
 
 def villages_visible_to(user) -> QuerySet[Village]:
-    access = access_for(user)
-    if access.is_superuser:
-        return Village.objects.all()
-    scope = Q(district__regency_id__in=access.office_regency_ids)
-    if access.mentor is not None:
-        scope |= mentor_village_scope(access.mentor)
-    return Village.objects.filter(scope)
+    scope = village_scope(user)
+    return Village.objects.all() if scope is None else Village.objects.filter(scope)
 
 
 def districts_visible_to(user) -> QuerySet[District]:
@@ -62,7 +101,9 @@ def districts_visible_to(user) -> QuerySet[District]:
         return District.objects.all()
     scope = Q(regency_id__in=access.office_regency_ids)
     if access.mentor is not None:
-        scope |= Q(id__in=Village.objects.filter(mentor_village_scope(access.mentor)).values("district_id"))
+        mine = mentor_scope(access.mentor)
+        held = Village.objects.filter(id__in=mine.village_ids).values_list("district_id", flat=True)
+        scope |= Q(id__in=set(held) | set(mine.district_ids))
     return District.objects.filter(scope)
 
 
@@ -109,6 +150,47 @@ def boundary_of(code: str) -> Boundary | None:
     return Boundary.objects.filter(code=code).first()
 
 
+# --- mentors, through the scope -------------------------------------------------------------------
+
+
+def mentors_visible_to(user) -> QuerySet[Mentor]:
+    """The office's mentors, the user's own record and, for a PMO, the BAs they supervise."""
+    scope = office_mentor_scope(user)
+    mine = user_mentor_scope(user)
+    if mine is not None and mine.team_ids:
+        scope |= Q(pk__in=mine.team_ids)
+    return Mentor.objects.filter(scope)
+
+
+def mentor_get_for_user(user, pk) -> Mentor:
+    return get_object_or_404(mentors_visible_to(user).select_related("regency", "user"), pk=pk)
+
+
+def roster_for(user) -> QuerySet[Mentor]:
+    return mentors_visible_to(user).select_related("regency", "user").order_by("full_name", "id")
+
+
+def holds_territory(mentor: Mentor) -> bool:
+    """Whether the plan in force gives the mentor a territory."""
+    return (BaTerritory.objects.filter(plan__status=ACTIVE, mentor=mentor).exists()
+            or PmoTerritory.objects.filter(plan__status=ACTIVE, mentor=mentor).exists())
+
+
+def territories_of(mentor: Mentor) -> list:
+    """The territories the mentor holds in the plan in force, with their size (villages or districts)."""
+    return [
+        *BaTerritory.objects.filter(plan__status=ACTIVE, mentor=mentor).annotate(size=Count("village_links")),
+        *PmoTerritory.objects.filter(plan__status=ACTIVE, mentor=mentor).annotate(size=Count("district_links")),
+    ]
+
+
+def mentors_in_district(district: District) -> QuerySet[Mentor]:
+    """Mentors working in the district under the plan in force: its BAs and its PMO."""
+    bas = BaVillage.objects.filter(plan__status=ACTIVE, village__district=district).values("ba_territory__mentor_id")
+    pmos = PmoDistrict.objects.filter(plan__status=ACTIVE, district=district).values("pmo_territory__mentor_id")
+    return Mentor.objects.filter(Q(pk__in=bas) | Q(pk__in=pmos))
+
+
 # --- territory plans ------------------------------------------------------------------------------
 
 
@@ -127,8 +209,7 @@ def plan_get_for_user(user, pk) -> TerritoryPlan:
 def plan_get_for_admin(user, pk) -> TerritoryPlan:
     """The plan if the user may see it (else 404) and edit it as an admin of its regency (else 403)."""
     plan = plan_get_for_user(user, pk)
-    if not access_for(user).can_manage(plan.regency_id):
-        raise PermissionDenied
+    require(can_manage_plans_of(user, plan.regency_id))
     return plan
 
 
@@ -280,7 +361,7 @@ def _coverage(link: BaVillage) -> dict:
 
 
 def mentor_villages(mentor: Mentor) -> QuerySet[Village]:
-    return Village.objects.filter(mentor_village_scope(mentor)).select_related("district").order_by("code")
+    return Village.objects.filter(mentor_scope(mentor).villages()).select_related("district").order_by("code")
 
 
 def pmo_team(mentor: Mentor) -> list[dict]:

@@ -66,13 +66,20 @@ plan_patterns = [
     path("<int:pk>/import/apply/", views.plan_import_apply, name="plan_import_apply"),
     path("<int:pk>/annex/", views.plan_annex, name="plan_annex"),
 ]
+# Included by koperasi_portal/urls.py under their own namespaces: the region pages as `regions:` (the names
+# the region models' get_absolute_url use) and the roster pages as part of `mentors:`.
 region_patterns = [
     path("", views.regency_list, name="regency_list"),
     path("<regency:code>/", views.regency_detail, name="regency_detail"),
     path("<district:code>/", views.district_detail, name="district_detail"),
     path("<village:code>/", views.village_detail, name="village_detail"),
 ]
+mentor_patterns = [
+    path("", views.mentor_list, name="mentor_list"),
+    path("export.xlsx", views.mentor_export, name="mentor_export"),
+    path("<int:pk>/", views.mentor_detail, name="mentor_detail"),
+    path("<int:pk>/edit/", views.mentor_update, name="mentor_update"),
+]
 urlpatterns = [
-    path("regions/", include(region_patterns)),
     path("plans/", include(plan_patterns)),
 ]

@@ -1,23 +1,37 @@
-"""Pages of the regions and of the territory plans (list, draft editor, proposal, diff, publish, export,
-import and the printable annex)."""
-
+"""Pages read through the plan in force: the regions a user may see, the mentor roster and a mentor's page,
+and the territory plans (list, draft editor, proposal, diff, publish, export, import and the annex)."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from mentors import selectors as people
-from mentors.spreadsheets import SpreadsheetError, preview_store, preview_take, read_table, xlsx_response
+from mentors import services as people_services
+from mentors.access import (
+    can_add_mentors,
+    can_export_roster,
+    can_manage_mentor,
+    can_see_internal_notes,
+    can_view_roster,
+    require,
+)
+from mentors.forms import MentorForm
+from mentors.models import Mentor
+from regions.filters import DistrictFilter, RegencyFilter, VillageFilter
+from regions.geometry import outline_from_geometry
+from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
 
-from . import selectors, services
-from .filters import DistrictFilter, RegencyFilter, VillageFilter
+from . import publishing, selectors, services, workbook
+from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans
+from .filters import RosterFilter
 from .forms import (
     MoveDistrictsForm,
     MoveVillagesForm,
@@ -27,7 +41,6 @@ from .forms import (
     PublishForm,
     TerritoryForm,
 )
-from .geometry import outline_from_geometry
 from .models import TerritoryPlan
 from .planning import diff
 
@@ -69,27 +82,104 @@ def village_detail(request, code):
     return render(request, "territories/village_detail.html", context)
 
 
+# --- mentors: the roster and a mentor's page show what the plan in force gives them -------------------
+
+CHANGE_REASONS = {
+    "created": _lazy("created"), "edited": _lazy("edited"), "deactivated": _lazy("deactivated"),
+    "reactivated": _lazy("reactivated"), "invited": _lazy("invited to sign in"), "imported": _lazy("imported"),
+    "demo": _lazy("demo data"),
+}
+
+
+def _roster_filter(request):
+    return RosterFilter(request.GET, queryset=selectors.roster_for(request.user),
+                        regencies=people.regencies_seen_by_office(request.user))
+
+
+def mentor_list(request):
+    require(can_view_roster(request.user))
+    roster = _roster_filter(request)
+    context = {"filter": roster, "page_obj": _page(request, roster.qs), "can_add": can_add_mentors(request.user),
+               "can_export": can_export_roster(request.user)}
+    return _render_list(request, "mentors/mentor_list.html", "mentors/_mentor_table.html", context)
+
+
+def mentor_export(request):
+    require(can_export_roster(request.user))
+    roster = _roster_filter(request)
+    headers = [_("Name"), _("Role"), _("Regency"), _("Phone"), _("E-mail"), _("Contract start"), _("Contract end"),
+               _("Active"), _("Account"), _("Notes")]
+    rows = [
+        [m.full_name, m.get_role_display(), m.regency.name, m.phone_display, m.email, m.contract_start,
+         m.contract_end, _("yes") if m.is_active else _("no"), m.get_account_status_display(), m.notes]
+        for m in (roster.qs if roster.is_valid() else [])
+    ]
+    return xlsx_response([(_("Mentors"), headers, rows)], f"mentors-{timezone.localdate():%Y-%m-%d}.xlsx")
+
+
+def _mentor_changes(mentor: Mentor) -> list[dict]:
+    """The last 20 changes of a mentor with the fields each one changed."""
+    records = list(mentor.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
+    changes = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(changes) == 20:
+            break
+        fields = [c.field for c in newer.diff_against(older).changes] if older is not None else []
+        changes.append({
+            "record": newer, "reason": CHANGE_REASONS.get(newer.history_change_reason or "", "–"),
+            "fields": [Mentor._meta.get_field(f).verbose_name for f in fields if f not in {"updated_at", "created_at"}],
+        })
+    return changes
+
+
+def mentor_detail(request, pk):
+    mentor = selectors.mentor_get_for_user(request.user, pk)
+    internal = can_see_internal_notes(request.user)
+    context = {
+        "mentor": mentor, "can_manage": can_manage_mentor(request.user, mentor), "show_internal": internal,
+        "changes": _mentor_changes(mentor) if internal else [], "territories": selectors.territories_of(mentor),
+    }
+    return render(request, "mentors/mentor_detail.html", context)
+
+
+def mentor_update(request, pk):
+    require(can_add_mentors(request.user))  # only admins change mentors: 403 for everyone else
+    mentor = selectors.mentor_get_for_user(request.user, pk)
+    require(can_manage_mentor(request.user, mentor))
+    form = MentorForm(request.POST or None, instance=mentor, regencies=people.regencies_managed_by(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in people_services.MENTOR_FIELDS}
+        try:
+            people_services.mentor_update(actor=request.user, mentor=mentor, version=form.cleaned_data["version"],
+                                          role_locked=selectors.holds_territory(mentor), **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except people_services.StaleEdit:
+            messages.error(request, _("Someone else changed this mentor while you were editing. Your changes were "
+                                      "not saved: the form now shows the current data."))
+            return redirect("mentors:mentor_update", pk=mentor.pk)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(mentor)
+    return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
+
+
 # --- territory plans ---------------------------------------------------------------------------------
 
-IMPORT_SESSION_KEY = "plan_import"
-
-
-def _require_office(request):
-    if not people.access_for(request.user).is_office:
-        raise PermissionDenied
+IMPORT = ImportFlow(key="plan_import", sheet=workbook.PLAN_SHEET)
 
 
 def plan_list(request):
-    _require_office(request)
+    require(can_view_plans(request.user))
     context = {
         "plans": selectors.plans_with_counts(request.user)[:200],
-        "can_create": people.regencies_managed_by(request.user).exists(),
+        "can_create": can_create_plan(request.user),
     }
     return render(request, "territories/plan_list.html", context)
 
 
 def plan_create(request):
-    people.require_admin(request.user)
+    require(can_create_plan(request.user))
     regencies = people.regencies_managed_by(request.user)
     form = PlanCreateForm(request.POST or None, regencies=regencies)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +192,7 @@ def plan_create(request):
 
 def _editor_context(request, plan: TerritoryPlan) -> dict:
     snapshot = selectors.plan_snapshot(plan)
-    can_edit = plan.is_draft and people.access_for(request.user).can_manage(plan.regency_id)
+    can_edit = can_edit_plan(request.user, plan)
     village_territory = snapshot.village_territory()
     district_pmo = snapshot.district_pmo()
     districts = []
@@ -235,8 +325,7 @@ def districts_move(request, pk):
 
 def plan_propose(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    if not plan.is_draft:
-        raise PermissionDenied
+    require(can_edit_plan(request.user, plan))
     form = ProposeForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -258,8 +347,7 @@ def plan_diff(request, pk):
         if not against_pk.isdigit():
             raise Http404
         other = selectors.plan_get_for_user(request.user, against_pk)
-        if other.regency_id != plan.regency_id:
-            raise PermissionDenied
+        require(can_compare_plans(plan, other))
     else:
         other = selectors.plan_predecessor(plan)
     places = selectors.regency_places(plan.regency)
@@ -275,18 +363,17 @@ def plan_diff(request, pk):
 
 def plan_publish(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    if not plan.is_draft:
-        raise PermissionDenied
+    require(can_edit_plan(request.user, plan))
     active = selectors.active_plan(plan.regency)
     form = PublishForm(request.POST or None, plan=plan, active=active)
     validation = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.plan_publish(actor=request.user, plan=plan, version=data["version"],
+            publishing.plan_publish(actor=request.user, plan=plan, version=data["version"],
                                   effective_from=data["effective_from"], decree_number=data["decree_number"],
                                   reviewed_active_id=data["reviewed_active"])
-        except services.PlanInvalid as error:
+        except publishing.PlanInvalid as error:
             messages.error(request, str(error))
             validation = error.validation
         except services.PlanError as error:
@@ -316,78 +403,44 @@ def plan_discard(request, pk):
     return redirect("territories:plan_list")
 
 
-def plan_workbook_sheets(plan: TerritoryPlan, snapshot) -> list:
-    """The plan as rows: one per village, plus a summary per BA. Shared by the export and its tests."""
-    overview = selectors.plan_overview(plan, snapshot)
-    village_rows, summary = [], []
-    placed = set()
-    for group in overview:
-        pmo_name = group["territory"].name if group["territory"] else ""
-        pmo = group["mentor"]
-        for row in group["ba_rows"]:
-            ba = row["mentor"]
-            for district, villages in row["districts"]:
-                for village in villages:
-                    placed.add(village.id)
-                    village_rows.append([village.code, village.name, district.name, row["territory"].name,
-                                         ba.name if ba else "", ba.email if ba else "", pmo_name,
-                                         pmo.name if pmo else "", pmo.email if pmo else ""])
-            if not row["villages"]:  # keep a territory without villages in the workbook
-                village_rows.append(["", "", "", row["territory"].name, ba.name if ba else "", ba.email if ba else "",
-                                     pmo_name, pmo.name if pmo else "", pmo.email if pmo else ""])
-            summary.append([ba.name if ba else "", row["territory"].name, len(row["villages"]),
-                            len(row["districts"]), pmo.name if pmo else ""])
-    for village in sorted(snapshot.villages.values(), key=lambda v: v.code):
-        if village.id not in placed:
-            village_rows.append([village.code, village.name, snapshot.districts[village.district_id].name,
-                                 "", "", "", "", "", ""])
-    village_rows.sort(key=lambda r: (r[0] == "", r[0], r[3]))
-    headers = [_("Village code"), _("Village"), _("District"), _("BA territory"), _("BA"), _("BA e-mail"),
-               _("PMO territory"), _("PMO"), _("PMO e-mail")]
-    summary_headers = [_("BA"), _("BA territory"), _("Villages"), _("Districts"), _("PMO")]
-    return [(_("Villages"), headers, village_rows), (_("Summary per BA"), summary_headers, summary)]
-
-
 def plan_export(request, pk):
     plan = selectors.plan_get_for_user(request.user, pk)
     snapshot = selectors.plan_snapshot(plan)
     filename = f"plan-{plan.regency.code}-{plan.pk}-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(plan_workbook_sheets(plan, snapshot), filename)
+    return xlsx_response(workbook.plan_workbook_sheets(plan, snapshot), filename)
 
 
 def plan_import(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    if not plan.is_draft:
-        raise PermissionDenied
+    require(can_edit_plan(request.user, plan))
     form = PlanImportForm(request.POST or None, request.FILES or None, initial={"version": plan.version})
     context = {"plan": plan, "form": form}
     if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
         try:
-            rows = services.plan_rows_from_table(read_table(form.cleaned_data["file"]))
-        except (SpreadsheetError, services.PlanError) as error:
+            check, token = IMPORT.preview(request, form.cleaned_data["file"],
+                                          lambda rows: workbook.plan_import_check(plan=plan, rows=rows),
+                                          plan=plan.pk, version=version)
+        except SpreadsheetError as error:
             form.add_error("file", str(error))
         else:
-            check = services.plan_import_check(plan=plan, rows=rows)
-            places = selectors.regency_places(plan.regency)
-            mentors = selectors.mentor_infos(plan.regency)
-            current = selectors.plan_snapshot(plan, places=places, mentors=mentors)
-            context.update({"check": check, "version": form.cleaned_data["version"]})
-            if not check.errors:
+            context.update(check=check, token=token, version=version)
+            if token:
+                places = selectors.regency_places(plan.regency)
+                mentors = selectors.mentor_infos(plan.regency)
+                current = selectors.plan_snapshot(plan, places=places, mentors=mentors)
                 context["diff"] = diff(current, check.snapshot(places, mentors))
-                context["token"] = preview_store(request.session, IMPORT_SESSION_KEY, rows=rows, plan=plan.pk,
-                                                 version=form.cleaned_data["version"])
     return render(request, "territories/plan_import.html", context)
 
 
 @require_POST
 def plan_import_apply(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
-    pending = preview_take(request.session, IMPORT_SESSION_KEY, request.POST.get("token"))
+    pending = IMPORT.take(request)
     if pending is None or pending.get("plan") != plan.pk:
-        messages.error(request, _("This import preview has expired. Upload the file again."))
         return redirect("territories:plan_import", pk=plan.pk)
     try:
-        services.plan_import_apply(actor=request.user, plan=plan, version=pending["version"], rows=pending["rows"])
+        workbook.plan_import_apply(actor=request.user, plan=plan, version=pending["version"], rows=pending["rows"])
     except services.PlanError as error:
         messages.error(request, str(error))
         return redirect("territories:plan_import", pk=plan.pk)

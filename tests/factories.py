@@ -2,9 +2,10 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from mentors.models import Membership, Mentor
-from territories.models import District, Province, Regency, Village
+from regions.models import District, Province, Regency, Village
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -65,8 +66,9 @@ class MentorFactory(factory.django.DjangoModelFactory):
     role = Mentor.Role.BA
     email = factory.Sequence(lambda n: f"mentor{n}@example.test")
     phone = factory.Sequence(lambda n: f"+62812{n:08d}")
-    contract_start = datetime.date(2026, 1, 1)
-    contract_end = datetime.date(2026, 12, 31)
+    # A contract that covers the past year and the year ahead, whatever day the suite runs.
+    contract_start = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    contract_end = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=365))
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -61,11 +61,11 @@ def test_a_forgotten_password_is_reset_through_the_e_mailed_link(client, office_
 
 def test_pages_are_in_indonesian_by_default_and_switch_to_english(office_client, sukabumi):
     assert "Masuk" in Client().get(reverse("account_login")).text
-    page = office_client.get(reverse("territories:regency_detail", kwargs={"code": "32.02"}))
+    page = office_client.get(reverse("regions:regency_detail", kwargs={"code": "32.02"}))
     assert '<html lang="id">' in page.text and "Kecamatan" in page.text
 
     office_client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    english = office_client.get(reverse("territories:regency_detail", kwargs={"code": "32.02"}))
+    english = office_client.get(reverse("regions:regency_detail", kwargs={"code": "32.02"}))
     assert '<html lang="en">' in english.text and "Districts" in english.text
 
 
@@ -76,12 +76,12 @@ def test_the_language_can_be_switched_before_signing_in(client):
 
 def test_the_national_operator_opens_the_region_admin_and_searches_it(client, superuser, sukabumi):
     client.force_login(superuser)
-    response = client.get("/admin/territories/village/", {"q": "Tonjong"})
+    response = client.get("/admin/regions/village/", {"q": "Tonjong"})
     assert response.status_code == 200 and "32.02.01.2002" in response.text
 
 
 def test_office_people_without_admin_site_access_cannot_open_it(office_client):
-    response = office_client.get("/admin/territories/village/")
+    response = office_client.get("/admin/regions/village/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 

@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mentors', '0002_mentors_memberships_history'),
+        ('regions', '0001_initial'),
         ('territories', '0002_territory_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -33,7 +34,7 @@ class Migration(migrations.Migration):
                 ('address', models.TextField(blank=True, verbose_name='address')),
                 ('notes', models.TextField(blank=True, verbose_name='notes')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('village', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='cooperative', to='territories.village', verbose_name='village')),
+                ('village', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='cooperative', to='regions.village', verbose_name='village')),
             ],
             options={
                 'verbose_name': 'cooperative',
@@ -96,7 +97,7 @@ class Migration(migrations.Migration):
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('village', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='territories.village', verbose_name='village')),
+                ('village', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='regions.village', verbose_name='village')),
             ],
             options={
                 'verbose_name': 'historical cooperative',

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mentors', '0001_initial'),
-        ('territories', '0001_initial'),
+        ('regions', '0001_initial'),
     ]
 
     operations = [
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('regency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='territories.regency', verbose_name='regency')),
+                ('regency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='regions.regency', verbose_name='regency')),
                 ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='login account')),
             ],
             options={
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(choices=[('admin', 'administrator'), ('staff', 'office staff')], max_length=10, verbose_name='role')),
-                ('regency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='territories.regency', verbose_name='regency')),
+                ('regency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='regions.regency', verbose_name='regency')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('invited_at', models.DateTimeField(blank=True, null=True, verbose_name='invited at')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('regency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mentors', to='territories.regency', verbose_name='regency')),
+                ('regency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mentors', to='regions.regency', verbose_name='regency')),
                 ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mentor', to=settings.AUTH_USER_MODEL, verbose_name='login account')),
             ],
             options={

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mentors', '0002_mentors_memberships_history'),
-        ('territories', '0001_initial'),
+        ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -112,20 +112,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddField(
-            model_name='regency',
-            name='ba_target_max',
-            field=models.PositiveSmallIntegerField(default=15, verbose_name='most villages per BA'),
-        ),
-        migrations.AddField(
-            model_name='regency',
-            name='ba_target_min',
-            field=models.PositiveSmallIntegerField(default=7, verbose_name='fewest villages per BA'),
-        ),
-        migrations.AddConstraint(
-            model_name='regency',
-            constraint=models.CheckConstraint(condition=models.Q(('ba_target_max__gte', models.F('ba_target_min')), ('ba_target_min__gte', 1)), name='regency_ba_target_range_valid'),
-        ),
-        migrations.AddField(
             model_name='baterritory',
             name='mentor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ba_territories', to='mentors.mentor', verbose_name='Business Assistant'),
@@ -138,7 +124,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='bavillage',
             name='village',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ba_links', to='territories.village'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ba_links', to='regions.village'),
         ),
         migrations.AddField(
             model_name='historicalterritoryplan',
@@ -158,7 +144,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalterritoryplan',
             name='regency',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='territories.regency', verbose_name='regency'),
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='regions.regency', verbose_name='regency'),
         ),
         migrations.AddField(
             model_name='planchange',
@@ -168,12 +154,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='planchange',
             name='regency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan_changes', to='territories.regency'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan_changes', to='regions.regency'),
         ),
         migrations.AddField(
             model_name='pmodistrict',
             name='district',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pmo_links', to='territories.district'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pmo_links', to='regions.district'),
         ),
         migrations.AddField(
             model_name='pmoterritory',
@@ -208,7 +194,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='territoryplan',
             name='regency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='territories.regency', verbose_name='regency'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='regions.regency', verbose_name='regency'),
         ),
         migrations.AddField(
             model_name='pmoterritory',

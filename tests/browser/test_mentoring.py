@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from cooperatives import services as registry
 from cooperatives.models import MonthlyReport, Visit
 from mentors.models import Mentor
+from territories import publishing
 from territories import services as plans
 from territories.models import BaTerritory
 
@@ -23,7 +24,7 @@ def field_team(sukabumi):
                          contract_start=date(2025, 1, 1)) for i in range(1, 40)]
     plan = plans.plan_create(actor=None, regency=sukabumi, name="Rencana")
     plans.plan_propose(actor=None, plan=plan, version=plan.version, ba_mentors=bas, pmo_mentors=pmos)
-    plans.plan_publish(actor=None, plan=plan, version=plan.version, effective_from=date(2026, 1, 1))
+    publishing.plan_publish(actor=None, plan=plan, version=plan.version, effective_from=date(2026, 1, 1))
     registry.cooperatives_ensure(actor=None, regency=sukabumi)
     territory = BaTerritory.objects.filter(plan=plan).select_related("mentor", "pmo_territory__mentor").first()
     for mentor, email in ((territory.mentor, "ba@contoh.test"), (territory.pmo_territory.mentor, "pmo@contoh.test")):

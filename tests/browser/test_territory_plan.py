@@ -6,7 +6,8 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from mentors.models import Membership, Mentor
-from territories.models import BaTerritory, BaVillage, TerritoryPlan, Village
+from regions.models import Village
+from territories.models import BaTerritory, BaVillage, TerritoryPlan
 
 from ..factories import MembershipFactory, UserFactory
 from .conftest import screenshot, sign_in

@@ -7,7 +7,8 @@ from openpyxl import Workbook, load_workbook
 
 from cooperatives import services
 from cooperatives.models import BusinessUnit, Cooperative, Stage, StageChange
-from territories.models import Village
+from regions.models import Village
+from regions.spreadsheets import cell_text
 
 pytestmark = pytest.mark.django_db
 HEADER = ["Kode desa", "Nama koperasi", "Tahap", "Nomor badan hukum", "Tanggal badan hukum", "Jumlah anggota",
@@ -40,15 +41,15 @@ def test_a_sheet_of_386_rows_with_one_bad_row_writes_nothing_and_names_the_row(a
     assert len(rows) == 386
     rows[199][5] = -4  # spreadsheet row 201
     preview = upload(admin_client, sukabumi, rows)
-    plan = preview.context["plan"]
-    assert [(row.number, row.code) for row in plan.errors] == [(201, rows[199][0])]
+    plan = preview.context["preview"]
+    assert [(row.number, row.key) for row in plan.errors] == [(201, rows[199][0])]
     assert "harus bilangan bulat 0 atau lebih" in preview.text and 'name="token"' not in preview.text
     assert not Cooperative.objects.exists()
 
 
 def test_the_clean_sheet_imports_and_re_importing_changes_nothing(admin_client, sukabumi):
     preview = upload(admin_client, sukabumi, sheet_rows())
-    assert preview.context["plan"].summary == {"create": 386, "update": 0, "unchanged": 0, "error": 0}
+    assert preview.context["preview"].summary == {"create": 386, "update": 0, "unchanged": 0, "error": 0}
     admin_client.post(reverse("cooperatives:cooperative_import_apply"), {"token": preview.context["token"]})
     assert Cooperative.objects.count() == 386
     first = Cooperative.objects.get(village__code="32.02.01.1001")
@@ -59,7 +60,7 @@ def test_the_clean_sheet_imports_and_re_importing_changes_nothing(admin_client, 
                                BusinessUnit.objects.count())
 
     again = upload(admin_client, sukabumi, sheet_rows())
-    assert again.context["plan"].summary == {"create": 0, "update": 0, "unchanged": 386, "error": 0}
+    assert again.context["preview"].summary == {"create": 0, "update": 0, "unchanged": 386, "error": 0}
     admin_client.post(reverse("cooperatives:cooperative_import_apply"), {"token": again.context["token"]})
     assert (Cooperative.history.count(), StageChange.objects.count(), BusinessUnit.objects.count()) == (
         history, changes, units)
@@ -79,14 +80,14 @@ def test_row_errors(sukabumi, change, message):
         row[index] = value
     keys = ["village_code", "name", "stage", "legal_entity_number", "legal_entity_date", "member_count",
             "chair_name", "chair_phone", "units"]
-    values = {key: services._text(value) for key, value in zip(keys, row, strict=True)}
-    plan = services.cooperatives_import_plan(regency=sukabumi, rows=[{**values, "_row": 2}])
+    values = {key: cell_text(value) for key, value in zip(keys, row, strict=True)}
+    plan = services.cooperatives_import_check(regency=sukabumi, rows=[{**values, "_row": 2}])
     assert plan.rows[0].action == "error" and any(message in e for e in plan.rows[0].errors), plan.rows[0].errors
 
 
 def test_a_village_twice_in_the_sheet_is_a_row_error(sukabumi):
     row = {"village_code": "32.02.01.2002", "stage": "musyawarah", "_row": 2}
-    plan = services.cooperatives_import_plan(regency=sukabumi, rows=[row, {**row, "_row": 3}])
+    plan = services.cooperatives_import_check(regency=sukabumi, rows=[row, {**row, "_row": 3}])
     assert [r.action for r in plan.rows] == ["create", "error"]
 
 
@@ -170,5 +171,5 @@ def test_the_registrys_own_export_imports_back_unchanged(admin_client, admin_use
     assert sorted(str(u) for u in cooperative.units.all()) == ["Agen LPG 3 kg", "pergudangan / cold storage"]
     export = admin_client.get(reverse("cooperatives:cooperative_export"))
     table = [list(row) for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)]
-    plan = services.cooperatives_import_plan(regency=sukabumi, rows=services.rows_from_table(table))
+    plan = services.cooperatives_import_check(regency=sukabumi, rows=services.COOPERATIVE_SHEET.rows(table))
     assert plan.summary == {"create": 0, "update": 0, "unchanged": 386, "error": 0}, plan.errors[:3]

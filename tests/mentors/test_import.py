@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from mentors.models import Mentor
-from mentors.services import mentors_import_apply, mentors_import_plan
+from mentors.services import mentors_import_apply, mentors_import_check
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_a_file_with_one_bad_row_out_of_200_writes_nothing_and_names_the_row(adm
 
     preview = upload(admin_client, sukabumi, workbook(rows))
 
-    plan = preview.context["plan"]
+    plan = preview.context["preview"]
     assert plan.summary == {"create": 199, "update": 0, "unchanged": 0, "error": 1}
     assert [(row.number, row.errors) for row in plan.errors] == [
         (138, ["peran “Koordinator” tidak dikenal (gunakan BA atau PMO)"])]
@@ -53,7 +53,7 @@ def test_a_file_with_one_bad_row_out_of_200_writes_nothing_and_names_the_row(adm
 
 def test_a_clean_file_of_200_imports_in_one_go_and_re_importing_changes_nothing(admin_client, sukabumi):
     preview = upload(admin_client, sukabumi, workbook(roster_rows()))
-    assert preview.context["plan"].summary["create"] == 200
+    assert preview.context["preview"].summary["create"] == 200
     admin_client.post(reverse("mentors:mentor_import_apply"), {"token": preview.context["token"]})
 
     assert Mentor.objects.filter(regency=sukabumi).count() == 200
@@ -63,7 +63,7 @@ def test_a_clean_file_of_200_imports_in_one_go_and_re_importing_changes_nothing(
     history_rows = Mentor.history.count()
 
     again = upload(admin_client, sukabumi, workbook(roster_rows()))
-    assert again.context["plan"].summary == {"create": 0, "update": 0, "unchanged": 200, "error": 0}
+    assert again.context["preview"].summary == {"create": 0, "update": 0, "unchanged": 200, "error": 0}
     admin_client.post(reverse("mentors:mentor_import_apply"), {"token": again.context["token"]})
     assert Mentor.objects.count() == 200 and Mentor.history.count() == history_rows
 
@@ -72,7 +72,7 @@ def test_a_changed_row_updates_only_that_mentor(sukabumi):
     rows = [{"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 2}]
     mentors_import_apply(actor=None, regency=sukabumi, rows=rows)
     rows[0]["phone"] = "0857-1111-2222"
-    plan = mentors_import_plan(regency=sukabumi, rows=rows)
+    plan = mentors_import_check(regency=sukabumi, rows=rows)
     assert plan.rows[0].action == "update" and plan.rows[0].changes == ["phone"]
     mentors_import_apply(actor=None, regency=sukabumi, rows=rows)
     assert Mentor.objects.get().phone == "+6285711112222"
@@ -89,7 +89,7 @@ def test_a_changed_row_updates_only_that_mentor(sukabumi):
 def test_row_errors_say_what_is_wrong(sukabumi, change, message):
     row = {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 7,
            **change}
-    plan = mentors_import_plan(regency=sukabumi, rows=[row])
+    plan = mentors_import_check(regency=sukabumi, rows=[row])
     assert plan.rows[0].action == "error"
     assert any(message in error for error in plan.rows[0].errors), plan.rows[0].errors
 
@@ -97,7 +97,7 @@ def test_row_errors_say_what_is_wrong(sukabumi, change, message):
 def test_an_e_mail_twice_in_the_file_is_a_row_error(sukabumi):
     rows = [{"full_name": "A", "role": "BA", "email": "sama@contoh.test", "_row": 2},
             {"full_name": "B", "role": "BA", "email": "SAMA@contoh.test", "_row": 3}]
-    plan = mentors_import_plan(regency=sukabumi, rows=rows)
+    plan = mentors_import_check(regency=sukabumi, rows=rows)
     assert [row.action for row in plan.rows] == ["create", "error"]
     assert "baris 2" in plan.rows[1].errors[0]
 
@@ -106,7 +106,7 @@ def test_a_csv_file_with_semicolons_and_a_dropped_leading_zero_imports(admin_cli
     content = ("nama;peran;telepon;email;mulai kontrak;akhir kontrak\n"
                "Nina;BA;81234567890;nina@contoh.test;01/01/2026;31/12/2026\n")
     preview = upload(admin_client, sukabumi, SimpleUploadedFile("roster.csv", content.encode()))
-    row = preview.context["plan"].rows[0]
+    row = preview.context["preview"].rows[0]
     assert row.action == "create" and row.values["phone"] == "+6281234567890"
     assert row.values["contract_start"] == date(2026, 1, 1)
 
@@ -126,7 +126,7 @@ def test_a_malformed_or_oversized_file_gets_a_clear_message_and_changes_nothing(
 
 def test_an_admin_cannot_import_into_another_regency(client_for, other_admin, sukabumi):
     response = upload(client_for(other_admin), sukabumi, workbook(roster_rows(3)))
-    assert response.status_code == 200 and "plan" not in response.context or response.context["plan"] is None
+    assert response.status_code == 200 and "plan" not in response.context or response.context["preview"] is None
     assert not Mentor.objects.exists()
 
 
@@ -134,7 +134,7 @@ def test_a_file_without_a_column_leaves_that_field_alone(sukabumi):
     mentors_import_apply(actor=None, regency=sukabumi, rows=[
         {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test",
          "contract_start": "2026-01-01", "_row": 2}])
-    plan = mentors_import_plan(regency=sukabumi, rows=[
+    plan = mentors_import_check(regency=sukabumi, rows=[
         {"full_name": "Nina", "role": "BA", "email": "nina@contoh.test", "_row": 2}])
     assert plan.rows[0].action == "unchanged"
     mentor = Mentor.objects.get()
@@ -150,7 +150,7 @@ def test_rows_without_e_mail_match_by_phone_so_re_importing_does_not_duplicate(s
 
 def test_a_name_too_long_for_the_roster_is_a_row_error_not_a_crash(admin_client, sukabumi):
     rows = [{"full_name": "N" * 200, "role": "BA", "email": "panjang@contoh.test", "_row": 5}]
-    plan = mentors_import_plan(regency=sukabumi, rows=rows)
+    plan = mentors_import_check(regency=sukabumi, rows=rows)
     assert plan.rows[0].action == "error" and "150" in plan.rows[0].errors[0]
 
 
@@ -159,7 +159,7 @@ def test_the_preview_names_changed_fields_in_indonesian(admin_client, sukabumi):
         {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 2}])
     content = "nama,peran,telepon,email\nNina,BA,0857-1111-2222,nina@contoh.test\n"
     preview = upload(admin_client, sukabumi, SimpleUploadedFile("roster.csv", content.encode()))
-    assert preview.context["plan"].rows[0].change_labels == ["telepon"]
+    assert preview.context["preview"].rows[0].change_labels == ["telepon"]
     assert "perubahan: telepon" in preview.text.lower()
 
 

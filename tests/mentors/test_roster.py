@@ -5,7 +5,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from mentors.models import Mentor
-from mentors.services import StaleEdit, mentor_update, phone_normalize
+from mentors.services import StaleEdit, mentor_update
+from regions.phones import phone_normalize
 
 from ..factories import MentorFactory, UserFactory
 
@@ -151,11 +152,14 @@ def test_deactivation_signs_the_mentor_out_of_an_open_session(ba_user, admin_use
     assert ba_session.get("/").status_code == 302, refused
 
 
-def test_a_ba_who_forges_another_regencys_mentor_id_gets_404_and_nothing_changes(client_for, ba_user, other_regency):
+def test_a_ba_who_forges_another_regencys_mentor_id_learns_nothing_and_nothing_changes(client_for, ba_user,
+                                                                                      other_regency):
     stranger = MentorFactory(regency=other_regency, full_name="Orang Cianjur")
     client = client_for(ba_user)
     assert client.get(reverse("mentors:mentor_detail", kwargs={"pk": stranger.pk})).status_code == 404
-    assert client.post(reverse("mentors:mentor_deactivate", kwargs={"pk": stranger.pk})).status_code == 404
+    # A BA may never change mentors: 403 whatever the id, so the answer says nothing about the mentor.
+    assert client.post(reverse("mentors:mentor_deactivate", kwargs={"pk": stranger.pk})).status_code == 403
+    assert client.post(reverse("mentors:mentor_deactivate", kwargs={"pk": 999_999})).status_code == 403
     stranger.refresh_from_db()
     assert stranger.is_active and stranger.history.count() == 1
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from mentors.models import Mentor
-from territories import selectors, services
+from territories import publishing, selectors, services
 from territories.models import BaTerritory, BaVillage, TerritoryPlan
 
 from ..factories import MentorFactory
@@ -71,9 +71,9 @@ def test_two_concurrent_publishes_leave_exactly_one_plan_in_force(draft, sukabum
                           ba_mentors=list(Mentor.objects.filter(role="ba")),
                           pmo_mentors=list(Mentor.objects.filter(role="pmo")))
     results = run_together(
-        lambda: services.plan_publish(actor=None, plan=draft, version=draft.version,
+        lambda: publishing.plan_publish(actor=None, plan=draft, version=draft.version,
                                       effective_from=date(2026, 2, 1), reviewed_active_id=None),
-        lambda: services.plan_publish(actor=None, plan=other, version=other.version,
+        lambda: publishing.plan_publish(actor=None, plan=other, version=other.version,
                                       effective_from=date(2026, 2, 1), reviewed_active_id=None),
     )
     assert sorted(type(r).__name__ for r in results) == ["PlanError", "TerritoryPlan"]

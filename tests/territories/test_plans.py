@@ -7,8 +7,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from mentors.models import Mentor
-from territories import selectors, services
-from territories.models import BaTerritory, BaVillage, PmoTerritory, TerritoryPlan, Village
+from regions.models import Village
+from territories import publishing, selectors, services
+from territories.models import BaTerritory, BaVillage, PmoTerritory, TerritoryPlan
 from territories.planning import diff, metrics, round_robin
 
 from ..factories import MentorFactory
@@ -34,7 +35,7 @@ def proposed_draft(sukabumi, team, actor=None, name="Draf"):
 
 def publish(plan, on, actor=None):
     active = selectors.active_plan(plan.regency)
-    return services.plan_publish(actor=actor, plan=plan, version=plan.version, effective_from=on,
+    return publishing.plan_publish(actor=actor, plan=plan, version=plan.version, effective_from=on,
                                  decree_number="800/1/2026", reviewed_active_id=active.pk if active else None)
 
 
@@ -309,7 +310,7 @@ def test_a_publish_racing_another_publish_changes_nothing(published):
     second, *_ = moved_copy(published, count=3, name="Dua")
     publish(first, START + timedelta(days=10))
     with pytest.raises(services.PlanError, match="diterbitkan"):
-        services.plan_publish(actor=None, plan=second, version=second.version,
+        publishing.plan_publish(actor=None, plan=second, version=second.version,
                               effective_from=START + timedelta(days=20), reviewed_active_id=published.pk)
     second.refresh_from_db()
     assert second.status == "draft"
@@ -372,7 +373,8 @@ def test_a_workbook_with_one_unknown_village_code_imports_nothing_and_names_the_
     before = set(BaVillage.objects.filter(plan=draft).values_list("village_id", "ba_territory__name"))
     preview = admin_client.post(reverse("territories:plan_import", kwargs={"pk": draft.pk}),
                                 {"version": draft.version, "file": workbook_file(rows)})
-    assert preview.context["check"].errors == [(58, "kode desa “32.02.99.2999” tidak dikenal")]
+    assert [(row.number, row.errors) for row in preview.context["check"].errors] == [
+        (58, ["kode desa “32.02.99.2999” tidak dikenal"])]
     assert 'name="token"' not in preview.text
     assert set(BaVillage.objects.filter(plan=draft).values_list("village_id", "ba_territory__name")) == before
 
@@ -392,7 +394,8 @@ def test_workbook_row_errors(admin_client, published, change, message):
     draft = services.plan_create(actor=None, regency=published.regency, name="Salinan")
     preview = admin_client.post(reverse("territories:plan_import", kwargs={"pk": draft.pk}),
                                 {"version": draft.version, "file": workbook_file(rows)})
-    assert any(message in error for _, error in preview.context["check"].errors), preview.context["check"].errors
+    errors = [error for row in preview.context["check"].errors for error in row.errors]
+    assert any(message in error for error in errors), errors
 
 
 def test_the_annex_prints_one_page_per_pmo_territory(admin_client, published):

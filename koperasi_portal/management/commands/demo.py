@@ -13,8 +13,10 @@ from cooperatives import services as registry
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Membership, Mentor, User
+from regions.models import Regency, Village
+from territories import publishing
 from territories import services as plans
-from territories.models import BaTerritory, Regency, TerritoryPlan, Village
+from territories.models import BaTerritory, TerritoryPlan
 
 DEMO_REGENCY = "32.02"
 DEMO_PASSWORD = "demo-koperasi-2025"
@@ -105,7 +107,7 @@ class Command(BaseCommand):
         plans.plan_propose(actor=admin, plan=plan, version=plan.version,
                            ba_mentors=list(active.filter(role=Mentor.Role.BA)),
                            pmo_mentors=list(active.filter(role=Mentor.Role.PMO)))
-        plans.plan_publish(actor=admin, plan=plan, version=plan.version,
+        publishing.plan_publish(actor=admin, plan=plan, version=plan.version,
                            effective_from=timezone.localdate() - timedelta(days=30),
                            decree_number="500.3/001/DKUKM/2026 (fiktif)")
         self.stdout.write(f"Published the demo territory plan: {plan.ba_territories.count()} BA territories.")

@@ -2,15 +2,17 @@
 
 import math
 import time
-from datetime import date
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from mentors.models import Mentor
-from territories import selectors, services
-from territories.models import Regency, TerritoryPlan
+from regions.models import Regency
+from territories import publishing, selectors, services
+from territories.models import TerritoryPlan
 from territories.planning import diff
 
 
@@ -63,9 +65,13 @@ class Command(BaseCommand):
         timed("propose", lambda: services.plan_propose(actor=None, plan=first, version=first.version,
                                                        ba_mentors=bas, pmo_mentors=pmos))
         active = TerritoryPlan.objects.filter(regency=regency, status="active").first()
-        timed("publish", lambda: services.plan_publish(actor=None, plan=first, version=first.version,
-                                                       effective_from=date(2099, 1, 1),
-                                                       reviewed_active_id=active.pk if active else None))
+        # A plan takes effect on the day it is published, after the plan in force.
+        effective = timezone.localdate()
+        if active is not None and active.effective_from >= effective:
+            TerritoryPlan.objects.filter(pk=active.pk).update(effective_from=effective - timedelta(days=1))
+        timed("publish", lambda: publishing.plan_publish(actor=None, plan=first, version=first.version,
+                                                         effective_from=effective,
+                                                         reviewed_active_id=active.pk if active else None))
         clone = timed("clone", lambda: services.plan_create(actor=None, regency=regency, name="Bench 2"))
         timed("validate", lambda: selectors.plan_validation(clone, selectors.plan_snapshot(clone)))
         timed("diff", lambda: diff(selectors.plan_snapshot(first), selectors.plan_snapshot(clone)))

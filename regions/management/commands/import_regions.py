@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from territories.services import RegionImportError, regions_import
+from regions.services import RegionImportError, regions_import
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from territories.models import Boundary, District, Village
+from regions.models import Boundary, District, Village
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,17 @@
 import pytest
 from django.urls import reverse
 
-from territories.models import Boundary, Village
+from regions.models import Boundary, Village
 
 from ..factories import DistrictFactory, MembershipFactory, RegencyFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
 
 REGION_PAGES = [
-    ("territories:regency_list", {}),
-    ("territories:regency_detail", {"code": "32.02"}),
-    ("territories:district_detail", {"code": "32.02.01"}),
-    ("territories:village_detail", {"code": "32.02.01.2002"}),
+    ("regions:regency_list", {}),
+    ("regions:regency_detail", {"code": "32.02"}),
+    ("regions:district_detail", {"code": "32.02.01"}),
+    ("regions:village_detail", {"code": "32.02.01.2002"}),
 ]
 
 
@@ -24,7 +24,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_from_every_page(client, sukabum
 
 
 def test_the_regency_page_lists_its_47_districts_with_village_counts(office_client, sukabumi):
-    response = office_client.get(reverse("territories:regency_detail", kwargs={"code": "32.02"}))
+    response = office_client.get(reverse("regions:regency_detail", kwargs={"code": "32.02"}))
     assert response.status_code == 200
     districts = list(response.context["page_obj"])
     assert len(districts) == 47
@@ -36,7 +36,7 @@ def test_the_regency_page_lists_its_47_districts_with_village_counts(office_clie
 
 
 def test_districts_can_be_searched_by_name_or_code(office_client, sukabumi):
-    url = reverse("territories:regency_detail", kwargs={"code": "32.02"})
+    url = reverse("regions:regency_detail", kwargs={"code": "32.02"})
     by_name = office_client.get(url, {"q": "cibadak"})
     assert [d.name for d in by_name.context["page_obj"]] == ["Cibadak"]
     by_code = office_client.get(url, {"q": "32.02.01"})
@@ -46,14 +46,14 @@ def test_districts_can_be_searched_by_name_or_code(office_client, sukabumi):
 
 
 def test_an_htmx_search_returns_only_the_results_table(office_client, sukabumi):
-    url = reverse("territories:regency_detail", kwargs={"code": "32.02"})
+    url = reverse("regions:regency_detail", kwargs={"code": "32.02"})
     response = office_client.get(url, {"q": "Cicurug"}, headers={"HX-Request": "true"})
     assert "<html" not in response.text
     assert "Cicurug" in response.text and "Palabuhanratu" not in response.text
 
 
 def test_the_district_page_lists_its_villages_and_filters_by_kind(office_client, sukabumi):
-    url = reverse("territories:district_detail", kwargs={"code": "32.02.01"})
+    url = reverse("regions:district_detail", kwargs={"code": "32.02.01"})
     response = office_client.get(url)
     assert [v.code for v in response.context["page_obj"]][:3] == ["32.02.01.1001", "32.02.01.2002", "32.02.01.2003"]
     assert "Palabuhanratu" in response.text and "Tonjong" in response.text
@@ -65,7 +65,7 @@ def test_lists_are_paginated_by_fifty(office_client, office_user):
     district = DistrictFactory()
     MembershipFactory(user=office_user, regency=district.regency, role="staff")
     VillageFactory.create_batch(60, district=district)
-    url = reverse("territories:district_detail", kwargs={"code": district.code})
+    url = reverse("regions:district_detail", kwargs={"code": district.code})
     first = office_client.get(url)
     assert len(first.context["page_obj"]) == 50 and 'rel="next"' in first.text
     second = office_client.get(url, {"page": 2})
@@ -77,7 +77,7 @@ def test_lists_are_paginated_by_fifty(office_client, office_user):
 def test_the_village_page_shows_its_code_place_and_outline(office_client, sukabumi):
     Boundary.objects.create(code="32.02.01.2002", geometry={
         "type": "Polygon", "coordinates": [[[106.6, -7.0], [106.62, -7.0], [106.62, -6.98], [106.6, -7.0]]]})
-    response = office_client.get(reverse("territories:village_detail", kwargs={"code": "32.02.01.2002"}))
+    response = office_client.get(reverse("regions:village_detail", kwargs={"code": "32.02.01.2002"}))
     assert response.status_code == 200
     for text in ("Tonjong", "32.02.01.2002", "Palabuhanratu", "Kabupaten Sukabumi", "Jawa Barat", "43364", "<svg"):
         assert text in response.text
@@ -100,9 +100,9 @@ def test_the_district_page_uses_the_same_number_of_queries_for_1_and_50_villages
     office_client.get("/")  # warm the session
 
     with count_queries() as one:
-        office_client.get(reverse("territories:district_detail", kwargs={"code": small.code}))
+        office_client.get(reverse("regions:district_detail", kwargs={"code": small.code}))
     with count_queries() as fifty:
-        office_client.get(reverse("territories:district_detail", kwargs={"code": large.code}))
+        office_client.get(reverse("regions:district_detail", kwargs={"code": large.code}))
     count_queries.assert_same(one, fifty)
 
 
@@ -118,9 +118,9 @@ def test_the_district_list_uses_the_same_number_of_queries_for_1_and_50_district
     office_client.get("/")
 
     with count_queries() as one:
-        office_client.get(reverse("territories:regency_detail", kwargs={"code": small.code}))
+        office_client.get(reverse("regions:regency_detail", kwargs={"code": small.code}))
     with count_queries() as fifty:
-        office_client.get(reverse("territories:regency_detail", kwargs={"code": large.code}))
+        office_client.get(reverse("regions:regency_detail", kwargs={"code": large.code}))
     count_queries.assert_same(one, fifty)
     assert len(fifty.captured_queries) <= 8
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from territories.services import RegionImportError, geometry_import
+from regions.services import RegionImportError, geometry_import
 
 
 class Command(BaseCommand):

@@ -3,10 +3,10 @@ import csv
 import pytest
 from django.core.management import CommandError, call_command
 
-from territories.models import District, Province, Regency, Village
-from territories.services import RegionImportError, regions_import
+from regions.models import District, Province, Regency, Village
+from regions.services import RegionImportError, regions_import
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.usefixtures("no_regions")
 
 
 def test_importing_sukabumi_loads_47_districts_381_desa_and_5_kelurahan():

@@ -1,0 +1,95 @@
+"""What a user may do with cooperatives, visits, follow-ups and monthly reports: named predicates, each
+correct on its own (they do not assume the object came through a scoped fetch).
+
+Seeing an object (404 outside the scope) is the selectors' job; these answer the 403 questions, tell
+templates which buttons to show and let services refuse a change.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from mentors.access import access_for
+from mentors.models import Mentor
+from territories.selectors import mentor_scope
+
+from .models import Cooperative, FollowUp, Visit
+
+CORRECTION_DAYS = 7  # an author corrects their visit for a week; after that only an admin can
+
+
+def _holds_village(mentor: Mentor, village) -> bool:
+    scope = mentor_scope(mentor)
+    return village.pk in scope.village_ids or village.district_id in scope.district_ids
+
+
+def can_export_registry(user) -> bool:
+    return access_for(user).is_office
+
+
+def can_import_cooperatives(user) -> bool:
+    return access_for(user).is_admin
+
+
+def can_edit_cooperative(user, cooperative: Cooperative) -> bool:
+    """Admins and staff of the regency, and the BA whose territory in the plan in force holds the village."""
+    access = access_for(user)
+    village = cooperative.village
+    if access.is_office_of(village.district.regency_id):
+        return True
+    return access.is_ba and _holds_village(access.mentor, village)
+
+
+def can_record_visits(user) -> bool:
+    """Visits are recorded by mentors (BAs and PMOs), from their phone."""
+    return access_for(user).mentor is not None
+
+
+def can_record_visit(user, cooperative: Cooperative) -> bool:
+    """A mentor whose territory in the plan in force holds the cooperative's village."""
+    access = access_for(user)
+    return access.mentor is not None and _holds_village(access.mentor, cooperative.village)
+
+
+def visit_in_correction_window(visit: Visit) -> bool:
+    return timezone.now() - visit.created_at <= timedelta(days=CORRECTION_DAYS)
+
+
+def can_correct_visit(user, visit: Visit) -> bool:
+    """Its author for 7 days after recording it; an admin of the regency at any time."""
+    access = access_for(user)
+    if access.manages(visit.cooperative.village.district.regency_id):
+        return True
+    return access.is_mentor(visit.mentor_id) and visit_in_correction_window(visit)
+
+
+def can_close_follow_up(user, follow_up: FollowUp) -> bool:
+    """The mentor who opened it, or the office of the regency."""
+    access = access_for(user)
+    visit = follow_up.visit
+    return access.is_mentor(visit.mentor_id) or access.is_office_of(visit.cooperative.village.district.regency_id)
+
+
+def can_list_follow_ups(user) -> bool:
+    return access_for(user).mentor is not None
+
+
+def can_view_reports(user) -> bool:
+    access = access_for(user)
+    return access.is_office or access.mentor is not None
+
+
+def can_list_report_statuses(user) -> bool:
+    """Who sees every BA's report status for a month: the office, and a PMO for their BAs."""
+    access = access_for(user)
+    return access.is_office or access.is_pmo
+
+
+def can_write_report(user, mentor: Mentor) -> bool:
+    """Only the BA themselves writes and submits their report (while it is a draft or returned)."""
+    return access_for(user).is_mentor(mentor.pk)
+
+
+def can_review_report(user, reviewer: Mentor | None) -> bool:
+    """The BA's PMO (`reviewer`, from the plan in force) accepts or returns a submitted report."""
+    return reviewer is not None and access_for(user).is_mentor(reviewer.pk)

@@ -1,0 +1,122 @@
+"""Who a user is in the portal, and what they may do to people.
+
+Every "may this user do X?" about mentors and accounts is a named predicate here, correct on its own:
+views use them to answer 403, templates (through the view's context) to hide buttons, services to refuse.
+Predicates about plans live in `territories/access.py`, about cooperatives in `cooperatives/access.py`.
+What a user may *see* is answered by the selectors (404 outside the scope).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Membership, Mentor
+
+
+@dataclass(frozen=True)
+class Access:
+    """The roles of one signed-in user, read once per request."""
+
+    is_superuser: bool = False
+    admin_regency_ids: frozenset[int] = frozenset()
+    staff_regency_ids: frozenset[int] = frozenset()
+    mentor: Mentor | None = None
+
+    @property
+    def office_regency_ids(self) -> frozenset[int]:
+        return self.admin_regency_ids | self.staff_regency_ids
+
+    @property
+    def is_office(self) -> bool:
+        """Admins, office staff and superusers: they see whole regencies."""
+        return self.is_superuser or bool(self.office_regency_ids)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or bool(self.admin_regency_ids)
+
+    def is_office_of(self, regency_id: int) -> bool:
+        return self.is_superuser or regency_id in self.office_regency_ids
+
+    def manages(self, regency_id: int) -> bool:
+        return self.is_superuser or regency_id in self.admin_regency_ids
+
+    @property
+    def mentor_role(self) -> str | None:
+        return self.mentor.role if self.mentor is not None else None
+
+    @property
+    def is_ba(self) -> bool:
+        return self.mentor_role == Mentor.Role.BA
+
+    @property
+    def is_pmo(self) -> bool:
+        return self.mentor_role == Mentor.Role.PMO
+
+    def is_mentor(self, mentor_id: int | None) -> bool:
+        return self.mentor is not None and self.mentor.pk == mentor_id
+
+    @property
+    def role(self) -> str:
+        """The role the home page is built for."""
+        if self.is_superuser:
+            return "superuser"
+        if self.admin_regency_ids:
+            return "admin"
+        if self.staff_regency_ids:
+            return "staff"
+        return self.mentor_role or "none"
+
+
+NO_ACCESS = Access()
+
+
+def access_for(user) -> Access:
+    """The user's roles, read once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, "_portal_access", None)
+    if cached is not None:
+        return cached
+    admin, staff = set(), set()
+    for regency_id, role in Membership.objects.filter(user=user).values_list("regency_id", "role"):
+        (admin if role == Membership.Role.ADMIN else staff).add(regency_id)
+    mentor = Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
+    access = Access(is_superuser=user.is_superuser, admin_regency_ids=frozenset(admin),
+                    staff_regency_ids=frozenset(staff), mentor=mentor)
+    user._portal_access = access
+    return access
+
+
+def require(allowed: bool) -> None:
+    """403 unless `allowed`: call it with a predicate once the object is known to be in the user's scope."""
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- predicates about people ----------------------------------------------------------------------
+
+
+def can_view_roster(user) -> bool:
+    """The office lists its mentors; a PMO lists the BAs they supervise."""
+    access = access_for(user)
+    return access.is_office or access.is_pmo
+
+
+def can_export_roster(user) -> bool:
+    return access_for(user).is_office
+
+
+def can_add_mentors(user) -> bool:
+    """Admins add and import mentors (into a regency they manage)."""
+    return access_for(user).is_admin
+
+
+def can_manage_mentor(user, mentor: Mentor) -> bool:
+    """Edit, (de)activate and invite: an admin of the mentor's regency."""
+    return access_for(user).manages(mentor.regency_id)
+
+
+def can_see_internal_notes(user) -> bool:
+    """Contract dates, notes and the change log of a mentor are the office's."""
+    return access_for(user).is_office

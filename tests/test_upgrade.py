@@ -1,0 +1,115 @@
+"""A database built and filled by the previous release migrates forward without losing a row.
+
+The previous release is the commit before the region tables moved to the `regions` app. Its code is
+taken from the repository's history, migrates and fills a fresh database (SQLite, or PostgreSQL when the
+suite runs on it), and this release's `migrate` then runs on that database.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import dj_database_url
+import pytest
+from django.conf import settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+PREVIOUS = "1e96dae"  # the last commit whose migrations created the region tables in `territories`
+RENAMED = {f"territories_{name}": f"regions_{name}" for name in ("province", "regency", "district", "village",
+                                                                  "boundary")}
+
+
+def _previous_release(target: Path) -> Path:
+    """The previous release's files, or a skip (a failure in CI) when the history is not at hand."""
+    found = shutil.which("git") and subprocess.run(
+        ["git", "-C", str(PROJECT), "cat-file", "-e", f"{PREVIOUS}^{{commit}}"], capture_output=True).returncode == 0
+    if not found:
+        message = f"commit {PREVIOUS} is not in this checkout's history (a git clone of the project is needed)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    archive = subprocess.run(["git", "-C", str(PROJECT), "archive", PREVIOUS], capture_output=True, check=True)
+    target.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+class Database:
+    """A scratch database of the suite's engine, outside the test database."""
+
+    def __init__(self, tmp_path: Path):
+        self.engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" in self.engine:
+            base = os.environ["DATABASE_URL"]
+            self.name = f"koperasi_upgrade_{uuid.uuid4().hex[:10]}"
+            self.url = base.rsplit("/", 1)[0] + "/" + self.name
+            self.admin_url = base.rsplit("/", 1)[0] + "/postgres"
+            self._admin(f'CREATE DATABASE "{self.name}"')
+        else:
+            self.path = tmp_path / "upgrade.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+
+    def _admin(self, sql: str):
+        import psycopg
+
+        config = dj_database_url.parse(self.admin_url)
+        with psycopg.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
+                             host=config["HOST"] or None, port=config["PORT"] or None, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def counts(self) -> dict[str, int]:
+        if "postgresql" in self.engine:
+            import psycopg
+
+            config = dj_database_url.parse(self.url)
+            with psycopg.connect(dbname=self.name, user=config["USER"], password=config["PASSWORD"] or None,
+                                 host=config["HOST"] or None, port=config["PORT"] or None) as conn:
+                tables = [row[0] for row in conn.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+                return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        import sqlite3
+
+        with sqlite3.connect(self.path) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+    def drop(self):
+        if "postgresql" in self.engine:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _manage(directory: Path, database_url: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "true",
+           "DJANGO_SETTINGS_MODULE": "koperasi_portal.settings"}
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=directory, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_a_database_of_the_previous_release_migrates_forward_with_every_row(tmp_path):
+    old = _previous_release(tmp_path / "previous")
+    database = Database(tmp_path)
+    try:
+        _manage(old, database.url, "migrate", "--no-input")
+        _manage(old, database.url, "demo")
+        before = database.counts()
+        assert before["territories_village"] == 386 and before["cooperatives_visit"] > 0
+
+        _manage(PROJECT, database.url, "migrate", "--no-input")
+        after = database.counts()
+        expected = {RENAMED.get(table, table): count for table, count in before.items()
+                    if table != "django_migrations"}  # which gains the rows of this release's migrations
+        assert {table: after.get(table) for table in expected} == expected
+        assert "territories_village" not in after
+
+        # This release's code reads and writes the upgraded data: nothing is new, nothing is duplicated.
+        output = _manage(PROJECT, database.url, "import_regions", "32.02")
+        assert "(0 new, 386 already present)" in output
+        assert database.counts()["regions_village"] == 386
+    finally:
+        database.drop()
