@@ -2,7 +2,7 @@
 
 Every "may this user do X?" about mentors and accounts is a named predicate here, correct on its own:
 views use them to answer 403, templates (through the view's context) to hide buttons, services to refuse.
-Predicates about plans live in `territories/access.py`, about cooperatives in `cooperatives/access.py`.
+Predicates about plans and mentoring live in the `access.py` of the apps above this one.
 What a user may *see* is answered by the selectors (404 outside the scope).
 """
 

@@ -6,7 +6,7 @@ from .models import Mentor
 
 
 class MentorFilter(django_filters.FilterSet):
-    """The roster's filters that need no plan; `territories.filters.RosterFilter` adds the district."""
+    """The roster's filters that need no plan; the app that knows plans adds "works in this district"."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Mentor.Role.choices, empty_label=_("All roles"))

@@ -1,6 +1,6 @@
 """Reads of people in the office's scope: the regencies a user works in and the mentors of those regencies.
 
-What the plan in force adds to a mentor's view (a PMO's team) is read in `territories/selectors.py`.
+What the plan in force adds to a mentor's view (a PMO's team) is read by the app that knows plans.
 """
 
 from datetime import date, timedelta

@@ -3,7 +3,7 @@ from django.urls import path
 from . import views
 
 # The roster, a mentor's page, the export and the edit form join these under the same `mentors:` names in
-# koperasi_portal/urls.py: they show what the plan in force gives a mentor (territories.views).
+# koperasi_portal/urls.py: they show what the plan in force gives a mentor, so the app above renders them.
 app_name = "mentors"
 urlpatterns = [
     path("new/", views.mentor_create, name="mentor_create"),

@@ -1,7 +1,7 @@
 """The office's actions on people: add, import, (de)activate and invite mentors.
 
 The roster, a mentor's page and the edit form show what the plan in force gives a mentor, so they are
-rendered one level up, in `territories/views.py` (same URLs, same `mentors:` names).
+rendered one level up, by the app that knows plans (same URLs, same `mentors:` names).
 """
 
 from django.contrib import messages

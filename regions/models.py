@@ -1,6 +1,6 @@
 """The administrative regions of Indonesia: Kepmendagri codes and names, coordinates and boundaries.
 
-The bottom of the app stack: nothing here knows mentors, plans or cooperatives."""
+The bottom of the app stack: nothing here knows the apps built on it."""
 
 from django.db import models
 from django.urls import reverse

@@ -5,7 +5,7 @@ Views turn an id or code from the URL into an object only through the `*_get_for
 
 A mentor's scope is resolved to ids first (the villages of a BA's territory, the districts and team of a
 PMO: a few indexed lookups, kept for the request) and then used as a plain `IN (…)` list, so that pages
-over visits and cooperatives read only the mentor's own rows.
+over a mentor's mentoring read only the mentor's own rows.
 """
 
 from collections import defaultdict
@@ -40,7 +40,7 @@ class MentorScope:
         return Q(id__in=self.village_ids) | Q(district_id__in=self.district_ids)
 
     def villages_via(self, prefix: str) -> Q:
-        """The same filter through a relation, e.g. `village` for cooperatives."""
+        """The same filter through a relation, e.g. `village` from a model that points at a village."""
         return Q(**{f"{prefix}_id__in": self.village_ids}) | Q(**{f"{prefix}__district_id__in": self.district_ids})
 
 

@@ -167,25 +167,30 @@ def office_client(client, office_user):
 
 
 class QueryCounter:
-    """Counts the queries of a block; `assert_same` prints both SQL lists when two counts differ."""
-
-    def __init__(self):
-        self.runs: list[list[str]] = []
+    """Counts the queries of pages: `get` also checks the status, `assert_same` that two runs made the same
+    number of queries and no more than `most`, printing the SQL when they did not."""
 
     def __call__(self):
-        context = CaptureQueriesContext(connection)
-        self.runs.append(context)
-        return context
+        return CaptureQueriesContext(connection)
 
-    def assert_same(self, first, second):
+    @staticmethod
+    def get(client, path, data=None, *, status=200):
+        response = client.get(path, data or {})
+        assert response.status_code == status, f"{path}: {response.status_code}"
+        return response
+
+    @staticmethod
+    def _listing(run) -> str:
+        return "\n".join(f"  {q['sql']}" for q in run.captured_queries)
+
+    def assert_same(self, first, second, *, most: int):
         if len(first.captured_queries) != len(second.captured_queries):
-            def listing(run):
-                return "\n".join(f"  {q['sql']}" for q in run.captured_queries)
-
             pytest.fail(
                 f"query count changed: {len(first.captured_queries)} → {len(second.captured_queries)}\n"
-                f"first:\n{listing(first)}\nsecond:\n{listing(second)}"
+                f"first:\n{self._listing(first)}\nsecond:\n{self._listing(second)}"
             )
+        if len(second.captured_queries) > most:
+            pytest.fail(f"{len(second.captured_queries)} queries, more than {most}:\n{self._listing(second)}")
 
 
 @pytest.fixture

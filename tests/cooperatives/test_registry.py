@@ -147,8 +147,8 @@ def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_clien
     one = Cooperative.objects.get(village_id=split.villages[0])
     office_client.get("/")
     with count_queries() as small:
-        office_client.get(reverse("cooperatives:cooperative_list"), {"q": one.village.code})
-        office_client.get(one.get_absolute_url())
+        count_queries.get(office_client, reverse("cooperatives:cooperative_list"), {"q": one.village.code})
+        count_queries.get(office_client, one.get_absolute_url())
     for index, cooperative in enumerate(Cooperative.objects.order_by("village__code")[:50]):
         services.cooperative_update(actor=None, cooperative=cooperative, version=None, units=["sembako", "clinic"],
                                     other_units=["Agen LPG"], stage=Stage.SIMKOPDES)
@@ -156,9 +156,9 @@ def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_clien
                               mode="phone", focus_areas=["training"], summary=f"{index}",
                               follow_ups=[("Tindak", date(2026, 2, 1))])
     with count_queries() as large:
-        office_client.get(reverse("cooperatives:cooperative_list"))
-        office_client.get(one.get_absolute_url())
-    count_queries.assert_same(small, large)
+        count_queries.get(office_client, reverse("cooperatives:cooperative_list"))
+        count_queries.get(office_client, one.get_absolute_url())
+    count_queries.assert_same(small, large, most=25)
 
 
 def test_the_registrys_own_export_imports_back_unchanged(admin_client, admin_user, sukabumi):

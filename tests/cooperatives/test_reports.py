@@ -109,8 +109,8 @@ def test_home_and_report_pages_use_a_constant_number_of_queries(client_for, spli
                           follow_ups=[("Tindak", timezone.localdate())])
     client.get("/")
     with count_queries() as before:
-        client.get("/")
-        client.get(report_url(split))
+        count_queries.get(client, "/")
+        count_queries.get(client, report_url(split))
     cooperatives = Cooperative.objects.filter(village_id__in=split.villages)
     for index, cooperative in enumerate(cooperatives):
         for day in range(3):
@@ -119,9 +119,9 @@ def test_home_and_report_pages_use_a_constant_number_of_queries(client_for, spli
                                   focus_areas=["training"], summary=f"Kunjungan {index}-{day}",
                                   follow_ups=[("Tindak", timezone.localdate() + timedelta(days=index))])
     with count_queries() as after:
-        client.get("/")
-        client.get(report_url(split))
-    count_queries.assert_same(before, after)
+        count_queries.get(client, "/")
+        count_queries.get(client, report_url(split))
+    count_queries.assert_same(before, after, most=25)
 
 
 @pytest.fixture

@@ -100,10 +100,10 @@ def test_the_district_page_uses_the_same_number_of_queries_for_1_and_50_villages
     office_client.get("/")  # warm the session
 
     with count_queries() as one:
-        office_client.get(reverse("regions:district_detail", kwargs={"code": small.code}))
+        count_queries.get(office_client, reverse("regions:district_detail", kwargs={"code": small.code}))
     with count_queries() as fifty:
-        office_client.get(reverse("regions:district_detail", kwargs={"code": large.code}))
-    count_queries.assert_same(one, fifty)
+        count_queries.get(office_client, reverse("regions:district_detail", kwargs={"code": large.code}))
+    count_queries.assert_same(one, fifty, most=10)
 
 
 def test_the_district_list_uses_the_same_number_of_queries_for_1_and_50_districts(
@@ -118,10 +118,10 @@ def test_the_district_list_uses_the_same_number_of_queries_for_1_and_50_district
     office_client.get("/")
 
     with count_queries() as one:
-        office_client.get(reverse("regions:regency_detail", kwargs={"code": small.code}))
+        count_queries.get(office_client, reverse("regions:regency_detail", kwargs={"code": small.code}))
     with count_queries() as fifty:
-        office_client.get(reverse("regions:regency_detail", kwargs={"code": large.code}))
-    count_queries.assert_same(one, fifty)
+        count_queries.get(office_client, reverse("regions:regency_detail", kwargs={"code": large.code}))
+    count_queries.assert_same(one, fifty, most=10)
     assert len(fifty.captured_queries) <= 8
 
 

@@ -438,10 +438,10 @@ def test_plan_pages_use_the_same_number_of_queries_for_a_small_and_a_full_plan(
     for name in ("territories:plan_detail", "territories:plan_annex", "territories:plan_export",
                  "territories:plan_diff"):
         with count_queries() as one:
-            admin_client.get(reverse(name, kwargs={"pk": small.pk}))
+            count_queries.get(admin_client, reverse(name, kwargs={"pk": small.pk}))
         with count_queries() as many:
-            admin_client.get(reverse(name, kwargs={"pk": full.pk}))
-        count_queries.assert_same(one, many)
+            count_queries.get(admin_client, reverse(name, kwargs={"pk": full.pk}))
+        count_queries.assert_same(one, many, most=15)
 
 
 def test_a_mentor_holding_a_territory_in_force_cannot_change_role(admin_client, published):

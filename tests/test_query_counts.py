@@ -1,0 +1,72 @@
+"""Pages answer in a number of queries that does not grow with the data: the same with a little data and
+with much more, never above a bound, and always with the page itself (status 200)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cooperatives import services as registry
+from cooperatives.models import Cooperative
+from cooperatives.selectors import month_start
+from mentors.models import Mentor
+
+from .factories import MentorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _more_of_everything(split, sukabumi, admin_user, rounds: int):
+    """Visits with follow-ups in every village of the BA, submitted reports, extra mentors and a draft plan."""
+    today = timezone.localdate()
+    cooperatives = list(Cooperative.objects.filter(village_id__in=split.villages))
+    for index in range(rounds):
+        cooperative = cooperatives[index % len(cooperatives)]
+        registry.visit_create(actor=None, mentor=split.ba_mentor, cooperative=cooperative,
+                              date=today - timedelta(days=index % 20), mode="phone", focus_areas=["training"],
+                              summary=f"Kunjungan {index}", follow_ups=[("Tindak lanjut", today + timedelta(days=3))])
+        MentorFactory(regency=sukabumi, role=Mentor.Role.BA, full_name=f"Tambahan {index}")
+    month = month_start(today - timedelta(days=62))  # a month the new visits never fall in
+    if not split.ba_mentor.monthly_reports.filter(month=month).exists():
+        registry.report_save(actor=None, mentor=split.ba_mentor, month=month, obstacles="-", next_month_plan="-",
+                             submit=True)
+
+
+PAGES = {
+    # persona → pages that persona uses
+    "office": ["home", "mentors:mentor_list", "territories:plan_list", "cooperatives:report_list",
+               "mentor_detail", "plan_detail"],
+    "pmo": ["home", "cooperatives:report_list", "cooperatives:follow_up_list", "mentors:mentor_list",
+            "cooperatives:cooperative_list"],
+    "ba": ["home", "cooperatives:follow_up_list", "cooperatives:cooperative_list", "report_detail"],
+}
+MOST = {"office": 15, "pmo": 15, "ba": 15}  # the budget of a page
+
+
+def _url(name, split):
+    if name == "mentor_detail":
+        return reverse("mentors:mentor_detail", kwargs={"pk": split.ba_mentor.pk})
+    if name == "plan_detail":
+        return reverse("territories:plan_detail", kwargs={"pk": split.plan.pk})
+    if name == "report_detail":
+        month = month_start(timezone.localdate())
+        return reverse("cooperatives:report_detail", kwargs={"mentor_pk": split.ba_mentor.pk,
+                                                             "month": f"{month:%Y-%m}"})
+    return reverse(name)
+
+
+@pytest.mark.parametrize("persona", sorted(PAGES))
+def test_every_home_list_and_detail_page_keeps_its_query_count_as_the_data_grows(
+    persona, split, sukabumi, office_user, admin_user, client_for, count_queries
+):
+    client = client_for({"office": office_user, "pmo": split.pmo, "ba": split.ba}[persona])
+    client.get("/")  # the session and the language are settled before counting
+    _more_of_everything(split, sukabumi, admin_user, rounds=1)
+    for name in PAGES[persona]:
+        with count_queries() as few:
+            count_queries.get(client, _url(name, split))
+        _more_of_everything(split, sukabumi, admin_user, rounds=12)
+        with count_queries() as many:
+            count_queries.get(client, _url(name, split))
+        count_queries.assert_same(few, many, most=MOST[persona])
