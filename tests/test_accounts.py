@@ -126,3 +126,12 @@ def test_gunicorns_entry_point_defaults_to_production_and_needs_the_secrets():
         env=clean, cwd=PROJECT, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_the_national_operator_finds_plans_and_cooperatives_in_the_data_admin(client, superuser, split):
+    client.force_login(superuser)
+    for path in ("/admin/territories/territoryplan/", "/admin/cooperatives/cooperative/",
+                 "/admin/cooperatives/visit/", "/admin/cooperatives/monthlyreport/", "/admin/regions/regency/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert "Rencana" in client.get("/admin/territories/territoryplan/").text
