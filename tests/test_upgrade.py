@@ -34,6 +34,11 @@ def _previous_release(target: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(PROJECT), "archive", PREVIOUS], capture_output=True, check=True)
     target.mkdir()
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    # That release listed django-import-export (never used: no models, no migrations), which is no longer
+    # installed; it runs without it.
+    settings_file = target / "koperasi_portal" / "settings.py"
+    settings_file.write_text(settings_file.read_text(encoding="utf-8").replace('    "import_export",\n', ""),
+                             encoding="utf-8")
     return target
 
 
