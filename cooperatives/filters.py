@@ -3,13 +3,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
-from regions.models import District
+from regions.models import District, Regency
 
 from .models import Cooperative, Stage, UnitKind
 
 
 class CooperativeFilter(django_filters.FilterSet):
+    """The registry's filters. Someone who sees several regencies chooses one first: only then are its
+    districts and BAs offered (the whole country has about 7,300 districts and 8,000 BAs)."""
+
     q = django_filters.CharFilter(label=_("Search"), method="search")
+    regency = django_filters.ModelChoiceFilter(label=_("Regency"), queryset=Regency.objects.none(),
+                                               field_name="village__district__regency", empty_label=_("All regencies"))
     district = django_filters.ModelChoiceFilter(label=_("District"), queryset=District.objects.none(),
                                                 field_name="village__district", empty_label=_("All districts"))
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, empty_label=_("All stages"))
@@ -20,12 +25,25 @@ class CooperativeFilter(django_filters.FilterSet):
 
     class Meta:
         model = Cooperative
-        fields = ["q", "district", "stage", "unit", "ba"]
+        fields = ["q", "regency", "district", "stage", "unit", "ba"]
 
-    def __init__(self, *args, districts, bas, **kwargs):
+    def __init__(self, *args, regencies, districts, bas, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["district"].queryset = districts
-        self.filters["ba"].queryset = bas
+        regencies = list(regencies)
+        if len(regencies) == 1:
+            del self.filters["regency"]
+            chosen = regencies[0]
+        else:
+            self.filters["regency"].queryset = Regency.objects.filter(pk__in=[r.pk for r in regencies]).order_by(
+                "name")
+            picked = str(self.data.get("regency", ""))
+            chosen = next((r for r in regencies if str(r.pk) == picked), None)
+        if chosen is None:
+            del self.filters["district"]
+            del self.filters["ba"]
+        else:
+            self.filters["district"].queryset = districts.filter(regency=chosen)
+            self.filters["ba"].queryset = bas.filter(regency=chosen)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -176,18 +176,33 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     }
 
 
-def report_statuses(user, month: date) -> list[dict]:
-    """For the office (or a PMO): every BA in scope and the status of their report for the month."""
-    bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+def report_rows(user, month: date) -> QuerySet[Mentor]:
+    """For the office (or a PMO): every active BA in scope with `report_status` (None: no report yet) and
+    `visit_count` for the month. A queryset, so that lists paginate it."""
     reports = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=month)
-    end = next_month(month)
-    rows = (
-        bas.select_related("regency")
-        .annotate(
-            report_status=Subquery(reports.values("status")[:1]),
-            visit_count=Count("visits", filter=Q(visits__date__gte=month, visits__date__lt=end)),
-        )
+    visits = (Visit.objects.filter(mentor=OuterRef("pk"), date__gte=month, date__lt=next_month(month))
+              .order_by().values("mentor").annotate(n=Count("id")).values("n"))
+    return (
+        mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+        .select_related("regency")
+        .annotate(report_status=Subquery(reports.values("status")[:1]), visit_count=Subquery(visits))
         .order_by("full_name", "id")
     )
-    return [{"mentor": mentor, "status": mentor.report_status or "missing",
-             "visit_count": mentor.visit_count} for mentor in rows]
+
+
+def report_status_counts(user, month: date) -> dict[str, int]:
+    """How many active BAs in scope have no report (or a draft), and how many submitted, returned, accepted:
+    one aggregate in the database."""
+    bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+    by_status = dict(MonthlyReport.objects.filter(month=month, mentor__in=bas).order_by().values_list("status")
+                     .annotate(n=Count("id")))
+    total = bas.count()
+    counts = {status: by_status.get(status, 0) for status in ("submitted", "returned", "accepted")}
+    counts["missing"] = total - sum(counts.values())
+    return counts
+
+
+def report_statuses(user, month: date) -> list[dict]:
+    """Rows for a short list (a PMO's team): mentor, status ("missing" when none), visits in the month."""
+    return [{"mentor": mentor, "status": mentor.report_status or "missing", "visit_count": mentor.visit_count or 0}
+            for mentor in report_rows(user, month)]

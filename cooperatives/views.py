@@ -53,7 +53,8 @@ def _registry_filter(request):
     bas = scope.mentors_visible_to(request.user).filter(role=Mentor.Role.BA).order_by("full_name")
     queryset = selectors.registry_for(request.user).prefetch_related(
         Prefetch("units", queryset=BusinessUnit.objects.order_by("kind", "name")))
-    return CooperativeFilter(request.GET, queryset=queryset, districts=districts, bas=bas)
+    regencies = scope.regencies_visible_to(request.user).only("id", "name")
+    return CooperativeFilter(request.GET, queryset=queryset, regencies=regencies, districts=districts, bas=bas)
 
 
 def cooperative_list(request):
@@ -217,13 +218,12 @@ def report_list(request):
             "reports": reports, "mentor": access.mentor,
             "current": selectors.month_start(timezone.localdate()),
         })
-    rows = selectors.report_statuses(request.user, month)
-    counts = {status: sum(1 for r in rows if r["status"] == status)
-              for status in ("missing", "draft", "submitted", "returned", "accepted")}
+    page_obj = Paginator(selectors.report_rows(request.user, month), settings.PAGE_SIZE).get_page(
+        request.GET.get("page"))
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
-        "rows": rows, "month": month, "counts": counts, "previous": previous,
-        "following": selectors.next_month(month),
+        "page_obj": page_obj, "month": month, "counts": selectors.report_status_counts(request.user, month),
+        "previous": previous, "following": selectors.next_month(month),
     })
 
 

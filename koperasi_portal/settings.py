@@ -166,6 +166,9 @@ STORAGES = {
 
 PAGE_SIZE = 50
 
+# Figures over many rows (home pages, dashboards) are at most this many seconds old (koperasi_portal/figures.py).
+FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
+
 # Content Security Policy: only our own scripts and styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

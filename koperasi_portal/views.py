@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -8,8 +7,10 @@ from cooperatives import selectors as registry
 from cooperatives.models import Stage
 from mentors import selectors as people
 from mentors.access import access_for
-from regions.models import Village
 from territories import selectors as regions
+
+from .figures import figures_for
+from .models import RegencyFigures
 
 
 def home(request):
@@ -40,23 +41,20 @@ def home(request):
 
 
 def _office_home(request, access):
-    villages = regions.villages_visible_to(request.user).aggregate(
-        total=Count("id"),
-        desa=Count("id", filter=Q(kind__in=[Village.Kind.DESA, Village.Kind.DESA_ADAT])),
-        kelurahan=Count("id", filter=Q(kind=Village.Kind.KELURAHAN)),
-    )
-    stage_counts = dict(registry.cooperatives_visible_to(request.user).values_list("stage").annotate(n=Count("id")))
-    month = registry.month_start(timezone.localdate())
-    statuses = [row["status"] for row in registry.report_statuses(request.user, month)]
+    """Counts come from the pre-aggregated figures (koperasi_portal/figures.py), never from the raw rows."""
+    regency_ids = None if access.is_superuser else sorted(access.office_regency_ids)
+    figures = figures_for(regency_ids)
+    reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
+    reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
+    rows = RegencyFigures.objects.select_related("regency").order_by("regency__code")
+    if regency_ids is not None:
+        rows = rows.filter(regency_id__in=regency_ids)
     context = {
-        "regencies": regions.regencies_with_counts(request.user)[:12],
-        "regency_count": regions.regencies_visible_to(request.user).count(),
-        "district_count": regions.districts_visible_to(request.user).count(),
-        "villages": villages,
+        "figures": figures,
+        "regency_rows": rows[:12],
         "overview": people.office_overview(request.user, today=timezone.localdate()),
-        "stages": [(value, label, stage_counts.get(value, 0)) for value, label in Stage.choices],
-        "month": month,
-        "reports": {status: statuses.count(status) for status in ("submitted", "returned", "accepted")}
-        | {"missing": statuses.count("missing") + statuses.count("draft")},
+        "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
+        "month": figures.month or registry.month_start(timezone.localdate()),
+        "reports": reports,
     }
     return render(request, "home.html", context)

@@ -5,7 +5,7 @@ What the plan in force adds to a mentor's view (a PMO's team) is read by the app
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from regions.models import Regency
@@ -55,17 +55,11 @@ def mentor_get_for_manager(user, pk) -> Mentor:
 
 
 def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
-    """Counts for the office home page: mentors by role and state, and contracts ending soon."""
-    mentors = Mentor.objects.filter(office_mentor_scope(user))
-    counts = mentors.aggregate(
-        pmo_active=Count("id", filter=Q(role=Mentor.Role.PMO, is_active=True)),
-        ba_active=Count("id", filter=Q(role=Mentor.Role.BA, is_active=True)),
-        pmo_inactive=Count("id", filter=Q(role=Mentor.Role.PMO, is_active=False)),
-        ba_inactive=Count("id", filter=Q(role=Mentor.Role.BA, is_active=False)),
-    )
+    """The active mentors of the office's regencies whose contract ends soon (the home page's list)."""
     ending = (
-        mentors.filter(is_active=True, contract_end__gte=today, contract_end__lte=today + timedelta(days=horizon_days))
+        Mentor.objects.filter(office_mentor_scope(user), is_active=True, contract_end__gte=today,
+                              contract_end__lte=today + timedelta(days=horizon_days))
         .select_related("regency")
         .order_by("contract_end", "full_name")
     )
-    return {"counts": counts, "contracts_ending": list(ending[:20]), "contracts_ending_count": ending.count()}
+    return {"contracts_ending": list(ending[:20]), "contracts_ending_count": ending.count()}

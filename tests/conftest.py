@@ -48,6 +48,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.FIGURES_MAX_AGE = 0  # pages show what a test just wrote; tests/test_figures.py checks the age
 
 
 def _ensure_sukabumi():

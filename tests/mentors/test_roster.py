@@ -201,8 +201,8 @@ def test_the_office_home_counts_mentors_and_lists_contracts_ending_soon(office_c
     MentorFactory(regency=sukabumi, role="ba", is_active=False)
     MentorFactory(regency=sukabumi, role="ba", full_name="Segera Berakhir", contract_end=today + timedelta(days=10))
     response = office_client.get("/")
-    overview = response.context["overview"]
-    assert overview["counts"] == {"pmo_active": 2, "ba_active": 4, "pmo_inactive": 0, "ba_inactive": 1}
+    overview, figures = response.context["overview"], response.context["figures"]
+    assert (figures.pmo_active, figures.ba_active, figures.pmo_inactive, figures.ba_inactive) == (2, 4, 0, 1)
     assert [m.full_name for m in overview["contracts_ending"]] == ["Segera Berakhir"]
     assert "Segera Berakhir" in response.text
 

@@ -1,0 +1,161 @@
+"""The aggregation layer: figures over many rows, pre-aggregated per regency in `RegencyFigures`.
+
+Why a summary table: the figures are the same for everyone who sees a regency, so they are computed once per
+regency (a few GROUP BY statements for the whole country) instead of once per page view, and a province or
+the nation is a sum over at most 514 rows. The table lives in the database every node already shares, so it
+needs no extra service (`make run` stays dependency-free) and no per-process state; materialised views would
+tie the code to PostgreSQL, and a shared cache would still have to recompute the nation's figures from the
+raw rows whenever its entry expires.
+
+Freshness: a row is refreshed when it is older than `settings.FIGURES_MAX_AGE` (60 s) or counts another
+month. The first page that finds stale rows claims the refresh (one claim row, taken with a conditional
+UPDATE, so one request among all workers and nodes refreshes) and the others show the rows as they are, with
+their time. `manage.py refresh_figures` does the same from a timer, so that pages seldom pay for it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cooperatives.models import Cooperative, MonthlyReport, Visit
+from mentors.models import Mentor
+from regions.models import District, Regency, Village
+
+from .models import FiguresRefresh, RegencyFigures
+
+COUNTS = ["districts", "desa", "kelurahan", "pmo_active", "ba_active", "pmo_inactive", "ba_inactive",
+          "visits_30_days", "cooperatives_visited_30_days"]
+CLAIM_SECONDS = 30
+
+
+@dataclass
+class Figures:
+    """The figures of a set of regencies, summed; `computed_at` is the time of the oldest row."""
+
+    regencies: int = 0
+    computed_at: datetime | None = None
+    month: date | None = None
+    stages: dict[str, int] = field(default_factory=dict)
+    reports: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        if name in COUNTS:
+            return self.counts.get(name, 0)
+        raise AttributeError(name)
+
+    @property
+    def villages(self) -> int:
+        return self.counts.get("desa", 0) + self.counts.get("kelurahan", 0)
+
+
+def _grouped(queryset, regency_path: str, *keys: str, **aggregates) -> dict:
+    """{(regency_id, *keys): {aggregate: value}} from one GROUP BY statement."""
+    rows = queryset.order_by().values(regency_path, *keys).annotate(**aggregates)
+    return {(row[regency_path], *(row[k] for k in keys)): row for row in rows}
+
+
+def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
+    """Recompute the figures of these regencies (all when None) with one GROUP BY per kind of figure."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
+    since = today - timedelta(days=30)
+    regencies = Regency.objects.all() if regency_ids is None else Regency.objects.filter(pk__in=regency_ids)
+    ids = list(regencies.values_list("pk", flat=True))
+    scope = (lambda path: Q()) if regency_ids is None else (lambda path: Q(**{f"{path}__in": ids}))
+
+    districts = _grouped(District.objects.filter(scope("regency_id")), "regency_id", n=Count("id"))
+    villages = _grouped(Village.objects.filter(scope("district__regency_id")), "district__regency_id", "kind",
+                        n=Count("id"))
+    mentors = _grouped(Mentor.objects.filter(scope("regency_id")), "regency_id", "role", "is_active", n=Count("id"))
+    stages = _grouped(Cooperative.objects.filter(scope("village__district__regency_id")),
+                      "village__district__regency_id", "stage", n=Count("id"))
+    visits = _grouped(Visit.objects.filter(scope("cooperative__village__district__regency_id"), date__gte=since,
+                                           date__lte=today),
+                      "cooperative__village__district__regency_id", n=Count("id"),
+                      cooperatives=Count("cooperative_id", distinct=True))
+    reports = _grouped(MonthlyReport.objects.filter(scope("mentor__regency_id"), month=month,
+                                                    mentor__is_active=True),
+                       "mentor__regency_id", "status", n=Count("id"))
+    now = timezone.now()
+    rows = []
+    for regency_id in ids:
+        def total(table, *key, regency_id=regency_id):
+            return table.get((regency_id, *key), {}).get("n", 0)
+
+        rows.append(RegencyFigures(
+            regency_id=regency_id, computed_at=now, month=month,
+            districts=total(districts),
+            desa=total(villages, "desa") + total(villages, "desa_adat"), kelurahan=total(villages, "kelurahan"),
+            pmo_active=total(mentors, "pmo", True), ba_active=total(mentors, "ba", True),
+            pmo_inactive=total(mentors, "pmo", False), ba_inactive=total(mentors, "ba", False),
+            stages={key[1]: row["n"] for key, row in stages.items() if key[0] == regency_id},
+            visits_30_days=total(visits),
+            cooperatives_visited_30_days=visits.get((regency_id,), {}).get("cooperatives", 0),
+            reports={key[1]: row["n"] for key, row in reports.items() if key[0] == regency_id},
+        ))
+    RegencyFigures.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["regency"], batch_size=1000,
+        update_fields=["computed_at", "month", "stages", "reports", *COUNTS],
+    )
+    return len(rows)
+
+
+def _claim() -> bool:
+    """Take the refresh for CLAIM_SECONDS unless another request holds it (any worker, any node)."""
+    now = timezone.now()
+    with transaction.atomic():
+        if FiguresRefresh.objects.filter(pk=1, claimed_until__lt=now).update(
+                claimed_until=now + timedelta(seconds=CLAIM_SECONDS)):
+            return True
+        # The first refresh ever (the migration creates the row; an emptied database has none).
+        _, created = FiguresRefresh.objects.get_or_create(
+            pk=1, defaults={"claimed_until": now + timedelta(seconds=CLAIM_SECONDS)})
+        return created
+
+
+def _release() -> None:
+    FiguresRefresh.objects.filter(pk=1).update(claimed_until=timezone.now() - timedelta(seconds=1))
+
+
+def _rows(regency_ids) -> list[RegencyFigures]:
+    rows = RegencyFigures.objects.all() if regency_ids is None else RegencyFigures.objects.filter(
+        regency_id__in=regency_ids)
+    return list(rows.only("regency_id", "computed_at", "month", "stages", "reports", *COUNTS))
+
+
+def figures_for(regency_ids=None) -> Figures:
+    """The summed figures of these regencies (every regency when None), no older than FIGURES_MAX_AGE
+    unless another request is refreshing them right now."""
+    today = timezone.localdate()
+    rows = _rows(regency_ids)
+    wanted = Regency.objects.count() if regency_ids is None else len(set(regency_ids))
+    too_old = timezone.now() - timedelta(seconds=settings.FIGURES_MAX_AGE)
+    stale = any(row.computed_at < too_old or row.month != today.replace(day=1) for row in rows)
+    if len(rows) < wanted:  # never computed: compute now, whoever else is at it
+        figures_refresh(regency_ids=regency_ids, today=today)
+        rows = _rows(regency_ids)
+    elif stale and _claim():
+        try:
+            figures_refresh(regency_ids=regency_ids, today=today)
+        finally:
+            _release()
+        rows = _rows(regency_ids)
+    return _sum(rows)
+
+
+def _sum(rows) -> Figures:
+    figures = Figures(regencies=len(rows), computed_at=min((r.computed_at for r in rows), default=None),
+                      month=rows[0].month if rows else None)
+    for row in rows:
+        for name in COUNTS:
+            figures.counts[name] = figures.counts.get(name, 0) + getattr(row, name)
+        for key, value in row.stages.items():
+            figures.stages[key] = figures.stages.get(key, 0) + value
+        for key, value in row.reports.items():
+            figures.reports[key] = figures.reports.get(key, 0) + value
+    return figures

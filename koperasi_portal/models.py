@@ -1,0 +1,47 @@
+"""Figures over many rows, kept per regency so that no page counts the whole country while it is asked."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Regency
+
+
+class RegencyFigures(models.Model):
+    """The counts of one regency as of `computed_at`: regions, mentors, cooperatives by stage, recent visits
+    and the month's reports. A province or the nation is the sum of its regencies' rows.
+
+    Rows are refreshed when older than `settings.FIGURES_MAX_AGE` seconds, by the first page that needs
+    them (others meanwhile read the rows as they are) or by `manage.py refresh_figures` from a timer.
+    """
+
+    regency = models.OneToOneField(Regency, on_delete=models.CASCADE, primary_key=True, related_name="figures")
+    computed_at = models.DateTimeField(_("computed at"))
+    month = models.DateField(_("report month"))
+    districts = models.PositiveIntegerField(default=0)
+    desa = models.PositiveIntegerField(default=0)
+    kelurahan = models.PositiveIntegerField(default=0)
+    pmo_active = models.PositiveIntegerField(default=0)
+    ba_active = models.PositiveIntegerField(default=0)
+    pmo_inactive = models.PositiveIntegerField(default=0)
+    ba_inactive = models.PositiveIntegerField(default=0)
+    stages = models.JSONField(default=dict)  # stage → cooperatives
+    visits_30_days = models.PositiveIntegerField(default=0)
+    cooperatives_visited_30_days = models.PositiveIntegerField(default=0)
+    reports = models.JSONField(default=dict)  # status → reports of active BAs for `month`
+
+    class Meta:
+        verbose_name = _("regency figures")
+        verbose_name_plural = _("regency figures")
+
+    def __str__(self):
+        return f"{self.regency_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class FiguresRefresh(models.Model):
+    """One row: who is refreshing the figures until when, so that one request (of any worker or node)
+    refreshes them while the others read the rows as they are."""
+
+    claimed_until = models.DateTimeField()
+
+    def __str__(self):
+        return f"claimed until {self.claimed_until}"

@@ -1,0 +1,51 @@
+"""The pre-aggregated figures: what the home pages count, how old it may be, and one refresh at a time."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from koperasi_portal import figures
+from koperasi_portal.models import FiguresRefresh, RegencyFigures
+from mentors.models import Mentor
+
+from .factories import MentorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_figures_are_computed_when_missing_and_sum_over_regencies(sukabumi, other_regency):
+    MentorFactory(regency=sukabumi, role=Mentor.Role.BA)
+    MentorFactory(regency=other_regency, role=Mentor.Role.PMO)
+    nation = figures.figures_for(None)
+    assert RegencyFigures.objects.count() == 2
+    assert (nation.regencies, nation.villages, nation.ba_active, nation.pmo_active) == (2, 387, 1, 1)
+    assert figures.figures_for([sukabumi.pk]).villages == 386
+
+
+def test_figures_younger_than_the_limit_are_shown_as_they_are_and_older_ones_are_refreshed(settings, sukabumi):
+    settings.FIGURES_MAX_AGE = 60
+    assert figures.figures_for([sukabumi.pk]).ba_active == 0
+    MentorFactory(regency=sukabumi, role=Mentor.Role.BA)
+    assert figures.figures_for([sukabumi.pk]).ba_active == 0  # at most 60 s old: not recomputed
+    RegencyFigures.objects.update(computed_at=timezone.now() - timedelta(seconds=61))
+    fresh = figures.figures_for([sukabumi.pk])
+    assert fresh.ba_active == 1 and timezone.now() - fresh.computed_at < timedelta(seconds=5)
+
+
+def test_while_one_request_refreshes_the_others_read_the_rows_as_they_are(settings, sukabumi):
+    settings.FIGURES_MAX_AGE = 60
+    figures.figures_for([sukabumi.pk])
+    MentorFactory(regency=sukabumi, role=Mentor.Role.BA)
+    RegencyFigures.objects.update(computed_at=timezone.now() - timedelta(seconds=61))
+    FiguresRefresh.objects.update(claimed_until=timezone.now() + timedelta(seconds=20))  # someone else is at it
+    assert figures.figures_for([sukabumi.pk]).ba_active == 0
+    FiguresRefresh.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert figures.figures_for([sukabumi.pk]).ba_active == 1
+
+
+def test_the_refresh_command_recomputes_every_regency(sukabumi, other_regency):
+    from django.core.management import call_command
+
+    call_command("refresh_figures")
+    assert set(RegencyFigures.objects.values_list("regency_id", flat=True)) == {sukabumi.pk, other_regency.pk}
