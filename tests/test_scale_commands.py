@@ -1,6 +1,7 @@
-"""`seed_scale` on one regency: the data set a benchmark needs."""
+"""`seed_scale` and `benchmark` on one regency: the data set a benchmark needs, and a benchmark CI can run."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -70,3 +71,27 @@ def test_seed_scale_refuses_to_run_twice_and_the_same_seed_gives_the_same_data()
         seed()
     seed("--reset")
     assert facts() == first
+
+
+def test_benchmark_times_every_home_page_on_the_seeded_data():
+    seed()
+    out = io.StringIO()
+    call_command("benchmark", "--repeat", "2", "--ops-repeat", "1", stdout=out)
+    output = out.getvalue()
+    for role in ("superuser", "admin", "staff", "pmo", "ba"):
+        assert re.search(rf"^\w+\s+{role}\s+home\s+/\s+200\s", output, re.MULTILINE), f"no home row for {role}"
+    assert "0 failed" in output
+    assert "plan propose" in output and "import dry run" in output
+
+
+def test_benchmark_fails_when_a_page_breaks(monkeypatch):
+    seed()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr("cooperatives.selectors.open_follow_ups", broken)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="unexpected status"):
+        call_command("benchmark", "--repeat", "1", "--skip-operations", stdout=out, stderr=err)
+    assert "/follow-ups/ answered 500" in err.getvalue()
