@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.forms import formset_factory
 from django.utils import timezone, translation
@@ -158,9 +160,10 @@ def clean_other_units(names) -> list[str]:
     return sorted(result.values(), key=str.casefold)
 
 
-def _words(choices, extra: dict) -> dict[str, str]:
+@functools.cache
+def _words(choices, extra: tuple) -> dict[str, str]:
     """Every way a sheet may name a choice: its code, its label in Indonesian and English, and common words."""
-    words = {key.casefold(): value for key, value in extra.items()}
+    words = {key.casefold(): value for key, value in extra}
     for code, label in choices.choices:
         words[code.casefold()] = code
         for language in ("id", "en"):
@@ -190,7 +193,7 @@ class CooperativeRowForm(forms.Form):
         text = self.cleaned_data["stage"]
         if not text:
             return None
-        stage = _words(Stage, STAGE_WORDS).get(text.casefold())
+        stage = _words(Stage, tuple(STAGE_WORDS.items())).get(text.casefold())
         if stage is None:
             raise forms.ValidationError(_("unknown stage “%(stage)s”") % {"stage": text})
         return stage
@@ -206,7 +209,7 @@ class CooperativeRowForm(forms.Form):
 
     def clean_units(self):
         kinds, others = [], []
-        words = _words(UnitKind, UNIT_WORDS)
+        words = _words(UnitKind, tuple(UNIT_WORDS.items()))
         for part in [p.strip() for p in self.cleaned_data["units"].replace(";", ",").split(",") if p.strip()]:
             kind = words.get(part.casefold())
             if kind and kind != UnitKind.OTHER:
