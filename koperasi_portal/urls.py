@@ -20,6 +20,7 @@ def not_offered(request):
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
     path("regions/", include((territories.urls.region_patterns, "regions"))),
     path("", include("territories.urls")),
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),

@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from cooperatives import selectors as registry
 from cooperatives.models import Stage
@@ -58,3 +61,10 @@ def _office_home(request, access):
         "reports": reports,
     }
     return render(request, "home.html", context)
+
+
+@login_not_required
+@never_cache
+def health(request):
+    """For load balancers and the load test: the process answers. It reads nothing."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -25,6 +25,7 @@ R = [302, 200, 200, 200, 200, 200, 200, 200]  # any signed-in person may read it
 # name: (method, path template, expected status per persona in PERSONAS order)
 MATRIX = {
     "home": ("get", "/", R),
+    "health": ("get", "/health/", [200] * 8),
     "regions:regency_list": ("get", "/regions/", R),
     "regions:regency_detail": ("get", "/regions/32.02/", [302, 200, 200, 200, 200, 200, 404, 200]),
     "regions:district_detail": ("get", "/regions/{district}/", [302, 200, 404, 200, 200, 200, 404, 200]),

@@ -113,6 +113,48 @@ def body_size(response) -> int:
     return len(response.content)
 
 
+def pick_regency(code) -> Regency:
+    """The regency to measure: the given code, else the largest with a plan in force."""
+    regencies = Regency.objects.annotate(villages=models.Count("districts__villages"))
+    if code:
+        regency = regencies.filter(code=code).first()
+        if regency is None:
+            raise CommandError(f"Unknown regency {code}.")
+        return regency
+    with_plan = regencies.filter(plans__status=TerritoryPlan.Status.ACTIVE)
+    regency = (with_plan.order_by("-villages", "code").first()
+               or regencies.order_by("-villages", "code").first())
+    if regency is None:
+        raise CommandError("No regions loaded: run seed_scale first.")
+    return regency
+
+def pick_personas(regency, plan) -> dict:
+    """One user per role of the regency: its admin and staff, a PMO and one of their BAs with accounts."""
+    def member(role):
+        link = (Membership.objects.filter(regency=regency, role=role, user__is_active=True)
+                .select_related("user").order_by("user__email").first())
+        return link.user if link else None
+
+    people = {
+        "superuser": User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first(),
+        "admin": member(Membership.Role.ADMIN), "staff": member(Membership.Role.STAFF),
+        "pmo": None, "ba": None, "pmo_mentor": None, "ba_mentor": None,
+    }
+    if plan is None:
+        return people
+    with_account = {"mentor__is_active": True, "mentor__user__isnull": False, "mentor__user__is_active": True}
+    pmo = PmoTerritory.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by(
+        "name", "pk").first()
+    bas = BaTerritory.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by(
+        "name", "pk")
+    ba = (bas.filter(pmo_territory=pmo).first() if pmo else None) or bas.first()
+    if pmo:
+        people["pmo"], people["pmo_mentor"] = pmo.mentor.user, pmo.mentor
+    if ba:
+        people["ba"], people["ba_mentor"], people["ba_territory"] = ba.mentor.user, ba.mentor, ba
+    return people
+
+
 class Command(BaseCommand):
     help = (
         "Request every page of the portal as the role that uses it (superuser, admin, staff, PMO, BA) with the "
@@ -198,43 +240,10 @@ class Command(BaseCommand):
         return results
 
     def _regency(self, code) -> Regency:
-        regencies = Regency.objects.annotate(villages=models.Count("districts__villages"))
-        if code:
-            regency = regencies.filter(code=code).first()
-            if regency is None:
-                raise CommandError(f"Unknown regency {code}.")
-            return regency
-        with_plan = regencies.filter(plans__status=TerritoryPlan.Status.ACTIVE)
-        regency = (with_plan.order_by("-villages", "code").first()
-                   or regencies.order_by("-villages", "code").first())
-        if regency is None:
-            raise CommandError("No regions loaded: run seed_scale first.")
-        return regency
+        return pick_regency(code)
 
     def _personas(self, regency, plan) -> dict:
-        def member(role):
-            link = (Membership.objects.filter(regency=regency, role=role, user__is_active=True)
-                    .select_related("user").order_by("user__email").first())
-            return link.user if link else None
-
-        people = {
-            "superuser": User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first(),
-            "admin": member(Membership.Role.ADMIN), "staff": member(Membership.Role.STAFF),
-            "pmo": None, "ba": None, "pmo_mentor": None, "ba_mentor": None,
-        }
-        if plan is None:
-            return people
-        with_account = {"mentor__is_active": True, "mentor__user__isnull": False, "mentor__user__is_active": True}
-        pmo = PmoTerritory.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by(
-            "name", "pk").first()
-        bas = BaTerritory.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by(
-            "name", "pk")
-        ba = (bas.filter(pmo_territory=pmo).first() if pmo else None) or bas.first()
-        if pmo:
-            people["pmo"], people["pmo_mentor"] = pmo.mentor.user, pmo.mentor
-        if ba:
-            people["ba"], people["ba_mentor"], people["ba_territory"] = ba.mentor.user, ba.mentor, ba
-        return people
+        return pick_personas(regency, plan)
 
     def _objects(self, regency, plan, people) -> dict:
         territory = people.get("ba_territory")
