@@ -26,21 +26,18 @@ from cooperatives import services as registry
 from cooperatives.models import Cooperative, MonthlyReport, Visit
 from cooperatives.selectors import month_start
 from mentors.models import Membership, Mentor, User
+from regions.models import District, Regency, Village
 from territories import publishing
 from territories import selectors as plan_selectors
 from territories import services as plans
 from territories.models import BaTerritory, BaVillage, PmoTerritory, TerritoryPlan
 from territories.planning import diff
 
-# isort: split
-# Region code moves from `territories` to the bottom app `regions` (regions.models).
-from regions.models import District, Regency, Village
-
 REGENCY_BUDGET = (150.0, 15)  # p95 ms, queries
 NATIONAL_BUDGET = (400.0, None)
 HEAVY_NATIONAL_REPEAT = 3  # the national mentor export writes ~9,000 rows
 WHOLE_COUNTRY_REPEAT = 1  # the national registry export writes ~84,000 rows: over a minute a request
-IMPORT_ROWS = 10_000
+IMPORT_ROWS = 10_000  # rows of the generated cooperative sheet (--import-rows)
 LITERALS = re.compile(r"'[^']*'|\b\d+\b")  # a statement's shape: the same query with other values
 
 
@@ -171,13 +168,15 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
         parser.add_argument("--ops-repeat", type=int, default=3, help="runs per heavy operation (default 3)")
         parser.add_argument("--skip-operations", action="store_true", help="time the pages only")
+        parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS,
+                            help=f"rows of the cooperative import dry run (default {IMPORT_ROWS:,})")
         parser.add_argument("--only", metavar="TEXT", help="only the pages whose name or URL contains TEXT")
         parser.add_argument("--sql-log", metavar="PATH", help="write every statement of the pages over budget here")
 
-    def handle(self, *args, regency, repeat, ops_repeat, skip_operations, only, sql_log, **options):
-        if repeat < 1 or ops_repeat < 1:
-            raise CommandError("--repeat and --ops-repeat must be at least 1.")
-        self.repeat, self.only = repeat, only
+    def handle(self, *args, regency, repeat, ops_repeat, skip_operations, only, sql_log, import_rows, **options):
+        if repeat < 1 or ops_repeat < 1 or import_rows < 1:
+            raise CommandError("--repeat, --ops-repeat and --import-rows must be at least 1.")
+        self.repeat, self.only, self.import_rows = repeat, only, import_rows
         overrides = {"ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"]}
         overrides |= self._static_override()
         with override_settings(**overrides):
@@ -493,12 +492,12 @@ class Command(BaseCommand):
         table = self._import_table(regency)
         summary = {}
         for _ in range(repeat):
-            with timed(f"import read ({IMPORT_ROWS:,} rows)"):
+            with timed(f"import read ({self.import_rows:,} rows)"):
                 header, rows = table[0], []
                 step = registry.COOPERATIVE_SHEET.max_rows
                 for start in range(1, len(table), step):
                     rows += registry.COOPERATIVE_SHEET.rows([header, *table[start:start + step]])
-            with timed(f"import dry run ({IMPORT_ROWS:,} rows)"):
+            with timed(f"import dry run ({self.import_rows:,} rows)"):
                 summary = registry.cooperatives_import_check(regency=regency, rows=rows).summary
         for name, values in timings.items():
             self.stdout.write(f"  {name:<30} best {min(values):9.1f} ms   median {statistics.median(values):9.1f} ms")
@@ -507,13 +506,13 @@ class Command(BaseCommand):
                           "rows past the regency's villages repeat them and are reported as duplicates)")
 
     def _import_table(self, regency) -> list[list]:
-        """A generated registry sheet: the regency's villages in code order, repeated up to IMPORT_ROWS rows."""
+        """A generated registry sheet: the regency's villages in code order, repeated up to --import-rows rows."""
         codes = list(Village.objects.filter(district__regency=regency).order_by("code").values_list("code",
                                                                                                     flat=True))
         stages = ["musyawarah", "akta notaris", "badan hukum", "simkopdes", "rencana bisnis", "lahan", "gerai",
                   "beroperasi"]
         table = [["Kode Desa", "Nama Koperasi", "Tahap", "Jumlah Anggota", "Ketua", "Telepon Ketua", "Unit Usaha"]]
-        for index in range(IMPORT_ROWS):
+        for index in range(self.import_rows):
             code = codes[index % len(codes)] if codes else f"99.99.99.{index:04d}"
             table.append([code, "", stages[index % len(stages)], 30 + index % 250, f"Ketua {index} (fiktif)",
                           f"0812{index:08d}", "sembako, simpan pinjam" if index % 3 else "kantor, klinik desa"])

@@ -22,14 +22,11 @@ from lokal import wilayah
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Membership, Mentor, User
+from regions.models import District, Regency, Village
+from regions.services import regions_import
 from territories import publishing
 from territories import services as plans
 from territories.models import BaTerritory, BaVillage, PlanChange, PmoDistrict, PmoTerritory, TerritoryPlan
-
-# isort: split
-# Region code moves from `territories` to the bottom app `regions` (regions.models, regions.services).
-from regions.models import District, Regency, Village
-from regions.services import regions_import
 
 DOMAIN = "skala.koperasi.invalid"
 PASSWORD = "skala-koperasi-fiktif"
