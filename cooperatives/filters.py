@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
-from regions.models import District, Regency
+from regions.models import District, Regency, Village
 
 from .models import Cooperative, Stage, UnitKind
 
@@ -45,12 +45,18 @@ class CooperativeFilter(django_filters.FilterSet):
             self.filters["district"].queryset = districts.filter(regency=chosen)
             self.filters["ba"].queryset = bas.filter(regency=chosen)
 
+    @property
+    def export_needs_regency(self) -> bool:
+        """A workbook is made per regency: someone who sees several chooses one first."""
+        return "regency" in self.filters and not str(self.data.get("regency", "")).strip()
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(village__name__icontains=value)
-                               | Q(village__code__startswith=value))
+        # The village side as a subquery: an OR across the join would make PostgreSQL scan both tables together.
+        villages = Village.objects.filter(Q(name__icontains=value) | Q(code__startswith=value)).values("id")
+        return queryset.filter(Q(name__icontains=value) | Q(village_id__in=villages))
 
     def with_unit(self, queryset, name, value):
         return queryset.filter(units__kind=value).distinct() if value else queryset

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -43,7 +44,7 @@ from .forms import (
     ReviewForm,
     VisitForm,
 )
-from .models import BusinessUnit, Cooperative, MonthlyReport
+from .models import BusinessUnit, Cooperative, MonthlyReport, Stage, UnitKind
 
 IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
@@ -70,14 +71,19 @@ def cooperative_list(request):
 def cooperative_export(request):
     require(can_export_registry(request.user))
     registry = _registry_filter(request)
+    if registry.export_needs_regency:
+        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
+        return redirect(f"{reverse('cooperatives:cooperative_list')}?{request.GET.urlencode()}")
     headers = [_("Village code"), _("Village"), _("District"), _("Cooperative"), _("Stage"), _("Legal entity number"),
                _("Legal entity date"), _("Members"), _("Chair"), _("Chair's phone"), _("Manager"),
                _("Manager's phone"), _("Business units"), _("Business Assistant"), _("Last visit")]
+    stages, units = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in UnitKind.choices}  # once
     rows = [
-        [c.village.code, c.village.name, c.village.district.name, c.name, c.get_stage_display(),
+        [c.village.code, c.village.name, c.village.district.name, c.name, stages.get(c.stage, c.stage),
          c.legal_entity_number, c.legal_entity_date, c.member_count, c.chair_name, c.chair_phone_display,
-         c.manager_name, c.manager_phone_display, ", ".join(str(u) for u in c.units.all()), c.ba_name or "",
-         c.last_visit]
+         c.manager_name, c.manager_phone_display,
+         ", ".join(u.name if u.kind == UnitKind.OTHER and u.name else units.get(u.kind, u.kind) for u in c.units.all()),
+         c.ba_name or "", c.last_visit]
         for c in (registry.qs if registry.is_valid() else [])
     ]
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")

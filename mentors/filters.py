@@ -27,6 +27,11 @@ class MentorFilter(django_filters.FilterSet):
         else:
             del self.filters["regency"]
 
+    @property
+    def export_needs_regency(self) -> bool:
+        """A workbook is made per regency: someone who sees several chooses one first."""
+        return "regency" in self.filters and not str(self.data.get("regency", "")).strip()
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:

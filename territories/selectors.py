@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import BigIntegerField, Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from mentors.access import access_for, require
@@ -248,6 +248,15 @@ def plan_predecessor(plan: TerritoryPlan) -> TerritoryPlan | None:
     )
 
 
+def predecessor_among(plan: TerritoryPlan, plans) -> TerritoryPlan | None:
+    """`plan_predecessor` chosen among plans already loaded (the other plans of the regency)."""
+    published = [p for p in plans if p.status in (TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED)]
+    if plan.is_draft:
+        return next((p for p in published if p.status == TerritoryPlan.Status.ACTIVE), None)
+    earlier = [p for p in published if p.effective_from and p.effective_from < plan.effective_from]
+    return max(earlier, key=lambda p: p.effective_from, default=None)
+
+
 def _places(rows):
     return {
         row["id"]: Place(row["id"], row["code"], row["name"], row.get("district_id"),
@@ -274,15 +283,30 @@ def mentor_infos(regency) -> dict[int, MentorInfo]:
 
 
 def plan_snapshot(plan: TerritoryPlan, *, places=None, mentors=None) -> Snapshot:
-    """The plan as plain data, in six queries whatever its size."""
+    """The plan as plain data: two queries for the plan (its territories, their members) whatever its size,
+    plus the regency's places and mentors unless the caller already holds them."""
     villages, districts = places or regency_places(plan.regency)
-    pmo = {t.id: TerritoryInfo(t.id, t.name, t.mentor_id) for t in PmoTerritory.objects.filter(plan=plan)}
-    ba = {t.id: TerritoryInfo(t.id, t.name, t.mentor_id, pmo_id=t.pmo_territory_id)
-          for t in BaTerritory.objects.filter(plan=plan)}
-    for territory, district in PmoDistrict.objects.filter(plan=plan).values_list("pmo_territory_id", "district_id"):
-        pmo[territory].members.add(district)
-    for territory, village in BaVillage.objects.filter(plan=plan).values_list("ba_territory_id", "village_id"):
-        ba[territory].members.add(village)
+    none = Value(None, output_field=BigIntegerField())
+    territories = (
+        PmoTerritory.objects.filter(plan=plan).order_by().annotate(pmo=none, kind=Value("pmo"))
+        .values_list("id", "name", "mentor_id", "pmo", "kind")
+        .union(BaTerritory.objects.filter(plan=plan).order_by().annotate(kind=Value("ba"))
+               .values_list("id", "name", "mentor_id", "pmo_territory_id", "kind"), all=True)
+    )
+    pmo, ba = {}, {}
+    for pk, name, mentor_id, pmo_id, kind in territories:
+        if kind == "pmo":
+            pmo[pk] = TerritoryInfo(pk, name, mentor_id)
+        else:
+            ba[pk] = TerritoryInfo(pk, name, mentor_id, pmo_id=pmo_id)
+    members = (
+        PmoDistrict.objects.filter(plan=plan).order_by().annotate(kind=Value("pmo"))
+        .values_list("pmo_territory_id", "district_id", "kind")
+        .union(BaVillage.objects.filter(plan=plan).order_by().annotate(kind=Value("ba"))
+               .values_list("ba_territory_id", "village_id", "kind"), all=True)
+    )
+    for territory, member, kind in members:
+        (pmo if kind == "pmo" else ba)[territory].members.add(member)
     return Snapshot(villages=villages, districts=districts, mentors=mentors or mentor_infos(plan.regency),
                     pmo=pmo, ba=ba)
 

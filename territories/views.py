@@ -43,6 +43,7 @@ from .forms import (
 )
 from .models import TerritoryPlan
 from .planning import diff
+from .templatetags.editor import options_html
 
 
 def _page(request, queryset):
@@ -107,6 +108,9 @@ def mentor_list(request):
 def mentor_export(request):
     require(can_export_roster(request.user))
     roster = _roster_filter(request)
+    if roster.export_needs_regency:
+        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
+        return redirect(f"{reverse('mentors:mentor_list')}?{request.GET.urlencode()}")
     headers = [_("Name"), _("Role"), _("Regency"), _("Phone"), _("E-mail"), _("Contract start"), _("Contract end"),
                _("Active"), _("Account"), _("Notes")]
     rows = [
@@ -214,6 +218,11 @@ def _editor_context(request, plan: TerritoryPlan) -> dict:
         "ba_mentors": [m for m in mentors if m.role == "ba"],
         "pmo_mentors": [m for m in mentors if m.role == "pmo"],
         "pmo_territories": sorted(snapshot.pmo.values(), key=lambda t: t.name),
+        # Built once, chosen per row by the `choose` filter (the rows of a large regency repeat them 80 times).
+        "ba_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "ba"),
+        "pmo_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "pmo"),
+        "pmo_territory_options": options_html(
+            (t.id, t.name, True) for t in sorted(snapshot.pmo.values(), key=lambda t: t.name)),
         "ba_territories": sorted(snapshot.ba.values(), key=lambda t: t.name),
         "changes": plan.changes.select_related("actor")[:15],
         "target": (plan.regency.ba_target_min, plan.regency.ba_target_max),
@@ -342,21 +351,23 @@ def plan_propose(request, pk):
 
 def plan_diff(request, pk):
     plan = selectors.plan_get_for_user(request.user, pk)
+    choices = list(selectors.plans_visible_to(request.user).filter(regency=plan.regency).exclude(pk=plan.pk))
     against_pk = request.GET.get("against", "")
     if against_pk:
         if not against_pk.isdigit():
             raise Http404
-        other = selectors.plan_get_for_user(request.user, against_pk)
-        require(can_compare_plans(plan, other))
+        other = next((p for p in choices if p.pk == int(against_pk)), None)
+        if other is None:  # not of this regency: 404 outside the scope, 403 for another regency's plan
+            other = selectors.plan_get_for_user(request.user, against_pk)
+            require(can_compare_plans(plan, other))
     else:
-        other = selectors.plan_predecessor(plan)
+        other = selectors.predecessor_among(plan, choices)
     places = selectors.regency_places(plan.regency)
     mentors = selectors.mentor_infos(plan.regency)
     old = selectors.plan_snapshot(other, places=places, mentors=mentors) if other and other != plan else None
     new = selectors.plan_snapshot(plan, places=places, mentors=mentors)
     context = {
-        "plan": plan, "other": other if old else None, "diff": diff(old, new),
-        "choices": selectors.plans_visible_to(request.user).filter(regency=plan.regency).exclude(pk=plan.pk),
+        "plan": plan, "other": other if old else None, "diff": diff(old, new), "choices": choices,
     }
     return render(request, "territories/plan_diff.html", context)
 
