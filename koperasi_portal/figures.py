@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from cooperatives.models import Cooperative, MonthlyReport, Visit
@@ -122,40 +122,41 @@ def _release() -> None:
     FiguresRefresh.objects.filter(pk=1).update(claimed_until=timezone.now() - timedelta(seconds=1))
 
 
-def _rows(regency_ids) -> list[RegencyFigures]:
-    rows = RegencyFigures.objects.all() if regency_ids is None else RegencyFigures.objects.filter(
-        regency_id__in=regency_ids)
-    return list(rows.only("regency_id", "computed_at", "month", "stages", "reports", *COUNTS))
+def _scope(regency_ids):
+    rows = RegencyFigures.objects.all()
+    return rows if regency_ids is None else rows.filter(regency_id__in=regency_ids)
+
+
+def _summary(regency_ids) -> dict:
+    """The sums of the counts in the database, and how old and for which month the rows are (one query)."""
+    return _scope(regency_ids).aggregate(rows=Count("pk"), oldest=Min("computed_at"), first_month=Min("month"),
+                                         last_month=Max("month"), **{name: Sum(name) for name in COUNTS})
 
 
 def figures_for(regency_ids=None) -> Figures:
     """The summed figures of these regencies (every regency when None), no older than FIGURES_MAX_AGE
     unless another request is refreshing them right now."""
     today = timezone.localdate()
-    rows = _rows(regency_ids)
+    month = today.replace(day=1)
+    summary = _summary(regency_ids)
     wanted = Regency.objects.count() if regency_ids is None else len(set(regency_ids))
     too_old = timezone.now() - timedelta(seconds=settings.FIGURES_MAX_AGE)
-    stale = any(row.computed_at < too_old or row.month != today.replace(day=1) for row in rows)
-    if len(rows) < wanted:  # never computed: compute now, whoever else is at it
+    stale = summary["rows"] and (summary["oldest"] < too_old or summary["first_month"] != month
+                                 or summary["last_month"] != month)
+    if summary["rows"] < wanted:  # never computed: compute now, whoever else is at it
         figures_refresh(regency_ids=regency_ids, today=today)
-        rows = _rows(regency_ids)
+        summary = _summary(regency_ids)
     elif stale and _claim():
         try:
             figures_refresh(regency_ids=regency_ids, today=today)
         finally:
             _release()
-        rows = _rows(regency_ids)
-    return _sum(rows)
-
-
-def _sum(rows) -> Figures:
-    figures = Figures(regencies=len(rows), computed_at=min((r.computed_at for r in rows), default=None),
-                      month=rows[0].month if rows else None)
-    for row in rows:
-        for name in COUNTS:
-            figures.counts[name] = figures.counts.get(name, 0) + getattr(row, name)
-        for key, value in row.stages.items():
+        summary = _summary(regency_ids)
+    figures = Figures(regencies=summary["rows"], computed_at=summary["oldest"], month=summary["last_month"],
+                      counts={name: summary[name] or 0 for name in COUNTS})
+    for stages, reports in _scope(regency_ids).values_list("stages", "reports"):
+        for key, value in stages.items():
             figures.stages[key] = figures.stages.get(key, 0) + value
-        for key, value in row.reports.items():
+        for key, value in reports.items():
             figures.reports[key] = figures.reports.get(key, 0) + value
     return figures

@@ -62,4 +62,5 @@ def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
         .select_related("regency")
         .order_by("contract_end", "full_name")
     )
-    return {"contracts_ending": list(ending[:20]), "contracts_ending_count": ending.count()}
+    first = list(ending[:20])
+    return {"contracts_ending": first, "contracts_ending_count": len(first) if len(first) < 20 else ending.count()}
