@@ -21,14 +21,17 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from cooperatives.models import Cooperative, MonthlyReport, Visit
+from cooperatives.models import Cooperative, MonthlyReport, Stage, Visit
 from mentors.models import Mentor
 from regions.models import District, Regency, Village
 
 from .models import FiguresRefresh, RegencyFigures
 
+STAGES = Stage.values
+STATUSES = ["draft", "submitted", "returned", "accepted"]
 COUNTS = ["districts", "desa", "kelurahan", "pmo_active", "ba_active", "pmo_inactive", "ba_inactive",
-          "visits_30_days", "cooperatives_visited_30_days"]
+          "visits_30_days", "cooperatives_visited_30_days",
+          *(f"stage_{stage}" for stage in STAGES), *(f"reports_{status}" for status in STATUSES)]
 CLAIM_SECONDS = 30
 
 
@@ -93,14 +96,14 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
             desa=total(villages, "desa") + total(villages, "desa_adat"), kelurahan=total(villages, "kelurahan"),
             pmo_active=total(mentors, "pmo", True), ba_active=total(mentors, "ba", True),
             pmo_inactive=total(mentors, "pmo", False), ba_inactive=total(mentors, "ba", False),
-            stages={key[1]: row["n"] for key, row in stages.items() if key[0] == regency_id},
             visits_30_days=total(visits),
             cooperatives_visited_30_days=visits.get((regency_id,), {}).get("cooperatives", 0),
-            reports={key[1]: row["n"] for key, row in reports.items() if key[0] == regency_id},
+            **{f"stage_{stage}": total(stages, stage) for stage in STAGES},
+            **{f"reports_{status}": total(reports, status) for status in STATUSES},
         ))
     RegencyFigures.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["regency"], batch_size=1000,
-        update_fields=["computed_at", "month", "stages", "reports", *COUNTS],
+        update_fields=["computed_at", "month", *COUNTS],
     )
     return len(rows)
 
@@ -152,11 +155,7 @@ def figures_for(regency_ids=None) -> Figures:
         finally:
             _release()
         summary = _summary(regency_ids)
-    figures = Figures(regencies=summary["rows"], computed_at=summary["oldest"], month=summary["last_month"],
-                      counts={name: summary[name] or 0 for name in COUNTS})
-    for stages, reports in _scope(regency_ids).values_list("stages", "reports"):
-        for key, value in stages.items():
-            figures.stages[key] = figures.stages.get(key, 0) + value
-        for key, value in reports.items():
-            figures.reports[key] = figures.reports.get(key, 0) + value
-    return figures
+    counts = {name: summary[name] or 0 for name in COUNTS}
+    return Figures(regencies=summary["rows"], computed_at=summary["oldest"], month=summary["last_month"],
+                   counts=counts, stages={stage: counts[f"stage_{stage}"] for stage in STAGES},
+                   reports={status: counts[f"reports_{status}"] for status in STATUSES})

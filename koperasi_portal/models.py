@@ -24,10 +24,22 @@ class RegencyFigures(models.Model):
     ba_active = models.PositiveIntegerField(default=0)
     pmo_inactive = models.PositiveIntegerField(default=0)
     ba_inactive = models.PositiveIntegerField(default=0)
-    stages = models.JSONField(default=dict)  # stage → cooperatives
+    # Cooperatives by stage (one column a stage, so that a province or the nation is one SUM).
+    stage_musyawarah = models.PositiveIntegerField(default=0)
+    stage_notary_deed = models.PositiveIntegerField(default=0)
+    stage_legal_entity = models.PositiveIntegerField(default=0)
+    stage_simkopdes = models.PositiveIntegerField(default=0)
+    stage_business_plan = models.PositiveIntegerField(default=0)
+    stage_land_secured = models.PositiveIntegerField(default=0)
+    stage_outlets_built = models.PositiveIntegerField(default=0)
+    stage_operating = models.PositiveIntegerField(default=0)
     visits_30_days = models.PositiveIntegerField(default=0)
     cooperatives_visited_30_days = models.PositiveIntegerField(default=0)
-    reports = models.JSONField(default=dict)  # status → reports of active BAs for `month`
+    # The month's reports of active BAs by status.
+    reports_draft = models.PositiveIntegerField(default=0)
+    reports_submitted = models.PositiveIntegerField(default=0)
+    reports_returned = models.PositiveIntegerField(default=0)
+    reports_accepted = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("regency figures")
