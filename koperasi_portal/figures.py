@@ -131,9 +131,19 @@ def _scope(regency_ids):
 
 
 def _summary(regency_ids) -> dict:
-    """The sums of the counts in the database, and how old and for which month the rows are (one query)."""
-    return _scope(regency_ids).aggregate(rows=Count("pk"), oldest=Min("computed_at"), first_month=Min("month"),
-                                         last_month=Max("month"), **{name: Sum(name) for name in COUNTS})
+    """The sums of the counts, and how old and for which month the rows are, in one query: an aggregate for
+    many regencies, the rows themselves for an office's few (cheaper than compiling the aggregate)."""
+    if regency_ids is None or len(regency_ids) > 20:
+        return _scope(regency_ids).aggregate(
+            rows=Count("pk"), oldest=Min("computed_at"), first_month=Min("month"), last_month=Max("month"),
+            **{name: Sum(name) for name in COUNTS})
+    rows = list(_scope(regency_ids).values_list("computed_at", "month", *COUNTS))
+    summary = {"rows": len(rows), "oldest": min((r[0] for r in rows), default=None),
+               "first_month": min((r[1] for r in rows), default=None),
+               "last_month": max((r[1] for r in rows), default=None)}
+    for index, name in enumerate(COUNTS, start=2):
+        summary[name] = sum(r[index] for r in rows)
+    return summary
 
 
 def figures_for(regency_ids=None) -> Figures:
