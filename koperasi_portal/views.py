@@ -49,12 +49,13 @@ def _office_home(request, access):
     figures = figures_for(regency_ids)
     reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
-    rows = RegencyFigures.objects.select_related("regency").order_by("regency__code")
+    rows = RegencyFigures.objects.select_related("regency").only(
+        "districts", "desa", "kelurahan", "regency__code", "regency__name").order_by("regency__code")
     if regency_ids is not None:
         rows = rows.filter(regency_id__in=regency_ids)
     context = {
         "figures": figures,
-        "regency_rows": rows[:12],
+        "regency_rows": list(rows[:12]),
         "overview": people.office_overview(request.user, today=timezone.localdate()),
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": figures.month or registry.month_start(timezone.localdate()),

@@ -59,7 +59,7 @@ def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
     ending = (
         Mentor.objects.filter(office_mentor_scope(user), is_active=True, contract_end__gte=today,
                               contract_end__lte=today + timedelta(days=horizon_days))
-        .select_related("regency")
+        .only("full_name", "role", "contract_end")
         .order_by("contract_end", "full_name")
     )
     first = list(ending[:20])
