@@ -100,7 +100,7 @@ class Command(BaseCommand):
         try:
             self._wait(port)
             for _label, path, role in pages:  # warm every worker's caches once
-                for _ in range(workers * 2):
+                for _ in range(workers * 5):
                     self._request(port, path, cookies.get(role))
             before = {pid: _rss_kb(pid) for pid in _workers(server.pid)}
             runs = [self._load(port, label, path, cookies.get(role), seconds, concurrency)
