@@ -40,6 +40,7 @@ class Figures:
     """The figures of a set of regencies, summed; `computed_at` is the time of the oldest row."""
 
     regencies: int = 0
+    per_regency: list[dict] | None = None  # the rows themselves, for a few regencies (an office's)
     computed_at: datetime | None = None
     month: date | None = None
     stages: dict[str, int] = field(default_factory=dict)
@@ -137,10 +138,15 @@ def _summary(regency_ids) -> dict:
         return _scope(regency_ids).aggregate(
             rows=Count("pk"), oldest=Min("computed_at"), first_month=Min("month"), last_month=Max("month"),
             **{name: Sum(name) for name in COUNTS})
-    rows = list(_scope(regency_ids).values_list("computed_at", "month", *COUNTS))
-    summary = {"rows": len(rows), "oldest": min((r[0] for r in rows), default=None),
-               "first_month": min((r[1] for r in rows), default=None),
-               "last_month": max((r[1] for r in rows), default=None)}
+    rows = list(_scope(regency_ids).order_by("regency__code").values_list(
+        "computed_at", "month", *COUNTS, "regency__code", "regency__name"))
+    column = {name: index for index, name in enumerate(COUNTS, start=2)}
+    summary = {
+        "rows": len(rows), "oldest": min((r[0] for r in rows), default=None),
+        "first_month": min((r[1] for r in rows), default=None), "last_month": max((r[1] for r in rows), default=None),
+        "per_regency": [{"code": r[-2], "name": r[-1], "districts": r[column["districts"]],
+                         "villages": r[column["desa"]] + r[column["kelurahan"]]} for r in rows],
+    }
     for index, name in enumerate(COUNTS, start=2):
         summary[name] = sum(r[index] for r in rows)
     return summary
@@ -166,6 +172,7 @@ def figures_for(regency_ids=None) -> Figures:
             _release()
         summary = _summary(regency_ids)
     counts = {name: summary[name] or 0 for name in COUNTS}
-    return Figures(regencies=summary["rows"], computed_at=summary["oldest"], month=summary["last_month"],
+    return Figures(regencies=summary["rows"], per_regency=summary.get("per_regency"),
+                   computed_at=summary["oldest"], month=summary["last_month"],
                    counts=counts, stages={stage: counts[f"stage_{stage}"] for stage in STAGES},
                    reports={status: counts[f"reports_{status}"] for status in STATUSES})

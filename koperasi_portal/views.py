@@ -49,13 +49,14 @@ def _office_home(request, access):
     figures = figures_for(regency_ids)
     reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
-    rows = RegencyFigures.objects.select_related("regency").only(
-        "districts", "desa", "kelurahan", "regency__code", "regency__name").order_by("regency__code")
-    if regency_ids is not None:
-        rows = rows.filter(regency_id__in=regency_ids)
+    rows = figures.per_regency
+    if rows is None:  # many regencies: the first twelve
+        rows = [{"code": code, "name": name, "districts": districts, "villages": desa + kelurahan}
+                for code, name, districts, desa, kelurahan in RegencyFigures.objects.order_by("regency__code")
+                .values_list("regency__code", "regency__name", "districts", "desa", "kelurahan")[:12]]
     context = {
         "figures": figures,
-        "regency_rows": list(rows[:12]),
+        "regency_rows": rows[:12],
         "overview": people.office_overview(request.user, today=timezone.localdate()),
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": figures.month or registry.month_start(timezone.localdate()),

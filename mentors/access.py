@@ -9,6 +9,7 @@ What a user may *see* is answered by the selectors (404 outside the scope).
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists
 
 from .models import Membership, Mentor
 
@@ -79,9 +80,15 @@ def access_for(user) -> Access:
     if cached is not None:
         return cached
     admin, staff = set(), set()
-    for regency_id, role in Membership.objects.filter(user=user).values_list("regency_id", "role"):
+    memberships = list(Membership.objects.filter(user=user).annotate(
+        has_mentor=Exists(Mentor.objects.filter(user=user, is_active=True))).values_list("regency_id", "role",
+                                                                                       "has_mentor"))
+    for regency_id, role, _has_mentor in memberships:
         (admin if role == Membership.Role.ADMIN else staff).add(regency_id)
-    mentor = Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
+    # One query for office people; the mentor record is read only when there is one (or no membership).
+    has_mentor = memberships[0][2] if memberships else True
+    mentor = (Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
+              if has_mentor else None)
     access = Access(is_superuser=user.is_superuser, admin_regency_ids=frozenset(admin),
                     staff_regency_ids=frozenset(staff), mentor=mentor)
     user._portal_access = access

@@ -24,10 +24,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
+
+from .xlsx import workbook_bytes
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 100_000  # a zip-bombed sheet stops here; the imports have their own, lower limits
@@ -82,41 +81,14 @@ def _read_csv(content: bytes) -> list[list]:
 
 
 def xlsx_response(sheets: list[tuple[str, list[str], list[list]]], filename: str) -> HttpResponse:
-    """An .xlsx download with one sheet per (title, headers, rows), written in openpyxl's streaming mode.
-
-    Text is always written as text, so a value such as "=HYPERLINK(…)" typed into the portal never
-    becomes a formula in the office's Excel.
-    """
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", title)[:31])
-        for index, header in enumerate(headers, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(10, min(45, len(str(header)) + 4))
-        sheet.freeze_panes = "A2"
-        sheet.append([_styled(sheet, header, font=bold) for header in headers])
-        for row in rows:
-            sheet.append([_text_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    """An .xlsx download with one sheet per (title, headers, rows), written by `regions.xlsx`: text is always
+    text, so a value such as "=HYPERLINK(…)" typed into the portal never becomes a formula in Excel."""
+    titled = [(re.sub(r"[\[\]:*?/\\]", "-", title)[:31], [str(h) for h in headers], [[_cell(v) for v in row]
+                                                                                  for row in rows])
+              for title, headers, rows in sheets]
+    response = HttpResponse(workbook_bytes(titled), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _styled(sheet, value, *, font):
-    cell = WriteOnlyCell(sheet, value=str(value))
-    cell.font = font
-    return cell
-
-
-def _text_cell(sheet, value):
-    value = _cell(value)
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # never a formula
-    return cell
 
 
 def _cell(value):
