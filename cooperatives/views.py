@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
+from regions.phones import phone_display
 from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
 from territories import selectors as scope
 
@@ -77,14 +78,22 @@ def cooperative_export(request):
     headers = [_("Village code"), _("Village"), _("District"), _("Cooperative"), _("Stage"), _("Legal entity number"),
                _("Legal entity date"), _("Members"), _("Chair"), _("Chair's phone"), _("Manager"),
                _("Manager's phone"), _("Business units"), _("Business Assistant"), _("Last visit")]
-    stages, units = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in UnitKind.choices}  # once
+    stages, kinds = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in UnitKind.choices}  # once
+    records = list((registry.qs if registry.is_valid() else Cooperative.objects.none()).values_list(
+        "pk", "village__code", "village__name", "village__district__name", "name", "stage", "legal_entity_number",
+        "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name", "manager_phone",
+        "ba_name", "last_visit"))
+    units: dict[int, list[str]] = {}
+    for cooperative_id, kind, name in BusinessUnit.objects.filter(
+            cooperative_id__in=[r[0] for r in records]).order_by("kind", "name").values_list(
+            "cooperative_id", "kind", "name"):
+        units.setdefault(cooperative_id, []).append(name if kind == UnitKind.OTHER and name else kinds.get(kind, kind))
     rows = [
-        [c.village.code, c.village.name, c.village.district.name, c.name, stages.get(c.stage, c.stage),
-         c.legal_entity_number, c.legal_entity_date, c.member_count, c.chair_name, c.chair_phone_display,
-         c.manager_name, c.manager_phone_display,
-         ", ".join(u.name if u.kind == UnitKind.OTHER and u.name else units.get(u.kind, u.kind) for u in c.units.all()),
-         c.ba_name or "", c.last_visit]
-        for c in (registry.qs if registry.is_valid() else [])
+        [code, village, district, name, stages.get(stage, stage), number, dated, members, chair,
+         phone_display(chair_phone), manager, phone_display(manager_phone), ", ".join(units.get(pk, [])),
+         ba or "", last_visit]
+        for (pk, code, village, district, name, stage, number, dated, members, chair, chair_phone, manager,
+             manager_phone, ba, last_visit) in records
     ]
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")
 
