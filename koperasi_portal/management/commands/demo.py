@@ -29,6 +29,14 @@ LAST_NAMES = [
     "Suryana", "Rahmawati", "Hidayat", "Nurhasanah", "Permana", "Kurniasih", "Saputra", "Lestari", "Gunawan",
     "Maulana", "Fitriani", "Setiawan",
 ]
+VISIT_SUMMARIES = [
+    "Mendampingi pengurus menyusun rencana bisnis gerai sembako.",
+    "Memeriksa pembukuan simpan pinjam bersama bendahara.",
+    "Membantu input data anggota ke SIMKOPDES.",
+    "Rapat dengan kepala desa tentang lahan gerai dan gudang.",
+    "Pelatihan singkat manajemen stok untuk pengelola gerai.",
+    "Menyiapkan berkas proposal pembiayaan ke bank Himbara.",
+]
 DEMO_LOGINS = [
     ("superuser", f"super@{DOMAIN}"),
     ("admin", f"admin@{DOMAIN}"),
@@ -153,14 +161,7 @@ class Command(BaseCommand):
         months = [month_start(month_start(today) - timedelta(days=1 + 31 * back)) for back in (1, 0)] + \
             [month_start(today)]
         visits, plans = [], {}
-        summaries = [
-            "Mendampingi pengurus menyusun rencana bisnis gerai sembako.",
-            "Memeriksa pembukuan simpan pinjam bersama bendahara.",
-            "Membantu input data anggota ke SIMKOPDES.",
-            "Rapat dengan kepala desa tentang lahan gerai dan gudang.",
-            "Pelatihan singkat manajemen stok untuk pengelola gerai.",
-            "Menyiapkan berkas proposal pembiayaan ke bank Himbara.",
-        ]
+        summaries = VISIT_SUMMARIES
         for territory in BaTerritory.objects.filter(plan__regency=regency, plan__status="active").select_related(
                 "mentor").prefetch_related("village_links"):
             coops = [by_village[link.village_id] for link in territory.village_links.all()]

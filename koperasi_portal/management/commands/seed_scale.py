@@ -28,6 +28,8 @@ from territories import publishing
 from territories import services as plans
 from territories.models import BaTerritory, BaVillage, PlanChange, PmoDistrict, PmoTerritory, TerritoryPlan
 
+from .demo import VISIT_SUMMARIES
+
 DOMAIN = "skala.koperasi.invalid"
 PASSWORD = "skala-koperasi-fiktif"
 REASON = "seed_scale"
@@ -48,12 +50,7 @@ LAST_NAMES = [
     "Kusuma", "Purba", "Ginting",
 ]
 SUMMARIES = [
-    "Mendampingi pengurus menyusun rencana bisnis gerai sembako.",
-    "Memeriksa pembukuan simpan pinjam bersama bendahara.",
-    "Membantu input data anggota ke SIMKOPDES.",
-    "Rapat dengan kepala desa tentang lahan gerai dan gudang.",
-    "Pelatihan singkat manajemen stok untuk pengelola gerai.",
-    "Menyiapkan berkas proposal pembiayaan ke bank Himbara.",
+    *VISIT_SUMMARIES,
     "Mengidentifikasi potensi usaha desa bersama pengurus.",
     "Membahas akses pasar hasil tani dengan pengurus dan BUMDes.",
 ]
