@@ -67,7 +67,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (the browser tests) empties the database when it ends: import Sukabumi again."""
     result = yield
-    if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames:
+    # After the worker's last test the test database itself is gone (its session fixtures end with it).
+    transactional = "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+    if transactional and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
             _ensure_sukabumi()
     return result
