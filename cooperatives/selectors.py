@@ -11,11 +11,21 @@ from django.shortcuts import get_object_or_404
 
 from mentors.access import access_for, require
 from mentors.models import Mentor
+from regions.phones import phone_display
 from territories.models import BaVillage, TerritoryPlan
 from territories.selectors import mentor_get_for_user, mentor_scope, mentors_visible_to, village_scope
 
 from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
-from .models import Cooperative, FollowUp, MonthlyReport, StageChange, Visit
+from .models import (
+    BusinessUnit,
+    Cooperative,
+    FollowUp,
+    MonthlyReport,
+    Stage,
+    StageChange,
+    UnitKind,
+    Visit,
+)
 
 
 def cooperatives_visible_to(user) -> QuerySet[Cooperative]:
@@ -61,6 +71,28 @@ def registry_for(user) -> QuerySet[Cooperative]:
     )
 
 
+def registry_export_rows(registry: QuerySet[Cooperative]) -> list[list]:
+    """The registry (as `registry_for` annotates it) as workbook rows, read as plain values: labels translated
+    once, the business units in one more query."""
+    stages, kinds = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in UnitKind.choices}
+    records = list(registry.values_list(
+        "pk", "village__code", "village__name", "village__district__name", "name", "stage", "legal_entity_number",
+        "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name", "manager_phone",
+        "ba_name", "last_visit"))
+    units: dict[int, list[str]] = {}
+    for cooperative_id, kind, name in BusinessUnit.objects.filter(
+            cooperative_id__in=[r[0] for r in records]).order_by("kind", "name").values_list(
+            "cooperative_id", "kind", "name"):
+        units.setdefault(cooperative_id, []).append(name if kind == UnitKind.OTHER and name else kinds.get(kind, kind))
+    return [
+        [code, village, district, name, stages.get(stage, stage), number, dated, members, chair,
+         phone_display(chair_phone), manager, phone_display(manager_phone), ", ".join(units.get(pk, [])),
+         ba or "", last_visit]
+        for (pk, code, village, district, name, stage, number, dated, members, chair, chair_phone, manager,
+             manager_phone, ba, last_visit) in records
+    ]
+
+
 def visits_visible_to(user) -> QuerySet[Visit]:
     access = access_for(user)
     if access.is_superuser:
@@ -104,10 +136,15 @@ def follow_up_get_for_user(user, pk) -> FollowUp:
     return follow_up
 
 
+def mentor_cooperatives(mentor: Mentor) -> QuerySet[Cooperative]:
+    """The cooperatives of the villages the plan in force gives the mentor."""
+    return Cooperative.objects.filter(mentor_scope(mentor).villages_via("village"))
+
+
 def my_cooperatives(mentor: Mentor) -> QuerySet[Cooperative]:
     """A mentor's cooperatives with their last visit and the next due follow-up."""
     return (
-        Cooperative.objects.filter(mentor_scope(mentor).villages_via("village"))
+        mentor_cooperatives(mentor)
         .select_related("village__district")
         .annotate(last_visit=last_visit_date(), next_due=next_due_date())
         .order_by("village__district__name", "village__name")

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
-from regions.phones import phone_display
 from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
 from territories import selectors as scope
 
@@ -45,7 +44,7 @@ from .forms import (
     ReviewForm,
     VisitForm,
 )
-from .models import BusinessUnit, Cooperative, MonthlyReport, Stage, UnitKind
+from .models import BusinessUnit, Cooperative, MonthlyReport
 
 IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
@@ -78,23 +77,7 @@ def cooperative_export(request):
     headers = [_("Village code"), _("Village"), _("District"), _("Cooperative"), _("Stage"), _("Legal entity number"),
                _("Legal entity date"), _("Members"), _("Chair"), _("Chair's phone"), _("Manager"),
                _("Manager's phone"), _("Business units"), _("Business Assistant"), _("Last visit")]
-    stages, kinds = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in UnitKind.choices}  # once
-    records = list((registry.qs if registry.is_valid() else Cooperative.objects.none()).values_list(
-        "pk", "village__code", "village__name", "village__district__name", "name", "stage", "legal_entity_number",
-        "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name", "manager_phone",
-        "ba_name", "last_visit"))
-    units: dict[int, list[str]] = {}
-    for cooperative_id, kind, name in BusinessUnit.objects.filter(
-            cooperative_id__in=[r[0] for r in records]).order_by("kind", "name").values_list(
-            "cooperative_id", "kind", "name"):
-        units.setdefault(cooperative_id, []).append(name if kind == UnitKind.OTHER and name else kinds.get(kind, kind))
-    rows = [
-        [code, village, district, name, stages.get(stage, stage), number, dated, members, chair,
-         phone_display(chair_phone), manager, phone_display(manager_phone), ", ".join(units.get(pk, [])),
-         ba or "", last_visit]
-        for (pk, code, village, district, name, stage, number, dated, members, chair, chair_phone, manager,
-             manager_phone, ba, last_visit) in records
-    ]
+    rows = selectors.registry_export_rows(registry.qs if registry.is_valid() else Cooperative.objects.none())
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -153,7 +136,7 @@ def visit_create(request, pk=None):
     cooperative = selectors.cooperative_get_for_user(request.user, pk) if pk else None  # 404 outside the scope
     require(can_record_visit(request.user, cooperative) if cooperative else can_record_visits(request.user))
     mentor = access_for(request.user).mentor
-    choices = None if cooperative else selectors.my_cooperatives(mentor).order_by("village__name")
+    choices = None if cooperative else selectors.mentor_cooperatives(mentor).order_by("village__name")
     form = VisitForm(request.POST or None, cooperatives=choices)
     formset = FollowUpFormSet(request.POST or None, prefix="follow")
     if request.method == "POST" and form.is_valid() and formset.is_valid():

@@ -43,8 +43,6 @@ class Figures:
     per_regency: list[dict] | None = None  # the rows themselves, for a few regencies (an office's)
     computed_at: datetime | None = None
     month: date | None = None
-    stages: dict[str, int] = field(default_factory=dict)
-    reports: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     def __getattr__(self, name):
@@ -55,6 +53,14 @@ class Figures:
     @property
     def villages(self) -> int:
         return self.counts.get("desa", 0) + self.counts.get("kelurahan", 0)
+
+    @property
+    def stages(self) -> dict[str, int]:
+        return {stage: self.counts.get(f"stage_{stage}", 0) for stage in STAGES}
+
+    @property
+    def reports(self) -> dict[str, int]:
+        return {status: self.counts.get(f"reports_{status}", 0) for status in STATUSES}
 
 
 def _grouped(queryset, regency_path: str, *keys: str, **aggregates) -> dict:
@@ -171,8 +177,17 @@ def figures_for(regency_ids=None) -> Figures:
         finally:
             _release()
         summary = _summary(regency_ids)
-    counts = {name: summary[name] or 0 for name in COUNTS}
     return Figures(regencies=summary["rows"], per_regency=summary.get("per_regency"),
                    computed_at=summary["oldest"], month=summary["last_month"],
-                   counts=counts, stages={stage: counts[f"stage_{stage}"] for stage in STAGES},
-                   reports={status: counts[f"reports_{status}"] for status in STATUSES})
+                   counts={name: summary[name] or 0 for name in COUNTS})
+
+
+def regency_rows(figures: Figures, regency_ids=None, *, limit: int = 12) -> list[dict]:
+    """The first regencies of the scope with their districts and villages: from the rows `figures` already read
+    for an office's few regencies, else from the table (within the same scope)."""
+    if figures.per_regency is not None:
+        return figures.per_regency[:limit]
+    rows = _scope(regency_ids).order_by("regency__code").values_list(
+        "regency__code", "regency__name", "districts", "desa", "kelurahan")[:limit]
+    return [{"code": code, "name": name, "districts": districts, "villages": desa + kelurahan}
+            for code, name, districts, desa, kelurahan in rows]

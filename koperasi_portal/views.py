@@ -12,8 +12,7 @@ from mentors import selectors as people
 from mentors.access import access_for
 from territories import selectors as regions
 
-from .figures import figures_for
-from .models import RegencyFigures
+from .figures import figures_for, regency_rows
 
 
 def home(request):
@@ -49,14 +48,9 @@ def _office_home(request, access):
     figures = figures_for(regency_ids)
     reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
-    rows = figures.per_regency
-    if rows is None:  # many regencies: the first twelve
-        rows = [{"code": code, "name": name, "districts": districts, "villages": desa + kelurahan}
-                for code, name, districts, desa, kelurahan in RegencyFigures.objects.order_by("regency__code")
-                .values_list("regency__code", "regency__name", "districts", "desa", "kelurahan")[:12]]
     context = {
         "figures": figures,
-        "regency_rows": rows[:12],
+        "regency_rows": regency_rows(figures, regency_ids),
         "overview": people.office_overview(request.user, today=timezone.localdate()),
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": figures.month or registry.month_start(timezone.localdate()),

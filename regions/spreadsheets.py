@@ -17,7 +17,7 @@ import secrets
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -83,18 +83,10 @@ def _read_csv(content: bytes) -> list[list]:
 def xlsx_response(sheets: list[tuple[str, list[str], list[list]]], filename: str) -> HttpResponse:
     """An .xlsx download with one sheet per (title, headers, rows), written by `regions.xlsx`: text is always
     text, so a value such as "=HYPERLINK(…)" typed into the portal never becomes a formula in Excel."""
-    titled = [(re.sub(r"[\[\]:*?/\\]", "-", title)[:31], [str(h) for h in headers], [[_cell(v) for v in row]
-                                                                                  for row in rows])
-              for title, headers, rows in sheets]
+    titled = [(re.sub(r"[\[\]:*?/\\]", "-", title)[:31], headers, rows) for title, headers, rows in sheets]
     response = HttpResponse(workbook_bytes(titled), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _cell(value):
-    if isinstance(value, (datetime, date, int, float)) or value is None:
-        return value
-    return str(value)
 
 
 # --- from rows of cells to checked rows --------------------------------------------------------------
@@ -228,21 +220,11 @@ def apply_all_or_nothing(preview: ImportPreview, write: Callable[[RowResult], No
 # --- the preview between a dry run and its apply -------------------------------------------------
 
 
-def _storable(value):
-    """A cell value as the session (JSON) can keep it."""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is None or isinstance(value, (int, float, str)):
-        return value
-    return str(value)
-
-
 def preview_store(session, key: str, *, rows: list[dict], **context) -> str:
-    """Keep the checked rows of a dry run until the user confirms; returns the token the confirm form posts."""
+    """Keep the checked rows of a dry run (cell text from `Sheet.rows`, so JSON keeps them as they are) until the
+    user confirms; returns the token the confirm form posts."""
     token = secrets.token_urlsafe(16)
-    session[key] = {"token": token, "rows": [{k: _storable(v) for k, v in row.items()} for row in rows], **context}
+    session[key] = {"token": token, "rows": rows, **context}
     return token
 
 

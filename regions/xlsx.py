@@ -12,6 +12,8 @@ import zipfile
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
+from django.utils import timezone
+
 EPOCH = datetime(1899, 12, 30)
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0 at all
 
@@ -84,7 +86,8 @@ def _cell(ref: str, value, style: int = 0) -> str:
     if isinstance(value, bool):
         value = str(value)
     if isinstance(value, datetime):
-        serial = (value.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
+        local = timezone.localtime(value) if timezone.is_aware(value) else value  # Excel has no time zones
+        serial = (local.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
         return f'<c r="{ref}" s="3"><v>{serial!r}</v></c>'
     if isinstance(value, date):
         return f'<c r="{ref}" s="2"><v>{(value - EPOCH.date()).days}</v></c>'

@@ -233,24 +233,10 @@ def active_plan(regency) -> TerritoryPlan | None:
     return TerritoryPlan.objects.filter(regency=regency, status=TerritoryPlan.Status.ACTIVE).first()
 
 
-def plan_predecessor(plan: TerritoryPlan) -> TerritoryPlan | None:
-    """What a plan is compared with by default: for a draft the plan in force, for a published plan the one it
-    replaced."""
-    if plan.is_draft:
-        return active_plan(plan.regency)
-    return (
-        TerritoryPlan.objects.filter(
-            regency=plan.regency, status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED],
-            effective_from__lt=plan.effective_from,
-        )
-        .order_by("-effective_from")
-        .first()
-    )
-
-
-def predecessor_among(plan: TerritoryPlan, plans) -> TerritoryPlan | None:
-    """`plan_predecessor` chosen among plans already loaded (the other plans of the regency)."""
-    published = [p for p in plans if p.status in (TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED)]
+def plan_predecessor(plan: TerritoryPlan, others) -> TerritoryPlan | None:
+    """What a plan is compared with by default, among the other plans of its regency (already loaded): for a
+    draft the plan in force, for a published plan the one it replaced."""
+    published = [p for p in others if p.status in (TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED)]
     if plan.is_draft:
         return next((p for p in published if p.status == TerritoryPlan.Status.ACTIVE), None)
     earlier = [p for p in published if p.effective_from and p.effective_from < plan.effective_from]

@@ -361,7 +361,7 @@ def plan_diff(request, pk):
             other = selectors.plan_get_for_user(request.user, against_pk)
             require(can_compare_plans(plan, other))
     else:
-        other = selectors.predecessor_among(plan, choices)
+        other = selectors.plan_predecessor(plan, choices)
     places = selectors.regency_places(plan.regency)
     mentors = selectors.mentor_infos(plan.regency)
     old = selectors.plan_snapshot(other, places=places, mentors=mentors) if other and other != plan else None
