@@ -52,6 +52,11 @@ class Regency(Region):
     # The workload the office aims for: villages per Business Assistant (the programme says 7–15).
     ba_target_min = models.PositiveSmallIntegerField(_("fewest villages per BA"), default=7)
     ba_target_max = models.PositiveSmallIntegerField(_("most villages per BA"), default=15)
+    # How long a cooperative may go without a visit before the dashboards mark it amber, then red.
+    recency_amber_days = models.PositiveSmallIntegerField(_("days without a visit before amber"), default=30)
+    recency_red_days = models.PositiveSmallIntegerField(_("days without a visit before red"), default=60)
+    # A month's reports are due on this day of the following month.
+    report_due_day = models.PositiveSmallIntegerField(_("reports due on day"), default=5)
 
     class Meta(Region.Meta):
         verbose_name = _("regency")
@@ -60,6 +65,13 @@ class Regency(Region):
             models.CheckConstraint(
                 condition=models.Q(ba_target_min__gte=1, ba_target_max__gte=models.F("ba_target_min")),
                 name="regency_ba_target_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recency_amber_days__gte=1, recency_red_days__gt=models.F("recency_amber_days")),
+                name="regency_recency_limits_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(report_due_day__gte=1, report_due_day__lte=28), name="regency_report_due_day_valid",
             ),
         ]
 
@@ -115,6 +127,8 @@ class Boundary(models.Model):
 
     code = models.CharField(_("region code"), max_length=13, unique=True)
     geometry = models.JSONField(_("geometry"))
+    # A lighter copy for maps (regions.geometry.simplified), made when the boundary is imported.
+    outline = models.JSONField(_("outline for maps"), null=True, blank=True)
     imported_at = models.DateTimeField(_("imported at"), auto_now=True)
 
     class Meta:

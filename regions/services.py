@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from lokal import wilayah
 
+from .geometry import simplified
 from .models import Boundary, District, Province, Regency, Village
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
@@ -197,10 +198,11 @@ def geometry_import(*, collection: dict, boundaries: bool = True) -> GeometryImp
             setattr(report, counter, len(rows))
             found |= {row.code for row in rows}
         Boundary.objects.bulk_create(
-            [Boundary(code=code, geometry=shape) for code, shape in shapes.items() if code in found],
+            [Boundary(code=code, geometry=shape, outline=simplified(shape)) for code, shape in shapes.items()
+             if code in found],
             update_conflicts=True,
             unique_fields=["code"],
-            update_fields=["geometry", "imported_at"],
+            update_fields=["geometry", "outline", "imported_at"],
             batch_size=200,
         )
     report.boundaries = len([code for code in shapes if code in found])

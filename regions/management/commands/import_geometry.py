@@ -1,3 +1,4 @@
+import gzip
 import json
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from regions.services import RegionImportError, geometry_import
 class Command(BaseCommand):
     help = (
         "Import district and village coordinates and boundaries from a GeoJSON FeatureCollection whose "
-        "features carry the Kemendagri code in the 'code' property (and optionally 'lat'/'lng')."
+        "features carry the Kemendagri code in the 'code' property (and optionally 'lat'/'lng'); "
+        "a file ending in .gz is read compressed."
     )
 
     def add_arguments(self, parser):
@@ -20,8 +22,9 @@ class Command(BaseCommand):
         for name in files:
             path = Path(name)
             try:
-                collection = json.loads(path.read_text(encoding="utf-8"))
-            except OSError as error:
+                raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+                collection = json.loads(raw.decode("utf-8"))
+            except (OSError, EOFError) as error:
                 raise CommandError(f"Berkas tidak dapat dibaca / cannot read the file: {path}: {error}") from error
             except (ValueError, UnicodeDecodeError) as error:
                 raise CommandError(f"Berkas bukan JSON yang sah / not valid JSON: {path}: {error}") from error
