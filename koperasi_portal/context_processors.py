@@ -6,7 +6,9 @@ from territories.access import can_view_plans
 
 
 def _menu(user) -> dict:
-    return {"roster": can_view_roster(user), "plans": can_view_plans(user), "reports": can_view_reports(user)}
+    access = access_for(user)
+    return {"roster": can_view_roster(user), "plans": can_view_plans(user), "reports": can_view_reports(user),
+            "dashboard": access.is_office or access.mentor is not None}
 
 
 def portal(request):

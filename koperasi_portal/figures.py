@@ -19,20 +19,38 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cooperatives.models import Cooperative, MonthlyReport, Stage, Visit
+from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
+from cooperatives.selectors import last_visit_date, month_start
 from mentors.models import Mentor
 from regions.models import District, Regency, Village
+from territories.models import BaVillage, TerritoryPlan
 
-from .models import FiguresRefresh, RegencyFigures
+from .models import DistrictFigures, FiguresRefresh, MonthlyFigures, RegencyFigures
 
 STAGES = Stage.values
 STATUSES = ["draft", "submitted", "returned", "accepted"]
+# The per-district figures (DistrictFigures), which a regency's row sums.
+DISTRICT_COUNTS = ["villages", "villages_covered", "bas", "cooperatives", "stage_operating", "visits_30_days",
+                   "cooperatives_visited_30_days", "recency_green", "recency_amber", "recency_red",
+                   "follow_ups_overdue"]
 COUNTS = ["districts", "desa", "kelurahan", "pmo_active", "ba_active", "pmo_inactive", "ba_inactive",
-          "visits_30_days", "cooperatives_visited_30_days",
+          "visits_30_days", "cooperatives_visited_30_days", "visits_prev_30_days", "cooperatives_visited_prev_30_days",
+          "villages_covered", "recency_green", "recency_amber", "recency_red", "follow_ups_overdue", "plans_draft",
+          "reports_waiting", "reports_late",
           *(f"stage_{stage}" for stage in STAGES), *(f"reports_{status}" for status in STATUSES)]
+MONTHLY_ACTIVITY = ["visits", "stage_changes", "cooperatives_visited"]
+MONTHLY_SNAPSHOT = ["villages_covered", "cooperatives", "stage_operating", "ba_active", "pmo_active",
+                    "visits_30_days", "cooperatives_visited_30_days", "reports_in"]
+TREND_MONTHS = 12
 CLAIM_SECONDS = 30
+
+
+def share(part: int, whole: int) -> int | None:
+    """A whole percentage, or None where there is nothing to divide."""
+    return round(100 * part / whole) if whole else None
 
 
 @dataclass
@@ -55,6 +73,10 @@ class Figures:
         return self.counts.get("desa", 0) + self.counts.get("kelurahan", 0)
 
     @property
+    def cooperatives(self) -> int:
+        return sum(self.stages.values())
+
+    @property
     def stages(self) -> dict[str, int]:
         return {stage: self.counts.get(f"stage_{stage}", 0) for stage in STAGES}
 
@@ -62,57 +84,281 @@ class Figures:
     def reports(self) -> dict[str, int]:
         return {status: self.counts.get(f"reports_{status}", 0) for status in STATUSES}
 
+    @property
+    def coverage(self) -> int | None:
+        return share(self.counts.get("villages_covered", 0), self.villages)
 
-def _grouped(queryset, regency_path: str, *keys: str, **aggregates) -> dict:
-    """{(regency_id, *keys): {aggregate: value}} from one GROUP BY statement."""
-    rows = queryset.order_by().values(regency_path, *keys).annotate(**aggregates)
-    return {(row[regency_path], *(row[k] for k in keys)): row for row in rows}
+    @property
+    def visited_share(self) -> int | None:
+        return share(self.counts.get("cooperatives_visited_30_days", 0), self.cooperatives)
+
+
+# --- computing figures from the raw rows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows figures are computed over: whole regencies (all when `regency_ids` is None), or a mentor's
+    villages and their cooperatives, as id lists resolved beforehand (so that no statement joins the visits
+    of the whole country to find a mentor's few)."""
+
+    regency_ids: tuple[int, ...] | None = None
+    village_ids: tuple[int, ...] | None = None
+    cooperative_ids: tuple[int, ...] | None = None
+
+    @classmethod
+    def of_villages(cls, village_ids) -> "Scope":
+        village_ids = tuple(village_ids)
+        cooperative_ids = tuple(Cooperative.objects.filter(village_id__in=village_ids).values_list("pk", flat=True))
+        return cls(village_ids=village_ids, cooperative_ids=cooperative_ids)
+
+    def villages(self, path: str = "") -> Q:
+        """A filter on the village reached by `path` ("" for Village itself)."""
+        prefix = f"{path}__" if path else ""
+        if self.village_ids is not None:
+            return Q(**{f"{path}_id__in" if path else "id__in": self.village_ids})
+        if self.regency_ids is None:
+            return Q()
+        return Q(**{f"{prefix}district__regency_id__in": self.regency_ids})
+
+    def cooperatives(self, path: str = "") -> Q:
+        """A filter on the cooperative reached by `path` ("" for Cooperative itself)."""
+        if self.cooperative_ids is not None:
+            return Q(**{f"{path}_id__in" if path else "id__in": self.cooperative_ids})
+        return self.villages(f"{path}__village" if path else "village")
+
+    def narrowed(self, regency_ids) -> "Scope":
+        if self.village_ids is not None:
+            return self
+        if self.regency_ids is None:
+            return Scope(regency_ids=tuple(regency_ids))
+        return Scope(regency_ids=tuple(set(self.regency_ids) & set(regency_ids)))
+
+
+def _grouped(queryset, group: str, *keys: str, **aggregates) -> dict:
+    """{(group, *keys): {aggregate: value}} from one GROUP BY statement."""
+    rows = queryset.order_by().values(group, *keys).annotate(**aggregates)
+    return {(row[group], *(row[k] for k in keys)): row for row in rows}
+
+
+def _limits(scope: Scope) -> dict[tuple[int, int], list[int]]:
+    """The regencies of the scope by their recency limits (amber days, red days): usually one pair."""
+    regencies = Regency.objects.all()
+    if scope.village_ids is not None:
+        regencies = regencies.filter(districts__villages__in=scope.village_ids).distinct()
+    elif scope.regency_ids is not None:
+        regencies = regencies.filter(pk__in=scope.regency_ids)
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for pk, amber, red in regencies.values_list("pk", "recency_amber_days", "recency_red_days"):
+        pairs.setdefault((amber, red), []).append(pk)
+    return pairs
+
+
+def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
+    """The per-district figures of the scope, {district id: {regency, DISTRICT_COUNTS…, last_visit}}, from one
+    GROUP BY statement per kind of figure (and one more per distinct pair of recency limits)."""
+    since = today - timedelta(days=30)
+    rows: dict[int, dict] = {}
+
+    def row(district_id, regency_id=None):
+        if district_id not in rows:
+            rows[district_id] = {"regency": regency_id, "last_visit": None, **dict.fromkeys(DISTRICT_COUNTS, 0)}
+        return rows[district_id]
+
+    for item in (Village.objects.filter(scope.villages()).order_by().values("district_id", "district__regency_id")
+                 .annotate(n=Count("id"))):
+        row(item["district_id"], item["district__regency_id"])["villages"] = item["n"]
+    covered = BaVillage.objects.filter(scope.villages("village"), plan__status=TerritoryPlan.Status.ACTIVE,
+                                       ba_territory__mentor__is_active=True)
+    for (district_id,), item in _grouped(covered, "village__district_id", n=Count("village_id", distinct=True),
+                                         bas=Count("ba_territory__mentor_id", distinct=True)).items():
+        row(district_id).update(villages_covered=item["n"], bas=item["bas"])
+    for (amber, red), regency_ids in _limits(scope).items():
+        cooperatives = Cooperative.objects.filter(scope.narrowed(regency_ids).cooperatives(),
+                                                  village__district__regency_id__in=regency_ids)
+        cooperatives = cooperatives.annotate(last=last_visit_date())
+        for (district_id,), item in _grouped(
+                cooperatives, "village__district_id", n=Count("id"),
+                operating=Count("id", filter=Q(stage=Stage.OPERATING)),
+                green=Count("id", filter=Q(last__gte=today - timedelta(days=amber))),
+                amber=Count("id", filter=Q(last__lt=today - timedelta(days=amber),
+                                           last__gte=today - timedelta(days=red))),
+                latest=Max("last")).items():
+            target = row(district_id)
+            target.update(cooperatives=item["n"], stage_operating=item["operating"], recency_green=item["green"],
+                          recency_amber=item["amber"], recency_red=item["n"] - item["green"] - item["amber"],
+                          last_visit=item["latest"])
+    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gt=since, date__lte=today)
+    for (district_id,), item in _grouped(visits, "cooperative__village__district_id", n=Count("id"),
+                                         cooperatives=Count("cooperative_id", distinct=True)).items():
+        row(district_id).update(visits_30_days=item["n"], cooperatives_visited_30_days=item["cooperatives"])
+    overdue = FollowUp.objects.filter(scope.cooperatives("visit__cooperative"), done=False, due_date__lt=today)
+    for (district_id,), item in _grouped(overdue, "visit__cooperative__village__district_id", n=Count("id")).items():
+        row(district_id)["follow_ups_overdue"] = item["n"]
+    return rows
+
+
+def previous_visits(scope: Scope, *, today: date) -> dict:
+    """Visits in the 30 days before the last 30, per regency: {regency id: {n, cooperatives}}."""
+    since, before = today - timedelta(days=30), today - timedelta(days=60)
+    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gt=before, date__lte=since)
+    return {key[0]: value for key, value in _grouped(
+        visits, "cooperative__village__district__regency_id", n=Count("id"),
+        cooperatives=Count("cooperative_id", distinct=True)).items()}
+
+
+def monthly_activity(scope: Scope, *, first: date, last: date, by_regency: bool = True) -> dict:
+    """Visits, cooperatives visited and stage changes per month from `first` to the end of `last`'s month:
+    {(regency id, month) or (month,): {visits, cooperatives_visited, stage_changes}}."""
+    until = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+    key = ("cooperative__village__district__regency_id",) if by_regency else ()
+    visits = (Visit.objects.filter(scope.cooperatives("cooperative"), date__gte=first, date__lt=until)
+              .annotate(period=TruncMonth("date")).order_by().values(*key, "period")
+              .annotate(n=Count("id"), cooperatives=Count("cooperative_id", distinct=True)))
+    changes_key = ("cooperative__village__district__regency_id",) if by_regency else ()
+    changes = (StageChange.objects.filter(scope.cooperatives("cooperative"), reached_on__gte=first,
+                                          reached_on__lt=until)
+               .annotate(period=TruncMonth("reached_on")).order_by().values(*changes_key, "period")
+               .annotate(n=Count("id")))
+    result: dict = {}
+
+    def at(item, path):
+        period = item["period"]
+        period = period.date() if isinstance(period, datetime) else period
+        k = (item[path], period) if by_regency else (period,)
+        return result.setdefault(k, dict.fromkeys(MONTHLY_ACTIVITY, 0))
+
+    for item in visits:
+        at(item, key[0] if key else None).update(visits=item["n"], cooperatives_visited=item["cooperatives"])
+    for item in changes:
+        at(item, changes_key[0] if changes_key else None)["stage_changes"] = item["n"]
+    return result
+
+
+def months_back(month: date, count: int) -> list[date]:
+    """`count` month starts ending with `month`, oldest first."""
+    months = [month]
+    while len(months) < count:
+        months.append(month_start(months[-1] - timedelta(days=1)))
+    return months[::-1]
 
 
 def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
-    """Recompute the figures of these regencies (all when None) with one GROUP BY per kind of figure."""
+    """Recompute the figures of these regencies (all when None): their districts' rows, their own row and the
+    month's row, with one GROUP BY per kind of figure whatever their number."""
     today = today or timezone.localdate()
-    month = today.replace(day=1)
-    since = today - timedelta(days=30)
+    month = month_start(today)
+    previous_month = month_start(month - timedelta(days=1))
     regencies = Regency.objects.all() if regency_ids is None else Regency.objects.filter(pk__in=regency_ids)
-    ids = list(regencies.values_list("pk", flat=True))
-    scope = (lambda path: Q()) if regency_ids is None else (lambda path: Q(**{f"{path}__in": ids}))
+    policy = {pk: due for pk, due in regencies.values_list("pk", "report_due_day")}
+    ids = list(policy)
+    scope = Scope(regency_ids=None if regency_ids is None else tuple(ids))
 
-    districts = _grouped(District.objects.filter(scope("regency_id")), "regency_id", n=Count("id"))
-    villages = _grouped(Village.objects.filter(scope("district__regency_id")), "district__regency_id", "kind",
+    def where(path):
+        return Q() if regency_ids is None else Q(**{f"{path}__in": ids})
+
+    now = timezone.now()
+    districts = district_rows(scope, today=today)
+    district_count = _grouped(District.objects.filter(where("regency_id")), "regency_id", n=Count("id"))
+    villages = _grouped(Village.objects.filter(where("district__regency_id")), "district__regency_id", "kind",
                         n=Count("id"))
-    mentors = _grouped(Mentor.objects.filter(scope("regency_id")), "regency_id", "role", "is_active", n=Count("id"))
-    stages = _grouped(Cooperative.objects.filter(scope("village__district__regency_id")),
+    mentors = _grouped(Mentor.objects.filter(where("regency_id")), "regency_id", "role", "is_active", n=Count("id"))
+    stages = _grouped(Cooperative.objects.filter(where("village__district__regency_id")),
                       "village__district__regency_id", "stage", n=Count("id"))
-    visits = _grouped(Visit.objects.filter(scope("cooperative__village__district__regency_id"), date__gte=since,
-                                           date__lte=today),
-                      "cooperative__village__district__regency_id", n=Count("id"),
-                      cooperatives=Count("cooperative_id", distinct=True))
-    reports = _grouped(MonthlyReport.objects.filter(scope("mentor__regency_id"), month=month,
+    earlier = previous_visits(scope, today=today)
+    reports = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), month=month,
                                                     mentor__is_active=True),
                        "mentor__regency_id", "status", n=Count("id"))
-    now = timezone.now()
-    rows = []
+    waiting = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), status="submitted"),
+                       "mentor__regency_id", n=Count("id"))
+    previous_in = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), month=previous_month,
+                                                        mentor__is_active=True, mentor__role=Mentor.Role.BA,
+                                                        status__in=["submitted", "accepted"]),
+                           "mentor__regency_id", n=Count("id"))
+    drafts = _grouped(TerritoryPlan.objects.filter(where("regency_id"), status=TerritoryPlan.Status.DRAFT),
+                      "regency_id", n=Count("id"))
+    sums: dict[int, dict] = {pk: {**dict.fromkeys(DISTRICT_COUNTS, 0), "last_visit": None} for pk in ids}
+    district_objects = []
+    for district_id, values in districts.items():
+        total = sums.get(values["regency"])
+        if total is None:
+            continue
+        for name in DISTRICT_COUNTS:
+            total[name] += values[name]
+        if values["last_visit"] and (total["last_visit"] is None or values["last_visit"] > total["last_visit"]):
+            total["last_visit"] = values["last_visit"]
+        district_objects.append(DistrictFigures(district_id=district_id, regency_id=values["regency"],
+                                                computed_at=now, last_visit=values["last_visit"],
+                                                **{name: values[name] for name in DISTRICT_COUNTS}))
+
+    rows, snapshots = [], []
     for regency_id in ids:
         def total(table, *key, regency_id=regency_id):
             return table.get((regency_id, *key), {}).get("n", 0)
 
-        rows.append(RegencyFigures(
+        ba_active = total(mentors, "ba", True)
+        late = max(0, ba_active - total(previous_in)) if today.day > policy[regency_id] else 0
+        summed = sums[regency_id]
+        row = RegencyFigures(
             regency_id=regency_id, computed_at=now, month=month,
-            districts=total(districts),
+            districts=total(district_count),
             desa=total(villages, "desa") + total(villages, "desa_adat"), kelurahan=total(villages, "kelurahan"),
-            pmo_active=total(mentors, "pmo", True), ba_active=total(mentors, "ba", True),
+            pmo_active=total(mentors, "pmo", True), ba_active=ba_active,
             pmo_inactive=total(mentors, "pmo", False), ba_inactive=total(mentors, "ba", False),
-            visits_30_days=total(visits),
-            cooperatives_visited_30_days=visits.get((regency_id,), {}).get("cooperatives", 0),
+            # A cooperative lies in one district: the districts' distinct counts add up to the regency's.
+            visits_30_days=summed["visits_30_days"],
+            cooperatives_visited_30_days=summed["cooperatives_visited_30_days"],
+            visits_prev_30_days=earlier.get(regency_id, {}).get("n", 0),
+            cooperatives_visited_prev_30_days=earlier.get(regency_id, {}).get("cooperatives", 0),
+            villages_covered=summed["villages_covered"], recency_green=summed["recency_green"],
+            recency_amber=summed["recency_amber"], recency_red=summed["recency_red"],
+            follow_ups_overdue=summed["follow_ups_overdue"], last_visit=summed["last_visit"],
+            plans_draft=total(drafts), reports_waiting=total(waiting), reports_late=late,
             **{f"stage_{stage}": total(stages, stage) for stage in STAGES},
             **{f"reports_{status}": total(reports, status) for status in STATUSES},
-        ))
-    RegencyFigures.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["regency"], batch_size=1000,
-        update_fields=["computed_at", "month", *COUNTS],
-    )
+        )
+        rows.append(row)
+        snapshots.append(MonthlyFigures(
+            regency_id=regency_id, month=month, recorded=True, villages_covered=row.villages_covered,
+            cooperatives=sum(total(stages, stage) for stage in STAGES), stage_operating=row.stage_operating,
+            ba_active=row.ba_active, pmo_active=row.pmo_active, visits_30_days=row.visits_30_days,
+            cooperatives_visited_30_days=row.cooperatives_visited_30_days,
+            reports_in=row.reports_submitted + row.reports_accepted))
+    with transaction.atomic():
+        RegencyFigures.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["regency"], batch_size=1000,
+            update_fields=["computed_at", "month", "last_visit", *COUNTS])
+        DistrictFigures.objects.bulk_create(
+            district_objects, update_conflicts=True, unique_fields=["district"], batch_size=1000,
+            update_fields=["regency", "computed_at", "last_visit", *DISTRICT_COUNTS])
+        _monthly_refresh(scope, ids, snapshots, month=month, previous_month=previous_month, today=today)
     return len(rows)
+
+
+def _monthly_refresh(scope: Scope, ids: list[int], snapshots: list[MonthlyFigures], *, month, previous_month,
+                     today) -> None:
+    """This month's row with its snapshot; last month's activity again (visits may be recorded late); the
+    activity of older months of the trend only where a regency has no row for them yet."""
+    window = months_back(month, TREND_MONTHS)
+    held = MonthlyFigures.objects.filter(month__gte=window[0])
+    if scope.regency_ids is not None:
+        held = held.filter(regency_id__in=ids)
+    counts = dict(held.order_by().values_list("month").annotate(n=Count("id")))
+    missing = [m for m in window[:-2] if counts.get(m, 0) < len(ids)]
+    first = missing[0] if missing else previous_month
+    activity = monthly_activity(scope, first=first, last=today)
+    for snapshot in snapshots:
+        for name, value in activity.get((snapshot.regency_id, month), {}).items():
+            setattr(snapshot, name, value)
+    MonthlyFigures.objects.bulk_create(
+        snapshots, update_conflicts=True, unique_fields=["regency", "month"], batch_size=1000,
+        update_fields=["recorded", *MONTHLY_ACTIVITY, *MONTHLY_SNAPSHOT])
+    last = [MonthlyFigures(regency_id=pk, month=previous_month, **activity.get((pk, previous_month), {}))
+            for pk in ids]
+    MonthlyFigures.objects.bulk_create(last, update_conflicts=True, unique_fields=["regency", "month"],
+                                       batch_size=1000, update_fields=MONTHLY_ACTIVITY)
+    older = [MonthlyFigures(regency_id=pk, month=m, **activity.get((pk, m), {})) for m in missing for pk in ids]
+    MonthlyFigures.objects.bulk_create(older, ignore_conflicts=True, batch_size=1000)
 
 
 def _claim() -> bool:

@@ -6,6 +6,7 @@ With DEBUG off the portal refuses to start without a real SECRET_KEY and ALLOWED
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -168,6 +169,14 @@ PAGE_SIZE = 50
 
 # Figures over many rows (home pages, dashboards) are at most this many seconds old (koperasi_portal/figures.py).
 FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
+# A PMO's "needs you now" names their BAs who have recorded no visit for longer than this.
+DASHBOARD_IDLE_BA_DAYS = int(os.environ.get("DASHBOARD_IDLE_BA_DAYS", "14"))
+
+# Maps draw the imported boundaries and coordinates on a plain background. An optional tile layer, e.g.
+# MAP_TILE_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png with its MAP_TILE_ATTRIBUTION; its origin is
+# added to the Content Security Policy's img-src.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 
 # Content Security Policy: only our own scripts and styles.
 CONTENT_SECURITY_POLICY = {
@@ -175,7 +184,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([urlsplit(MAP_TILE_URL)._replace(path="", query="", fragment="").geturl()
+                                           .replace("{s}.", "*.")] if MAP_TILE_URL else [])],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],

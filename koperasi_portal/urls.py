@@ -21,6 +21,10 @@ def not_offered(request):
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:table>.xlsx", views.dashboard_export, name="dashboard_export"),
+    path("map/", views.map_page, name="map"),
+    path("map/data/", views.map_data, name="map_data"),
     path("regions/", include((territories.urls.region_patterns, "regions"))),
     path("", include("territories.urls")),
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),

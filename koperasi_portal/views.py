@@ -1,17 +1,23 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.gzip import gzip_page
 
 from cooperatives import selectors as registry
-from cooperatives.models import Stage
+from cooperatives.models import Cooperative, MonthlyReport, Stage
 from mentors import selectors as people
-from mentors.access import access_for
+from mentors.access import access_for, require
+from regions.spreadsheets import xlsx_response
 from territories import selectors as regions
 
+from . import dashboards, maps
 from .figures import figures_for, regency_rows
 
 
@@ -24,20 +30,20 @@ def home(request):
     today = timezone.localdate()
     context = {"mentor": mentor, "today": today, "month": registry.month_start(today)}
     if mentor is not None and mentor.role == mentor.Role.BA:
+        reports = dashboards.recent_reports(mentor, today)
+        context["needs"] = dashboards.needs_of_ba(mentor, today, reports)
         context["territory"] = regions.ba_territory_of(mentor)
         context["villages"] = regions.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
-        context["follow_ups"] = registry.open_follow_ups(mentor)[:5]
         # Early in a month the report still to write is usually last month's.
         previous = registry.month_start(context["month"] - timedelta(days=1))
-        last = registry.report_or_new(mentor, previous)
-        if today.day <= 10 and last.status in ("draft", "returned"):
+        last = reports.get(previous)
+        if today.day <= 10 and (last is None or last.status in ("draft", "returned")):
             context["month"] = previous
-        context["report"] = registry.report_or_new(mentor, context["month"])
+        context["report"] = reports.get(context["month"]) or MonthlyReport(mentor=mentor, month=context["month"])
     elif mentor is not None:
-        team = regions.pmo_team(mentor)
-        statuses = {row["mentor"].pk: row for row in registry.report_statuses(request.user, context["month"])}
-        context["team"] = [{"territory": t, "report": statuses.get(t.mentor_id)} for t in team]
+        context["team"] = dashboards.team_rows(mentor, today)
+        context["needs"] = dashboards.needs_of_pmo(mentor, today, context["team"])
         context["follow_ups"] = registry.open_follow_ups(mentor)[:5]
     return render(request, "home_mentor.html", context)
 
@@ -46,6 +52,7 @@ def _office_home(request, access):
     """Counts come from the pre-aggregated figures (koperasi_portal/figures.py), never from the raw rows."""
     regency_ids = None if access.is_superuser else sorted(access.office_regency_ids)
     figures = figures_for(regency_ids)
+    today = timezone.localdate()
     reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
     context = {
@@ -55,8 +62,165 @@ def _office_home(request, access):
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": figures.month or registry.month_start(timezone.localdate()),
         "reports": reports,
+        "needs": dashboards.needs_of_office(request.user, access, today, figures),
     }
     return render(request, "home.html", context)
+
+
+# --- dashboards ---------------------------------------------------------------------------------------
+
+
+def _dashboard_context(request):
+    access = access_for(request.user)
+    place = dashboards.place_for(request.user, access, request.GET)
+    today = timezone.localdate()
+    if place.is_office:
+        context = dashboards.office_dashboard(place, today, sort=request.GET.get("sort", ""))
+    else:
+        context = dashboards.mentor_dashboard(place.mentor, today)
+    context.update(place=place, today=today, access=access)
+    return context
+
+
+def _chart_data(context) -> dict:
+    """What the charts draw, passed to static/js/charts.js through json_script (the tables beside them hold
+    the same figures)."""
+    data = {
+        "funnel": {"labels": [f"{row['number']}. {row['label']}" for row in context["funnel"]],
+                   "values": [row["count"] for row in context["funnel"]],
+                   "reached": [row["reached"] for row in context["funnel"]],
+                   "names": {"values": _("at this stage"), "reached": _("reached at least this stage")}},
+        "recency": {"labels": [row["label"] for row in context["recency"]],
+                    "values": [row["count"] for row in context["recency"]]},
+        "trend": {"labels": [date_format(row["month"], "M Y") for row in context["trend"]],
+                  "visits": [row["visits"] for row in context["trend"]],
+                  "stage_changes": [row["stage_changes"] for row in context["trend"]],
+                  "names": {"visits": _("Visits"), "stage_changes": _("Stage changes")}},
+    }
+    if context.get("workload"):
+        low, high = context["target"]
+        data["workload"] = {"labels": [row["mentor"] or row["territory"] for row in context["workload"]],
+                            "villages": [row["villages"] for row in context["workload"]],
+                            "cooperatives": [row["cooperatives"] for row in context["workload"]],
+                            "low": low, "high": high,
+                            "names": {"villages": _("Villages"), "cooperatives": _("Cooperatives"),
+                                      "low": _("fewest villages per BA"), "high": _("most villages per BA")}}
+    return data
+
+
+def dashboard(request):
+    """The office's figures for a regency, a province or the nation; a PMO's or BA's for their own area."""
+    context = _dashboard_context(request)
+    context["charts"] = _chart_data(context)
+    context["export_query"] = context["place"].query()
+    return render(request, "dashboard/dashboard.html", context)
+
+
+def _breakdown_sheet(context):
+    kind = context["breakdown_kind"]
+    title = {"district": _("Districts"), "regency": _("Regencies"), "province": _("Provinces")}[kind]
+    headers = [_("Code"), title, _("Villages"), _("Villages covered by a BA"), _("Coverage %"), _("BAs"),
+               _("Cooperatives"), _("Operating"), _("Visits in 30 days"), _("Cooperatives visited in 30 days %"),
+               _("Last visit"), _("Days since the last visit"), _("Overdue follow-ups")]
+    rows = [[r["code"], r["name"], r["villages"], r["villages_covered"], r["coverage"], r["bas"], r["cooperatives"],
+             r["stage_operating"], r["visits_30_days"], r["visited_share"], r["last_visit"], r["days_since_visit"],
+             r["follow_ups_overdue"]] for r in context["breakdown"]]
+    return title, headers, rows
+
+
+def _export_sheets(context, table):
+    """The dashboard's tables as workbook sheets, with the rows the page shows (recency: all of them)."""
+    if table == "breakdown":
+        return [_breakdown_sheet(context)]
+    if table == "funnel":
+        return [(_("Stages"), [_("Stage"), _("Cooperatives"), _("Reached at least this stage")],
+                 [[f"{r['number']}. {r['label']}", r["count"], r["reached"]] for r in context["funnel"]])]
+    if table == "trend":
+        return [(_("Trend"), [_("Month"), _("Visits"), _("Cooperatives visited"), _("Stage changes")],
+                 [[date_format(r["month"], "F Y"), r["visits"], r["cooperatives_visited"], r["stage_changes"]]
+                  for r in context["trend"]])]
+    if table == "workload" and context.get("workload") is not None:
+        return [(_("Workload"), [_("Territory"), _("Business Assistant"), _("Villages"), _("Cooperatives"),
+                                 _("Visits in 30 days"), _("Within the target range")],
+                 [[r["territory"], r["mentor"], r["villages"], r["cooperatives"], r["visits_30_days"],
+                   _("yes") if r["in_target"] else _("no")] for r in context["workload"]])]
+    if table == "recency" and context.get("recency_list") is not None:
+        place = context["place"]
+        regency = place.regency
+        if place.is_office:
+            cooperatives = Cooperative.objects.filter(village__district__regency=regency)
+        else:
+            cooperatives = Cooperative.objects.filter(
+                village_id__in=dashboards.mentor_village_ids(place.mentor))
+        rows = dashboards.recency_list(cooperatives, regency, context["today"], limit=None)
+        return [(_("Visit recency"), [_("Village"), _("District"), _("Business Assistant"), _("Last visit"),
+                                      _("Days"), _("Status")],
+                 [[r["village"], r["district"], r["ba"], r["last_visit"], r["days"],
+                   _("red") if r["bucket"] == "red" else _("amber")] for r in rows])]
+    if table == "team" and context.get("team") is not None:
+        return [(_("Team"), [_("Business Assistant"), _("Territory"), _("Villages"), _("Visits this month"),
+                             _("Overdue follow-ups"), _("Last visit"), _("Report")],
+                 [[r["mentor"].full_name if r["mentor"] else "", r["territory"].name, r["villages"],
+                   r["visits_month"], r["follow_ups_overdue"], r["last_visit"], r["report_status"]]
+                  for r in context["team"]])]
+    raise Http404
+
+
+def dashboard_export(request, table):
+    """One dashboard table as a workbook, for the same place and order as the page."""
+    context = _dashboard_context(request)
+    sheets = _export_sheets(context, table)
+    place = context["place"]
+    slug = (place.regency.code if place.regency else place.province.code if place.province else "id")
+    return xlsx_response(sheets, f"dashboard-{table}-{slug}-{context['today']:%Y-%m-%d}.xlsx")
+
+
+# --- maps ---------------------------------------------------------------------------------------------
+
+
+def map_page(request):
+    """The villages of a regency (or a mentor's area) coloured by territory, stage or visit recency."""
+    access = access_for(request.user)
+    place = dashboards.place_for(request.user, access, request.GET)
+    context = {"place": place, "colour": request.GET.get("colour", "territory")}
+    if context["colour"] not in maps.COLOURINGS:
+        context["colour"] = "territory"
+    if place.level in ("nation", "province", "offices"):
+        context["breakdown_kind"], context["breakdown"] = dashboards.breakdown(place, timezone.localdate())
+    else:
+        context["source"] = "?" + (f"regency={place.regency.code}" if place.is_office else "")
+        context["has_geometry"] = regions.regency_has_coordinates(place.regency)
+    return render(request, "dashboard/map.html", context)
+
+
+@gzip_page  # half a megabyte of outlines for a regency; the data holds no secret a compression attack could read
+def map_data(request):
+    """JSON for static/js/map.js: `?regency=`, `?district=` or `?plan=`; a mentor's own villages by default."""
+    access = access_for(request.user)
+    require(access.is_office or access.mentor is not None)
+    plan = None
+    if request.GET.get("plan"):
+        if not request.GET["plan"].isdigit():
+            raise Http404
+        plan = regions.plan_get_for_user(request.user, request.GET["plan"])
+        regency, villages = plan.regency, maps.map_villages(request.user, regency=plan.regency)
+    elif request.GET.get("district"):
+        district = regions.district_get_for_user(request.user, request.GET["district"])
+        regency, villages = district.regency, maps.map_villages(request.user, regency=district.regency,
+                                                                 district=district)
+    elif request.GET.get("regency"):
+        regency = regions.regency_get_for_user(request.user, request.GET["regency"])
+        villages = maps.map_villages(request.user, regency=regency)
+    elif access.mentor is not None and not access.is_office:
+        regency = access.mentor.regency
+        villages = maps.map_villages(request.user, regency=regency)
+    else:
+        raise Http404
+    data = maps.map_data(villages, regency=regency, today=timezone.localdate(), plan=plan)
+    data["tiles"] = {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @login_not_required

@@ -146,6 +146,10 @@ def villages_of_district(user, *, district: District) -> QuerySet[Village]:
     return villages_visible_to(user).filter(district=district).order_by("code")
 
 
+def regency_has_coordinates(regency: Regency) -> bool:
+    return Village.objects.filter(district__regency=regency, latitude__isnull=False).exists()
+
+
 def boundary_of(code: str) -> Boundary | None:
     return Boundary.objects.filter(code=code).first()
 

@@ -71,7 +71,8 @@ def regency_detail(request, code):
 def district_detail(request, code):
     district = selectors.district_get_for_user(request.user, code)
     villages = VillageFilter(request.GET, queryset=selectors.villages_of_district(request.user, district=district))
-    context = {"district": district, "filter": villages, "page_obj": _page(request, villages.qs)}
+    context = {"district": district, "filter": villages, "page_obj": _page(request, villages.qs),
+               "map_source": f"?district={district.code}", "has_geometry": district.has_location}
     return _render_list(request, "territories/district_detail.html", "territories/_village_table.html", context)
 
 
@@ -234,6 +235,7 @@ def plan_detail(request, pk):
     context = _editor_context(request, plan)
     if request.htmx and not request.htmx.boosted:
         return render(request, "territories/_plan_editor.html", context)
+    context.update(map_source=f"?plan={plan.pk}", has_geometry=selectors.regency_has_coordinates(plan.regency))
     return render(request, "territories/plan_detail.html", context)
 
 

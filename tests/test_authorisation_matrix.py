@@ -26,6 +26,12 @@ R = [302, 200, 200, 200, 200, 200, 200, 200]  # any signed-in person may read it
 MATRIX = {
     "home": ("get", "/", R),
     "health": ("get", "/health/", [200] * 8),
+    # Mentors see their own area whatever they ask for; another regency's office gets 404 (tests/test_dashboards.py
+    # checks what each one sees).
+    "dashboard": ("get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "dashboard_export": ("get", "/dashboard/breakdown.xlsx?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "map": ("get", "/map/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "map_data": ("get", "/map/data/?district={district}", [302, 200, 404, 200, 200, 200, 404, 200]),
     "regions:regency_list": ("get", "/regions/", R),
     "regions:regency_detail": ("get", "/regions/32.02/", [302, 200, 200, 200, 200, 200, 404, 200]),
     "regions:district_detail": ("get", "/regions/{district}/", [302, 200, 404, 200, 200, 200, 404, 200]),

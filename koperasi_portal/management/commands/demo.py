@@ -2,6 +2,7 @@
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+import regions
 from cooperatives import services as registry
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
 from cooperatives.selectors import month_start, next_month
@@ -19,6 +21,8 @@ from territories import services as plans
 from territories.models import BaTerritory, TerritoryPlan
 
 DEMO_REGENCY = "32.02"
+GEOMETRY = Path(regions.__file__).resolve().parent / "data"
+GEOMETRY_FILES = ["sukabumi_districts.geojson.gz", "sukabumi_villages.geojson.gz"]
 DEMO_PASSWORD = "demo-koperasi-2025"
 DOMAIN = "demo.koperasi.invalid"
 FIRST_NAMES = [
@@ -62,6 +66,9 @@ class Command(BaseCommand):
         if not Regency.objects.filter(code=DEMO_REGENCY).exists():
             call_command("import_regions", DEMO_REGENCY, stdout=self.stdout)
         regency = Regency.objects.get(code=DEMO_REGENCY)
+        if not Village.objects.filter(district__regency=regency, latitude__isnull=False).exists():
+            # Boundaries and coordinates first: the demo plan is proposed from them.
+            call_command("import_geometry", *(str(GEOMETRY / name) for name in GEOMETRY_FILES), stdout=self.stdout)
         with transaction.atomic():
             self._people(regency)
             self._plan(regency)

@@ -1,0 +1,87 @@
+"""The map's data: the villages a user may see, as polygons where boundaries are imported and as points where
+only coordinates are, with what the map colours them by (BA territory, stage, visit recency).
+
+Only villages inside the caller's scope are read, so the data holds no name or code from outside it.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cooperatives.models import Cooperative, Stage
+from cooperatives.selectors import last_visit_date
+from regions.models import Boundary, Regency
+from territories.models import BaVillage, TerritoryPlan
+from territories.selectors import villages_visible_to
+
+COLOURINGS = ["territory", "stage", "recency"]
+
+
+def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | None = None) -> dict:
+    """{"villages": [...], "territories": [...], "stages": [...], "missing": n} for the given villages (already
+    limited to the user's scope), with territories from `plan` (default: the plan in force)."""
+    villages = list(villages.select_related("district").order_by("code").values(
+        "id", "code", "name", "kind", "latitude", "longitude", "district__name"))
+    ids = [v["id"] for v in villages]
+    plan_filter = Q(plan=plan) if plan is not None else Q(plan__regency=regency, plan__status="active")
+    links = {row[0]: row[1:] for row in BaVillage.objects.filter(plan_filter, village_id__in=ids).values_list(
+        "village_id", "ba_territory_id", "ba_territory__name", "ba_territory__mentor__full_name")}
+    cooperatives = {row[0]: row[1:] for row in Cooperative.objects.filter(village_id__in=ids).annotate(
+        last=last_visit_date()).values_list("village_id", "pk", "stage", "last")}
+    shapes = dict(Boundary.objects.filter(code__in=[v["code"] for v in villages], outline__isnull=False)
+                  .values_list("code", "outline"))
+    amber = today - timedelta(days=regency.recency_amber_days)
+    red = today - timedelta(days=regency.recency_red_days)
+    named = sorted({(link[1], link[0]) for link in links.values()})
+    territory_index = {pk: index for index, (_name, pk) in enumerate(named)}
+    territories = {}
+    features, missing = [], 0
+    stage_labels = dict(Stage.choices)
+    for village in villages:
+        link = links.get(village["id"])
+        cooperative = cooperatives.get(village["id"])
+        shape = shapes.get(village["code"])
+        point = ([float(village["latitude"]), float(village["longitude"])]
+                 if village["latitude"] is not None and village["longitude"] is not None else None)
+        if shape is None and point is None:
+            missing += 1
+            continue
+        if link is not None:
+            territories.setdefault(link[0], {"index": territory_index[link[0]], "name": link[1],
+                                             "mentor": link[2] or ""})
+        last = cooperative[2] if cooperative else None
+        features.append({
+            "code": village["code"], "name": village["name"], "district": village["district__name"],
+            "url": reverse("regions:village_detail", args=[village["code"]]),
+            "point": point, "shape": shape,
+            "territory": territory_index[link[0]] if link else None,
+            "stage": Stage.values.index(cooperative[1]) if cooperative else None,
+            "cooperative_url": reverse("cooperatives:cooperative_detail", args=[cooperative[0]]) if cooperative else "",
+            "last_visit": last.isoformat() if last else "",
+            "recency": None if cooperative is None else ("green" if last and last >= amber else
+                                                         "amber" if last and last >= red else "red"),
+        })
+    return {
+        "villages": features,
+        "territories": sorted(territories.values(), key=lambda t: t["index"]),
+        "stages": [stage_labels[value] for value in Stage.values],
+        "recency": {"green": _("visited in the last %(days)s days") % {"days": regency.recency_amber_days},
+                    "amber": _("last visit %(amber)s–%(red)s days ago") % {"amber": regency.recency_amber_days,
+                                                                           "red": regency.recency_red_days},
+                    "red": _("no visit for %(red)s days or more, or never") % {"red": regency.recency_red_days}},
+        "labels": {"no_territory": _("no BA territory"), "no_cooperative": _("no cooperative"),
+                   "village": _("Village page"), "cooperative": _("Cooperative"), "last_visit": _("Last visit"),
+                   "never": _("never")},
+        "missing": missing,
+    }
+
+
+def map_villages(user, *, regency: Regency, district=None):
+    """The villages of the map: a district's or a regency's, within what the user may see."""
+    villages = villages_visible_to(user)
+    if district is not None:
+        return villages.filter(district=district)
+    return villages.filter(district__regency=regency)
+

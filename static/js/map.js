@@ -1,0 +1,122 @@
+/* Village maps (Leaflet): polygons where boundaries are imported, points elsewhere, coloured by BA territory,
+   stage or visit recency. Data comes from the element's data-source (JSON); nothing is written as HTML. */
+(function () {
+  "use strict";
+  var TERRITORY = ["#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e",
+    "#9e9d24", "#283593", "#00695c", "#d84315", "#5d4037", "#7b1fa2", "#0277bd", "#558b2f"];
+  var STAGE = ["#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"];
+  var RECENCY = { green: "#2e7d32", amber: "#f9a825", red: "#c62828" };
+  var NONE = "#bdbdbd";
+
+  function colourOf(village, mode) {
+    if (mode === "stage") { return village.stage === null ? NONE : STAGE[village.stage]; }
+    if (mode === "recency") { return village.recency ? RECENCY[village.recency] : NONE; }
+    return village.territory === null ? NONE : TERRITORY[village.territory % TERRITORY.length];
+  }
+
+  function legendItems(data, mode) {
+    if (mode === "stage") {
+      return data.stages.map(function (label, index) { return [STAGE[index], (index + 1) + ". " + label]; })
+        .concat([[NONE, data.labels.no_cooperative]]);
+    }
+    if (mode === "recency") {
+      return ["green", "amber", "red"].map(function (key) { return [RECENCY[key], data.recency[key]]; })
+        .concat([[NONE, data.labels.no_cooperative]]);
+    }
+    return data.territories.map(function (t) {
+      return [TERRITORY[t.index % TERRITORY.length], t.name + (t.mentor ? " · " + t.mentor : "")];
+    }).concat([[NONE, data.labels.no_territory]]);
+  }
+
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  function popup(village, data) {
+    var box = element("div");
+    box.appendChild(element("strong", village.name));
+    box.appendChild(element("div", village.district));
+    var last = village.last_visit ? village.last_visit : data.labels.never;
+    if (village.cooperative_url) { box.appendChild(element("div", data.labels.last_visit + ": " + last)); }
+    var links = element("div", "", "map-popup-links");
+    var page = element("a", data.labels.village);
+    page.href = village.url;
+    links.appendChild(page);
+    if (village.cooperative_url) {
+      var cooperative = element("a", data.labels.cooperative);
+      cooperative.href = village.cooperative_url;
+      links.appendChild(document.createTextNode(" · "));
+      links.appendChild(cooperative);
+    }
+    box.appendChild(links);
+    return box;
+  }
+
+  function start(container) {
+    var block = container.closest(".map-block");
+    var legend = block.querySelector(".map-legend");
+    var mode = container.dataset.colour || "territory";
+    fetch(container.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+      .then(function (data) {
+        var map = L.map(container, { preferCanvas: true, attributionControl: Boolean(data.tiles.url) });
+        if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
+        var layer = L.featureGroup().addTo(map);
+        function draw() {
+          layer.clearLayers();
+          data.villages.forEach(function (village) {
+            var style = { color: "#424242", weight: 0.6, fillColor: colourOf(village, mode), fillOpacity: 0.75 };
+            var shape = village.shape ? L.geoJSON(village.shape, { style: style })
+              : L.circleMarker(village.point, Object.assign({ radius: 6 }, style));
+            shape.bindPopup(function () { return popup(village, data); });
+            shape.bindTooltip(village.name);
+            layer.addLayer(shape);
+          });
+          legend.replaceChildren();
+          var list = element("ul");
+          legendItems(data, mode).forEach(function (item) {
+            var entry = element("li");
+            var swatch = element("span", "", "swatch");
+            swatch.style.background = item[0];
+            entry.appendChild(swatch);
+            entry.appendChild(document.createTextNode(" " + item[1]));
+            list.appendChild(entry);
+          });
+          legend.appendChild(list);
+        }
+        draw();
+        if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+        else { map.setView([-2.5, 118], 4); }
+        if (data.missing) {
+          var note = block.querySelector(".map-missing");
+          note.querySelector("span").textContent = String(data.missing);
+          note.hidden = false;
+        }
+        block.querySelectorAll("[data-colour]").forEach(function (button) {
+          if (button === container) { return; }
+          button.addEventListener("click", function (event) {
+            event.preventDefault();
+            mode = button.dataset.colour;
+            block.querySelectorAll("a[data-colour]").forEach(function (other) {
+              var chosen = other === button;
+              other.setAttribute("aria-pressed", chosen ? "true" : "false");
+              other.classList.toggle("outline", !chosen);
+            });
+            draw();
+          });
+        });
+        container.dataset.ready = String(data.villages.length);
+      })
+      .catch(function (error) {
+        container.replaceChildren(element("p", String(error), "map-error"));
+        container.dataset.ready = "error";
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".map[data-source]").forEach(start);
+  });
+})();
