@@ -171,7 +171,11 @@ class Visit(models.Model):
         verbose_name = _("mentoring visit")
         verbose_name_plural = _("mentoring visits")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["mentor", "date"], name="visit_mentor_date_idx")]
+        indexes = [
+            models.Index(fields=["mentor", "date"], name="visit_mentor_date_idx"),
+            # A cooperative's last visit (registry, dashboards, recency) is the first entry of this index.
+            models.Index(fields=["cooperative", "-date"], name="visit_cooperative_date_idx"),
+        ]
 
     def __str__(self):
         return f"{self.cooperative} · {self.date}"

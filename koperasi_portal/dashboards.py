@@ -27,6 +27,7 @@ from territories.models import BaTerritory, TerritoryPlan
 
 from .figures import (
     DISTRICT_COUNTS,
+    EARLIER_COUNTS,
     MONTHLY_SNAPSHOT,
     TREND_MONTHS,
     Figures,
@@ -35,7 +36,6 @@ from .figures import (
     figures_for,
     monthly_activity,
     months_back,
-    previous_visits,
     share,
 )
 from .models import DistrictFigures, MonthlyFigures, RegencyFigures
@@ -383,10 +383,7 @@ def mentor_dashboard(mentor: Mentor, today: date) -> dict:
     village_ids = mentor_village_ids(mentor)
     scope = Scope.of_villages(village_ids)
     rows = district_rows(scope, today=today)
-    counts = {name: sum(row[name] for row in rows.values()) for name in DISTRICT_COUNTS}
-    earlier = previous_visits(scope, today=today)
-    counts.update(visits_prev_30_days=sum(v["n"] for v in earlier.values()),
-                  cooperatives_visited_prev_30_days=sum(v["cooperatives"] for v in earlier.values()))
+    counts = {name: sum(row[name] for row in rows.values()) for name in DISTRICT_COUNTS + EARLIER_COUNTS}
     cooperatives = Cooperative.objects.filter(pk__in=scope.cooperative_ids)
     stages = dict(cooperatives.order_by().values_list("stage").annotate(n=Count("id")))
     names = dict(District.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
@@ -464,10 +461,17 @@ def recent_reports(mentor: Mentor, today: date) -> dict[date, MonthlyReport]:
     return {r.month: r for r in MonthlyReport.objects.filter(mentor=mentor, month__gte=previous)}
 
 
-def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> list[Need]:
-    regency = mentor.regency
+def report_due_month(reports: dict, today: date) -> date:
+    """The month of the report a BA is asked for: last month's until it is sent (or returned, which is listed on
+    its own), then this month's."""
     month = month_start(today)
     previous = month_start(month - timedelta(days=1))
+    last = reports.get(previous)
+    return previous if last is None or last.status == "draft" else month
+
+
+def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> list[Need]:
+    regency = mentor.regency
     needs = []
     reports = recent_reports(mentor, today) if reports is None else reports
     returned = list(MonthlyReport.objects.filter(mentor=mentor, status="returned").order_by("month"))
@@ -476,9 +480,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
                           % {"month": _month_name(report.month)},
                           _report_url(mentor.pk, report.month), "late",
                           report.review_comment))
-    last = reports.get(previous)
-    # Last month's report until it is sent (a returned one is listed above), then this month's.
-    due_month = previous if last is None or last.status == "draft" else month
+    due_month = report_due_month(reports, today)
     current = reports.get(due_month)
     if current is None or current.status == "draft":
         due = due_date(regency, due_month)
@@ -520,12 +522,15 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
     needs = []
     waiting = (MonthlyReport.objects.filter(mentor_id__in=team_ids, status="submitted").select_related("mentor")
                .order_by("submitted_at", "month"))
+    waiting = list(waiting[:11])
     for report in waiting[:10]:
         needs.append(Need(_("Review the report of %(name)s for %(month)s")
                           % {"name": report.mentor.full_name, "month": _month_name(report.month)},
                           _report_url(report.mentor_id, report.month),
                           "late" if report.month < month_start(today) else "soon",
                           _("sent %(day)s") % {"day": _day(report.submitted_at.date())} if report.submitted_at else ""))
+    if len(waiting) > 10:
+        needs.append(Need(_("More reports wait for your review"), reverse("cooperatives:report_list"), "soon"))
     idle_days = settings.DASHBOARD_IDLE_BA_DAYS
     for row in sorted(team, key=lambda row: row["mentor"].full_name if row["mentor"] else ""):
         ba, days = row["mentor"], row["days_since_visit"]

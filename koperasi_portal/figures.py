@@ -36,6 +36,8 @@ STATUSES = ["draft", "submitted", "returned", "accepted"]
 DISTRICT_COUNTS = ["villages", "villages_covered", "bas", "cooperatives", "stage_operating", "visits_30_days",
                    "cooperatives_visited_30_days", "recency_green", "recency_amber", "recency_red",
                    "follow_ups_overdue"]
+# Computed with the districts' rows but kept only in the regency's.
+EARLIER_COUNTS = ["visits_prev_30_days", "cooperatives_visited_prev_30_days"]
 COUNTS = ["districts", "desa", "kelurahan", "pmo_active", "ba_active", "pmo_inactive", "ba_inactive",
           "visits_30_days", "cooperatives_visited_30_days", "visits_prev_30_days", "cooperatives_visited_prev_30_days",
           "villages_covered", "recency_green", "recency_amber", "recency_red", "follow_ups_overdue", "plans_draft",
@@ -162,7 +164,8 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
 
     def row(district_id, regency_id=None):
         if district_id not in rows:
-            rows[district_id] = {"regency": regency_id, "last_visit": None, **dict.fromkeys(DISTRICT_COUNTS, 0)}
+            rows[district_id] = {"regency": regency_id, "last_visit": None,
+                                 **dict.fromkeys(DISTRICT_COUNTS + EARLIER_COUNTS, 0)}
         return rows[district_id]
 
     for item in (Village.objects.filter(scope.villages()).order_by().values("district_id", "district__regency_id")
@@ -177,34 +180,34 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
         cooperatives = Cooperative.objects.filter(scope.narrowed(regency_ids).cooperatives(),
                                                   village__district__regency_id__in=regency_ids)
         cooperatives = cooperatives.annotate(last=last_visit_date())
+        # `last` is a correlated lookup of the newest entry of visit_cooperative_date_idx: each reference costs one
+        # probe per cooperative, so it is referenced three times, not four (amber = recent - green).
         for (district_id,), item in _grouped(
                 cooperatives, "village__district_id", n=Count("id"),
                 operating=Count("id", filter=Q(stage=Stage.OPERATING)),
                 green=Count("id", filter=Q(last__gte=today - timedelta(days=amber))),
-                amber=Count("id", filter=Q(last__lt=today - timedelta(days=amber),
-                                           last__gte=today - timedelta(days=red))),
+                recent=Count("id", filter=Q(last__gte=today - timedelta(days=red))),
                 latest=Max("last")).items():
             target = row(district_id)
             target.update(cooperatives=item["n"], stage_operating=item["operating"], recency_green=item["green"],
-                          recency_amber=item["amber"], recency_red=item["n"] - item["green"] - item["amber"],
+                          recency_amber=item["recent"] - item["green"], recency_red=item["n"] - item["recent"],
                           last_visit=item["latest"])
-    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gt=since, date__lte=today)
-    for (district_id,), item in _grouped(visits, "cooperative__village__district_id", n=Count("id"),
-                                         cooperatives=Count("cooperative_id", distinct=True)).items():
-        row(district_id).update(visits_30_days=item["n"], cooperatives_visited_30_days=item["cooperatives"])
+    # The last 30 days and the 30 before them in one pass (a cooperative lies in one district, so the districts'
+    # distinct counts add up to the regency's).
+    before = today - timedelta(days=60)
+    recent, earlier = Q(date__gt=since), Q(date__lte=since)
+    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gt=before, date__lte=today)
+    for (district_id,), item in _grouped(
+            visits, "cooperative__village__district_id", n=Count("id", filter=recent),
+            cooperatives=Count("cooperative_id", distinct=True, filter=recent), n_before=Count("id", filter=earlier),
+            cooperatives_before=Count("cooperative_id", distinct=True, filter=earlier)).items():
+        row(district_id).update(visits_30_days=item["n"], cooperatives_visited_30_days=item["cooperatives"],
+                                visits_prev_30_days=item["n_before"],
+                                cooperatives_visited_prev_30_days=item["cooperatives_before"])
     overdue = FollowUp.objects.filter(scope.cooperatives("visit__cooperative"), done=False, due_date__lt=today)
     for (district_id,), item in _grouped(overdue, "visit__cooperative__village__district_id", n=Count("id")).items():
         row(district_id)["follow_ups_overdue"] = item["n"]
     return rows
-
-
-def previous_visits(scope: Scope, *, today: date) -> dict:
-    """Visits in the 30 days before the last 30, per regency: {regency id: {n, cooperatives}}."""
-    since, before = today - timedelta(days=30), today - timedelta(days=60)
-    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gt=before, date__lte=since)
-    return {key[0]: value for key, value in _grouped(
-        visits, "cooperative__village__district__regency_id", n=Count("id"),
-        cooperatives=Count("cooperative_id", distinct=True)).items()}
 
 
 def monthly_activity(scope: Scope, *, first: date, last: date, by_regency: bool = True) -> dict:
@@ -265,7 +268,6 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
     mentors = _grouped(Mentor.objects.filter(where("regency_id")), "regency_id", "role", "is_active", n=Count("id"))
     stages = _grouped(Cooperative.objects.filter(where("village__district__regency_id")),
                       "village__district__regency_id", "stage", n=Count("id"))
-    earlier = previous_visits(scope, today=today)
     reports = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), month=month,
                                                     mentor__is_active=True),
                        "mentor__regency_id", "status", n=Count("id"))
@@ -277,13 +279,14 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
                            "mentor__regency_id", n=Count("id"))
     drafts = _grouped(TerritoryPlan.objects.filter(where("regency_id"), status=TerritoryPlan.Status.DRAFT),
                       "regency_id", n=Count("id"))
-    sums: dict[int, dict] = {pk: {**dict.fromkeys(DISTRICT_COUNTS, 0), "last_visit": None} for pk in ids}
+    sums: dict[int, dict] = {pk: {**dict.fromkeys(DISTRICT_COUNTS + EARLIER_COUNTS, 0), "last_visit": None}
+                             for pk in ids}
     district_objects = []
     for district_id, values in districts.items():
         total = sums.get(values["regency"])
         if total is None:
             continue
-        for name in DISTRICT_COUNTS:
+        for name in DISTRICT_COUNTS + EARLIER_COUNTS:
             total[name] += values[name]
         if values["last_visit"] and (total["last_visit"] is None or values["last_visit"] > total["last_visit"]):
             total["last_visit"] = values["last_visit"]
@@ -308,8 +311,8 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
             # A cooperative lies in one district: the districts' distinct counts add up to the regency's.
             visits_30_days=summed["visits_30_days"],
             cooperatives_visited_30_days=summed["cooperatives_visited_30_days"],
-            visits_prev_30_days=earlier.get(regency_id, {}).get("n", 0),
-            cooperatives_visited_prev_30_days=earlier.get(regency_id, {}).get("cooperatives", 0),
+            visits_prev_30_days=summed["visits_prev_30_days"],
+            cooperatives_visited_prev_30_days=summed["cooperatives_visited_prev_30_days"],
             villages_covered=summed["villages_covered"], recency_green=summed["recency_green"],
             recency_amber=summed["recency_amber"], recency_red=summed["recency_red"],
             follow_ups_overdue=summed["follow_ups_overdue"], last_visit=summed["last_visit"],

@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -35,11 +34,7 @@ def home(request):
         context["territory"] = regions.ba_territory_of(mentor)
         context["villages"] = regions.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
-        # Early in a month the report still to write is usually last month's.
-        previous = registry.month_start(context["month"] - timedelta(days=1))
-        last = reports.get(previous)
-        if today.day <= 10 and (last is None or last.status in ("draft", "returned")):
-            context["month"] = previous
+        context["month"] = dashboards.report_due_month(reports, today)
         context["report"] = reports.get(context["month"]) or MonthlyReport(mentor=mentor, month=context["month"])
     elif mentor is not None:
         context["team"] = dashboards.team_rows(mentor, today)

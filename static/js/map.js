@@ -62,7 +62,8 @@
     fetch(container.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
       .then(function (data) {
-        var map = L.map(container, { preferCanvas: true, attributionControl: Boolean(data.tiles.url) });
+        var map = L.map(container, { preferCanvas: true, zoomSnap: 0.25,
+          attributionControl: Boolean(data.tiles.url) });
         if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
         var layer = L.featureGroup().addTo(map);
         function draw() {

@@ -4,6 +4,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -75,16 +76,27 @@ class Command(BaseCommand):
             self._cooperatives(regency)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (fictional people), password for all: {DEMO_PASSWORD}")
-        for role, email in DEMO_LOGINS:
+        for role, email in self._logins(regency):
             self.stdout.write(f"  {role:<10} {email}")
+        self.stdout.write(f"  (every PMO and BA signs in the same way: pmo1@…, pmo2@…, ba01@… to ba39@{DOMAIN})")
         self.stdout.write("Open http://127.0.0.1:8000 and sign in.")
 
     def _account(self, email, full_name, **flags):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, **flags})
         if created:
-            user.set_password(DEMO_PASSWORD)
+            if not hasattr(self, "_password"):  # hashed once: every demo account has the same password
+                self._password = make_password(DEMO_PASSWORD)
+            user.password = self._password
             user.save(update_fields=["password"])
         return user
+
+    def _logins(self, regency):
+        """The logins to show: the PMO shown is the one over ba01 in the plan in force, so that a report can be
+        followed from the BA to their reviewer."""
+        reviewer = (BaTerritory.objects.filter(plan__regency=regency, plan__status=TerritoryPlan.Status.ACTIVE,
+                                               mentor__email=f"ba01@{DOMAIN}")
+                    .values_list("pmo_territory__mentor__email", flat=True).first())
+        return [(role, reviewer if role == "pmo" and reviewer else email) for role, email in DEMO_LOGINS]
 
     def _people(self, regency):
         self._account(f"super@{DOMAIN}", "Operator Nasional (fiktif)", is_staff=True, is_superuser=True)
@@ -106,8 +118,7 @@ class Command(BaseCommand):
                 contract_start=start, contract_end=today + timedelta(days=20) if index % 13 == 5 else end,
                 notes="Data fiktif untuk demo.",
             )
-            if email in {login for _, login in DEMO_LOGINS}:
-                mentor.user = self._account(email, name)
+            mentor.user = self._account(email, name)  # every demo mentor can sign in
             mentor.full_clean()
             mentor._change_reason = "demo"
             mentor.save()
