@@ -1,8 +1,10 @@
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -13,11 +15,14 @@ from cooperatives import selectors as registry
 from cooperatives.models import Cooperative, MonthlyReport, Stage
 from mentors import selectors as people
 from mentors.access import access_for, require
+from regions import services as region_services
+from regions.forms import RegencyLimitsForm
+from regions.models import Regency
 from regions.spreadsheets import xlsx_response
 from territories import selectors as regions
 
 from . import dashboards, maps
-from .figures import figures_for, regency_rows
+from .figures import figures_for, figures_refresh, regency_rows
 
 
 def home(request):
@@ -73,7 +78,8 @@ def _dashboard_context(request):
         context = dashboards.office_dashboard(place, today, sort=request.GET.get("sort", ""))
     else:
         context = dashboards.mentor_dashboard(place.mentor, today)
-    context.update(place=place, today=today, access=access)
+    context.update(place=place, today=today, access=access,
+                   can_set_limits=place.level == "regency" and place.is_office and access.manages(place.regency.pk))
     return context
 
 
@@ -170,6 +176,19 @@ def dashboard_export(request, table):
     return xlsx_response(sheets, f"dashboard-{table}-{slug}-{context['today']:%Y-%m-%d}.xlsx")
 
 
+def regency_limits(request, code):
+    """An office admin sets the regency's recency limits and report due day (shown on its dashboard)."""
+    regency = regions.regency_get_for_user(request.user, code)
+    require(access_for(request.user).manages(regency.pk))
+    form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
+    if request.method == "POST" and form.is_valid():
+        region_services.regency_limits_update(regency=regency, **form.cleaned_data)
+        figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once
+        messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
+        return redirect(f"{reverse('dashboard')}?regency={regency.code}")
+    return render(request, "dashboard/regency_limits.html", {"regency": regency, "form": form})
+
+
 # --- maps ---------------------------------------------------------------------------------------------
 
 
@@ -177,7 +196,8 @@ def map_page(request):
     """The villages of a regency (or a mentor's area) coloured by territory, stage or visit recency."""
     access = access_for(request.user)
     place = dashboards.place_for(request.user, access, request.GET)
-    context = {"place": place, "colour": request.GET.get("colour", "territory")}
+    context = {"place": place, "colour": request.GET.get("colour", "territory"),
+               "now_time": date_format(timezone.localtime(), "H:i")}
     if context["colour"] not in maps.COLOURINGS:
         context["colour"] = "territory"
     if place.level in ("nation", "province", "offices"):

@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from .models import Regency
 from .phones import phone_normalize
 
 
@@ -68,3 +69,24 @@ class SheetEmailField(forms.CharField):
                 raise forms.ValidationError(_("“%(email)s” is not a valid e-mail address"), code="invalid",
                                             params={"email": value}) from error
         return value
+
+
+class RegencyLimitsForm(forms.ModelForm):
+    """What an office sets for its regency: when a cooperative without a visit turns amber and red on the
+    dashboards, and the day of the following month a month's reports are due."""
+
+    class Meta:
+        model = Regency
+        fields = ["recency_amber_days", "recency_red_days", "report_due_day"]
+        widgets = {name: forms.NumberInput(attrs={"min": 1, "max": 366 if name != "report_due_day" else 28})
+                   for name in fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        amber, red = cleaned.get("recency_amber_days"), cleaned.get("recency_red_days")
+        if amber is not None and red is not None and red <= amber:
+            self.add_error("recency_red_days", _("Red must come after amber: give more days than for amber."))
+        due = cleaned.get("report_due_day")
+        if due is not None and not 1 <= due <= 28:
+            self.add_error("report_due_day", _("Choose a day from 1 to 28, which every month has."))
+        return cleaned

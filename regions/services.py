@@ -208,3 +208,13 @@ def geometry_import(*, collection: dict, boundaries: bool = True) -> GeometryImp
     report.boundaries = len([code for code in shapes if code in found])
     report.unknown_codes = sorted(codes - found)
     return report
+
+
+def regency_limits_update(*, regency: Regency, recency_amber_days: int, recency_red_days: int,
+                          report_due_day: int) -> Regency:
+    """The office's recency limits and report due day; the database's checks hold them as well."""
+    regency.recency_amber_days, regency.recency_red_days = recency_amber_days, recency_red_days
+    regency.report_due_day = report_due_day
+    regency.full_clean()
+    regency.save(update_fields=["recency_amber_days", "recency_red_days", "report_due_day"])
+    return regency

@@ -30,6 +30,7 @@ MATRIX = {
     # checks what each one sees).
     "dashboard": ("get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
     "dashboard_export": ("get", "/dashboard/breakdown.xlsx?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "regency_limits": ("get", "/dashboard/limits/32.02/", [302, 403, 403, 403, 403, 200, 404, 200]),
     "map": ("get", "/map/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
     "map_data": ("get", "/map/data/?district={district}", [302, 200, 404, 200, 200, 200, 404, 200]),
     "regions:regency_list": ("get", "/regions/", R),

@@ -369,3 +369,31 @@ def test_dashboards_keep_their_query_count_as_the_data_grows(seeded, admin_user,
 def test_report_month_is_last_month_until_its_due_day(sukabumi):
     assert dashboards.report_month(sukabumi, date(2026, 12, 5)) == date(2026, 11, 1)
     assert dashboards.report_month(sukabumi, date(2026, 12, 6)) == date(2026, 12, 1)
+
+
+def test_an_office_admin_sets_the_recency_limits_and_the_figures_follow(seeded, sukabumi, admin_user, client_for):
+    client = client_for(admin_user)
+    assert "/dashboard/limits/32.02/" in client.get("/dashboard/").content.decode()
+    refused = client.post("/dashboard/limits/32.02/", {"recency_amber_days": 40, "recency_red_days": 40,
+                                                       "report_due_day": 31})
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Merah harus setelah kuning" in page and "tanggal 1 sampai 28" in page
+    sukabumi.refresh_from_db()
+    assert (sukabumi.recency_amber_days, sukabumi.recency_red_days, sukabumi.report_due_day) == (30, 60, 5)
+    saved = client.post("/dashboard/limits/32.02/", {"recency_amber_days": 45, "recency_red_days": 90,
+                                                     "report_due_day": 10})
+    assert saved.status_code == 302
+    sukabumi.refresh_from_db()
+    assert (sukabumi.recency_amber_days, sukabumi.recency_red_days, sukabumi.report_due_day) == (45, 90, 10)
+    recency = client.get("/dashboard/").context["recency"]
+    assert "45" in recency[0]["label"]
+    _, buckets, _ = _raw_figures(sukabumi, TODAY())
+    assert {row["key"]: row["count"] for row in recency} == buckets
+
+
+def test_office_staff_see_the_dashboard_but_cannot_change_its_limits(seeded, office_user, client_for):
+    client = client_for(office_user)
+    assert "/dashboard/limits/" not in client.get("/dashboard/").content.decode()
+    assert client.post("/dashboard/limits/32.02/", {"recency_amber_days": 1, "recency_red_days": 2,
+                                                    "report_due_day": 1}).status_code == 403
