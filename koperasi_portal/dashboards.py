@@ -21,7 +21,7 @@ from cooperatives.selectors import current_ba_name, last_visit_date, month_start
 from mentors.access import Access, require
 from mentors.models import Mentor
 from mentors.selectors import office_overview
-from regions.models import District, Province, Regency, Village
+from regions.models import Province, Regency
 from territories import selectors as regions
 from territories.models import BaTerritory, TerritoryPlan
 
@@ -371,23 +371,27 @@ def office_dashboard(place: Place, today: date, *, sort: str = "") -> dict:
     return context
 
 
-def mentor_village_ids(mentor: Mentor) -> tuple[int, ...]:
-    scope = regions.mentor_scope(mentor)
-    if not scope.district_ids:
-        return scope.village_ids
-    return tuple(Village.objects.filter(scope.villages()).values_list("pk", flat=True))
+def mentor_area(mentor: Mentor) -> Scope:
+    """What the plan in force gives a mentor, as a Scope of the figures: a PMO's districts, a BA's villages."""
+    mine = regions.mentor_scope(mentor)
+    if mentor.role == Mentor.Role.PMO:
+        return Scope.of_area(regency_id=mentor.regency_id, district_ids=mine.district_ids)
+    return Scope.of_area(regency_id=mentor.regency_id, village_ids=mine.village_ids)
+
+
+def mentor_cooperatives(mentor: Mentor):
+    return Cooperative.objects.filter(mentor_area(mentor).cooperatives())
 
 
 def mentor_dashboard(mentor: Mentor, today: date) -> dict:
-    """A PMO's or BA's figures, computed now over their own villages (the same functions as the refresh)."""
-    village_ids = mentor_village_ids(mentor)
-    scope = Scope.of_villages(village_ids)
+    """A PMO's or BA's figures, computed now over their own area (the same functions as the refresh)."""
+    scope = mentor_area(mentor)
     rows = district_rows(scope, today=today)
     counts = {name: sum(row[name] for row in rows.values()) for name in DISTRICT_COUNTS + EARLIER_COUNTS}
-    cooperatives = Cooperative.objects.filter(pk__in=scope.cooperative_ids)
-    stages = dict(cooperatives.order_by().values_list("stage").annotate(n=Count("id")))
-    names = dict(District.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
-    codes = dict(District.objects.filter(pk__in=list(rows)).values_list("pk", "code"))
+    cooperatives = Cooperative.objects.filter(scope.cooperatives())
+    stages = {stage: sum(row["stages"].get(stage, 0) for row in rows.values()) for stage in Stage.values}
+    codes = {pk: row["code"] for pk, row in rows.items()}
+    names = {pk: row["name"] for pk, row in rows.items()}
     registry = reverse("cooperatives:cooperative_list")
     breakdown_rows = [
         _breakdown_row(code=codes[pk], name=names[pk], url=reverse("regions:district_detail", args=[codes[pk]]),
@@ -428,12 +432,14 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     ids = [t.mentor_id for t in team if t.mentor_id]
     month = month_start(today)
     shown = report_month(pmo.regency, today)
-    visits = dict(Visit.objects.filter(mentor_id__in=ids, date__gte=month, date__lte=today)
-                  .order_by().values_list("mentor_id").annotate(n=Count("id")))
-    last = dict(Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values_list("mentor_id")
-                .annotate(d=Max("date")))
+    seen = {mentor_id: (n, d) for mentor_id, n, d in
+            Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values_list("mentor_id")
+            .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"))}
+    visits = {pk: n for pk, (n, _d) in seen.items()}
+    last = {pk: d for pk, (_n, d) in seen.items()}
+    # Counting visit_id (not id) lets PostgreSQL answer from followup_open_idx alone.
     overdue = dict(FollowUp.objects.filter(visit__mentor_id__in=ids, done=False, due_date__lt=today)
-                   .order_by().values_list("visit__mentor_id").annotate(n=Count("id")))
+                   .order_by().values_list("visit__mentor_id").annotate(n=Count("visit_id")))
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
     return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
              "visits_month": visits.get(t.mentor_id, 0),

@@ -54,17 +54,21 @@ def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | N
         last = cooperative[2] if cooperative else None
         features.append({
             "code": village["code"], "name": village["name"], "district": village["district__name"],
-            "url": reverse("regions:village_detail", args=[village["code"]]),
             "point": point, "shape": shape,
             "territory": territory_index[link[0]] if link else None,
             "stage": Stage.values.index(cooperative[1]) if cooperative else None,
-            "cooperative_url": reverse("cooperatives:cooperative_detail", args=[cooperative[0]]) if cooperative else "",
+            "cooperative": cooperative[0] if cooperative else None,
             "last_visit": last.isoformat() if last else "",
             "recency": None if cooperative is None else ("green" if last and last >= amber else
                                                          "amber" if last and last >= red else "red"),
         })
     return {
         "villages": features,
+        # Links are made in the browser from these (one reverse() each, not two per village).
+        "urls": {
+            "village": reverse("regions:village_detail", args=["00.00.00.0000"]).replace("00.00.00.0000", "{code}"),
+            "cooperative": reverse("cooperatives:cooperative_detail", args=[0]).replace("/0/", "/{id}/"),
+        },
         "territories": sorted(territories.values(), key=lambda t: t["index"]),
         "stages": [stage_labels[value] for value in Stage.values],
         "recency": {"green": _("visited in the last %(days)s days") % {"days": regency.recency_amber_days},

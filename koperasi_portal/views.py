@@ -2,10 +2,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -77,10 +78,23 @@ def _dashboard_context(request):
     if place.is_office:
         context = dashboards.office_dashboard(place, today, sort=request.GET.get("sort", ""))
     else:
-        context = dashboards.mentor_dashboard(place.mentor, today)
+        context = _mentor_figures(place.mentor, today)
     context.update(place=place, today=today, access=access,
                    can_set_limits=place.level == "regency" and place.is_office and access.manages(place.regency.pk))
     return context
+
+
+def _mentor_figures(mentor, today):
+    """A mentor's figures are computed over their own rows (about 100 ms for a PMO of 400 villages) and kept for
+    FIGURES_MAX_AGE seconds, like the office's: the page says when they were computed."""
+    key = f"dashboard:mentor:{mentor.pk}:{today:%Y-%m-%d}:{translation.get_language()}"
+    figures = cache.get(key) if settings.FIGURES_MAX_AGE else None
+    if figures is None:
+        figures = dashboards.mentor_dashboard(mentor, today)
+        figures["computed_at"] = timezone.now()
+        if settings.FIGURES_MAX_AGE:
+            cache.set(key, figures, settings.FIGURES_MAX_AGE)
+    return dict(figures)
 
 
 def _chart_data(context) -> dict:
@@ -151,8 +165,7 @@ def _export_sheets(context, table):
         if place.is_office:
             cooperatives = Cooperative.objects.filter(village__district__regency=regency)
         else:
-            cooperatives = Cooperative.objects.filter(
-                village_id__in=dashboards.mentor_village_ids(place.mentor))
+            cooperatives = dashboards.mentor_cooperatives(place.mentor)
         rows = dashboards.recency_list(cooperatives, regency, context["today"], limit=None)
         return [(_("Visit recency"), [_("Village"), _("District"), _("Business Assistant"), _("Last visit"),
                                       _("Days"), _("Status")],

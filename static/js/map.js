@@ -40,14 +40,14 @@
     box.appendChild(element("strong", village.name));
     box.appendChild(element("div", village.district));
     var last = village.last_visit ? village.last_visit : data.labels.never;
-    if (village.cooperative_url) { box.appendChild(element("div", data.labels.last_visit + ": " + last)); }
+    if (village.cooperative !== null) { box.appendChild(element("div", data.labels.last_visit + ": " + last)); }
     var links = element("div", "", "map-popup-links");
     var page = element("a", data.labels.village);
-    page.href = village.url;
+    page.href = data.urls.village.replace("{code}", village.code);
     links.appendChild(page);
-    if (village.cooperative_url) {
+    if (village.cooperative !== null) {
       var cooperative = element("a", data.labels.cooperative);
-      cooperative.href = village.cooperative_url;
+      cooperative.href = data.urls.cooperative.replace("{id}", String(village.cooperative));
       links.appendChild(document.createTextNode(" · "));
       links.appendChild(cooperative);
     }

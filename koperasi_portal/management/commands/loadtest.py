@@ -94,6 +94,9 @@ class Command(BaseCommand):
             ("pmo reports", "/reports/", "pmo"), ("staff reports", "/reports/", "staff"),
             ("admin roster", "/mentors/", "admin"), ("ba follow-ups", "/follow-ups/", "ba"),
             ("national registry", "/cooperatives/", "superuser"), ("national reports", "/reports/", "superuser"),
+            ("admin dashboard", "/dashboard/", "admin"), ("national dashboard", "/dashboard/", "superuser"),
+            ("pmo dashboard", "/dashboard/", "pmo"), ("ba dashboard", "/dashboard/", "ba"),
+            ("admin map data", f"/map/data/?regency={chosen.code}", "admin"),
         ) if role in cookies]
         port = _free_port()
         server = self._gunicorn(port, workers, max_requests, key)
