@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
 from cooperatives.selectors import last_visit_date, month_start
@@ -36,8 +37,9 @@ STATUSES = ["draft", "submitted", "returned", "accepted"]
 DISTRICT_COUNTS = ["villages", "villages_covered", "bas", "cooperatives", "stage_operating", "visits_30_days",
                    "cooperatives_visited_30_days", "recency_green", "recency_amber", "recency_red",
                    "follow_ups_overdue"]
-# Computed with the districts' rows but kept only in the regency's.
-EARLIER_COUNTS = ["visits_prev_30_days", "cooperatives_visited_prev_30_days"]
+# Computed with the districts' rows but kept only in the regency's (and the month's) rows.
+EARLIER_COUNTS = ["visits_prev_30_days", "cooperatives_visited_prev_30_days", "visits_this_month",
+                  "cooperatives_visited_this_month", "visits_last_month", "cooperatives_visited_last_month"]
 COUNTS = ["districts", "desa", "kelurahan", "pmo_active", "ba_active", "pmo_inactive", "ba_inactive",
           "visits_30_days", "cooperatives_visited_30_days", "visits_prev_30_days", "cooperatives_visited_prev_30_days",
           "villages_covered", "recency_green", "recency_amber", "recency_red", "follow_ups_overdue", "plans_draft",
@@ -208,18 +210,25 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
             target.update(cooperatives=item["n"], stage_operating=item["stage_operating"], recency_green=item["green"],
                           recency_amber=item["recent"] - item["green"], recency_red=item["n"] - item["recent"],
                           last_visit=item["latest"])
-    # The last 30 days and the 30 before them in one pass (a cooperative lies in one district, so the districts'
-    # distinct counts add up to the regency's).
-    before = today - timedelta(days=60)
-    recent, earlier = Q(date__gt=since), Q(date__lte=since)
-    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gt=before, date__lte=today)
-    for (district_id,), item in _grouped(
-            visits, "cooperative__village__district_id", n=Count("id", filter=recent),
-            cooperatives=Count("cooperative_id", distinct=True, filter=recent), n_before=Count("id", filter=earlier),
-            cooperatives_before=Count("cooperative_id", distinct=True, filter=earlier)).items():
-        row(district_id).update(visits_30_days=item["n"], cooperatives_visited_30_days=item["cooperatives"],
-                                visits_prev_30_days=item["n_before"],
-                                cooperatives_visited_prev_30_days=item["cooperatives_before"])
+    # The last 30 days, the 30 before them, this month and last month in one pass (a cooperative lies in one
+    # district, so the districts' distinct counts add up to the regency's).
+    before, month = today - timedelta(days=60), month_start(today)
+    previous_month = month_start(month - timedelta(days=1))
+    windows = {"": Q(date__gt=since), "_before": Q(date__gt=before, date__lte=since),
+               "_month": Q(date__gte=month), "_last_month": Q(date__gte=previous_month, date__lt=month)}
+    visits = Visit.objects.filter(scope.cooperatives("cooperative"), date__gte=min(before, previous_month),
+                                  date__lte=today)
+    counted = {}
+    for suffix, window in windows.items():
+        counted[f"n{suffix}"] = Count("id", filter=window)
+        counted[f"cooperatives{suffix}"] = Count("cooperative_id", distinct=True, filter=window)
+    for (district_id,), item in _grouped(visits, "cooperative__village__district_id", **counted).items():
+        row(district_id).update(
+            visits_30_days=item["n"], cooperatives_visited_30_days=item["cooperatives"],
+            visits_prev_30_days=item["n_before"], cooperatives_visited_prev_30_days=item["cooperatives_before"],
+            visits_this_month=item["n_month"], cooperatives_visited_this_month=item["cooperatives_month"],
+            visits_last_month=item["n_last_month"],
+            cooperatives_visited_last_month=item["cooperatives_last_month"])
     overdue = FollowUp.objects.filter(scope.cooperatives("visit__cooperative"), done=False, due_date__lt=today)
     if scope.cooperative_districts is None:
         for (district_id,), item in _grouped(overdue, "visit__cooperative__village__district_id",
@@ -233,14 +242,16 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
     return rows
 
 
-def monthly_activity(scope: Scope, *, first: date, last: date, by_regency: bool = True) -> dict:
+def monthly_activity(scope: Scope, *, first: date, last: date, by_regency: bool = True,
+                     with_visits: bool = True) -> dict:
     """Visits, cooperatives visited and stage changes per month from `first` to the end of `last`'s month:
-    {(regency id, month) or (month,): {visits, cooperatives_visited, stage_changes}}."""
+    {(regency id, month) or (month,): {visits, cooperatives_visited, stage_changes}} (without the visits'
+    statement when `with_visits` is False)."""
     until = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
     key = ("cooperative__village__district__regency_id",) if by_regency else ()
     visits = (Visit.objects.filter(scope.cooperatives("cooperative"), date__gte=first, date__lt=until)
               .annotate(period=TruncMonth("date")).order_by().values(*key, "period")
-              .annotate(n=Count("id"), cooperatives=Count("cooperative_id", distinct=True)))
+              .annotate(n=Count("id"), cooperatives=Count("cooperative_id", distinct=True))) if with_visits else []
     changes_key = ("cooperative__village__district__regency_id",) if by_regency else ()
     changes = (StageChange.objects.filter(scope.cooperatives("cooperative"), reached_on__gte=first,
                                           reached_on__lt=until)
@@ -289,8 +300,6 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
     villages = _grouped(Village.objects.filter(where("district__regency_id")), "district__regency_id", "kind",
                         n=Count("id"))
     mentors = _grouped(Mentor.objects.filter(where("regency_id")), "regency_id", "role", "is_active", n=Count("id"))
-    stages = _grouped(Cooperative.objects.filter(where("village__district__regency_id")),
-                      "village__district__regency_id", "stage", n=Count("id"))
     reports = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), month=month,
                                                     mentor__is_active=True),
                        "mentor__regency_id", "status", n=Count("id"))
@@ -302,8 +311,8 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
                            "mentor__regency_id", n=Count("id"))
     drafts = _grouped(TerritoryPlan.objects.filter(where("regency_id"), status=TerritoryPlan.Status.DRAFT),
                       "regency_id", n=Count("id"))
-    sums: dict[int, dict] = {pk: {**dict.fromkeys(DISTRICT_COUNTS + EARLIER_COUNTS, 0), "last_visit": None}
-                             for pk in ids}
+    sums: dict[int, dict] = {pk: {**dict.fromkeys(DISTRICT_COUNTS + EARLIER_COUNTS, 0), "last_visit": None,
+                                  "stages": dict.fromkeys(STAGES, 0)} for pk in ids}
     district_objects = []
     for district_id, values in districts.items():
         total = sums.get(values["regency"])
@@ -311,6 +320,8 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
             continue
         for name in DISTRICT_COUNTS + EARLIER_COUNTS:
             total[name] += values[name]
+        for stage, count in values["stages"].items():
+            total["stages"][stage] += count
         if values["last_visit"] and (total["last_visit"] is None or values["last_visit"] > total["last_visit"]):
             total["last_visit"] = values["last_visit"]
         district_objects.append(DistrictFigures(district_id=district_id, regency_id=values["regency"],
@@ -340,51 +351,74 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
             recency_amber=summed["recency_amber"], recency_red=summed["recency_red"],
             follow_ups_overdue=summed["follow_ups_overdue"], last_visit=summed["last_visit"],
             plans_draft=total(drafts), reports_waiting=total(waiting), reports_late=late,
-            **{f"stage_{stage}": total(stages, stage) for stage in STAGES},
+            **{f"stage_{stage}": summed["stages"][stage] for stage in STAGES},
             **{f"reports_{status}": total(reports, status) for status in STATUSES},
         )
         rows.append(row)
         snapshots.append(MonthlyFigures(
             regency_id=regency_id, month=month, recorded=True, villages_covered=row.villages_covered,
-            cooperatives=sum(total(stages, stage) for stage in STAGES), stage_operating=row.stage_operating,
+            cooperatives=summed["cooperatives"], stage_operating=row.stage_operating,
+            visits=summed["visits_this_month"], cooperatives_visited=summed["cooperatives_visited_this_month"],
             ba_active=row.ba_active, pmo_active=row.pmo_active, visits_30_days=row.visits_30_days,
             cooperatives_visited_30_days=row.cooperatives_visited_30_days,
             reports_in=row.reports_submitted + row.reports_accepted))
+    # Only rows whose figures changed are written (a minute changes few of the country's 7,285 districts); the
+    # time of the regencies' rows is set for all of them in one statement.
+    regency_fields, district_fields = ["month", "last_visit", *COUNTS], ["regency_id", "last_visit", *DISTRICT_COUNTS]
+    held_regencies = _held(RegencyFigures.objects.filter(where("regency_id")), "regency_id", regency_fields)
+    held_districts = _held(DistrictFigures.objects.filter(where("regency_id")), "district_id", district_fields)
+    rows = [r for r in rows if held_regencies.get(r.regency_id) != _values(r, regency_fields)]
+    district_objects = [d for d in district_objects
+                        if held_districts.get(d.district_id) != _values(d, district_fields)]
     with transaction.atomic():
+        RegencyFigures.objects.filter(where("regency_id")).update(computed_at=now)
         RegencyFigures.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["regency"], batch_size=1000,
             update_fields=["computed_at", "month", "last_visit", *COUNTS])
         DistrictFigures.objects.bulk_create(
             district_objects, update_conflicts=True, unique_fields=["district"], batch_size=1000,
             update_fields=["regency", "computed_at", "last_visit", *DISTRICT_COUNTS])
-        _monthly_refresh(scope, ids, snapshots, month=month, previous_month=previous_month, today=today)
-    return len(rows)
+        last_month = {pk: {"visits": sums[pk]["visits_last_month"],
+                           "cooperatives_visited": sums[pk]["cooperatives_visited_last_month"]} for pk in ids}
+        _monthly_refresh(scope, ids, snapshots, last_month, month=month, previous_month=previous_month, today=today)
+    return len(ids)
 
 
-def _monthly_refresh(scope: Scope, ids: list[int], snapshots: list[MonthlyFigures], *, month, previous_month,
-                     today) -> None:
-    """This month's row with its snapshot; last month's activity again (visits may be recorded late); the
-    activity of older months of the trend only where a regency has no row for them yet."""
+def _held(queryset, key: str, fields: list[str]) -> dict:
+    return {row[0]: tuple(row[1:]) for row in queryset.values_list(key, *fields)}
+
+
+def _values(row, fields: list[str]) -> tuple:
+    return tuple(getattr(row, name) for name in fields)
+
+
+def _monthly_refresh(scope: Scope, ids: list[int], snapshots: list[MonthlyFigures], last_month: dict, *, month,
+                     previous_month, today) -> None:
+    """This month's row with its snapshot, and last month's activity again (visits may be recorded late), from
+    the visits the districts' statement counted; the stage changes of both months; the activity of the older
+    months of the trend only where a regency has no row for them yet (the first refresh of a new install)."""
     window = months_back(month, TREND_MONTHS)
     held = MonthlyFigures.objects.filter(month__gte=window[0])
     if scope.regency_ids is not None:
         held = held.filter(regency_id__in=ids)
     counts = dict(held.order_by().values_list("month").annotate(n=Count("id")))
     missing = [m for m in window[:-2] if counts.get(m, 0) < len(ids)]
-    first = missing[0] if missing else previous_month
-    activity = monthly_activity(scope, first=first, last=today)
+    changes = monthly_activity(scope, first=previous_month, last=today, with_visits=False)
     for snapshot in snapshots:
-        for name, value in activity.get((snapshot.regency_id, month), {}).items():
-            setattr(snapshot, name, value)
+        snapshot.stage_changes = changes.get((snapshot.regency_id, month), {}).get("stage_changes", 0)
     MonthlyFigures.objects.bulk_create(
         snapshots, update_conflicts=True, unique_fields=["regency", "month"], batch_size=1000,
         update_fields=["recorded", *MONTHLY_ACTIVITY, *MONTHLY_SNAPSHOT])
-    last = [MonthlyFigures(regency_id=pk, month=previous_month, **activity.get((pk, previous_month), {}))
+    last = [MonthlyFigures(regency_id=pk, month=previous_month, **last_month[pk],
+                           stage_changes=changes.get((pk, previous_month), {}).get("stage_changes", 0))
             for pk in ids]
     MonthlyFigures.objects.bulk_create(last, update_conflicts=True, unique_fields=["regency", "month"],
                                        batch_size=1000, update_fields=MONTHLY_ACTIVITY)
-    older = [MonthlyFigures(regency_id=pk, month=m, **activity.get((pk, m), {})) for m in missing for pk in ids]
-    MonthlyFigures.objects.bulk_create(older, ignore_conflicts=True, batch_size=1000)
+    if missing:
+        older = monthly_activity(scope, first=missing[0], last=window[-3])
+        MonthlyFigures.objects.bulk_create(
+            [MonthlyFigures(regency_id=pk, month=m, **older.get((pk, m), {})) for m in missing for pk in ids],
+            ignore_conflicts=True, batch_size=1000)
 
 
 def _claim() -> bool:
@@ -430,9 +464,28 @@ def _summary(regency_ids) -> dict:
     return summary
 
 
+def cached_figures(key: str, compute):
+    """What `compute()` returns, kept FIGURES_MAX_AGE seconds under `key` (and the language) in the default cache:
+    for figures and pages that are the same for everyone who sees a place. The embedded default cache is each
+    process's memory; with a shared cache (Redis) every worker and node reuses the same entry."""
+    if not settings.FIGURES_MAX_AGE:
+        return compute()
+    key = f"figures:{key}:{translation.get_language()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.FIGURES_MAX_AGE)
+    return value
+
+
 def figures_for(regency_ids=None) -> Figures:
     """The summed figures of these regencies (every regency when None), no older than FIGURES_MAX_AGE
-    unless another request is refreshing them right now."""
+    unless another request is refreshing them right now. The sums are kept in the cache until the oldest of
+    their rows turns FIGURES_MAX_AGE old, so that the many pages of a minute do not sum the same rows again."""
+    key = f"figures:sum:{'all' if regency_ids is None else ','.join(map(str, sorted(set(regency_ids))))}"
+    kept = cache.get(key) if settings.FIGURES_MAX_AGE else None
+    if kept is not None:
+        return kept
     today = timezone.localdate()
     month = today.replace(day=1)
     summary = _summary(regency_ids)
@@ -449,9 +502,14 @@ def figures_for(regency_ids=None) -> Figures:
         finally:
             _release()
         summary = _summary(regency_ids)
-    return Figures(regencies=summary["rows"], per_regency=summary.get("per_regency"),
-                   computed_at=summary["oldest"], month=summary["last_month"],
-                   counts={name: summary[name] or 0 for name in COUNTS})
+    figures = Figures(regencies=summary["rows"], per_regency=summary.get("per_regency"),
+                      computed_at=summary["oldest"], month=summary["last_month"],
+                      counts={name: summary[name] or 0 for name in COUNTS})
+    if figures.computed_at and settings.FIGURES_MAX_AGE:
+        left = settings.FIGURES_MAX_AGE - (timezone.now() - figures.computed_at).total_seconds()
+        if left >= 1:
+            cache.set(key, figures, int(left))
+    return figures
 
 
 def regency_rows(figures: Figures, regency_ids=None, *, limit: int = 12) -> list[dict]:

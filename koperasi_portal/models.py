@@ -73,7 +73,8 @@ class FiguresRefresh(models.Model):
 
 
 class DistrictFigures(models.Model):
-    """The dashboards' per-district row, refreshed with its regency's `RegencyFigures`."""
+    """The dashboards' per-district row, refreshed with its regency's `RegencyFigures` (whose `computed_at` says
+    how fresh it is); a refresh writes it only when its figures changed, at `computed_at`."""
 
     district = models.OneToOneField(District, on_delete=models.CASCADE, primary_key=True, related_name="figures")
     regency = models.ForeignKey(Regency, on_delete=models.CASCADE, related_name="district_figures")

@@ -2,11 +2,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,7 +23,7 @@ from regions.spreadsheets import xlsx_response
 from territories import selectors as regions
 
 from . import dashboards, maps
-from .figures import figures_for, figures_refresh, regency_rows
+from .figures import cached_figures, figures_for, figures_refresh, regency_rows
 
 
 def home(request):
@@ -63,7 +63,9 @@ def _office_home(request, access):
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": figures.month or registry.month_start(timezone.localdate()),
         "reports": reports,
-        "needs": dashboards.needs_of_office(request.user, access, today, figures),
+        # The same for everyone who sees these regencies: kept as long as the figures.
+        "needs": cached_figures(f"needs:office:{regency_ids or 'all'}:{today:%Y-%m-%d}",
+                                lambda: dashboards.needs_of_office(request.user, access, today, figures)),
     }
     return render(request, "home.html", context)
 
@@ -71,30 +73,19 @@ def _office_home(request, access):
 # --- dashboards ---------------------------------------------------------------------------------------
 
 
-def _dashboard_context(request):
+def _dashboard_context(request, place=None):
+    """The figures of the dashboard's place, computed now (the exports, and the dashboard when not kept)."""
     access = access_for(request.user)
-    place = dashboards.place_for(request.user, access, request.GET)
+    place = place or dashboards.place_for(request.user, access, request.GET)
     today = timezone.localdate()
     if place.is_office:
         context = dashboards.office_dashboard(place, today, sort=request.GET.get("sort", ""))
     else:
-        context = _mentor_figures(place.mentor, today)
+        context = dashboards.mentor_dashboard(place.mentor, today)
+        context["computed_at"] = timezone.now()
     context.update(place=place, today=today, access=access,
                    can_set_limits=place.level == "regency" and place.is_office and access.manages(place.regency.pk))
     return context
-
-
-def _mentor_figures(mentor, today):
-    """A mentor's figures are computed over their own rows (about 100 ms for a PMO of 400 villages) and kept for
-    FIGURES_MAX_AGE seconds, like the office's: the page says when they were computed."""
-    key = f"dashboard:mentor:{mentor.pk}:{today:%Y-%m-%d}:{translation.get_language()}"
-    figures = cache.get(key) if settings.FIGURES_MAX_AGE else None
-    if figures is None:
-        figures = dashboards.mentor_dashboard(mentor, today)
-        figures["computed_at"] = timezone.now()
-        if settings.FIGURES_MAX_AGE:
-            cache.set(key, figures, settings.FIGURES_MAX_AGE)
-    return dict(figures)
 
 
 def _chart_data(context) -> dict:
@@ -124,11 +115,23 @@ def _chart_data(context) -> dict:
 
 
 def dashboard(request):
-    """The office's figures for a regency, a province or the nation; a PMO's or BA's for their own area."""
-    context = _dashboard_context(request)
-    context["charts"] = _chart_data(context)
-    context["export_query"] = context["place"].query()
-    return render(request, "dashboard/dashboard.html", context)
+    """The office's figures for a regency, a province or the nation; a PMO's or BA's for their own area. The
+    page's body is kept as long as its figures (FIGURES_MAX_AGE): it is the same for everyone who sees the place
+    (for a mentor: their own), and rendering it costs more than reading it."""
+    access = access_for(request.user)
+    place = dashboards.place_for(request.user, access, request.GET)
+    sort = request.GET.get("sort", "")
+
+    def body():
+        context = _dashboard_context(request, place)
+        context.update(charts=_chart_data(context), export_query=place.query())
+        return render_to_string("dashboard/_dashboard_body.html", context, request)
+
+    who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{place.regency_ids or 'all'}"
+    limits = place.level == "regency" and place.is_office and access.manages(place.regency.pk)
+    key = f"dashboard:{who}:{place.query()}:{sort}:{limits}:{timezone.localdate():%Y-%m-%d}"
+    return render(request, "dashboard/dashboard.html", {"place": place, "access": access,
+                                                         "body": cached_figures(key, body)})
 
 
 def _breakdown_sheet(context):

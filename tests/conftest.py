@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -34,6 +35,13 @@ from .factories import (
 )
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _cache_emptied():
+    """Kept figures and pages (FIGURES_MAX_AGE > 0 in a test) never reach the next test."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ waiting work shows up on the home pages, every table exports."""
 import io
 import json
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -397,3 +398,23 @@ def test_office_staff_see_the_dashboard_but_cannot_change_its_limits(seeded, off
     assert "/dashboard/limits/" not in client.get("/dashboard/").content.decode()
     assert client.post("/dashboard/limits/32.02/", {"recency_amber_days": 1, "recency_red_days": 2,
                                                     "report_due_day": 1}).status_code == 403
+
+
+def test_a_dashboard_is_kept_for_a_minute_per_place_and_language(seeded, admin_user, office_user, client_for,
+                                                                  count_queries, settings):
+    settings.FIGURES_MAX_AGE = 60
+    client = client_for(admin_user)
+    first = client.get("/dashboard/")
+    with count_queries() as again:
+        second = count_queries.get(client, "/dashboard/")
+    def page(response):  # without the per-request CSRF token of the language form
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert page(second) == page(first) and len(again.captured_queries) <= 6
+    assert "Angka per" in second.content.decode()
+    # Staff see the same figures but not the admin's link to change the limits.
+    staff = client_for(office_user).get("/dashboard/").content.decode()
+    assert "/dashboard/limits/" not in staff and "Per kecamatan" in staff
+    english = client_for(admin_user)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Per district" in english.get("/dashboard/").content.decode()

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from koperasi_portal import figures
@@ -28,7 +29,7 @@ def test_figures_younger_than_the_limit_are_shown_as_they_are_and_older_ones_are
     assert figures.figures_for([sukabumi.pk]).ba_active == 0
     MentorFactory(regency=sukabumi, role=Mentor.Role.BA)
     assert figures.figures_for([sukabumi.pk]).ba_active == 0  # at most 60 s old: not recomputed
-    RegencyFigures.objects.update(computed_at=timezone.now() - timedelta(seconds=61))
+    _a_minute_passes()
     fresh = figures.figures_for([sukabumi.pk])
     assert fresh.ba_active == 1 and timezone.now() - fresh.computed_at < timedelta(seconds=5)
 
@@ -37,11 +38,27 @@ def test_while_one_request_refreshes_the_others_read_the_rows_as_they_are(settin
     settings.FIGURES_MAX_AGE = 60
     figures.figures_for([sukabumi.pk])
     MentorFactory(regency=sukabumi, role=Mentor.Role.BA)
-    RegencyFigures.objects.update(computed_at=timezone.now() - timedelta(seconds=61))
+    _a_minute_passes()
     FiguresRefresh.objects.update(claimed_until=timezone.now() + timedelta(seconds=20))  # someone else is at it
     assert figures.figures_for([sukabumi.pk]).ba_active == 0
     FiguresRefresh.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
-    assert figures.figures_for([sukabumi.pk]).ba_active == 1
+    assert figures.figures_for([sukabumi.pk]).ba_active == 1  # stale sums are never kept
+
+
+def _a_minute_passes():
+    """The rows turn 61 s old, and the sums kept in the cache expire with them (their time to live is what
+    was left of the rows' minute)."""
+    RegencyFigures.objects.update(computed_at=timezone.now() - timedelta(seconds=61))
+    cache.clear()
+
+
+def test_the_sums_of_a_minute_are_read_once(settings, sukabumi, count_queries):
+    settings.FIGURES_MAX_AGE = 60
+    first = figures.figures_for([sukabumi.pk])
+    with count_queries() as again:
+        second = figures.figures_for([sukabumi.pk])
+    assert len(again.captured_queries) == 0 and second.villages == first.villages == 386
+    assert figures.figures_for(None).regencies == 1  # another scope, its own entry
 
 
 def test_the_refresh_command_recomputes_every_regency(sukabumi, other_regency):

@@ -24,8 +24,10 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.test.utils import override_settings
 
+from koperasi_portal.figures import figures_refresh
 from territories.models import TerritoryPlan
 
 from .benchmark import percentile, pick_personas, pick_regency
@@ -75,8 +77,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
         parser.add_argument("--max-requests", type=int, default=0,
                             help="gunicorn --max-requests (0: workers are never recycled)")
+        parser.add_argument("--refresh-every", type=float, default=50.0, metavar="SECONDS",
+                            help="run refresh_figures every SECONDS during the test, as production's timer does "
+                                 "(default 50; 0: never, so pages refresh the figures themselves)")
 
-    def handle(self, *args, regency, seconds, concurrency, workers, max_requests, **options):
+    def handle(self, *args, regency, seconds, concurrency, workers, max_requests, refresh_every, **options):
         if not 0 < seconds <= 60 or not 0 < concurrency <= 64:
             raise CommandError("--seconds must be in (0, 60] and --concurrency in [1, 64].")
         chosen = pick_regency(regency)
@@ -98,9 +103,14 @@ class Command(BaseCommand):
             ("pmo dashboard", "/dashboard/", "pmo"), ("ba dashboard", "/dashboard/", "ba"),
             ("admin map data", f"/map/data/?regency={chosen.code}", "admin"),
         ) if role in cookies]
+        self.refreshes: list[float] = []
         port = _free_port()
         server = self._gunicorn(port, workers, max_requests, key)
+        stop = threading.Event()
+        timer = threading.Thread(target=self._refresh_timer, args=(refresh_every, stop), daemon=True)
         try:
+            if refresh_every > 0:
+                timer.start()
             self._wait(port)
             for _label, path, role in pages:  # warm every worker's caches once
                 for _ in range(workers * 5):
@@ -111,12 +121,26 @@ class Command(BaseCommand):
             runs.append(self._load(port, "trivial (again)", "/health/", None, seconds, concurrency))
             after = {pid: _rss_kb(pid) for pid in _workers(server.pid)}
         finally:
+            stop.set()
+            if timer.is_alive():
+                timer.join(timeout=60)
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
         self._report(chosen, runs, before, after, seconds, concurrency, workers, max_requests)
+
+    def _refresh_timer(self, every: float, stop: threading.Event) -> None:
+        """Production's minute timer (`manage.py refresh_figures`), in a thread of this command."""
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                figures_refresh()
+                self.refreshes.append(time.monotonic() - started)
+                stop.wait(every)
+        finally:
+            connection.close()
 
     def _session(self, user) -> str:
         session = SessionStore()
@@ -202,6 +226,9 @@ class Command(BaseCommand):
         self.stdout.write("worker RSS after:  " + ", ".join(f"{kb / 1024:.0f} MB" for kb in after.values())
                           + (f"  (growth {max(growth):+.1f} % at most)" if growth else
                              "  (workers were recycled: compare with --max-requests 0)"))
+        if self.refreshes:
+            self.stdout.write(f"figures refreshed {len(self.refreshes)} times by the timer thread, "
+                              f"{statistics.median(self.refreshes):.2f} s each (median)")
         errors = sum(run.errors for run in runs)
         self.stdout.write(f"{sum(len(r.latencies) for r in runs):,} requests, {errors} errors.")
         if errors:
