@@ -441,6 +441,8 @@ class Command(BaseCommand):
         return results
 
     def _measure(self, client, page: Page, secure: bool) -> Result:
+        if page.uncached:
+            cache.clear()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(page.url, secure=secure)
             size = body_size(response)
