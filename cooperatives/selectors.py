@@ -213,24 +213,44 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     }
 
 
-def report_rows(user, month: date) -> QuerySet[Mentor]:
-    """For the office (or a PMO): every active BA in scope with `report_status` (None: no report yet) and
-    `visit_count` for the month. A queryset, so that lists paginate it."""
+def _bas_of(user, pmo: Mentor | None, regency_code: str = "") -> QuerySet[Mentor]:
+    """The active BAs the user sees; with `pmo`, only those the plan in force puts under that PMO; with a
+    regency code, only that regency's."""
+    bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+    if regency_code:
+        bas = bas.filter(regency__code=regency_code)
+    if pmo is not None:
+        bas = bas.filter(ba_territories__plan__status=TerritoryPlan.Status.ACTIVE,
+                         ba_territories__pmo_territory__mentor=pmo)
+    return bas
+
+
+def report_pmo_get_for_user(user, pk) -> Mentor | None:
+    """The PMO whose BAs a report list is narrowed to (?pmo=): one the user sees, else no narrowing."""
+    if not str(pk or "").isdigit():
+        return None
+    return mentors_visible_to(user).filter(pk=pk, role=Mentor.Role.PMO).first()
+
+
+def report_rows(user, month: date, pmo: Mentor | None = None, regency_code: str = "") -> QuerySet[Mentor]:
+    """For the office (or a PMO): every active BA in scope (of one PMO's team when `pmo` is given) with
+    `report_status` (None: no report yet) and `visit_count` for the month. A queryset, so that lists paginate
+    it."""
     reports = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=month)
     visits = (Visit.objects.filter(mentor=OuterRef("pk"), date__gte=month, date__lt=next_month(month))
               .order_by().values("mentor").annotate(n=Count("id")).values("n"))
     return (
-        mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+        _bas_of(user, pmo, regency_code)
         .select_related("regency")
         .annotate(report_status=Subquery(reports.values("status")[:1]), visit_count=Subquery(visits))
         .order_by("full_name", "id")
     )
 
 
-def report_status_counts(user, month: date) -> dict[str, int]:
+def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_code: str = "") -> dict[str, int]:
     """How many active BAs in scope have no report (or a draft), and how many submitted, returned, accepted:
     one aggregate in the database."""
-    bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+    bas = _bas_of(user, pmo, regency_code)
     by_status = dict(MonthlyReport.objects.filter(month=month, mentor__in=bas).order_by().values_list("status")
                      .annotate(n=Count("id")))
     total = bas.count()

@@ -216,12 +216,15 @@ def report_list(request):
             "reports": reports, "mentor": access.mentor,
             "current": selectors.month_start(timezone.localdate()),
         })
-    page_obj = Paginator(selectors.report_rows(request.user, month), settings.PAGE_SIZE).get_page(
+    pmo = selectors.report_pmo_get_for_user(request.user, request.GET.get("pmo"))
+    regency = str(request.GET.get("regency", ""))[:13]  # a code; outside the user's scope it narrows to nothing
+    page_obj = Paginator(selectors.report_rows(request.user, month, pmo, regency), settings.PAGE_SIZE).get_page(
         request.GET.get("page"))
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
-        "page_obj": page_obj, "month": month, "counts": selectors.report_status_counts(request.user, month),
-        "previous": previous, "following": selectors.next_month(month),
+        "page_obj": page_obj, "month": month,
+        "counts": selectors.report_status_counts(request.user, month, pmo, regency),
+        "previous": previous, "following": selectors.next_month(month), "pmo": pmo, "regency": regency,
     })
 
 

@@ -124,6 +124,7 @@ class KeyFigure:
     unit: str = ""
     change: int | None = None  # since last month; None when the portal holds no figure for then
     detail: str = ""
+    kept_monthly: bool = True  # False: no month-end figure is ever kept for it (a mentor's area)
 
     @property
     def change_sign(self) -> str:
@@ -136,7 +137,8 @@ def _difference(now, then):
     return None if now is None or then is None else now - then
 
 
-def key_figures(counts: dict, previous: dict | None, month: date | None = None) -> list[KeyFigure]:
+def key_figures(counts: dict, previous: dict | None, month: date | None = None, *,
+                kept_monthly: bool = True) -> list[KeyFigure]:
     """The dashboard's headline figures from summed counts (see `sum_counts`), each with its change since last
     month where known: the 30-day figures against the 30 days before, the others against last month's end."""
     p = previous or {}
@@ -166,6 +168,8 @@ def key_figures(counts: dict, previous: dict | None, month: date | None = None) 
                       None, _("of %(bas)s active BAs; %(waiting)s wait for review")
                       % {"bas": counts["ba_active"], "waiting": counts["reports_waiting"]}),
         ]
+    for figure in figures:
+        figure.kept_monthly = kept_monthly
     return figures
 
 
@@ -250,7 +254,10 @@ def breakdown_columns(kind: str, sort: str, query: str) -> list[dict]:
     for key in BREAKDOWN_SORTS:
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
-        target = (key if descending else f"-{key}") if current else key
+        # The first click puts the districts that need attention first: the fewest covered or visited, the
+        # most days since a visit or overdue follow-ups, the largest otherwise; names from A.
+        first = key if key in ("name", "coverage", "visited_share") else f"-{key}"
+        target = (key if descending else f"-{key}") if current else first
         columns.append({"key": key, "label": labels[key], "num": key != "name",
                         "url": "?" + (f"{query}&" if query else "") + f"sort={target}",
                         "aria_sort": ("descending" if descending else "ascending") if current else ""})
@@ -333,14 +340,14 @@ def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | No
     amber_cut = today - timedelta(days=regency.recency_amber_days)
     red_cut = today - timedelta(days=regency.recency_red_days)
     rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name())
-            .filter(Q(last__lt=amber_cut) | Q(last__isnull=True))
+            .filter(Q(last__lte=amber_cut) | Q(last__isnull=True))
             .select_related("village__district")
             .order_by(F("last").asc(nulls_first=True), "village__code"))
     if limit:
         rows = rows[:limit]
     return [{"cooperative": c, "village": c.village.name, "district": c.village.district.name, "ba": c.ba or "",
              "last_visit": c.last, "days": (today - c.last).days if c.last else None,
-             "bucket": "red" if c.last is None or c.last < red_cut else "amber",
+             "bucket": "red" if c.last is None or c.last <= red_cut else "amber",
              "url": c.get_absolute_url()} for c in rows]
 
 
@@ -402,7 +409,7 @@ def mentor_dashboard(mentor: Mentor, today: date) -> dict:
     activity = monthly_activity(scope, first=window[0], last=today, by_regency=False)
     context = {
         "computed_at": None,
-        "key_figures": key_figures(counts, None),
+        "key_figures": key_figures(counts, None, kept_monthly=False),
         "funnel": funnel(stages), "breakdown_kind": "district",
         "breakdown": sort_rows(breakdown_rows, "name")[0], "sort": "name",
         "columns": breakdown_columns("district", "name", ""),
@@ -416,12 +423,6 @@ def mentor_dashboard(mentor: Mentor, today: date) -> dict:
     return context
 
 
-def report_month(regency: Regency, today: date) -> date:
-    """The month whose reports are due next: last month's until its due day has passed."""
-    month = month_start(today)
-    return month_start(month - timedelta(days=1)) if today.day <= regency.report_due_day else month
-
-
 def due_date(regency: Regency, month: date) -> date:
     return next_month(month).replace(day=regency.report_due_day)
 
@@ -431,7 +432,7 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     team = regions.pmo_team(pmo)
     ids = [t.mentor_id for t in team if t.mentor_id]
     month = month_start(today)
-    shown = report_month(pmo.regency, today)
+    shown = month_start(month - timedelta(days=1))  # the report last due (or due on the 5th): last month's
     seen = {mentor_id: (n, d) for mentor_id, n, d in
             Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values_list("mentor_id")
             .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"))}
@@ -491,17 +492,15 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
     if current is None or current.status == "draft":
         due = due_date(regency, due_month)
         urgency = "late" if today > due else "soon" if (due - today).days <= 7 else ""
-        text = (_("Send your report for %(month)s: it was due on %(due)s")
-                if today > due else _("Send your report for %(month)s by %(due)s"))
+        text = _("Send your report for %(month)s (due %(due)s)")
         needs.append(Need(text % {"month": _month_name(due_month), "due": _day(due)},
                           _report_url(mentor.pk, due_month), urgency))
     follow_ups = list(open_follow_ups(mentor).filter(due_date__lte=today + timedelta(days=7))[:6])
     for follow_up in follow_ups[:5]:
         late = follow_up.due_date < today
         needs.append(Need(
-            (_("Overdue since %(due)s: %(action)s") if late else _("Due %(due)s: %(action)s"))
-            % {"due": _day(follow_up.due_date), "action": follow_up.action},
-            follow_up.visit.cooperative.get_absolute_url(), "late" if late else "soon",
+            _("%(action)s (due %(due)s)") % {"due": _day(follow_up.due_date), "action": follow_up.action},
+            reverse("cooperatives:follow_up_list"), "late" if late else "soon",
             follow_up.visit.cooperative.village.name))
     if len(follow_ups) > 5:
         needs.append(Need(_("More follow-ups due this week"), reverse("cooperatives:follow_up_list"), "soon"))
@@ -547,9 +546,9 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
             if days is not None else _("%(name)s has recorded no visit yet") % {"name": ba.full_name},
             ba.get_absolute_url(), "soon", ba.phone_display or ""))
     for follow_up in open_follow_ups(mentor).filter(due_date__lt=today)[:5]:
-        needs.append(Need(_("Overdue since %(due)s: %(action)s") % {"due": _day(follow_up.due_date),
-                                                                     "action": follow_up.action},
-                          follow_up.visit.cooperative.get_absolute_url(), "late",
+        needs.append(Need(_("%(action)s (due %(due)s)") % {"due": _day(follow_up.due_date),
+                                                            "action": follow_up.action},
+                          reverse("cooperatives:follow_up_list"), "late",
                           follow_up.visit.cooperative.village.name))
     return needs
 
@@ -558,6 +557,7 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
     """Reports waiting or late per PMO, villages without a BA, contracts ending, drafts to publish. For many
     regencies (a superuser) the regencies with the most waiting work instead of each PMO."""
     regency_ids = None if access.is_superuser else sorted(access.office_regency_ids)
+    previous = month_start(month_start(today) - timedelta(days=1))
     needs = []
     if regency_ids is None or len(regency_ids) > 20:
         rows = (RegencyFigures.objects.filter(Q(reports_waiting__gt=0) | Q(reports_late__gt=0))
@@ -568,8 +568,8 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
             needs.append(Need(_("%(regency)s: %(waiting)s reports wait for review, %(late)s late")
                               % {"regency": row.regency.name, "waiting": row.reports_waiting,
                                  "late": row.reports_late},
-                              reverse("dashboard") + f"?regency={row.regency.code}", "late" if row.reports_late
-                              else "soon"))
+                              f"{reverse('cooperatives:report_list')}?month={previous:%Y-%m}"
+                              f"&regency={row.regency.code}", "late" if row.reports_late else "soon"))
     else:
         needs += _reports_per_pmo(regency_ids, today)
     uncovered = figures.villages - figures.villages_covered
@@ -608,8 +608,9 @@ def _reports_per_pmo(regency_ids, today: date) -> list[Need]:
                links.filter(mentor__monthly_reports__status="submitted").order_by()
                .values("pmo_territory__mentor_id", "pmo_territory__mentor__full_name", "plan__regency__report_due_day")
                .annotate(n=Count("mentor__monthly_reports"))}
+    # A returned report was sent: it waits for its BA again, it is not late.
     sent = MonthlyReport.objects.filter(mentor=OuterRef("mentor"), month=previous,
-                                        status__in=["submitted", "accepted"])
+                                        status__in=["submitted", "accepted", "returned"])
     late_links = links.filter(~Exists(sent), plan__regency__report_due_day__lt=today.day)
     late = {row["pmo_territory__mentor_id"]: row for row in
             late_links.order_by().values("pmo_territory__mentor_id", "pmo_territory__mentor__full_name")
@@ -624,9 +625,10 @@ def _reports_per_pmo(regency_ids, today: date) -> list[Need]:
         if n_waiting:
             parts.append(_("%(count)s waiting for review") % {"count": n_waiting})
         if n_late:
-            parts.append(_("%(count)s not in for %(month)s") % {"count": n_late, "month": _month_name(previous)})
+            parts.append(_("%(count)s not sent for %(month)s") % {"count": n_late, "month": _month_name(previous)})
+        narrowed = f"&pmo={pmo_id}" if pmo_id else ""
         needs.append(Need(_("Reports of %(pmo)s's BAs: %(what)s") % {"pmo": name, "what": ", ".join(parts)},
-                          reverse("cooperatives:report_list") + (f"?month={previous:%Y-%m}" if n_late else ""),
+                          reverse("cooperatives:report_list") + f"?month={previous:%Y-%m}{narrowed}",
                           "late" if n_late else "soon"))
     return needs[:8]
 

@@ -202,8 +202,10 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
         for (district_id,), item in _grouped(
                 cooperatives, "village__district_id", n=Count("id"),
                 **{f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in STAGES},
-                green=Count("id", filter=Q(last__gte=today - timedelta(days=amber))),
-                recent=Count("id", filter=Q(last__gte=today - timedelta(days=red))),
+                # Green: fewer days since the last visit than the amber limit, like "visited in the last 30
+                # days" (a visit on date > today - 30); amber: fewer than the red limit; red: the rest.
+                green=Count("id", filter=Q(last__gt=today - timedelta(days=amber))),
+                recent=Count("id", filter=Q(last__gt=today - timedelta(days=red))),
                 latest=Max("last")).items():
             target = row(district_id)
             target["stages"] = {stage: item[f"stage_{stage}"] for stage in STAGES}
@@ -305,9 +307,10 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
                        "mentor__regency_id", "status", n=Count("id"))
     waiting = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), status="submitted"),
                        "mentor__regency_id", n=Count("id"))
+    # Late: last month's reports not sent at all after the due day (a returned one was sent).
     previous_in = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), month=previous_month,
                                                         mentor__is_active=True, mentor__role=Mentor.Role.BA,
-                                                        status__in=["submitted", "accepted"]),
+                                                        status__in=["submitted", "accepted", "returned"]),
                            "mentor__regency_id", n=Count("id"))
     drafts = _grouped(TerritoryPlan.objects.filter(where("regency_id"), status=TerritoryPlan.Status.DRAFT),
                       "regency_id", n=Count("id"))
@@ -464,13 +467,26 @@ def _summary(regency_ids) -> dict:
     return summary
 
 
+def generation() -> int:
+    """A number in every key of kept figures: `figures_changed()` moves it on, and all of them are read anew."""
+    return cache.get_or_set("figures:generation", 0)
+
+
+def figures_changed() -> None:
+    """Something the figures depend on changed beyond the data (a regency's limits): nothing kept is used again."""
+    try:
+        cache.incr("figures:generation")
+    except ValueError:
+        cache.set("figures:generation", 1)
+
+
 def cached_figures(key: str, compute):
     """What `compute()` returns, kept FIGURES_MAX_AGE seconds under `key` (and the language) in the default cache:
     for figures and pages that are the same for everyone who sees a place. The embedded default cache is each
     process's memory; with a shared cache (Redis) every worker and node reuses the same entry."""
     if not settings.FIGURES_MAX_AGE:
         return compute()
-    key = f"figures:{key}:{translation.get_language()}"
+    key = f"figures:{generation()}:{key}:{translation.get_language()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -482,7 +498,8 @@ def figures_for(regency_ids=None) -> Figures:
     """The summed figures of these regencies (every regency when None), no older than FIGURES_MAX_AGE
     unless another request is refreshing them right now. The sums are kept in the cache until the oldest of
     their rows turns FIGURES_MAX_AGE old, so that the many pages of a minute do not sum the same rows again."""
-    key = f"figures:sum:{'all' if regency_ids is None else ','.join(map(str, sorted(set(regency_ids))))}"
+    scope = "all" if regency_ids is None else ",".join(map(str, sorted(set(regency_ids))))
+    key = f"figures:{generation()}:sum:{scope}"
     kept = cache.get(key) if settings.FIGURES_MAX_AGE else None
     if kept is not None:
         return kept

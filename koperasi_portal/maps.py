@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from cooperatives.models import Cooperative, Stage
@@ -58,9 +59,9 @@ def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | N
             "territory": territory_index[link[0]] if link else None,
             "stage": Stage.values.index(cooperative[1]) if cooperative else None,
             "cooperative": cooperative[0] if cooperative else None,
-            "last_visit": last.isoformat() if last else "",
-            "recency": None if cooperative is None else ("green" if last and last >= amber else
-                                                         "amber" if last and last >= red else "red"),
+            "last_visit": date_format(last, "j F Y") if last else "",
+            "recency": None if cooperative is None else ("green" if last and last > amber else
+                                                         "amber" if last and last > red else "red"),
         })
     return {
         "villages": features,

@@ -23,7 +23,7 @@ from regions.spreadsheets import xlsx_response
 from territories import selectors as regions
 
 from . import dashboards, maps
-from .figures import cached_figures, figures_for, figures_refresh, regency_rows
+from .figures import cached_figures, figures_changed, figures_for, figures_refresh, regency_rows
 
 
 def home(request):
@@ -199,7 +199,8 @@ def regency_limits(request, code):
     form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
     if request.method == "POST" and form.is_valid():
         region_services.regency_limits_update(regency=regency, **form.cleaned_data)
-        figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once
+        figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once,
+        figures_changed()  # and no dashboard kept with the old ones is shown again
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
         return redirect(f"{reverse('dashboard')}?regency={regency.code}")
     return render(request, "dashboard/regency_limits.html", {"regency": regency, "form": form})

@@ -78,8 +78,12 @@ class RegencyLimitsForm(forms.ModelForm):
     class Meta:
         model = Regency
         fields = ["recency_amber_days", "recency_red_days", "report_due_day"]
-        widgets = {name: forms.NumberInput(attrs={"min": 1, "max": 366 if name != "report_due_day" else 28})
-                   for name in fields}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.min_value = 1
+            field.widget.attrs.update(min=1, max=28 if name == "report_due_day" else 366)
 
     def clean(self):
         cleaned = super().clean()

@@ -5,7 +5,7 @@ import io
 import json
 import random
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,11 +15,12 @@ from cooperatives import services as registry
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
 from cooperatives.selectors import month_start
 from koperasi_portal import dashboards
-from koperasi_portal.models import MonthlyFigures
+from koperasi_portal.figures import figures_refresh
+from koperasi_portal.models import MonthlyFigures, RegencyFigures
 from mentors.models import Mentor
 from regions.models import Boundary, Village
 from territories import services as plans
-from territories.models import BaVillage
+from territories.models import BaTerritory, BaVillage
 
 from .factories import UserFactory
 
@@ -86,7 +87,7 @@ def _raw_figures(regency, today):
         stages[cooperative.stage] += 1
         dates = [v.date for v in cooperative.visits.all()]
         last = max(dates, default=None)
-        buckets["green" if last and last >= amber else "amber" if last and last >= red else "red"] += 1
+        buckets["green" if last and last > amber else "amber" if last and last > red else "red"] += 1
         if last and (row["last"] is None or last > row["last"]):
             row["last"] = last
         recent = [d for d in dates if since < d <= today]
@@ -115,6 +116,8 @@ def test_office_dashboard_figures_equal_those_counted_from_the_raw_rows(seeded, 
                                         if raw["cooperatives"] else None)
         assert row["days_since_visit"] == ((today - raw["last"]).days if raw["last"] else None)
     assert {row["key"]: row["count"] for row in response.context["recency"]} == buckets
+    # "Visited in the last 30 days" says the same in the key figures, the table and the recency buckets.
+    assert buckets["green"] == sum(len(raw["visited"]) for raw in districts.values())
     assert {row["stage"]: row["count"] for row in response.context["funnel"]} == stages
     covered = sum(raw["covered"] for raw in districts.values())
     coverage = response.context["key_figures"][0]
@@ -348,6 +351,24 @@ def test_the_office_sees_uncovered_villages_waiting_drafts_and_reports_per_pmo(s
     assert "1 desa/kelurahan belum memiliki BA" in home
     assert "Rencana baru" in home
     assert f"Laporan BA dari {split.pmo_mentor.full_name}" in home
+    # The item opens the month's reports of that PMO's BAs only.
+    link = f"/reports/?month={last_month:%Y-%m}&amp;pmo={split.pmo_mentor.pk}"
+    assert link in home
+    listed = client_for(admin_user).get(link.replace("&amp;", "&")).context["page_obj"]
+    team = set(BaTerritory.objects.filter(plan=split.plan, pmo_territory__mentor=split.pmo_mentor)
+               .values_list("mentor_id", flat=True))
+    assert {m.pk for m in listed} == team and split.ba_mentor.pk in team
+
+
+def test_a_returned_report_is_not_counted_late(split, sukabumi, admin_user, client_for):
+    last_month = month_start(month_start(TODAY()) - timedelta(days=1))
+    report = registry.report_save(actor=None, mentor=split.ba_mentor, month=last_month, obstacles="-",
+                                  next_month_plan="-", submit=True)
+    registry.report_review(actor=None, report=report, accept=False, comment="Lengkapi")
+    day_after_due = month_start(TODAY()) + timedelta(days=sukabumi.report_due_day)
+    figures_refresh(regency_ids=[sukabumi.pk], today=day_after_due)
+    bas = Mentor.objects.filter(regency=sukabumi, role="ba", is_active=True).count()
+    assert RegencyFigures.objects.get(regency=sukabumi).reports_late == bas - 1
 
 
 def test_dashboards_keep_their_query_count_as_the_data_grows(seeded, admin_user, client_for, count_queries, settings):
@@ -367,12 +388,9 @@ def test_dashboards_keep_their_query_count_as_the_data_grows(seeded, admin_user,
         count_queries.assert_same(few, many, most=40)
 
 
-def test_report_month_is_last_month_until_its_due_day(sukabumi):
-    assert dashboards.report_month(sukabumi, date(2026, 12, 5)) == date(2026, 11, 1)
-    assert dashboards.report_month(sukabumi, date(2026, 12, 6)) == date(2026, 12, 1)
-
-
-def test_an_office_admin_sets_the_recency_limits_and_the_figures_follow(seeded, sukabumi, admin_user, client_for):
+def test_an_office_admin_sets_the_recency_limits_and_the_figures_follow(seeded, sukabumi, admin_user, client_for,
+                                                                         settings):
+    settings.FIGURES_MAX_AGE = 60  # the dashboard is kept: saving the limits must still show them at once
     client = client_for(admin_user)
     assert "/dashboard/limits/32.02/" in client.get("/dashboard/").content.decode()
     refused = client.post("/dashboard/limits/32.02/", {"recency_amber_days": 40, "recency_red_days": 40,

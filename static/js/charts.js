@@ -12,8 +12,10 @@
         options: { indexAxis: "y" } };
     },
     recency: function (d) {
+      // The labels are long: the table beside the chart is its legend.
       return { type: "doughnut", data: { labels: d.labels, datasets: [
-        { data: d.values, backgroundColor: ["#2e7d32", "#f9a825", RED] }] } };
+        { data: d.values, backgroundColor: ["#2e7d32", "#f9a825", RED] }] },
+        options: { plugins: { legend: { display: false } } } };
     },
     trend: function (d) {
       return { type: "bar", data: { labels: d.labels, datasets: [

@@ -2,8 +2,10 @@
    stage or visit recency. Data comes from the element's data-source (JSON); nothing is written as HTML. */
 (function () {
   "use strict";
-  var TERRITORY = ["#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e",
-    "#9e9d24", "#283593", "#00695c", "#d84315", "#5d4037", "#7b1fa2", "#0277bd", "#558b2f"];
+  // As many distinct colours as territories: hues a golden angle apart, in two lightnesses.
+  function territoryColour(index) {
+    return "hsl(" + Math.round((index * 137.508) % 360) + ", 65%, " + (index % 2 ? 42 : 58) + "%)";
+  }
   var STAGE = ["#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"];
   var RECENCY = { green: "#2e7d32", amber: "#f9a825", red: "#c62828" };
   var NONE = "#bdbdbd";
@@ -11,7 +13,7 @@
   function colourOf(village, mode) {
     if (mode === "stage") { return village.stage === null ? NONE : STAGE[village.stage]; }
     if (mode === "recency") { return village.recency ? RECENCY[village.recency] : NONE; }
-    return village.territory === null ? NONE : TERRITORY[village.territory % TERRITORY.length];
+    return village.territory === null ? NONE : territoryColour(village.territory);
   }
 
   function legendItems(data, mode) {
@@ -23,9 +25,11 @@
       return ["green", "amber", "red"].map(function (key) { return [RECENCY[key], data.recency[key]]; })
         .concat([[NONE, data.labels.no_cooperative]]);
     }
-    return data.territories.map(function (t) {
-      return [TERRITORY[t.index % TERRITORY.length], t.name + (t.mentor ? " · " + t.mentor : "")];
-    }).concat([[NONE, data.labels.no_territory]]);
+    var items = data.territories.map(function (t) {
+      return [territoryColour(t.index), t.name + (t.mentor ? " · " + t.mentor : "")];
+    });
+    var uncovered = data.villages.some(function (village) { return village.territory === null; });
+    return uncovered ? items.concat([[NONE, data.labels.no_territory]]) : items;
   }
 
   function element(tag, text, className) {
@@ -74,6 +78,7 @@
               : L.circleMarker(village.point, Object.assign({ radius: 6 }, style));
             shape.bindPopup(function () { return popup(village, data); });
             shape.bindTooltip(village.name);
+            shape.on("popupopen", function () { shape.closeTooltip(); });
             layer.addLayer(shape);
           });
           legend.replaceChildren();
@@ -107,6 +112,11 @@
               other.classList.toggle("outline", !chosen);
             });
             draw();
+            var address = new URL(window.location.href);
+            if (address.pathname === new URL(button.href, address).pathname) {
+              address.searchParams.set("colour", mode);
+              window.history.replaceState(null, "", address);
+            }
           });
         });
         container.dataset.ready = String(data.villages.length);

@@ -38,7 +38,7 @@ def _checked(tab, path, name):
     if tab.locator(".map[data-source]").count():
         tab.wait_for_selector(".map[data-ready]")
         assert tab.locator(".map").first.get_attribute("data-ready") not in ("error", "0"), path
-        assert tab.locator(".map-legend li").count() > 1, path
+        assert tab.locator(".map-legend li").count() >= 1, path
     for canvas in tab.locator("canvas[data-chart]").all():
         assert canvas.bounding_box()["height"] > 50, path
     screenshot(tab, name)
@@ -96,7 +96,7 @@ def test_the_map_switches_colouring_and_opens_a_village(browser, live_server, de
     tab.wait_for_selector(".map[data-ready]")
     assert int(tab.locator(".map").get_attribute("data-ready")) == 386
     territories = tab.locator(".map-legend li").count()
-    assert territories == 40  # 39 BA territories and "no BA territory"
+    assert territories == 39  # every village is in one of the 39 BA territories: no "no BA territory" entry
     tab.get_by_role("button", name="Tahap").click()
     assert tab.locator(".map-legend li").count() == 9  # 8 stages and "no cooperative"
     assert tab.get_by_role("button", name="Tahap").get_attribute("aria-pressed") == "true"
