@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from lokal import wilayah
 
+from .centroids import centroids
 from .geometry import simplified
 from .models import Boundary, District, Province, Regency, Village
 
@@ -35,6 +36,9 @@ class RegionImportReport:
     districts: LevelCount = field(default_factory=LevelCount)
     villages: LevelCount = field(default_factory=LevelCount)
     village_kinds: dict[str, int] = field(default_factory=dict)
+    # Regions of the import with a point (their own or, where they had none, the shipped centroid).
+    districts_located: int = 0
+    villages_located: int = 0
 
 
 def _regions_from_lokal(regency_code: str | None):
@@ -91,12 +95,16 @@ def regions_import(*, regency_code: str | None = None) -> RegionImportReport:
             ["name", "kind", "province"],
             regency_code,
         )
+        # New rows take the shipped centroid; an existing row keeps its point (coordinates are not updated).
+        district_points = centroids("district", regency_code or "")
         report.districts, district_ids = _upsert(
             District,
-            [District(code=d.code, name=d.name, regency_id=regency_ids[d.code[:5]]) for d in districts],
+            [District(code=d.code, name=d.name, regency_id=regency_ids[d.code[:5]],
+                      **_point(district_points.get(d.code))) for d in districts],
             ["name", "regency"],
             regency_code,
         )
+        village_points = centroids("village", regency_code or "")
         village_objects = [
             Village(
                 code=v.code,
@@ -104,15 +112,35 @@ def regions_import(*, regency_code: str | None = None) -> RegionImportReport:
                 kind=Village.kind_for_code(v.code),
                 postal_code=v.postal_code or "",
                 district_id=district_ids[v.code[:8]],
+                **_point(village_points.get(v.code)),
             )
             for v in villages
         ]
         report.villages, _ = _upsert(
             Village, village_objects, ["name", "kind", "postal_code", "district"], regency_code
         )
+        report.districts_located = _locate(District, district_points, regency_code)
+        report.villages_located = _locate(Village, village_points, regency_code)
     for obj in village_objects:
         report.village_kinds[obj.kind] = report.village_kinds.get(obj.kind, 0) + 1
     return report
+
+
+def _point(point) -> dict:
+    return {"latitude": point[0], "longitude": point[1]} if point else {}
+
+
+def _locate(model, points: dict, regency_code: str | None) -> int:
+    """Give the regions imported before the portal shipped centroids, and still without a point, the shipped
+    centroid; return how many regions of the import have a point now."""
+    scope = model.objects.filter(code__startswith=regency_code) if regency_code else model.objects.all()
+    missing = list(scope.filter(latitude__isnull=True).only("id", "code"))
+    if missing:
+        located = [row for row in missing if row.code in points]
+        for row in located:
+            row.latitude, row.longitude = points[row.code]
+        model.objects.bulk_update(located, ["latitude", "longitude"], batch_size=BULK_BATCH)
+    return scope.filter(latitude__isnull=False).count()
 
 
 @dataclass

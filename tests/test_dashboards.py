@@ -256,7 +256,8 @@ def test_map_data_draws_polygons_where_boundaries_exist_and_points_elsewhere(see
     assert {t["name"] for t in data["territories"]} == set(drawn) and len(data["stages"]) == len(Stage.values)
 
 
-def test_the_map_page_says_which_command_imports_missing_coordinates(split, admin_user, client_for):
+def test_the_map_page_says_which_command_imports_missing_coordinates(split, sukabumi, admin_user, client_for):
+    Village.objects.filter(district__regency=sukabumi).update(latitude=None, longitude=None)
     page = client_for(admin_user).get("/map/")
     assert "import_geometry" in page.content.decode()
 

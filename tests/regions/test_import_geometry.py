@@ -55,9 +55,10 @@ def test_unknown_codes_are_reported_and_the_known_ones_still_imported(sukabumi, 
 def test_a_malformed_file_is_refused_and_changes_nothing(sukabumi, tmp_path, content, message):
     path = tmp_path / "broken.geojson"
     path.write_text(content)
+    before = list(Village.objects.order_by("pk").values_list("latitude", "longitude"))
     with pytest.raises(CommandError, match=message):
         call_command("import_geometry", path)
-    assert not Village.objects.filter(latitude__isnull=False).exists()
+    assert list(Village.objects.order_by("pk").values_list("latitude", "longitude")) == before
     assert not Boundary.objects.exists()
 
 

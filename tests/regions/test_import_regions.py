@@ -86,3 +86,15 @@ def test_the_national_import_loads_every_region_of_indonesia():
     assert report.village_kinds == {"kelurahan": 8496, "desa": 75252, "desa_adat": 14}
     assert Regency.objects.filter(kind=Regency.Kind.CITY).count() == 98
     assert Village.objects.get(code="32.02.01.2002").district.regency.code == "32.02"
+
+
+def test_an_import_gives_every_region_the_shipped_centroid_unless_it_has_a_point(db, no_regions):
+    report = regions_import(regency_code="32.02")
+    assert (report.districts_located, report.villages_located) == (47, 386)
+    village = Village.objects.filter(code__startswith="32.02.01.").order_by("code").first()
+    assert -8 < village.latitude < -6 and 106 < village.longitude < 108
+    # A point from imported geometry is kept when the regions are imported again.
+    Village.objects.filter(pk=village.pk).update(latitude="-7.123456", longitude="106.654321")
+    regions_import(regency_code="32.02")
+    village.refresh_from_db()
+    assert (str(village.latitude), str(village.longitude)) == ("-7.123456", "106.654321")

@@ -16,7 +16,7 @@ from cooperatives import services as registry
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Membership, Mentor, User
-from regions.models import Regency, Village
+from regions.models import Boundary, Regency, Village
 from territories import publishing
 from territories import services as plans
 from territories.models import BaTerritory, TerritoryPlan
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         if not Regency.objects.filter(code=DEMO_REGENCY).exists():
             call_command("import_regions", DEMO_REGENCY, stdout=self.stdout)
         regency = Regency.objects.get(code=DEMO_REGENCY)
-        if not Village.objects.filter(district__regency=regency, latitude__isnull=False).exists():
+        if not Boundary.objects.filter(code__startswith=f"{regency.code}.").exists():
             # Boundaries and coordinates first: the demo plan is proposed from them.
             call_command("import_geometry", *(str(GEOMETRY / name) for name in GEOMETRY_FILES), stdout=self.stdout)
         with transaction.atomic():

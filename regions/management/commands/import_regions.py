@@ -39,3 +39,6 @@ class Command(BaseCommand):
                     f"  {label:<10} {level.total:>6}  ({level.created} new, {level.updated} already present)"
                 )
             self.stdout.write(f"  village kinds: {kinds}")
+            self.stdout.write(f"  coordinates: {report.districts_located} of {report.districts.total} districts, "
+                              f"{report.villages_located} of {report.villages.total} villages "
+                              f"(shipped centroids where none was imported)")
