@@ -9,7 +9,7 @@ over a mentor's mentoring read only the mentor's own rows.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import BigIntegerField, Case, Count, Q, QuerySet, Value, When
@@ -257,11 +257,23 @@ def _places(rows):
 
 
 def regency_places(regency) -> tuple[dict[int, Place], dict[int, Place]]:
-    """The villages and districts of a regency as plain data (two queries)."""
+    """The villages and districts of a regency as plain data (two queries). For planning, a village without a
+    point of its own stands at its district's (`villages_without_point` names them), so that one missing point
+    does not leave the whole regency without geography."""
     fields = ["id", "code", "name", "latitude", "longitude"]
     villages = _places(Village.objects.filter(district__regency=regency).values(*fields, "district_id"))
     districts = _places(District.objects.filter(regency=regency).values(*fields))
+    for pk, village in villages.items():
+        district = districts.get(village.district_id)
+        if village.lat is None and district is not None and district.lat is not None:
+            villages[pk] = replace(village, lat=district.lat, lng=district.lng)
     return villages, districts
+
+
+def villages_without_point(regency) -> list[Village]:
+    """The villages of a regency with no coordinates of their own (they are planned at their district's)."""
+    return list(Village.objects.filter(district__regency=regency, latitude__isnull=True)
+                .select_related("district").order_by("code"))
 
 
 def mentor_infos(regency) -> dict[int, MentorInfo]:

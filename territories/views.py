@@ -348,7 +348,8 @@ def plan_propose(request, pk):
         else:
             messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
             return redirect(plan)
-    return render(request, "territories/plan_propose.html", {"plan": plan, "form": form})
+    return render(request, "territories/plan_propose.html", {
+        "plan": plan, "form": form, "without_point": selectors.villages_without_point(plan.regency)})
 
 
 def plan_diff(request, pk):

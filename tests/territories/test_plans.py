@@ -454,3 +454,17 @@ def test_a_mentor_holding_a_territory_in_force_cannot_change_role(admin_client, 
     assert response.status_code == 200 and "ubah rencananya dulu" in response.text
     mentor.refresh_from_db()
     assert mentor.role == "ba"
+
+
+def test_a_village_without_a_point_is_planned_at_its_district_and_named_on_the_propose_page(
+    admin_client, sukabumi, team
+):
+    village = Village.objects.filter(district__regency=sukabumi).order_by("code").first()
+    Village.objects.filter(pk=village.pk).update(latitude=None, longitude=None)
+    villages, districts = selectors.regency_places(sukabumi)
+    planned = villages[village.pk]
+    assert (planned.lat, planned.lng) == (districts[village.district_id].lat, districts[village.district_id].lng)
+    assert all(place.lat is not None for place in villages.values())  # the regency keeps its geography
+    plan = services.plan_create(actor=None, regency=sukabumi, name="Draf")
+    page = admin_client.get(reverse("territories:plan_propose", args=[plan.pk])).content.decode()
+    assert "1 desa/kelurahan belum memiliki koordinat sendiri" in page and village.name in page
