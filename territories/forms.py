@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
@@ -77,9 +81,18 @@ class ProposeForm(VersionedForm):
 
     def __init__(self, *args, plan: TerritoryPlan, **kwargs):
         super().__init__(*args, **kwargs)
-        mentors = Mentor.objects.filter(regency=plan.regency, is_active=True).order_by("full_name", "id")
+        today = timezone.localdate()
+        # A mentor whose contract has ended is not offered; one ending within 30 days is marked.
+        mentors = (Mentor.objects.filter(regency=plan.regency, is_active=True)
+                   .filter(Q(contract_end__isnull=True) | Q(contract_end__gte=today)).order_by("full_name", "id"))
         self.fields["ba_mentors"].queryset = mentors.filter(role=Mentor.Role.BA)
         self.fields["pmo_mentors"].queryset = mentors.filter(role=Mentor.Role.PMO)
+        soon = today + timedelta(days=30)
+        for name in ("ba_mentors", "pmo_mentors"):
+            self.fields[name].label_from_instance = lambda mentor, soon=soon: (
+                _("%(name)s (contract ends %(day)s)") % {"name": mentor.full_name,
+                                                         "day": date_format(mentor.contract_end, "j M Y")}
+                if mentor.contract_end and mentor.contract_end <= soon else mentor.full_name)
         self.fields["version"].initial = plan.version
         if not self.is_bound:
             self.initial["ba_mentors"] = list(self.fields["ba_mentors"].queryset)

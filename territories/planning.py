@@ -154,7 +154,14 @@ def validate(snapshot: Snapshot, *, effective_date: date | None, target: tuple[i
                                          % {"date": effective_date.strftime("%d-%m-%Y")}, _names(uncovered)))
 
     low, high = target
-    off = [f"{ba.name}: {len(ba.members)}" for ba in snapshot.ba.values() if not low <= len(ba.members) <= high]
+    # More than twice the most villages a BA should hold cannot be mentored: that blocks publishing.
+    overloaded = [f"{ba.name}: {len(ba.members)}" for ba in snapshot.ba.values() if len(ba.members) > 2 * high]
+    if overloaded:
+        result.blocking.append(Issue("overload", _("BA territories with more than %(count)d villages (twice the "
+                                                   "target's %(high)d).") % {"count": 2 * high, "high": high},
+                                     _names(overloaded)))
+    off = [f"{ba.name}: {len(ba.members)}" for ba in snapshot.ba.values()
+           if not low <= len(ba.members) <= high and len(ba.members) <= 2 * high]
     if off:
         result.warnings.append(Issue("workload", _("BA territories outside the target of %(low)d–%(high)d villages.")
                                      % {"low": low, "high": high}, _names(off)))

@@ -468,3 +468,28 @@ def test_a_village_without_a_point_is_planned_at_its_district_and_named_on_the_p
     plan = services.plan_create(actor=None, regency=sukabumi, name="Draf")
     page = admin_client.get(reverse("territories:plan_propose", args=[plan.pk])).content.decode()
     assert "1 desa/kelurahan belum memiliki koordinat sendiri" in page and village.name in page
+
+
+def test_the_propose_page_leaves_out_ended_contracts_and_marks_those_ending_soon(admin_client, sukabumi, team):
+    pmos, bas = team
+    today = date.today()
+    Mentor.objects.filter(pk=bas[0].pk).update(contract_end=today - timedelta(days=1))
+    Mentor.objects.filter(pk=bas[1].pk).update(contract_end=today + timedelta(days=5))
+    plan = services.plan_create(actor=None, regency=sukabumi, name="Draf")
+    page = admin_client.get(reverse("territories:plan_propose", args=[plan.pk])).content.decode()
+    assert f'value="{bas[0].pk}"' not in page
+    assert f"{bas[1].full_name} (kontrak berakhir" in page
+    refused = admin_client.post(reverse("territories:plan_propose", args=[plan.pk]), {
+        "version": plan.version, "ba_mentors": [bas[0].pk], "pmo_mentors": [p.pk for p in pmos]})
+    assert refused.status_code == 200 and not BaTerritory.objects.filter(plan=plan).exists()
+
+
+def test_a_ba_with_more_than_twice_the_target_blocks_publishing(sukabumi, team):
+    pmos, bas = team
+    plan = services.plan_create(actor=None, regency=sukabumi, name="Satu BA")
+    services.plan_propose(actor=None, plan=plan, version=plan.version, ba_mentors=bas[:1], pmo_mentors=pmos[:1])
+    snapshot = selectors.plan_snapshot(plan)
+    validation = selectors.plan_validation(plan, snapshot, effective_date=None)
+    blocking = {issue.code: issue for issue in validation.blocking}
+    assert "overload" in blocking and "30" in blocking["overload"].message
+    assert "workload" not in {issue.code for issue in validation.warnings}
