@@ -258,8 +258,3 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
     counts["missing"] = total - sum(counts.values())
     return counts
 
-
-def report_statuses(user, month: date) -> list[dict]:
-    """Rows for a short list (a PMO's team): mentor, status ("missing" when none), visits in the month."""
-    return [{"mentor": mentor, "status": mentor.report_status or "missing", "visit_count": mentor.visit_count or 0}
-            for mentor in report_rows(user, month)]

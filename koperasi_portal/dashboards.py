@@ -17,7 +17,14 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
-from cooperatives.selectors import current_ba_name, last_visit_date, month_start, next_month, open_follow_ups
+from cooperatives.selectors import (
+    current_ba_name,
+    last_visit_date,
+    mentor_cooperatives,
+    month_start,
+    next_month,
+    open_follow_ups,
+)
 from mentors.access import Access, require
 from mentors.models import Mentor
 from mentors.selectors import office_overview
@@ -36,6 +43,8 @@ from .figures import (
     figures_for,
     monthly_activity,
     months_back,
+    recency_bucket,
+    recency_labels,
     share,
 )
 from .models import DistrictFigures, MonthlyFigures, RegencyFigures
@@ -201,16 +210,9 @@ def funnel(stage_counts: dict[str, int]) -> list[dict]:
 
 
 def recency_buckets(counts: dict, regency: Regency | None) -> list[dict]:
-    amber = regency.recency_amber_days if regency else 30
-    red = regency.recency_red_days if regency else 60
-    return [
-        {"key": "green", "label": _("visited in the last %(days)s days") % {"days": amber},
-         "count": counts["recency_green"]},
-        {"key": "amber", "label": _("last visit %(amber)s–%(red)s days ago") % {"amber": amber, "red": red},
-         "count": counts["recency_amber"]},
-        {"key": "red", "label": _("no visit for %(red)s days or more, or never") % {"red": red},
-         "count": counts["recency_red"]},
-    ]
+    """The three buckets with their counts; several regencies (a province, the nation) use the defaults' labels."""
+    labels = recency_labels(regency.recency_amber_days if regency else 30, regency.recency_red_days if regency else 60)
+    return [{"key": key, "label": labels[key], "count": counts[f"recency_{key}"]} for key in ("green", "amber", "red")]
 
 
 # --- tables ------------------------------------------------------------------------------------------
@@ -338,7 +340,6 @@ def workload(regency: Regency, today: date) -> list[dict]:
 def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | None = RECENCY_LIST) -> list[dict]:
     """The cooperatives not visited within the amber limit, longest first (never visited first of all)."""
     amber_cut = today - timedelta(days=regency.recency_amber_days)
-    red_cut = today - timedelta(days=regency.recency_red_days)
     rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name())
             .filter(Q(last__lte=amber_cut) | Q(last__isnull=True))
             .select_related("village__district")
@@ -347,7 +348,8 @@ def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | No
         rows = rows[:limit]
     return [{"cooperative": c, "village": c.village.name, "district": c.village.district.name, "ba": c.ba or "",
              "last_visit": c.last, "days": (today - c.last).days if c.last else None,
-             "bucket": "red" if c.last is None or c.last <= red_cut else "amber",
+             "bucket": recency_bucket(c.last, today=today, amber_days=regency.recency_amber_days,
+                                      red_days=regency.recency_red_days),
              "url": c.get_absolute_url()} for c in rows]
 
 
@@ -384,10 +386,6 @@ def mentor_area(mentor: Mentor) -> Scope:
     if mentor.role == Mentor.Role.PMO:
         return Scope.of_area(regency_id=mentor.regency_id, district_ids=mine.district_ids)
     return Scope.of_area(regency_id=mentor.regency_id, village_ids=mine.village_ids)
-
-
-def mentor_cooperatives(mentor: Mentor):
-    return Cooperative.objects.filter(mentor_area(mentor).cooperatives())
 
 
 def mentor_dashboard(mentor: Mentor, today: date) -> dict:
@@ -504,7 +502,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
             follow_up.visit.cooperative.village.name))
     if len(follow_ups) > 5:
         needs.append(Need(_("More follow-ups due this week"), reverse("cooperatives:follow_up_list"), "soon"))
-    cooperatives = Cooperative.objects.filter(village_id__in=regions.mentor_scope(mentor).village_ids)
+    cooperatives = mentor_cooperatives(mentor)
     stale = recency_list(cooperatives, regency, today, limit=None)  # a BA's few: one query, counted here
     for row in stale[:3]:
         needs.append(Need(

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
 from cooperatives.selectors import last_visit_date, month_start
@@ -55,6 +56,23 @@ CLAIM_SECONDS = 30
 def share(part: int, whole: int) -> int | None:
     """A whole percentage, or None where there is nothing to divide."""
     return round(100 * part / whole) if whole else None
+
+
+def recency_bucket(last: date | None, *, today: date, amber_days: int, red_days: int) -> str:
+    """"green" for fewer days since the last visit than the amber limit (as "visited in the last 30 days": a
+    visit on a date after today - 30), "amber" for fewer than the red limit, "red" otherwise or never. The
+    refresh counts the same buckets in SQL (`district_rows`)."""
+    if last is not None and last > today - timedelta(days=amber_days):
+        return "green"
+    if last is not None and last > today - timedelta(days=red_days):
+        return "amber"
+    return "red"
+
+
+def recency_labels(amber_days: int, red_days: int) -> dict[str, str]:
+    return {"green": _("visited in the last %(days)s days") % {"days": amber_days},
+            "amber": _("last visit %(amber)s–%(red)s days ago") % {"amber": amber_days, "red": red_days},
+            "red": _("no visit for %(red)s days or more, or never") % {"red": red_days}}
 
 
 @dataclass

@@ -4,7 +4,7 @@ only coordinates are, with what the map colours them by (BA territory, stage, vi
 Only villages inside the caller's scope are read, so the data holds no name or code from outside it.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +16,8 @@ from cooperatives.selectors import last_visit_date
 from regions.models import Boundary, Regency
 from territories.models import BaVillage, TerritoryPlan
 from territories.selectors import villages_visible_to
+
+from .figures import recency_bucket, recency_labels
 
 COLOURINGS = ["territory", "stage", "recency"]
 
@@ -33,8 +35,6 @@ def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | N
         last=last_visit_date()).values_list("village_id", "pk", "stage", "last")}
     shapes = dict(Boundary.objects.filter(code__in=[v["code"] for v in villages], outline__isnull=False)
                   .values_list("code", "outline"))
-    amber = today - timedelta(days=regency.recency_amber_days)
-    red = today - timedelta(days=regency.recency_red_days)
     named = sorted({(link[1], link[0]) for link in links.values()})
     territory_index = {pk: index for index, (_name, pk) in enumerate(named)}
     territories = {}
@@ -60,8 +60,8 @@ def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | N
             "stage": Stage.values.index(cooperative[1]) if cooperative else None,
             "cooperative": cooperative[0] if cooperative else None,
             "last_visit": date_format(last, "j F Y") if last else "",
-            "recency": None if cooperative is None else ("green" if last and last > amber else
-                                                         "amber" if last and last > red else "red"),
+            "recency": None if cooperative is None else recency_bucket(
+                last, today=today, amber_days=regency.recency_amber_days, red_days=regency.recency_red_days),
         })
     return {
         "villages": features,
@@ -72,10 +72,7 @@ def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | N
         },
         "territories": sorted(territories.values(), key=lambda t: t["index"]),
         "stages": [stage_labels[value] for value in Stage.values],
-        "recency": {"green": _("visited in the last %(days)s days") % {"days": regency.recency_amber_days},
-                    "amber": _("last visit %(amber)s–%(red)s days ago") % {"amber": regency.recency_amber_days,
-                                                                           "red": regency.recency_red_days},
-                    "red": _("no visit for %(red)s days or more, or never") % {"red": regency.recency_red_days}},
+        "recency": recency_labels(regency.recency_amber_days, regency.recency_red_days),
         "labels": {"no_territory": _("no BA territory"), "no_cooperative": _("no cooperative"),
                    "village": _("Village page"), "cooperative": _("Cooperative"), "last_visit": _("Last visit"),
                    "never": _("never")},

@@ -168,7 +168,7 @@ def _export_sheets(context, table):
         if place.is_office:
             cooperatives = Cooperative.objects.filter(village__district__regency=regency)
         else:
-            cooperatives = dashboards.mentor_cooperatives(place.mentor)
+            cooperatives = registry.mentor_cooperatives(place.mentor)
         rows = dashboards.recency_list(cooperatives, regency, context["today"], limit=None)
         return [(_("Visit recency"), [_("Village"), _("District"), _("Business Assistant"), _("Last visit"),
                                       _("Days"), _("Status")],
@@ -196,6 +196,8 @@ def regency_limits(request, code):
     """An office admin sets the regency's recency limits and report due day (shown on its dashboard)."""
     regency = regions.regency_get_for_user(request.user, code)
     require(access_for(request.user).manages(regency.pk))
+    # The form gets its own copy: a ModelForm writes the posted values onto its instance even when they are
+    # refused, and `regency` must keep the saved ones.
     form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
     if request.method == "POST" and form.is_valid():
         region_services.regency_limits_update(regency=regency, **form.cleaned_data)

@@ -80,7 +80,7 @@ def test_a_report_for_a_future_month_cannot_be_written(client_for, split):
 
 def test_the_office_sees_missing_submitted_returned_and_accepted_reports(office_client, split):
     month = this_month()
-    bas = [row["mentor"] for row in selectors.report_statuses(split.ba, month)] or None
+    bas = list(selectors.report_rows(split.ba, month)) or None
     assert bas == [split.ba_mentor]
     MonthlyReport.objects.create(mentor=split.ba_mentor, month=month, status="submitted")
     MonthlyReport.objects.create(mentor=split.other_territory.mentor, month=month, status="accepted")
