@@ -74,3 +74,34 @@ def simplified(geometry: dict, *, tolerance: float = 0.0005, decimals: int = 4) 
         return {"type": kind, "coordinates": [[_simplified_ring(r, tolerance, decimals) for r in polygon]
                                               for polygon in coordinates]}
     return None
+
+
+def _rings(geometry: dict):
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates") or []
+    polygons = coordinates if kind == "MultiPolygon" else [coordinates] if kind == "Polygon" else []
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def touching(shapes: dict[str, dict], *, decimals: int = 6) -> dict[str, list[str]]:
+    """For each boundary, the codes of the others whose outline shares a border with it: at least two points
+    in common (to ~0.1 m). Boundaries drawn from one map share the points of their common border; a single
+    shared point is only a corner."""
+    by_point: dict[tuple, set[str]] = {}
+    for code, geometry in shapes.items():
+        for ring in _rings(geometry):
+            for point in ring:
+                by_point.setdefault((round(point[0], decimals), round(point[1], decimals)), set()).add(code)
+    shared: dict[tuple[str, str], int] = {}
+    for codes in by_point.values():
+        if len(codes) > 1:
+            for a in codes:
+                for b in codes:
+                    if a < b:
+                        shared[(a, b)] = shared.get((a, b), 0) + 1
+    result: dict[str, set[str]] = {code: set() for code in shapes}
+    for (a, b), count in shared.items():
+        if count >= 2:  # a border, not a corner: the two can be walked between
+            result[a].add(b)
+            result[b].add(a)
+    return {code: sorted(others) for code, others in result.items()}

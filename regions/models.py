@@ -52,6 +52,8 @@ class Regency(Region):
     # The workload the office aims for: villages per Business Assistant (the programme says 7–15).
     ba_target_min = models.PositiveSmallIntegerField(_("fewest villages per BA"), default=7)
     ba_target_max = models.PositiveSmallIntegerField(_("most villages per BA"), default=15)
+    # A BA territory wider than this (km between its furthest villages) is flagged on the draft checks.
+    ba_span_max_km = models.PositiveSmallIntegerField(_("widest BA territory (km)"), default=30)
     # How long a cooperative may go without a visit before the dashboards mark it amber, then red.
     recency_amber_days = models.PositiveSmallIntegerField(_("days without a visit before amber"), default=30)
     recency_red_days = models.PositiveSmallIntegerField(_("days without a visit before red"), default=60)
@@ -129,6 +131,8 @@ class Boundary(models.Model):
     geometry = models.JSONField(_("geometry"))
     # A lighter copy for maps (regions.geometry.simplified), made when the boundary is imported.
     outline = models.JSONField(_("outline for maps"), null=True, blank=True)
+    # Codes of the boundaries of the same regency and level whose outline touches this one (for planning).
+    neighbours = models.JSONField(_("neighbours"), default=list, blank=True)
     imported_at = models.DateTimeField(_("imported at"), auto_now=True)
 
     class Meta:

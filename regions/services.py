@@ -8,7 +8,7 @@ from django.db import transaction
 from lokal import wilayah
 
 from .centroids import centroids
-from .geometry import simplified
+from .geometry import simplified, touching
 from .models import Boundary, District, Province, Regency, Village
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
@@ -233,16 +233,33 @@ def geometry_import(*, collection: dict, boundaries: bool = True) -> GeometryImp
             update_fields=["geometry", "outline", "imported_at"],
             batch_size=200,
         )
+        boundaries_link(sorted({code.rsplit(".", 2)[0] if code.count(".") == 3 else code.rsplit(".", 1)[0]
+                                for code in shapes if code in found}))
     report.boundaries = len([code for code in shapes if code in found])
     report.unknown_codes = sorted(codes - found)
     return report
 
 
+def boundaries_link(regency_codes: list[str]) -> None:
+    """Record which village (and district) boundaries of each regency touch, for planning."""
+    for regency_code in regency_codes:
+        for dots in (2, 3):  # districts, villages
+            rows = [b for b in Boundary.objects.filter(code__startswith=regency_code + ".")
+                    .only("id", "code", "geometry") if b.code.count(".") == dots]
+            links = touching({b.code: b.geometry for b in rows})
+            for row in rows:
+                row.neighbours = links[row.code]
+            Boundary.objects.bulk_update(rows, ["neighbours"], batch_size=200)
+
+
 def regency_limits_update(*, regency: Regency, recency_amber_days: int, recency_red_days: int,
-                          report_due_day: int) -> Regency:
-    """The office's recency limits and report due day; the database's checks hold them as well."""
+                          report_due_day: int, ba_span_max_km: int | None = None) -> Regency:
+    """The office's recency limits, report due day and widest BA territory; the database's checks hold them
+    as well."""
     regency.recency_amber_days, regency.recency_red_days = recency_amber_days, recency_red_days
     regency.report_due_day = report_due_day
+    if ba_span_max_km is not None:
+        regency.ba_span_max_km = ba_span_max_km
     regency.full_clean()
-    regency.save(update_fields=["recency_amber_days", "recency_red_days", "report_due_day"])
+    regency.save(update_fields=["recency_amber_days", "recency_red_days", "report_due_day", "ba_span_max_km"])
     return regency

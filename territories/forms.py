@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 
 from django import forms
@@ -74,6 +75,10 @@ class MoveDistrictsForm(VersionedForm):
 
 
 class ProposeForm(VersionedForm):
+    mode = forms.ChoiceField(label=_("Start from"), widget=forms.RadioSelect, initial="keep", choices=[
+        ("keep", _("the current split, changed as little as possible")),
+        ("fresh", _("nothing: a new split of the whole regency")),
+    ])
     ba_mentors = forms.ModelMultipleChoiceField(queryset=None, label=_("Business Assistants"),
                                                 widget=forms.CheckboxSelectMultiple)
     pmo_mentors = forms.ModelMultipleChoiceField(queryset=None, label=_("PMOs"), required=False,
@@ -95,8 +100,16 @@ class ProposeForm(VersionedForm):
                 if mentor.contract_end and mentor.contract_end <= soon else mentor.full_name)
         self.fields["version"].initial = plan.version
         if not self.is_bound:
+            self.initial["mode"] = "keep"
             self.initial["ba_mentors"] = list(self.fields["ba_mentors"].queryset)
             self.initial["pmo_mentors"] = list(self.fields["pmo_mentors"].queryset)
+
+    def token(self) -> str:
+        """What was chosen, to apply only the proposal that was previewed."""
+        data = self.cleaned_data
+        chosen = (data["version"], data["mode"], sorted(m.pk for m in data["ba_mentors"]),
+                  sorted(m.pk for m in data["pmo_mentors"]))
+        return hashlib.sha256(repr(chosen).encode()).hexdigest()[:20]
 
 
 class PublishForm(VersionedForm):

@@ -5,12 +5,16 @@ services write the results. That keeps the rules fast at national scale and easy
 """
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from . import geography
+from .geography import components
 
 MAX_DISTRICTS_PER_BA = 3
 
@@ -25,6 +29,7 @@ class Place:
     district_id: int | None = None
     lat: float | None = None
     lng: float | None = None
+    located: bool = True  # False: the point is the district's, the village has none of its own
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,13 @@ def _names(items, limit=12) -> list[str]:
     return items[:limit] + ([_("… and %(count)d more") % {"count": len(items) - limit}] if len(items) > limit else [])
 
 
-def validate(snapshot: Snapshot, *, effective_date: date | None, target: tuple[int, int]) -> Validation:
+CONTRACT_NOTICE_DAYS = 30
+
+
+def validate(snapshot: Snapshot, *, effective_date: date | None, target: tuple[int, int],
+             geo: "Geography | None" = None, span_km: float | None = None, today: date | None = None) -> Validation:
+    """Blocking issues (publishing is refused) and warnings of a plan. With `geo`, the warnings see geography:
+    territories in pieces, territories wider than `span_km`, villages without a point of their own."""
     result = Validation()
     covered = snapshot.village_territory()
     gaps = [v for v in snapshot.villages.values() if v.id not in covered]
@@ -165,6 +176,19 @@ def validate(snapshot: Snapshot, *, effective_date: date | None, target: tuple[i
     if off:
         result.warnings.append(Issue("workload", _("BA territories outside the target of %(low)d–%(high)d villages.")
                                      % {"low": low, "high": high}, _names(off)))
+    day = effective_date or today
+    if day is not None:
+        assigned = sorted({t.mentor_id for t in [*snapshot.ba.values(), *snapshot.pmo.values()] if t.mentor_id})
+        ending = [snapshot.mentors[m] for m in assigned if m in snapshot.mentors and snapshot.mentors[m].contract_end
+                  and day <= snapshot.mentors[m].contract_end <= day + timedelta(days=CONTRACT_NOTICE_DAYS)]
+        if ending:
+            result.warnings.append(Issue("contract_ending", ngettext(
+                "%(count)d mentor's contract ends within %(days)d days of %(date)s.",
+                "%(count)d mentors' contracts end within %(days)d days of %(date)s.", len(ending),
+            ) % {"count": len(ending), "days": CONTRACT_NOTICE_DAYS, "date": day.strftime("%d-%m-%Y")},
+                _names(f"{m.name}: {m.contract_end.strftime('%d-%m-%Y')}" for m in ending)))
+    if geo is not None:
+        _check_geography(snapshot, geo, span_km, result)
     spread = []
     for ba in snapshot.ba.values():
         districts = {snapshot.villages[v].district_id for v in ba.members if v in snapshot.villages}
@@ -174,6 +198,51 @@ def validate(snapshot: Snapshot, *, effective_date: date | None, target: tuple[i
         result.warnings.append(Issue("spread", _("BA territories spread over more than %(count)d districts.")
                                      % {"count": MAX_DISTRICTS_PER_BA}, _names(spread)))
     return result
+
+
+def _check_geography(snapshot: Snapshot, geo: "Geography", span_km: float | None, result: Validation) -> None:
+    def described(territory_name, pieces, name_of):
+        # The largest piece is the territory; the others are named, smallest first.
+        rest = sorted(pieces[1:], key=lambda p: (len(p), sorted(p)))
+        parts = ["; ".join(", ".join(sorted(name_of(m) for m in piece)[:6]) + (" …" if len(piece) > 6 else "")
+                 for piece in rest[:3])]
+        return _("%(name)s: %(count)d pieces, apart: %(parts)s") % {"name": territory_name, "count": len(pieces),
+                                                                    "parts": "; ".join(parts)}
+
+    def village_name(village_id):
+        return snapshot.villages[village_id].name
+
+    split_ba = []
+    for ba in sorted(snapshot.ba.values(), key=lambda t: t.name):
+        members = [v for v in ba.members if v in snapshot.villages]
+        pieces = components(members, geo.graph) if len(members) > 1 else []
+        if len(pieces) > 1:
+            split_ba.append(described(ba.name, pieces, village_name))
+    split_pmo = []
+    for pmo in sorted(snapshot.pmo.values(), key=lambda t: t.name):
+        members = [v.id for v in snapshot.villages.values() if v.district_id in pmo.members]
+        pieces = components(members, geo.graph) if len(members) > 1 else []
+        if len(pieces) > 1:
+            districts = [{snapshot.villages[v].district_id for v in piece} for piece in pieces]
+            split_pmo.append(described(pmo.name, districts, lambda d: snapshot.districts[d].name))
+    if split_ba or split_pmo:
+        result.warnings.append(Issue("pieces", _("Territories in separate pieces: a mentor must cross another's "
+                                                 "villages to reach them."), _names(split_pmo + split_ba, 20)))
+    if span_km:
+        wide = []
+        for ba in snapshot.ba.values():
+            span = geography.diameter(ba.members, geo.xy)
+            if span > span_km:
+                wide.append(f"{ba.name}: {span:.0f} km")
+        if wide:
+            result.warnings.append(Issue("span", _("BA territories wider than %(km)d km between their furthest "
+                                                   "villages.") % {"km": span_km}, _names(wide)))
+    unlocated = [snapshot.villages[v] for v in geo.unlocated if v in snapshot.villages]
+    if unlocated:
+        result.warnings.append(Issue("without_point", ngettext(
+            "%(count)d village has no point of its own; it is planned at its district's.",
+            "%(count)d villages have no point of their own; they are planned at their district's.", len(unlocated),
+        ) % {"count": len(unlocated)}, _names(f"{v.name} ({v.code})" for v in unlocated)))
 
 
 # --- diff ----------------------------------------------------------------------------------------
@@ -249,16 +318,42 @@ def diff(old: Snapshot | None, new: Snapshot) -> Diff:
 
 # --- the proposed split --------------------------------------------------------------------------
 
-# Cost weights of the split, in "squared villages of imbalance": keeping districts whole matters, but a
-# Business Assistant's workload matters more.
-SPAN_COST = 3.0  # each extra district a BA must cover
-CUT_COST = 8.0  # each district cut between two BAs
+
+@dataclass
+class Geography:
+    """Where the villages are and which neighbour which (see `geography.py`)."""
+
+    graph: dict[int, set[int]]
+    xy: dict[int, tuple[float, float]]  # kilometres
+    unlocated: set[int] = field(default_factory=set)  # villages planned at their district's point
+
+    def district_graph(self, villages: dict[int, Place]) -> dict[int, set[int]]:
+        result: dict[int, set[int]] = defaultdict(set)
+        for village, others in self.graph.items():
+            mine = villages[village].district_id if village in villages else None
+            result.setdefault(mine, set())
+            for other in others:
+                theirs = villages[other].district_id if other in villages else None
+                if theirs != mine:
+                    result[mine].add(theirs)
+        return result
+
+
+def geography_of(villages: dict[int, Place], touching: dict[int, set[int]] | None = None) -> Geography:
+    """The village graph from the villages' points (and the outlines that touch, where boundaries exist)."""
+    located = [v for v in villages.values() if v.lat is not None and v.lng is not None]
+    middle = ((sum(v.lat for v in located) / len(located), sum(v.lng for v in located) / len(located))
+              if located else (0.0, 0.0))
+    points = {v.id: (v.lat, v.lng) if v.lat is not None and v.lng is not None else middle for v in villages.values()}
+    graph, xy = geography.neighbours(points, touching)
+    return Geography(graph, xy, {v.id for v in villages.values() if not v.located})
 
 
 @dataclass
 class ProposedPmo:
     mentor_id: int | None
     district_ids: list[int]
+    name: str | None = None  # kept from the split it started from
 
 
 @dataclass
@@ -266,124 +361,56 @@ class ProposedBa:
     mentor_id: int | None
     pmo_index: int
     village_ids: list[int]
+    name: str | None = None
 
 
 @dataclass
 class Proposal:
     pmo: list[ProposedPmo]
     ba: list[ProposedBa]
+    kept: bool = False  # adjusted from an existing split rather than made afresh
 
 
 class ProposalError(ValueError):
     pass
 
 
-def _has_coordinates(places) -> bool:
-    return all(p.lat is not None and p.lng is not None for p in places)
+def check_numbers(village_count: int, district_count: int, *, bas: int, pmos: int, target: tuple[int, int]) -> None:
+    """Refuse numbers of mentors that cannot make a plan, naming the numbers chosen."""
+    if not village_count:
+        raise ProposalError(_("The regency has no villages."))
+    if not bas:
+        raise ProposalError(_("Choose at least one Business Assistant."))
+    if not pmos:
+        raise ProposalError(_("Choose at least one PMO."))
+    if bas < pmos:
+        raise ProposalError(_("You chose %(bas)d Business Assistants and %(pmos)d PMOs: choose at least as many "
+                              "Business Assistants as PMOs.") % {"bas": bas, "pmos": pmos})
+    if pmos > district_count:
+        raise ProposalError(_("You chose %(pmos)d PMOs for %(districts)d districts: choose at most %(districts)d.")
+                            % {"pmos": pmos, "districts": district_count})
+    if bas > village_count:
+        raise ProposalError(_("You chose %(bas)d Business Assistants for %(villages)d villages: each needs at least "
+                              "one village, so choose at most %(villages)d.") % {"bas": bas, "villages": village_count})
+    high = target[1]
+    if village_count > 2 * high * bas:
+        raise ProposalError(_(
+            "You chose %(bas)d Business Assistants for %(villages)d villages: each would hold about %(each)d, more "
+            "than twice the most of %(high)d. Choose at least %(needed)d."
+        ) % {"bas": bas, "villages": village_count, "each": round(village_count / bas), "high": high,
+             "needed": math.ceil(village_count / (2 * high))})
 
 
-def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
-    # Equirectangular is plenty at the scale of one regency.
-    x = (b[1] - a[1]) * math.cos(math.radians((a[0] + b[0]) / 2))
-    return math.hypot(x, b[0] - a[0])
-
-
-def chain(villages: list[Place]) -> list[Place]:
-    """All villages in one walk: district after neighbouring district, and inside each district from the
-    side of the previous district towards the next. Without coordinates: the order of the codes."""
-    by_district: dict[int, list[Place]] = defaultdict(list)
-    for village in sorted(villages, key=lambda v: v.code):
-        by_district[village.district_id].append(village)
-    districts = sorted(by_district, key=lambda d: by_district[d][0].code)
-    if not _has_coordinates(villages):
-        return [v for d in districts for v in by_district[d]]
-    centre = {d: (sum(v.lat for v in vs) / len(vs), sum(v.lng for v in vs) / len(vs)) for d, vs in by_district.items()}
-    start = min(districts, key=lambda d: (centre[d][1], by_district[d][0].code))  # the westernmost
-    path, remaining = [start], set(districts) - {start}
-    while remaining:
-        last = path[-1]
-        path.append(min(remaining, key=lambda d: (_distance(centre[last], centre[d]), by_district[d][0].code)))
-        remaining.discard(path[-1])
-    ordered = []
-    for index, district in enumerate(path):
-        behind = centre[path[index - 1]] if index else centre[district]
-        ahead = centre[path[index + 1]] if index + 1 < len(path) else centre[district]
-        if behind == ahead:
-            behind, ahead = centre[district], (centre[district][0], centre[district][1] + 1)
-        axis = (ahead[0] - behind[0], ahead[1] - behind[1])
-        ordered += sorted(by_district[district],
-                          key=lambda v: ((v.lat - behind[0]) * axis[0] + (v.lng - behind[1]) * axis[1], v.code))
-    return ordered
-
-
-def _partition(sizes: list[int], parts: int) -> list[int]:
-    """Cut a sequence of blocks (whole districts) into `parts` contiguous groups of similar total size.
-
-    Returns the index where each group starts.
-    """
-    total, n = sum(sizes), len(sizes)
-    if parts >= n:
-        return list(range(n))[:parts]
-    mean = total / parts
-    prefix = [0]
-    for size in sizes:
-        prefix.append(prefix[-1] + size)
-    inf = float("inf")
-    best = [[inf] * (n + 1) for _ in range(parts + 1)]
-    back = [[0] * (n + 1) for _ in range(parts + 1)]
-    best[0][0] = 0.0
-    for j in range(1, parts + 1):
-        for i in range(j, n - (parts - j) + 1):
-            for k in range(j - 1, i):
-                if best[j - 1][k] < inf:
-                    cost = best[j - 1][k] + (prefix[i] - prefix[k] - mean) ** 2
-                    if cost < best[j][i]:
-                        best[j][i], back[j][i] = cost, k
-    starts, i = [], n
-    for j in range(parts, 0, -1):
-        i = back[j][i]
-        starts.append(i)
-    return starts[::-1]
-
-
-def _split_villages(sequence: list[Place], parts: int, target: tuple[int, int]) -> list[list[Place]]:
-    """Cut the walk of villages into `parts` contiguous workloads (dynamic programming).
-
-    Each workload stays inside the target range when the numbers allow it; the cost balances workloads and
-    prefers cuts at district borders.
-    """
-    n = len(sequence)
-    mean = n / parts
-    low, high = target
-    if not (parts * low <= n <= parts * high):
-        low, high = max(1, math.floor(mean) - 2), math.ceil(mean) + 2
-    changes = [0] * n
-    for i in range(1, n):
-        changes[i] = changes[i - 1] + (sequence[i].district_id != sequence[i - 1].district_id)
-    inf = float("inf")
-    best = [[inf] * (n + 1) for _ in range(parts + 1)]
-    back = [[0] * (n + 1) for _ in range(parts + 1)]
-    best[0][0] = 0.0
-    for j in range(1, parts + 1):
-        for i in range(j * low, min(n, j * high) + 1):
-            for size in range(low, high + 1):
-                start = i - size
-                if start < 0 or best[j - 1][start] == inf:
-                    continue
-                spans = changes[i - 1] - changes[start]
-                cut = start > 0 and sequence[start].district_id == sequence[start - 1].district_id
-                cost = best[j - 1][start] + (size - mean) ** 2 + SPAN_COST * spans + CUT_COST * cut
-                if cost < best[j][i]:
-                    best[j][i], back[j][i] = cost, start
-    if best[parts][n] == inf:
-        raise ProposalError(_("These villages cannot be split between %(count)d Business Assistants.")
-                            % {"count": parts})
-    cuts, i = [], n
-    for j in range(parts, 0, -1):
-        start = back[j][i]
-        cuts.append((start, i))
-        i = start
-    return [sequence[a:b] for a, b in reversed(cuts)]
+def _ba_counts(sizes: list[int], bas: int) -> list[int]:
+    """Business Assistants per PMO area in proportion to its villages (largest remainder, at least one)."""
+    total = sum(sizes)
+    shares = [size * bas / total for size in sizes]
+    counts = [max(1, math.floor(share)) for share in shares]
+    while sum(counts) < bas:
+        counts[max(range(len(counts)), key=lambda i: (shares[i] - counts[i], -i))] += 1
+    while sum(counts) > bas:
+        counts[max((i for i in range(len(counts)) if counts[i] > 1), key=lambda i: (counts[i] - shares[i], i))] -= 1
+    return counts
 
 
 def _match(groups: list[set[int]], mentor_ids: list[int], current: dict[int, set[int]]) -> list[int | None]:
@@ -409,58 +436,230 @@ def propose(
     pmo_ids: list[int],
     target: tuple[int, int],
     current: dict[int, set[int]] | None = None,
+    geo: Geography | None = None,
 ) -> Proposal:
-    """A balanced split of `villages` for the given Business Assistants and PMOs.
+    """A split of `villages` afresh for the given Business Assistants and PMOs.
 
-    Deterministic for the same input. `current` maps mentors to the villages (BAs) or districts (PMOs) they
-    hold today, so that people keep their area where the new split allows it.
+    PMO areas are whole districts; every PMO area and BA territory is connected on the village graph, BA
+    territories stay within the target and keep districts whole where they fit. Deterministic for the same
+    input. `current` maps mentors to the villages (BAs) or districts (PMOs) they hold today, so that people
+    keep their area where the new split allows it.
     """
-    if not villages:
-        raise ProposalError(_("The regency has no villages."))
-    if not ba_ids:
-        raise ProposalError(_("Choose at least one Business Assistant."))
-    if not pmo_ids:
-        raise ProposalError(_("Choose at least one PMO."))
-    pmo_count = len(pmo_ids)
-    if len(ba_ids) < pmo_count:
-        raise ProposalError(_("Choose at least as many Business Assistants as PMOs."))
-    district_count = len({v.district_id for v in villages})
-    if pmo_count > district_count:
-        raise ProposalError(_("There are more PMOs (%(pmos)d) than districts (%(districts)d): choose fewer PMOs.")
-                            % {"pmos": pmo_count, "districts": district_count})
+    by_id = {v.id: v for v in villages}
+    districts = sorted({v.district_id for v in villages})
+    check_numbers(len(villages), len(districts), bas=len(ba_ids), pmos=len(pmo_ids), target=target)
+    geo = geo or geography_of(by_id)
     current = current or {}
-    walk = chain(villages)
-    blocks: list[list[Place]] = []  # runs of one district along the walk
-    for village in walk:
-        if blocks and blocks[-1][0].district_id == village.district_id:
-            blocks[-1].append(village)
-        else:
-            blocks.append([village])
-    starts = _partition([len(block) for block in blocks], pmo_count) + [len(blocks)]
-    regions = [[v for block in blocks[a:b] for v in block] for a, b in zip(starts, starts[1:], strict=False)]
-
-    # Business Assistants per PMO group in proportion to its villages (largest remainder, at least one).
-    total = len(walk)
-    shares = [len(region) * len(ba_ids) / total for region in regions]
-    counts = [max(1, math.floor(share)) for share in shares]
-    while sum(counts) < len(ba_ids):
-        gaps = [(share - count, -index) for index, (share, count) in enumerate(zip(shares, counts, strict=True))]
-        counts[-max(gaps)[1]] += 1
-    while sum(counts) > len(ba_ids):
-        reducible = [i for i in range(len(counts)) if counts[i] > 1]
-        counts[max(reducible, key=lambda i: (counts[i] - shares[i], i))] -= 1
-
-    pmo_groups = [{v.district_id for v in region} for region in regions]
-    pmo_mentors = _match(pmo_groups, list(pmo_ids), current)
+    sizes = Counter(v.district_id for v in villages)
+    centre = {}
+    for district in districts:
+        points = [geo.xy[v.id] for v in villages if v.district_id == district]
+        centre[district] = (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+    district_graph = geo.district_graph(by_id)
+    areas = geography.split(districts, len(pmo_ids), graph=district_graph, xy=centre, weight=sizes,
+                            bounds=(1, len(villages)))
+    counts = _ba_counts([sum(sizes[d] for d in area) for area in areas], len(ba_ids))
     chunks = []
-    for index, (region, count) in enumerate(zip(regions, counts, strict=True)):
-        chunks += [(index, chunk) for chunk in _split_villages(region, count, target)]
-    ba_mentors = _match([{v.id for v in chunk} for _, chunk in chunks], list(ba_ids), current)
+    for index, (area, count) in enumerate(zip(areas, counts, strict=True)):
+        inside = set(area)
+        members = [v.id for v in villages if v.district_id in inside]
+        parts = geography.split(members, count, graph=geo.graph, xy=geo.xy, bounds=target,
+                                group={v: by_id[v].district_id for v in members})
+        chunks += [(index, part) for part in parts]
+    pmo_mentors = _match([set(area) for area in areas], list(pmo_ids), current)
+    ba_mentors = _match([set(chunk) for _, chunk in chunks], list(ba_ids), current)
     return Proposal(
-        pmo=[ProposedPmo(mentor, sorted(group)) for mentor, group in zip(pmo_mentors, pmo_groups, strict=True)],
-        ba=[ProposedBa(mentor, index, [v.id for v in chunk])
+        pmo=[ProposedPmo(mentor, sorted(area)) for mentor, area in zip(pmo_mentors, areas, strict=True)],
+        ba=[ProposedBa(mentor, index, sorted(chunk))
             for mentor, (index, chunk) in zip(ba_mentors, chunks, strict=True)],
     )
+
+
+# --- re-proposing from an existing split ------------------------------------------------------------
+
+
+def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tuple[int, int],
+           geo: Geography) -> Proposal | None:
+    """The split `start` changed as little as the chosen mentors allow, or None when it cannot be (no split to
+    start from, or a different number of PMOs: then the split is made afresh).
+
+    Territories keep their names and mentors; a territory whose mentor is no longer chosen goes to a chosen
+    mentor without one, or else its villages go to the neighbouring territories that hold fewest; a new
+    Business Assistant takes villages from the neighbours that hold most. Territories outside the target then
+    pass single villages to a neighbour, never leaving a territory in pieces.
+    """
+    villages = start.villages
+    check_numbers(len(villages), len(start.districts), bas=len(ba_ids), pmos=len(pmo_ids), target=target)
+    pmo_territories = sorted(start.pmo.values(), key=lambda t: (t.name, t.id))
+    if not pmo_territories or not start.ba or len(pmo_territories) != len(pmo_ids):
+        return None
+    low, high = target
+    holders = {t.mentor_id for t in pmo_territories}
+    free_pmo = [m for m in pmo_ids if m not in holders]
+    pmo_mentor = {t.id: t.mentor_id if t.mentor_id in pmo_ids else free_pmo.pop(0) for t in pmo_territories}
+
+    # PMO areas: as they are, districts in none joining the neighbouring area with the fewest villages.
+    district_area = {d: a for d, a in start.district_pmo().items() if a in pmo_mentor and d in start.districts}
+    district_graph = geo.district_graph(villages)
+    size_of_district = Counter(v.district_id for v in villages.values())
+    _grow(district_area, set(start.districts) - set(district_area), district_graph,
+          lambda area: sum(size_of_district[d] for d, a in district_area.items() if a == area))
+    if set(start.districts) - set(district_area):
+        return None
+
+    # BA territories: kept with their mentor, handed to a new mentor, or given up.
+    holders = {t.mentor_id for t in start.ba.values()}
+    free_ba = [m for m in ba_ids if m not in holders]
+    owner: dict[int, int] = {}  # village -> territory id (existing ids, new ones negative)
+    mentor: dict[int, int] = {}
+    name: dict[int, str] = {}
+    area_of: dict[int, int] = {}
+    for territory in sorted(start.ba.values(), key=lambda t: (t.name, t.id)):
+        if territory.mentor_id in ba_ids:
+            mentor[territory.id] = territory.mentor_id
+        elif free_ba:
+            mentor[territory.id] = free_ba.pop(0)
+        else:
+            continue
+        name[territory.id] = territory.name
+        areas = Counter(district_area[villages[v].district_id] for v in territory.members if v in villages)
+        area_of[territory.id] = min(areas, key=lambda a: (-areas[a], a)) if areas else pmo_territories[0].id
+        for village in territory.members:
+            if village in villages and district_area[villages[village].district_id] == area_of[territory.id]:
+                owner[village] = territory.id
+
+    def size(territory):
+        return sum(1 for t in owner.values() if t == territory)
+
+    def area_villages(area):
+        return [v for v in villages.values() if district_area[v.district_id] == area]
+
+    # New Business Assistants: each into the area whose territories hold most, carved from the largest ones.
+    numbers = [int(m.group(1)) for n in name.values() if (m := re.match(r"BA (\d+)", n))]
+    next_number = max(numbers, default=0) + 1
+    for new_id, ba in enumerate(free_ba, start=1):
+        def load(area):
+            count = sum(1 for t, a in area_of.items() if a == area)
+            return len(area_villages(area)) / (count + 1), -area
+        area = max(pmo_mentor, key=load)
+        territory = -new_id
+        mentor[territory], area_of[territory] = ba, area
+        name[territory] = f"BA {next_number:02d}"
+        next_number += 1
+        count = sum(1 for a in area_of.values() if a == area)
+        _carve(territory, round(len(area_villages(area)) / count), owner, area_of, geo, low)
+        if size(territory) == 0:  # an area with no villages to give
+            return None
+
+    # Villages of territories given up (and any in none) go to the neighbours that hold fewest.
+    for area in pmo_mentor:
+        loose = {v.id for v in area_villages(area) if v.id not in owner}
+        if loose and not any(a == area for a in area_of.values()):
+            return None
+        _grow(owner, loose, geo.graph, size,
+              allowed=lambda village, territory: district_area[villages[village].district_id] == area_of[territory])
+    if len(owner) != len(villages):
+        return None
+    _balance(owner, area_of, geo, (low, high))
+
+    pmo_list = [ProposedPmo(pmo_mentor[t.id], sorted(d for d, a in district_area.items() if a == t.id), t.name)
+                for t in pmo_territories]
+    index = {t.id: i for i, t in enumerate(pmo_territories)}
+    ba_list = []
+    for territory in sorted(mentor, key=lambda t: (t < 0, name[t] if t > 0 else -t)):
+        members = sorted(v for v, t in owner.items() if t == territory)
+        if territory < 0:
+            districts = []
+            for village in sorted(members, key=lambda v: villages[v].code):
+                if start.districts[villages[village].district_id].name not in districts:
+                    districts.append(start.districts[villages[village].district_id].name)
+            name[territory] = f"{name[territory]} · {' – '.join(districts[:2])}"[:100]
+        ba_list.append(ProposedBa(mentor[territory], index[area_of[territory]], members, name[territory]))
+    return Proposal(pmo=pmo_list, ba=ba_list, kept=True)
+
+
+def _grow(owner: dict, loose: set, graph, size, allowed=lambda node, holder: True) -> None:
+    """Give each loose node, from the edges inwards, to the neighbouring holder with the smallest size."""
+    loose = set(loose)
+    while loose:
+        offers = []
+        for node in sorted(loose):
+            for other in graph.get(node, ()):
+                holder = owner.get(other)
+                if holder is not None and allowed(node, holder):
+                    offers.append((size(holder), node, holder))
+        if not offers:
+            return
+        _size, node, holder = min(offers)
+        owner[node] = holder
+        loose.discard(node)
+
+
+def _keeps_connected(territory, village, owner, graph) -> bool:
+    rest = {v for v, t in owner.items() if t == territory and v != village}
+    return not rest or len(components(rest, graph)) == 1
+
+
+def _carve(territory, wanted, owner, area_of, geo, low) -> None:
+    """Build a new territory of `wanted` villages from the largest neighbouring territories of its area."""
+    area = area_of[territory]
+    sizes = Counter(t for t in owner.values() if area_of.get(t) == area)
+    if not sizes:
+        return
+    largest = min(sizes, key=lambda t: (-sizes[t], t))
+    members = [v for v, t in owner.items() if t == largest]
+    cx = sum(geo.xy[v][0] for v in members) / len(members)
+    cy = sum(geo.xy[v][1] for v in members) / len(members)
+    border = [v for v in members if any(owner.get(o) != largest for o in geo.graph[v])] or members
+    seed = max(border, key=lambda v: ((geo.xy[v][0] - cx) ** 2 + (geo.xy[v][1] - cy) ** 2, -v))
+    if not _keeps_connected(largest, seed, owner, geo.graph):
+        seed = next((v for v in sorted(border) if _keeps_connected(largest, v, owner, geo.graph)), seed)
+    owner[seed] = territory
+    sizes[largest] -= 1
+    sizes[territory] = 1
+    while sizes[territory] < wanted:
+        mine = [v for v, t in owner.items() if t == territory]
+        mx = sum(geo.xy[v][0] for v in mine) / len(mine)
+        my = sum(geo.xy[v][1] for v in mine) / len(mine)
+        offers = []
+        for village in mine:
+            for other in geo.graph[village]:
+                donor = owner.get(other)
+                if donor is not None and donor != territory and area_of.get(donor) == area and sizes[donor] > low:
+                    distance = (geo.xy[other][0] - mx) ** 2 + (geo.xy[other][1] - my) ** 2
+                    offers.append((-sizes[donor], distance, other, donor))
+        for _s, _d, village, donor in sorted(set(offers)):
+            if _keeps_connected(donor, village, owner, geo.graph):
+                owner[village] = territory
+                sizes[donor] -= 1
+                sizes[territory] += 1
+                break
+        else:
+            return
+
+
+def _balance(owner, area_of, geo, target, rounds: int = 500) -> None:
+    """Pass single villages between neighbouring territories of an area until each is within the target (or no
+    move helps), largest excess first."""
+    low, high = target
+    for _round in range(rounds):
+        sizes = Counter(owner.values())
+        moves = []
+        for village, territory in owner.items():
+            for other in geo.graph[village]:
+                receiver = owner.get(other)
+                if receiver is None or receiver == territory or area_of[receiver] != area_of[territory]:
+                    continue
+                give, take = sizes[territory], sizes[receiver]
+                excess = (max(0, give - high) if take < high else 0) + (max(0, low - take) if give > low else 0)
+                if excess > 0 and give - 1 > take:
+                    moves.append((-excess, take - give, village, receiver, territory))
+        for _e, _gap, village, receiver, territory in sorted(set(moves)):
+            if _keeps_connected(territory, village, owner, geo.graph):
+                owner[village] = receiver
+                break
+        else:
+            return
 
 
 def round_robin(villages: list[Place], parts: int, *, by_district: bool = False) -> list[list[Place]]:

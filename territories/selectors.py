@@ -8,12 +8,15 @@ PMO: a few indexed lookups, kept for the request) and then used as a plain `IN (
 over a mentor's mentoring read only the mentor's own rows.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import BigIntegerField, Case, Count, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db.models import BigIntegerField, Case, Count, Max, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from mentors.access import access_for, require
 from mentors.models import Mentor
@@ -22,7 +25,17 @@ from regions.models import Boundary, District, Regency, Village
 
 from .access import can_manage_plans_of
 from .models import BaTerritory, BaVillage, PmoDistrict, PmoTerritory, TerritoryPlan
-from .planning import MentorInfo, Place, Snapshot, TerritoryInfo, Validation, validate
+from .planning import (
+    Geography,
+    MentorInfo,
+    Place,
+    Snapshot,
+    TerritoryInfo,
+    Validation,
+    diff,
+    geography_of,
+    validate,
+)
 
 ACTIVE = TerritoryPlan.Status.ACTIVE
 
@@ -266,8 +279,30 @@ def regency_places(regency) -> tuple[dict[int, Place], dict[int, Place]]:
     for pk, village in villages.items():
         district = districts.get(village.district_id)
         if village.lat is None and district is not None and district.lat is not None:
-            villages[pk] = replace(village, lat=district.lat, lng=district.lng)
+            villages[pk] = replace(village, lat=district.lat, lng=district.lng, located=False)
+        elif village.lat is None:
+            villages[pk] = replace(village, located=False)
     return villages, districts
+
+
+def regency_geography(regency, villages: dict[int, Place]) -> Geography:
+    """Which of the regency's villages neighbour which: from the boundaries' recorded neighbours where they are
+    imported, from the points otherwise. Kept in the cache until a point or a boundary changes."""
+    boundaries = Boundary.objects.filter(code__startswith=regency.code + ".")
+    stamp = boundaries.aggregate(count=Count("id"), latest=Max("imported_at"))
+    points = sorted((v.id, v.lat, v.lng, v.located) for v in villages.values())
+    digest = hashlib.sha256(repr((points, stamp["count"], str(stamp["latest"]))).encode()).hexdigest()[:24]
+    key = f"geography:{regency.pk}:{digest}"
+    geo = cache.get(key)
+    if geo is None:
+        by_code = {v.code: v.id for v in villages.values()}
+        touching = {}
+        for code, others in boundaries.values_list("code", "neighbours").iterator(chunk_size=2000):
+            if code in by_code:
+                touching[by_code[code]] = {by_code[o] for o in others if o in by_code}
+        geo = geography_of(villages, touching or None)
+        cache.set(key, geo, 24 * 3600)
+    return geo
 
 
 def villages_without_point(regency) -> list[Village]:
@@ -313,10 +348,51 @@ def plan_snapshot(plan: TerritoryPlan, *, places=None, mentors=None) -> Snapshot
                     pmo=pmo, ba=ba)
 
 
+def rows_snapshot(places, mentors, pmo_rows, ba_rows) -> Snapshot:
+    """A split given as rows (see `services.proposal_for`) as plain data, for checks and diffs before writing."""
+    villages, districts = places
+    pmo = {-(i + 1): TerritoryInfo(-(i + 1), name, mentor, set(members))
+           for i, (name, mentor, members) in enumerate(pmo_rows)}
+    pmo_id = {t.name: t.id for t in pmo.values()}
+    ba = {-(i + 1): TerritoryInfo(-(i + 1), name, mentor, set(members), pmo_id.get(pmo_name))
+          for i, (name, mentor, pmo_name, members) in enumerate(ba_rows)}
+    return Snapshot(villages=villages, districts=districts, mentors=mentors, pmo=pmo, ba=ba)
+
+
+def proposal_preview(plan: TerritoryPlan, pmo_rows, ba_rows) -> dict:
+    """What applying a proposal changes: against the draft's split, or the plan in force for an empty draft."""
+    places = regency_places(plan.regency)
+    mentors = mentor_infos(plan.regency)
+    current = plan_snapshot(plan, places=places, mentors=mentors)
+    if not current.ba:
+        active = active_plan(plan.regency)
+        current = plan_snapshot(active, places=places, mentors=mentors) if active else None
+    proposed = rows_snapshot(places, mentors, pmo_rows, ba_rows)
+    changes = diff(current, proposed)
+    return {
+        "diff": changes, "moves": len(changes.moves), "mentors": len(changes.gains), "against": current is not None,
+        "validation": plan_validation(plan, proposed),
+        "sizes": sorted(len(t.members) for t in proposed.ba.values()),
+    }
+
+
 def plan_validation(plan: TerritoryPlan, snapshot: Snapshot, *, effective_date=None) -> Validation:
     regency = plan.regency
     return validate(snapshot, effective_date=effective_date or plan.effective_from,
-                    target=(regency.ba_target_min, regency.ba_target_max))
+                    target=(regency.ba_target_min, regency.ba_target_max),
+                    geo=regency_geography(regency, snapshot.villages), span_km=regency.ba_span_max_km,
+                    today=timezone.localdate())
+
+
+def in_force_checks(plan: TerritoryPlan, snapshot: Snapshot) -> Validation:
+    """What needs the office's attention in the plan in force today: mentors whose contract has ended or ends
+    within 30 days, territories whose mentor left."""
+    today = timezone.localdate()
+    regency = plan.regency
+    checks = validate(snapshot, effective_date=today, target=(regency.ba_target_min, regency.ba_target_max))
+    wanted = {"contract", "contract_ending", "ba_unstaffed", "pmo_unstaffed"}
+    return Validation(blocking=[i for i in checks.blocking if i.code in wanted],
+                      warnings=[i for i in checks.warnings if i.code in wanted])
 
 
 def plan_overview(plan: TerritoryPlan, snapshot: Snapshot) -> list[dict]:

@@ -14,8 +14,8 @@ from regions.models import District, Regency, Village
 
 from .access import can_manage_plans_of
 from .models import BaTerritory, BaVillage, PlanChange, PmoDistrict, PmoTerritory, TerritoryPlan
-from .planning import Proposal, propose
-from .selectors import regency_places
+from .planning import Proposal, adjust, propose
+from .selectors import plan_snapshot, regency_geography, regency_places
 
 BULK_BATCH = 2000
 
@@ -213,47 +213,69 @@ def _replace_content(plan: TerritoryPlan, pmo_rows: list[tuple[str, int | None, 
     ], batch_size=BULK_BATCH)
 
 
-@transaction.atomic
-def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_mentors) -> Proposal:
-    """Replace the draft's territories with a balanced split for the chosen mentors."""
+def proposal_for(plan: TerritoryPlan, *, ba_mentors, pmo_mentors, keep: bool = True):
+    """The split proposed for the chosen mentors, as rows ready for the draft (nothing is written).
+
+    With `keep`, the draft's own split (or, for an empty draft, the plan in force) is changed as little as the
+    choice allows; otherwise, or when there is nothing to keep, the split is made afresh. Returns the
+    proposal, the PMO rows (name, mentor, districts) and the BA rows (name, mentor, PMO name, villages).
+    """
     for mentor in ba_mentors:
         _check_mentor(plan, mentor, "ba")
     for mentor in pmo_mentors:
         _check_mentor(plan, mentor, "pmo")
-    _claim(plan, version, actor=actor,
-           message=gettext_noop("proposed a split for %(bas)d BAs and %(pmos)d PMOs"), bas=len(ba_mentors),
-           pmos=len(pmo_mentors))
     villages, districts = regency_places(plan.regency)
-    current: dict[int, set[int]] = {}
-    source = plan.based_on_id or TerritoryPlan.objects.filter(
-        regency=plan.regency, status=TerritoryPlan.Status.ACTIVE).values_list("id", flat=True).first()
-    if source:
-        for mentor, village in BaVillage.objects.filter(plan_id=source).values_list("ba_territory__mentor_id",
-                                                                                    "village_id"):
-            current.setdefault(mentor, set()).add(village)
-        for mentor, district in PmoDistrict.objects.filter(plan_id=source).values_list("pmo_territory__mentor_id",
-                                                                                      "district_id"):
-            current.setdefault(mentor, set()).add(district)
-    ordered_ba = sorted(ba_mentors, key=lambda m: (m.full_name, m.id))
-    ordered_pmo = sorted(pmo_mentors, key=lambda m: (m.full_name, m.id))
-    proposal = propose(
-        list(villages.values()), ba_ids=[m.id for m in ordered_ba], pmo_ids=[m.id for m in ordered_pmo],
-        target=(plan.regency.ba_target_min, plan.regency.ba_target_max), current=current,
-    )
-    pmo_names = [f"PMO {index + 1}" for index in range(len(proposal.pmo))]
+    geo = regency_geography(plan.regency, villages)
+    target = (plan.regency.ba_target_min, plan.regency.ba_target_max)
+    ba_ids = [m.id for m in sorted(ba_mentors, key=lambda m: (m.full_name, m.id))]
+    pmo_ids = [m.id for m in sorted(pmo_mentors, key=lambda m: (m.full_name, m.id))]
+    active = TerritoryPlan.objects.filter(regency=plan.regency, status=TerritoryPlan.Status.ACTIVE).first()
+    proposal = None
+    if keep:
+        start = plan_snapshot(plan, places=(villages, districts), mentors={})
+        if not start.ba and active is not None and active.pk != plan.pk:
+            start = plan_snapshot(active, places=(villages, districts), mentors={})
+        proposal = adjust(start, ba_ids=ba_ids, pmo_ids=pmo_ids, target=target, geo=geo)
+    if proposal is None:
+        current: dict[int, set[int]] = {}
+        source = plan.based_on_id or (active.pk if active else None)
+        if source:
+            for mentor, village in BaVillage.objects.filter(plan_id=source).values_list("ba_territory__mentor_id",
+                                                                                        "village_id"):
+                current.setdefault(mentor, set()).add(village)
+            for mentor, district in PmoDistrict.objects.filter(plan_id=source).values_list(
+                    "pmo_territory__mentor_id", "district_id"):
+                current.setdefault(mentor, set()).add(district)
+        proposal = propose(list(villages.values()), ba_ids=ba_ids, pmo_ids=pmo_ids, target=target, current=current,
+                           geo=geo)
+    pmo_names = [group.name or f"PMO {index + 1}" for index, group in enumerate(proposal.pmo)]
 
     def ba_name(index, group):
+        if group.name:
+            return group.name
         names = []
-        for village in group.village_ids:
+        for village in sorted(group.village_ids, key=lambda v: villages[v].code):
             district = districts[villages[village].district_id].name
             if district not in names:
                 names.append(district)
         return f"BA {index + 1:02d} · {' – '.join(names[:2])}"[:100]
 
-    _replace_content(
-        plan,
-        [(pmo_names[i], group.mentor_id, group.district_ids) for i, group in enumerate(proposal.pmo)],
-        [(ba_name(i, group), group.mentor_id, pmo_names[group.pmo_index], group.village_ids)
-         for i, group in enumerate(proposal.ba)],
-    )
+    pmo_rows = [(pmo_names[i], group.mentor_id, group.district_ids) for i, group in enumerate(proposal.pmo)]
+    ba_rows = [(ba_name(i, group), group.mentor_id, pmo_names[group.pmo_index], group.village_ids)
+               for i, group in enumerate(proposal.ba)]
+    return proposal, pmo_rows, ba_rows
+
+
+@transaction.atomic
+def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_mentors, keep: bool = True) -> Proposal:
+    """Replace the draft's territories with the proposed split for the chosen mentors (see `proposal_for`)."""
+    if actor is not None and not can_manage_plans_of(actor, plan.regency_id):
+        raise PermissionDenied
+    # Computed first: numbers that cannot make a plan are refused before the draft is touched. The claim then
+    # refuses the proposal if the draft changed meanwhile.
+    proposal, pmo_rows, ba_rows = proposal_for(plan, ba_mentors=ba_mentors, pmo_mentors=pmo_mentors, keep=keep)
+    _claim(plan, version, actor=actor,
+           message=gettext_noop("proposed a split for %(bas)d BAs and %(pmos)d PMOs"), bas=len(ba_mentors),
+           pmos=len(pmo_mentors))
+    _replace_content(plan, pmo_rows, ba_rows)
     return proposal

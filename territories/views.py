@@ -214,6 +214,8 @@ def _editor_context(request, plan: TerritoryPlan) -> dict:
         "snapshot": snapshot,
         "overview": selectors.plan_overview(plan, snapshot),
         "validation": selectors.plan_validation(plan, snapshot) if plan.is_draft else None,
+        "in_force_checks": selectors.in_force_checks(plan, snapshot) if plan.status == plan.Status.ACTIVE else None,
+        "can_create_draft": can_create_plan(request.user),
         "districts": districts,
         "can_edit": can_edit,
         "ba_mentors": [m for m in mentors if m.role == "ba"],
@@ -335,21 +337,32 @@ def districts_move(request, pk):
 
 
 def plan_propose(request, pk):
+    """Choose the mentors, preview what changes hands, then apply exactly the proposal previewed."""
     plan = selectors.plan_get_for_admin(request.user, pk)
     require(can_edit_plan(request.user, plan))
     form = ProposeForm(request.POST or None, plan=plan)
+    preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        choice = {"ba_mentors": list(data["ba_mentors"]), "pmo_mentors": list(data["pmo_mentors"]),
+                  "keep": data["mode"] == "keep"}
+        token = form.token()
         try:
-            services.plan_propose(actor=request.user, plan=plan, version=data["version"],
-                                  ba_mentors=list(data["ba_mentors"]), pmo_mentors=list(data["pmo_mentors"]))
+            if request.POST.get("apply") == token:
+                services.plan_propose(actor=request.user, plan=plan, version=data["version"], **choice)
+                messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
+                return redirect(plan)
+            proposal, pmo_rows, ba_rows = services.proposal_for(plan, **choice)
         except (services.PlanError, ValueError) as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
-            return redirect(plan)
+            if request.POST.get("apply"):
+                messages.warning(request, _("The choice changed since the preview: check the new preview, then "
+                                            "apply it."))
+            preview = selectors.proposal_preview(plan, pmo_rows, ba_rows)
+            preview.update(token=token, kept=proposal.kept)
     return render(request, "territories/plan_propose.html", {
-        "plan": plan, "form": form, "without_point": selectors.villages_without_point(plan.regency)})
+        "plan": plan, "form": form, "preview": preview, "without_point": selectors.villages_without_point(plan.regency)})
 
 
 def plan_diff(request, pk):

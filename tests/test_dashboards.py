@@ -402,10 +402,11 @@ def test_an_office_admin_sets_the_recency_limits_and_the_figures_follow(seeded, 
     sukabumi.refresh_from_db()
     assert (sukabumi.recency_amber_days, sukabumi.recency_red_days, sukabumi.report_due_day) == (30, 60, 5)
     saved = client.post("/dashboard/limits/32.02/", {"recency_amber_days": 45, "recency_red_days": 90,
-                                                     "report_due_day": 10})
+                                                     "report_due_day": 10, "ba_span_max_km": 25})
     assert saved.status_code == 302
     sukabumi.refresh_from_db()
     assert (sukabumi.recency_amber_days, sukabumi.recency_red_days, sukabumi.report_due_day) == (45, 90, 10)
+    assert sukabumi.ba_span_max_km == 25
     recency = client.get("/dashboard/").context["recency"]
     assert "45" in recency[0]["label"]
     _, buckets, _ = _raw_figures(sukabumi, TODAY())
