@@ -362,7 +362,8 @@ def plan_propose(request, pk):
             preview = selectors.proposal_preview(plan, pmo_rows, ba_rows)
             preview.update(token=token, kept=proposal.kept)
     return render(request, "territories/plan_propose.html", {
-        "plan": plan, "form": form, "preview": preview, "without_point": selectors.villages_without_point(plan.regency)})
+        "plan": plan, "form": form, "preview": preview,
+        "without_point": selectors.villages_without_point(plan.regency)})
 
 
 def plan_diff(request, pk):

@@ -99,8 +99,13 @@ def test_the_proposal_beats_both_naive_round_robins(sukabumi, team):
 def test_the_proposal_page_fills_the_draft_for_the_chosen_mentors(admin_client, sukabumi, team):
     plan = services.plan_create(actor=None, regency=sukabumi, name="Draf")
     pmos, bas = team
-    response = admin_client.post(reverse("territories:plan_propose", kwargs={"pk": plan.pk}), {
-        "version": plan.version, "ba_mentors": [b.pk for b in bas[:30]], "pmo_mentors": [p.pk for p in pmos]})
+    url = reverse("territories:plan_propose", kwargs={"pk": plan.pk})
+    data = {"version": plan.version, "ba_mentors": [b.pk for b in bas[:30]], "pmo_mentors": [p.pk for p in pmos],
+            "mode": "keep"}
+    preview = admin_client.post(url, data)
+    assert preview.status_code == 200 and "386 desa/kelurahan mendapat Business Assistant" in preview.text
+    assert "30 wilayah BA dengan" in preview.text and not BaTerritory.objects.filter(plan=plan).exists()
+    response = admin_client.post(url, {**data, "apply": preview.context["preview"]["token"]})
     assert response.status_code == 302
     plan.refresh_from_db()
     assert BaTerritory.objects.filter(plan=plan).count() == 30 and plan.version == 2
