@@ -54,7 +54,8 @@ def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | N
                                              "mentor": link[2] or ""})
         last = cooperative[2] if cooperative else None
         features.append({
-            "code": village["code"], "name": village["name"], "district": village["district__name"],
+            "id": village["id"], "code": village["code"], "name": village["name"],
+            "district": village["district__name"],
             "point": point, "shape": shape,
             "territory": territory_index[link[0]] if link else None,
             "stage": Stage.values.index(cooperative[1]) if cooperative else None,

@@ -117,12 +117,15 @@ class PublishForm(VersionedForm):
                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     decree_number = forms.CharField(label=_("Decree number (SK)"), max_length=100, required=False)
     reviewed_active = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(
+        label=_("I have checked the summary above: publish this plan."),
+        error_messages={"required": _("Tick the box to confirm that you checked the summary.")})
 
     def __init__(self, *args, plan: TerritoryPlan, active: TerritoryPlan | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = plan.version
         self.fields["reviewed_active"].initial = active.pk if active else None
-        self.fields["effective_from"].initial = timezone.localdate()
+        # The date is chosen, never assumed: publishing is a decision with a decree behind it.
 
 
 class PlanImportForm(VersionedForm):

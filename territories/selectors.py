@@ -395,6 +395,20 @@ def in_force_checks(plan: TerritoryPlan, snapshot: Snapshot) -> Validation:
                       warnings=[i for i in checks.warnings if i.code in wanted])
 
 
+def ba_row(snapshot: Snapshot, ba: TerritoryInfo, target: tuple[int, int]) -> dict:
+    """One BA territory for pages: its mentor, villages, districts (with their villages) and PMO territory."""
+    villages = sorted((snapshot.villages[v] for v in ba.members if v in snapshot.villages), key=lambda v: v.code)
+    by_district = defaultdict(list)
+    for village in villages:
+        by_district[village.district_id].append(village)
+    return {
+        "territory": ba, "mentor": snapshot.mentors.get(ba.mentor_id), "villages": villages,
+        "districts": [(snapshot.districts[d], vs) for d, vs in sorted(
+            by_district.items(), key=lambda item: snapshot.districts[item[0]].code)],
+        "in_target": target[0] <= len(villages) <= target[1], "pmo": snapshot.pmo.get(ba.pmo_id),
+    }
+
+
 def plan_overview(plan: TerritoryPlan, snapshot: Snapshot) -> list[dict]:
     """PMO territories with their districts and BA territories, BA territories with their villages: for pages,
     the annex and the export. Territories with no PMO territory come last under None."""
@@ -405,19 +419,7 @@ def plan_overview(plan: TerritoryPlan, snapshot: Snapshot) -> list[dict]:
                       or (pmo is None and b.pmo_id not in snapshot.pmo)), key=lambda t: (t.name, t.id))
         if pmo is None and not bas:
             continue
-        rows = []
-        for ba in bas:
-            villages = sorted((snapshot.villages[v] for v in ba.members if v in snapshot.villages),
-                              key=lambda v: v.code)
-            by_district = defaultdict(list)
-            for village in villages:
-                by_district[village.district_id].append(village)
-            rows.append({
-                "territory": ba, "mentor": snapshot.mentors.get(ba.mentor_id), "villages": villages,
-                "districts": [(snapshot.districts[d], vs) for d, vs in sorted(
-                    by_district.items(), key=lambda item: snapshot.districts[item[0]].code)],
-                "in_target": target[0] <= len(villages) <= target[1],
-            })
+        rows = [ba_row(snapshot, ba, target) for ba in bas]
         groups.append({
             "territory": pmo, "mentor": snapshot.mentors.get(pmo.mentor_id) if pmo else None,
             "districts": sorted((snapshot.districts[d] for d in pmo.members), key=lambda d: d.code) if pmo else [],

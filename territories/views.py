@@ -1,12 +1,15 @@
 """Pages read through the plan in force: the regions a user may see, the mentor roster and a mentor's page,
 and the territory plans (list, draft editor, proposal, diff, publish, export, import and the annex)."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -195,58 +198,148 @@ def plan_create(request):
     return render(request, "territories/plan_create.html", {"form": form})
 
 
-def _editor_context(request, plan: TerritoryPlan) -> dict:
-    snapshot = selectors.plan_snapshot(plan)
+def _ids(value: str | None) -> set[int] | None:
+    """Ids sent by the editor's script as "1,2,3" (open districts, rows being edited); None when not sent."""
+    if value is None:
+        return None
+    return {int(part) for part in value.split(",") if part.strip().isdigit()}
+
+
+def _editor_state(request) -> tuple[set[int] | None, set[int]]:
+    data = request.POST if request.method == "POST" else request.GET
+    return _ids(data.get("open")), _ids(data.get("editing")) or set()
+
+
+def _options(snapshot) -> dict:
+    mentors = sorted(snapshot.mentors.values(), key=lambda m: m.name)
+    return {
+        # Built once, chosen per row by the `choose` filter.
+        "ba_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "ba"),
+        "pmo_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "pmo"),
+        "pmo_territory_options": options_html(
+            (t.id, t.name, True) for t in sorted(snapshot.pmo.values(), key=lambda t: t.name)),
+    }
+
+
+def _district_item(snapshot, district, village_territory, district_pmo, *, is_open: bool | None) -> dict:
+    villages = sorted((v for v in snapshot.villages.values() if v.district_id == district.id), key=lambda v: v.code)
+    unassigned = sum(1 for v in villages if v.id not in village_territory)
+    is_open = bool(unassigned) if is_open is None else is_open
+    return {
+        "district": district, "pmo": snapshot.pmo.get(district_pmo.get(district.id)), "count": len(villages),
+        "unassigned": unassigned, "open": is_open,
+        # The villages of a closed district are loaded when it is opened: the page stays small.
+        "villages": [(v, snapshot.ba.get(village_territory.get(v.id))) for v in villages] if is_open else None,
+    }
+
+
+def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
+    snapshot = snapshot or selectors.plan_snapshot(plan)
+    open_ids, editing = _editor_state(request)
     can_edit = can_edit_plan(request.user, plan)
     village_territory = snapshot.village_territory()
     district_pmo = snapshot.district_pmo()
-    districts = []
-    for district in sorted(snapshot.districts.values(), key=lambda d: d.code):
-        villages = sorted((v for v in snapshot.villages.values() if v.district_id == district.id), key=lambda v: v.code)
-        districts.append({
-            "district": district, "pmo": snapshot.pmo.get(district_pmo.get(district.id)),
-            "villages": [(v, snapshot.ba.get(village_territory.get(v.id))) for v in villages],
-            "unassigned": sum(1 for v in villages if v.id not in village_territory),
-        })
-    mentors = sorted(snapshot.mentors.values(), key=lambda m: m.name)
+    districts = [
+        _district_item(snapshot, district, village_territory, district_pmo,
+                       is_open=None if open_ids is None else district.id in open_ids)
+        for district in sorted(snapshot.districts.values(), key=lambda d: d.code)
+    ]
+    overview = selectors.plan_overview(plan, snapshot)
+    for group in overview:
+        for row in group["ba_rows"]:
+            row["editing"] = can_edit and row["territory"].id in editing
     return {
         "plan": plan,
         "snapshot": snapshot,
-        "overview": selectors.plan_overview(plan, snapshot),
+        "overview": overview,
         "validation": selectors.plan_validation(plan, snapshot) if plan.is_draft else None,
         "in_force_checks": selectors.in_force_checks(plan, snapshot) if plan.status == plan.Status.ACTIVE else None,
         "can_create_draft": can_create_plan(request.user),
         "districts": districts,
         "can_edit": can_edit,
-        "ba_mentors": [m for m in mentors if m.role == "ba"],
-        "pmo_mentors": [m for m in mentors if m.role == "pmo"],
         "pmo_territories": sorted(snapshot.pmo.values(), key=lambda t: t.name),
-        # Built once, chosen per row by the `choose` filter (the rows of a large regency repeat them 80 times).
-        "ba_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "ba"),
-        "pmo_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "pmo"),
-        "pmo_territory_options": options_html(
-            (t.id, t.name, True) for t in sorted(snapshot.pmo.values(), key=lambda t: t.name)),
         "ba_territories": sorted(snapshot.ba.values(), key=lambda t: t.name),
         "changes": plan.changes.select_related("actor")[:15],
         "target": (plan.regency.ba_target_min, plan.regency.ba_target_max),
+        **(_options(snapshot) if can_edit else {}),
     }
+
+
+def _with_version(response, plan: TerritoryPlan):
+    """The editor's script sends this version with the next edit (see static/js/editor.js)."""
+    response["X-Plan-Version"] = str(plan.version)
+    return response
 
 
 def plan_detail(request, pk):
     plan = selectors.plan_get_for_user(request.user, pk)
     context = _editor_context(request, plan)
     if request.htmx and not request.htmx.boosted:
-        return render(request, "territories/_plan_editor.html", context)
+        return _with_version(render(request, "territories/_plan_editor.html", context), plan)
     context.update(map_source=f"?plan={plan.pk}", has_geometry=selectors.regency_has_coordinates(plan.regency))
     return render(request, "territories/plan_detail.html", context)
 
 
+def district_villages(request, pk, district_pk):
+    """The villages of one district in the editor, loaded when the district is opened."""
+    plan = selectors.plan_get_for_user(request.user, pk)
+    snapshot = selectors.plan_snapshot(plan)
+    district = snapshot.districts.get(district_pk)
+    if district is None:
+        raise Http404
+    item = _district_item(snapshot, district, snapshot.village_territory(), snapshot.district_pmo(), is_open=True)
+    return render(request, "territories/_district_block.html",
+                  {"plan": plan, "item": item, "can_edit": can_edit_plan(request.user, plan)})
+
+
+def territory_row(request, pk, kind, territory_pk):
+    """A BA territory's row in the editor: to read, or (`?edit=1`, admins of a draft) to edit."""
+    plan = selectors.plan_get_for_user(request.user, pk)
+    if kind != "ba":
+        raise Http404
+    territory = selectors.plan_territory_get(plan, kind, territory_pk)
+    editing = request.GET.get("edit") == "1"
+    if editing:
+        require(can_edit_plan(request.user, plan))
+    return _with_version(render(request, "territories/_ba_row.html",
+                                _row_context(request, plan, territory.pk, editing=editing)), plan)
+
+
+def _row_context(request, plan, territory_id, *, editing=False, posted=None, error=None) -> dict:
+    snapshot = selectors.plan_snapshot(plan)
+    target = (plan.regency.ba_target_min, plan.regency.ba_target_max)
+    row = selectors.ba_row(snapshot, snapshot.ba[territory_id], target)
+    row["editing"] = editing
+    if posted is not None:  # a refused edit comes back as the admin typed it
+        row["territory"] = replace(row["territory"], name=posted.get("name", ""),
+                                   mentor_id=_int(posted.get("mentor")), pmo_id=_int(posted.get("pmo_territory")))
+    context = {"plan": plan, "row": row, "can_edit": can_edit_plan(request.user, plan), "row_error": error,
+               "snapshot": snapshot}
+    if editing:
+        context.update(_options(snapshot))
+    return context
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
 def _after_edit(request, plan: TerritoryPlan):
-    """Post/redirect/get, or for htmx the refreshed editor (with its messages)."""
+    """Post/redirect/get, or for htmx the refreshed editor (with its messages), keeping the districts that
+    are open and the rows being edited."""
     if request.htmx:
         plan.refresh_from_db()
-        return render(request, "territories/_plan_editor.html", _editor_context(request, plan))
+        return _with_version(render(request, "territories/_plan_editor.html", _editor_context(request, plan)), plan)
     return redirect(plan)
+
+
+def _whole_editor(request, plan):
+    """After a stale edit the whole editor is shown again, whatever the request targeted."""
+    response = _after_edit(request, plan)
+    if request.htmx:
+        response["HX-Retarget"] = "#plan-editor"
+        response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _run(request, plan, action, success: str | None = None):
@@ -266,6 +359,12 @@ def _form_errors(request, form):
             messages.error(request, error)
 
 
+def _status_parts(request, plan, snapshot=None) -> str:
+    """The editor's status (checks, messages), change log and move targets, swapped out of band."""
+    context = _editor_context(request, plan, snapshot)
+    return render_to_string("territories/_plan_status_oob.html", context, request=request)
+
+
 @require_POST
 def territory_create(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
@@ -282,17 +381,40 @@ def territory_create(request, pk):
 
 @require_POST
 def territory_update(request, pk, kind, territory_pk):
+    """Save one territory. With htmx only its row (or PMO header) is answered, with the checks out of band:
+    the other rows keep what is typed in them."""
     plan = selectors.plan_get_for_admin(request.user, pk)
     territory = selectors.plan_territory_get(plan, kind, territory_pk)
     form = TerritoryForm({**request.POST.dict(), "kind": kind}, plan=plan)
-    if not form.is_valid():
-        _form_errors(request, form)
+    error = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.territory_update(actor=request.user, plan=plan, version=data["version"], territory=territory,
+                                      name=data["name"], mentor=data["mentor"], pmo_territory=data["pmo_territory"])
+        except services.StalePlan as stale:
+            messages.error(request, str(stale))
+            return _whole_editor(request, plan)
+        except services.PlanError as refused:
+            error = str(refused)
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Territory “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+        return redirect(plan)
+    plan.refresh_from_db()
+    if error is None:
+        messages.success(request, _("Territory “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+    if kind == "pmo":
+        # A PMO territory's name and mentor show in several places: the editor is shown again.
         return _after_edit(request, plan)
-    data = form.cleaned_data
-    return _run(request, plan, lambda: services.territory_update(
-        actor=request.user, plan=plan, version=data["version"], territory=territory, name=data["name"],
-        mentor=data["mentor"], pmo_territory=data["pmo_territory"],
-    ), _("Territory “%(name)s” saved.") % {"name": data["name"]})
+    context = _row_context(request, plan, territory.pk, editing=error is not None,
+                           posted=request.POST if error else None, error=error)
+    body = render_to_string("territories/_ba_row.html", context, request=request)
+    return _with_version(HttpResponse(body + _status_parts(request, plan, context["snapshot"])), plan)
 
 
 @require_POST
@@ -307,17 +429,45 @@ def territory_delete(request, pk, kind, territory_pk):
 
 @require_POST
 def villages_move(request, pk):
+    """Move villages (chosen in the list or on the map, or a whole district). With htmx the answer holds only
+    what changed, out of band: the districts of the villages moved, the counts of the territories they left
+    and joined, the checks: the rest of the page, and its scroll position, stay as they are."""
     plan = selectors.plan_get_for_admin(request.user, pk)
     form = MoveVillagesForm(request.POST, plan=plan)
     if not form.is_valid():
         _form_errors(request, form)
-        return _after_edit(request, plan)
+        return _moved(request, plan, [])
     ids, to = form.village_ids(), form.cleaned_data["to"]
     done = (_("%(count)d villages moved to “%(target)s”.") % {"count": len(ids), "target": to.name} if to
             else _("%(count)d villages taken out of their territory.") % {"count": len(ids)})
-    return _run(request, plan, lambda: services.villages_move(
-        actor=request.user, plan=plan, version=form.cleaned_data["version"], village_ids=ids, to=to,
-    ), done)
+    try:
+        services.villages_move(actor=request.user, plan=plan, version=form.cleaned_data["version"], village_ids=ids,
+                               to=to)
+    except services.StalePlan as stale:
+        messages.error(request, str(stale))
+        return _whole_editor(request, plan)
+    except services.PlanError as error:
+        messages.error(request, str(error))
+        return _moved(request, plan, [])
+    messages.success(request, done)
+    return _moved(request, plan, ids)
+
+
+def _moved(request, plan, village_ids):
+    if not request.htmx:
+        return redirect(plan)
+    plan.refresh_from_db()
+    snapshot = selectors.plan_snapshot(plan)
+    context = _editor_context(request, plan, snapshot)
+    moved = {snapshot.villages[v].district_id for v in village_ids if v in snapshot.villages}
+    context["moved_districts"] = [item for item in context["districts"] if item["district"].id in moved]
+    for item in context["moved_districts"]:
+        if item["villages"] is None:
+            item.update(_district_item(snapshot, item["district"], snapshot.village_territory(),
+                                       snapshot.district_pmo(), is_open=item["open"]))
+    context["rows"] = [row for group in context["overview"] for row in group["ba_rows"]]
+    body = render_to_string("territories/_moved.html", context, request=request)
+    return _with_version(HttpResponse(body), plan)
 
 
 @require_POST
@@ -390,6 +540,8 @@ def plan_diff(request, pk):
 
 
 def plan_publish(request, pk):
+    """Publishing shows what changes first (villages that change BA, mentors affected, the checks) and asks
+    for a date and a confirmation."""
     plan = selectors.plan_get_for_admin(request.user, pk)
     require(can_edit_plan(request.user, plan))
     active = selectors.active_plan(plan.regency)
@@ -410,12 +562,19 @@ def plan_publish(request, pk):
             messages.success(request, _("“%(name)s” is now in force from %(date)s.")
                              % {"name": plan.name, "date": data["effective_from"].strftime("%d-%m-%Y")})
             return redirect(plan)
+    places = selectors.regency_places(plan.regency)
+    mentors = selectors.mentor_infos(plan.regency)
+    snapshot = selectors.plan_snapshot(plan, places=places, mentors=mentors)
     if validation is None:
-        validation = selectors.plan_validation(plan, selectors.plan_snapshot(plan),
-                                               effective_date=form.initial.get("effective_from")
-                                               or form.fields["effective_from"].initial)
-    return render(request, "territories/plan_publish.html",
-                  {"plan": plan, "form": form, "active": active, "validation": validation})
+        day = form.cleaned_data.get("effective_from") if form.is_bound and form.is_valid() else None
+        validation = selectors.plan_validation(plan, snapshot, effective_date=day or timezone.localdate())
+    old = selectors.plan_snapshot(active, places=places, mentors=mentors) if active else None
+    changes = diff(old, snapshot)
+    return render(request, "territories/plan_publish.html", {
+        "plan": plan, "form": form, "active": active, "validation": validation, "diff": changes,
+        "summary": {"moves": len(changes.moves), "mentors": len(changes.gains), "villages": len(snapshot.villages),
+                    "territories": len(snapshot.ba)},
+    })
 
 
 @require_POST

@@ -58,6 +58,11 @@ MATRIX = {
     "territories:territory_delete": (
         "post", "/plans/{plan}/territories/pmo/{pmo_territory}/delete/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "territories:villages_move": ("post", "/plans/{plan}/villages/move/", [302, 404, 404, 404, 403, 302, 404, 302]),
+    # A row to read is for whoever sees the plan; `?edit=1` (the row as a form) only for its admins.
+    "territories:territory_row": (
+        "get", "/plans/{plan}/territories/ba/{ba_territory}/row/?edit=1", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "territories:district_villages": (
+        "get", "/plans/{plan}/districts/{district_id}/", [302, 404, 404, 404, 200, 200, 404, 200]),
     "territories:districts_move": ("post", "/plans/{plan}/districts/move/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "territories:plan_propose": ("get", "/plans/{plan}/propose/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "territories:plan_diff": ("get", "/plans/{plan}/diff/", [302, 404, 404, 404, 200, 200, 404, 200]),
@@ -149,7 +154,8 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         follow_up = FollowUp.objects.create(visit=visit, action="Uji", due_date=timezone.localdate())
         path = template.format(ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk, ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
-                               district=village.district.code, village=village.code, month=f"{last_month:%Y-%m}")
+                               district=village.district.code, district_id=village.district_id, village=village.code,
+                               month=f"{last_month:%Y-%m}")
         response = getattr(client_for(personas[persona]), method)(path)
         got.append(response.status_code)
     assert dict(zip(PERSONAS, got, strict=True)) == dict(zip(PERSONAS, expected, strict=True))

@@ -59,72 +59,161 @@
     return box;
   }
 
+  // Choosing villages on a draft's map to move them (the form is the editor's own "move villages" form).
+  function chooser(map, form, current, redraw) {
+    var chosen = new Map();  // id -> name
+    var inputs = form.querySelector(".map-chosen-inputs");
+    var count = form.querySelector(".map-chosen-count");
+    var names = form.querySelector(".map-chosen-names");
+    var areaButton = form.querySelector("[data-map-area]");
+    form.hidden = false;
+
+    function show() {
+      inputs.replaceChildren();
+      chosen.forEach(function (_name, id) {
+        var input = element("input");
+        input.type = "hidden";
+        input.name = "villages";
+        input.value = String(id);
+        inputs.appendChild(input);
+      });
+      count.textContent = String(chosen.size);
+      var list = Array.from(chosen.values());
+      names.textContent = list.slice(0, 12).join(", ") + (list.length > 12 ? " …" : "");
+      form.querySelector("button[type=submit]").disabled = chosen.size === 0;
+      redraw();
+    }
+    function toggle(village) {
+      if (chosen.has(village.id)) { chosen.delete(village.id); } else { chosen.set(village.id, village.name); }
+      show();
+    }
+    form.querySelector("[data-map-clear]").addEventListener("click", function () { chosen.clear(); show(); });
+
+    // Drawing an area: press, drag, release; every village whose point lies inside is chosen.
+    var drawing = false, corner = null, box = null;
+    function areaMode(on) {
+      drawing = on;
+      areaButton.setAttribute("aria-pressed", on ? "true" : "false");
+      areaButton.classList.toggle("outline", !on);
+      map.getContainer().classList.toggle("map-drawing", on);
+      if (on) { map.dragging.disable(); } else { map.dragging.enable(); }
+    }
+    areaButton.addEventListener("click", function () { areaMode(!drawing); });
+    map.on("mousedown", function (event) {
+      if (!drawing) { return; }
+      corner = event.latlng;
+      box = L.rectangle(L.latLngBounds(corner, corner), { color: "#111", weight: 1, dashArray: "4 3", fill: false }).addTo(map);
+    });
+    map.on("mousemove", function (event) {
+      if (drawing && corner && box) { box.setBounds(L.latLngBounds(corner, event.latlng)); }
+    });
+    map.on("mouseup", function () {
+      if (!drawing || !corner || !box) { return; }
+      var bounds = box.getBounds();
+      map.removeLayer(box);
+      corner = box = null;
+      current().villages.forEach(function (village) {
+        if (village.where && bounds.contains(village.where)) { chosen.set(village.id, village.name); }
+      });
+      areaMode(false);
+      show();
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.elt === form && event.detail.successful) { chosen.clear(); show(); }
+    });
+    show();
+    return { has: function (id) { return chosen.has(id); }, toggle: toggle };
+  }
+
   function start(container) {
     var block = container.closest(".map-block");
     var legend = block.querySelector(".map-legend");
     var mode = container.dataset.colour || "territory";
-    fetch(container.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
-      .then(function (data) {
-        var map = L.map(container, { preferCanvas: true, zoomSnap: 0.25,
-          attributionControl: Boolean(data.tiles.url) });
-        if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
-        var layer = L.featureGroup().addTo(map);
-        function draw() {
-          layer.clearLayers();
-          data.villages.forEach(function (village) {
-            var style = { color: "#424242", weight: 0.6, fillColor: colourOf(village, mode), fillOpacity: 0.75 };
-            var shape = village.shape ? L.geoJSON(village.shape, { style: style })
-              : L.circleMarker(village.point, Object.assign({ radius: 6 }, style));
-            shape.bindPopup(function () { return popup(village, data); });
-            shape.bindTooltip(village.name);
-            shape.on("popupopen", function () { shape.closeTooltip(); });
-            layer.addLayer(shape);
-          });
-          legend.replaceChildren();
-          var list = element("ul");
-          legendItems(data, mode).forEach(function (item) {
-            var entry = element("li");
-            var swatch = element("span", "", "swatch");
-            swatch.style.background = item[0];
-            entry.appendChild(swatch);
-            entry.appendChild(document.createTextNode(" " + item[1]));
-            list.appendChild(entry);
-          });
-          legend.appendChild(list);
+    var form = container.dataset.select ? document.querySelector(container.dataset.select) : null;
+    var map = null, layer = null, data = null, picker = null;
+
+    function draw() {
+      layer.clearLayers();
+      data.villages.forEach(function (village) {
+        var picked = picker && picker.has(village.id);
+        var style = { color: picked ? "#111" : "#424242", weight: picked ? 3 : 0.6, dashArray: picked ? "5 3" : null,
+                      fillColor: colourOf(village, mode), fillOpacity: picked ? 0.95 : 0.75 };
+        var shape = village.shape ? L.geoJSON(village.shape, { style: style })
+          : L.circleMarker(village.point, Object.assign({ radius: picked ? 8 : 6 }, style));
+        if (!village.where) { village.where = village.point ? L.latLng(village.point) : shape.getBounds().getCenter(); }
+        if (picker) {
+          shape.on("click", function () { picker.toggle(village); });
+        } else {
+          shape.bindPopup(function () { return popup(village, data); });
+          shape.on("popupopen", function () { shape.closeTooltip(); });
         }
-        draw();
-        if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
-        else { map.setView([-2.5, 118], 4); }
-        if (data.missing) {
-          var note = block.querySelector(".map-missing");
-          note.querySelector("span").textContent = String(data.missing);
-          note.hidden = false;
-        }
-        block.querySelectorAll("[data-colour]").forEach(function (button) {
-          if (button === container) { return; }
-          button.addEventListener("click", function (event) {
-            event.preventDefault();
-            mode = button.dataset.colour;
-            block.querySelectorAll("a[data-colour]").forEach(function (other) {
-              var chosen = other === button;
-              other.setAttribute("aria-pressed", chosen ? "true" : "false");
-              other.classList.toggle("outline", !chosen);
-            });
-            draw();
-            var address = new URL(window.location.href);
-            if (address.pathname === new URL(button.href, address).pathname) {
-              address.searchParams.set("colour", mode);
-              window.history.replaceState(null, "", address);
-            }
-          });
-        });
-        container.dataset.ready = String(data.villages.length);
-      })
-      .catch(function (error) {
-        container.replaceChildren(element("p", String(error), "map-error"));
-        container.dataset.ready = "error";
+        shape.bindTooltip(village.name);
+        layer.addLayer(shape);
       });
+      legend.replaceChildren();
+      var list = element("ul");
+      legendItems(data, mode).forEach(function (item) {
+        var entry = element("li");
+        var swatch = element("span", "", "swatch");
+        swatch.style.background = item[0];
+        entry.appendChild(swatch);
+        entry.appendChild(document.createTextNode(" " + item[1]));
+        list.appendChild(entry);
+      });
+      legend.appendChild(list);
+    }
+
+    function load(first) {
+      return fetch(container.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+        .then(function (fresh) {
+          data = fresh;
+          if (first) {
+            map = L.map(container, { preferCanvas: true, zoomSnap: 0.25, attributionControl: Boolean(data.tiles.url) });
+            if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
+            layer = L.featureGroup().addTo(map);
+            if (form) { picker = chooser(map, form, function () { return data; }, function () { draw(); }); }
+          }
+          draw();
+          if (first) {
+            if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+            else { map.setView([-2.5, 118], 4); }
+          }
+          if (data.missing) {
+            var note = block.querySelector(".map-missing");
+            note.querySelector("span").textContent = String(data.missing);
+            note.hidden = false;
+          }
+          container.dataset.ready = String(data.villages.length);
+          container.dataset.loads = String(Number(container.dataset.loads || 0) + 1);
+        });
+    }
+
+    load(true).then(function () {
+      block.querySelectorAll("[data-colour]").forEach(function (button) {
+        if (button === container) { return; }
+        button.addEventListener("click", function (event) {
+          event.preventDefault();
+          mode = button.dataset.colour;
+          block.querySelectorAll("a[data-colour]").forEach(function (other) {
+            var chosen = other === button;
+            other.setAttribute("aria-pressed", chosen ? "true" : "false");
+            other.classList.toggle("outline", !chosen);
+          });
+          draw();
+          var address = new URL(window.location.href);
+          if (address.pathname === new URL(button.href, address).pathname) {
+            address.searchParams.set("colour", mode);
+            window.history.replaceState(null, "", address);
+          }
+        });
+      });
+      // A change to the draft (in the list or on the map) recolours the map.
+      document.addEventListener("plan:changed", function () { load(false); });
+    }).catch(function (error) {
+      container.replaceChildren(element("p", String(error), "map-error"));
+      container.dataset.ready = "error";
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

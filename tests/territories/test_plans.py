@@ -127,9 +127,15 @@ def test_an_admin_moves_villages_singly_by_selection_and_by_district(admin_clien
     villages = list(BaVillage.objects.filter(ba_territory=source).values_list("village_id", flat=True))
     url = reverse("territories:villages_move", kwargs={"pk": draft.pk})
 
-    response = admin_client.post(url, {"version": 1, "villages": villages[:1], "to": target.pk},
+    opened = Village.objects.get(pk=villages[0]).district_id  # the editor's script sends the open districts
+    response = admin_client.post(url, {"version": 1, "villages": villages[:1], "to": target.pk, "open": opened},
                                  headers={"HX-Request": "true"})
-    assert response.status_code == 200 and "<html" not in response.text and 'id="plan-editor"' in response.text
+    # The htmx answer holds only what changed, out of band: the village's district, the counts, the checks.
+    assert response.status_code == 200 and "<html" not in response.text and 'id="plan-editor"' not in response.text
+    assert f'id="district-{opened}" data-district="{opened}" open hx-swap-oob="true"' in response.text
+    assert f'id="ba-count-{target.pk}" hx-swap-oob="true"' in response.text
+    assert 'id="plan-status" data-version="2" hx-swap-oob="true"' in response.text
+    assert response["X-Plan-Version"] == "2"
     admin_client.post(url, {"version": 2, "villages": villages[1:3], "to": target.pk})
     district = Village.objects.get(pk=villages[0]).district
     admin_client.post(url, {"version": 3, "district": district.pk, "to": target.pk})
@@ -303,8 +309,11 @@ def test_who_covered_a_village_on_any_date_across_three_plans(published):
 def test_a_publish_with_blocking_problems_changes_nothing(admin_client, published):
     draft, *_ = moved_copy(published)
     BaVillage.objects.filter(plan=draft).first().delete()  # a gap
-    response = admin_client.post(reverse("territories:plan_publish", kwargs={"pk": draft.pk}), {
-        "version": draft.version, "effective_from": "2026-03-01", "reviewed_active": published.pk})
+    url = reverse("territories:plan_publish", kwargs={"pk": draft.pk})
+    data = {"version": draft.version, "effective_from": "2026-03-01", "reviewed_active": published.pk}
+    unconfirmed = admin_client.post(url, data)
+    assert unconfirmed.status_code == 200 and "Centang kotak" in unconfirmed.text
+    response = admin_client.post(url, {**data, "confirm": "on"})
     assert response.status_code == 200 and "tidak diterbitkan" in response.text
     draft.refresh_from_db()
     published.refresh_from_db()
@@ -510,3 +519,23 @@ def test_a_ba_with_more_than_twice_the_target_blocks_publishing(sukabumi, team):
     # Blocking, so not also among the warnings of the target (where the other BAs, with ~19 each, are).
     workload = next(issue for issue in validation.warnings if issue.code == "workload")
     assert not any(first.name in item for item in workload.items) and len(blocking["overload"].items) == 1
+
+
+def test_publishing_shows_what_changes_and_asks_for_a_date_and_a_confirmation(admin_client, published):
+    draft, moved, *_ = moved_copy(published)
+    url = reverse("territories:plan_publish", kwargs={"pk": draft.pk})
+    page = admin_client.get(url)
+    summary = page.context["summary"]
+    assert summary["moves"] == len(diff(selectors.plan_snapshot(published), selectors.plan_snapshot(draft)).moves) > 0
+    assert f"{summary['moves']} desa/kelurahan berganti Business Assistant" in page.text
+    assert reverse("territories:plan_diff", kwargs={"pk": draft.pk}) in page.text
+    assert 'name="effective_from" value=' not in page.text  # no date is assumed
+    assert 'name="confirm"' in page.text
+    # Without the confirmation nothing is published; with it, the plan is in force.
+    data = {"version": draft.version, "effective_from": "2026-03-01", "reviewed_active": published.pk}
+    admin_client.post(url, data)
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert admin_client.post(url, {**data, "confirm": "on"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "active"
