@@ -172,6 +172,7 @@
             map = L.map(container, { preferCanvas: true, zoomSnap: 0.25, attributionControl: Boolean(data.tiles.url) });
             if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
             layer = L.featureGroup().addTo(map);
+            container.leafletMap = map;  // for the page's tests and the browser's console
             if (form) { picker = chooser(map, form, function () { return data; }, function () { draw(); }); }
           }
           draw();
