@@ -2,18 +2,20 @@
 and the draft checks see geography."""
 
 import gzip
+import io
 import json
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from mentors.models import Mentor
 from regions.models import Boundary, District, Regency, Village
 from regions.services import geometry_import, regions_import
 from territories import publishing, selectors, services
-from territories.models import BaTerritory, PmoTerritory
+from territories.models import BaTerritory, PmoTerritory, TerritoryPlan
 from territories.planning import ProposalError, check_numbers, diff, propose
 from tests.factories import MentorFactory
 
@@ -270,3 +272,12 @@ def test_district_graph_and_districts_stay_whole_where_they_fit(in_force):
                if sizes[d] <= 15]
     whole = sum(1 for d in fitting if len(holders[d]) == 1)
     assert whole >= 0.7 * len(fitting)
+
+
+def test_the_demo_plan_in_force_is_the_geographic_split(sukabumi, polygons):
+    call_command("demo", stdout=io.StringIO())
+    plan = TerritoryPlan.objects.get(regency=sukabumi, status="active")
+    assert Boundary.objects.filter(code__startswith="32.02.").count() >= 386  # imported before the proposal
+    ba_split, pmo_split, sizes = measured(plan, polygons)
+    assert (ba_split, pmo_split) == (0, 0)
+    assert 7 <= sizes[0] and sizes[-1] <= 15

@@ -539,3 +539,46 @@ def test_publishing_shows_what_changes_and_asks_for_a_date_and_a_confirmation(ad
     assert admin_client.post(url, {**data, "confirm": "on"}).status_code == 302
     draft.refresh_from_db()
     assert draft.status == "active"
+
+
+def test_saving_a_row_with_htmx_answers_only_that_row_and_a_refusal_keeps_what_was_typed(admin_client, published):
+    draft = services.plan_create(actor=None, regency=published.regency, name="Baris")
+    first, second = BaTerritory.objects.filter(plan=draft).order_by("name")[:2]
+    url = reverse("territories:territory_update", kwargs={"pk": draft.pk, "kind": "ba", "territory_pk": first.pk})
+    saved = admin_client.post(url, {"version": draft.version, "name": "Nama Baru", "mentor": first.mentor_id,
+                                    "pmo_territory": first.pmo_territory_id}, headers={"HX-Request": "true"})
+    assert saved.status_code == 200 and saved["X-Plan-Version"] == "2"
+    assert saved.text.lstrip().startswith(f'<tr id="ba-row-{first.pk}"') and 'id="plan-editor"' not in saved.text
+    assert f'id="ba-row-{second.pk}"' not in saved.text
+    assert 'id="plan-status" data-version="2" hx-swap-oob' in saved.text
+    # The name of another territory is refused: the row comes back as a form with what was typed, and the error.
+    refused = admin_client.post(url, {"version": 2, "name": second.name, "mentor": first.mentor_id,
+                                      "pmo_territory": first.pmo_territory_id}, headers={"HX-Request": "true"})
+    assert refused.status_code == 200 and 'class="editing"' in refused.text
+    assert f'value="{second.name}"' in refused.text and 'role="alert"' in refused.text
+    first.refresh_from_db()
+    draft.refresh_from_db()
+    assert first.name == "Nama Baru" and draft.version == 2
+    # An edit made on an older version shows the whole editor again, with the current draft.
+    stale = admin_client.post(url, {"version": 1, "name": "Terlambat", "mentor": first.mentor_id,
+                                    "pmo_territory": first.pmo_territory_id}, headers={"HX-Request": "true"})
+    assert stale["HX-Retarget"] == "#plan-editor" and 'id="plan-editor"' in stale.text
+    first.refresh_from_db()
+    assert first.name == "Nama Baru"
+
+
+def test_the_editor_loads_a_districts_villages_when_it_is_opened(admin_user, office_user, client_for, published,
+                                                                 other_regency):
+    admin_client = client_for(admin_user)
+    draft = services.plan_create(actor=None, regency=published.regency, name="Ringan")
+    page = admin_client.get(reverse("territories:plan_detail", kwargs={"pk": draft.pk})).text
+    # Every village is in a territory: no district is open, none lists its villages yet.
+    assert 'name="villages"' not in page and page.count('hx-trigger="toggle once"') == 47
+    district = Village.objects.get(code="32.02.01.2002").district
+    url = reverse("territories:district_villages", kwargs={"pk": draft.pk, "district_pk": district.pk})
+    opened = client_for(office_user).get(url)
+    assert opened.status_code == 200 and "32.02.01.2002" in opened.text and 'name="villages"' not in opened.text
+    assert 'name="villages"' in client_for(admin_user).get(url).text
+    elsewhere = other_regency.districts.first()
+    assert admin_client.get(reverse("territories:district_villages",
+                                    kwargs={"pk": draft.pk, "district_pk": elsewhere.pk})).status_code == 404

@@ -21,8 +21,9 @@ class Rollback(Exception):
 
 
 class Command(BaseCommand):
-    help = ("Time clone, validate, diff, propose and publish for a regency (default 32.02; --largest for the "
-            "regency with the most villages). Creates fictional mentors and plans, then rolls everything back.")
+    help = ("Time clone, validate, diff, propose, publish and a re-proposal without one BA for a regency (default "
+            "32.02; --largest for the regency with the most villages). Creates fictional mentors and plans, then "
+            "rolls everything back.")
 
     def add_arguments(self, parser):
         parser.add_argument("regency", nargs="?", default="32.02")
@@ -48,6 +49,9 @@ class Command(BaseCommand):
             pass
         for name, values in timings.items():
             self.stdout.write(f"  {name:<10} {min(values) * 1000:8.1f} ms")
+        held, moves = self.moved
+        self.stdout.write(f"  one BA removed and re-proposed: {moves} villages change hands "
+                          f"(the BA held {held}, so {moves - held} others moved)")
 
     def _run(self, regency, timings):
         def timed(name, action):
@@ -75,3 +79,10 @@ class Command(BaseCommand):
         clone = timed("clone", lambda: services.plan_create(actor=None, regency=regency, name="Bench 2"))
         timed("validate", lambda: selectors.plan_validation(clone, selectors.plan_snapshot(clone)))
         timed("diff", lambda: diff(selectors.plan_snapshot(first), selectors.plan_snapshot(clone)))
+        # Re-proposing without one BA: the split in force changed as little as possible.
+        removed = first.ba_territories.order_by("name").first()
+        kept = [ba for ba in bas if ba.pk != removed.mentor_id]
+        timed("repropose", lambda: services.plan_propose(actor=None, plan=clone, version=clone.version,
+                                                         ba_mentors=kept, pmo_mentors=pmos))
+        moves = len(diff(selectors.plan_snapshot(first), selectors.plan_snapshot(clone)).moves)
+        self.moved = (removed.village_links.count(), moves)
