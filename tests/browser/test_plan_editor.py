@@ -15,6 +15,7 @@ from territories.models import BaTerritory, BaVillage, PmoDistrict
 
 from ..factories import MembershipFactory, MentorFactory, UserFactory
 from .conftest import screenshot, sign_in
+from .test_dashboards import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,8 +50,14 @@ def _tab(browser, live_server, size):
 
 
 def _no_sideways_scroll(tab, path):
+    """No sideways scrolling, and no serious or critical axe-core violation (scrollable regions included)."""
     width = tab.evaluate("document.documentElement.scrollWidth")
     assert width <= tab.viewport_size["width"], f"{path} scrolls sideways ({width} px)"
+    tab.evaluate(AXE.read_text(encoding="utf-8"))
+    result = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert not serious, f"{path}: {serious}"
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
