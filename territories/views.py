@@ -266,7 +266,7 @@ def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
 
 
 def _with_version(response, plan: TerritoryPlan):
-    """The editor's script sends this version with the next edit (see static/js/editor.js)."""
+    """After an edit, the version the editor's script sends with the next one (see static/js/editor.js)."""
     response["X-Plan-Version"] = str(plan.version)
     return response
 
@@ -275,7 +275,7 @@ def plan_detail(request, pk):
     plan = selectors.plan_get_for_user(request.user, pk)
     context = _editor_context(request, plan)
     if request.htmx and not request.htmx.boosted:
-        return _with_version(render(request, "territories/_plan_editor.html", context), plan)
+        return render(request, "territories/_plan_editor.html", context)
     context.update(map_source=f"?plan={plan.pk}", has_geometry=selectors.regency_has_coordinates(plan.regency))
     return render(request, "territories/plan_detail.html", context)
 
@@ -301,8 +301,8 @@ def territory_row(request, pk, kind, territory_pk):
     editing = request.GET.get("edit") == "1"
     if editing:
         require(can_edit_plan(request.user, plan))
-    return _with_version(render(request, "territories/_ba_row.html",
-                                _row_context(request, plan, territory.pk, editing=editing)), plan)
+    # No new version for the page here: it takes one only from its own edits (or a refreshed editor).
+    return render(request, "territories/_ba_row.html", _row_context(request, plan, territory.pk, editing=editing))
 
 
 def _row_context(request, plan, territory_id, *, editing=False, posted=None, error=None) -> dict:

@@ -79,7 +79,7 @@
       });
       count.textContent = String(chosen.size);
       var list = Array.from(chosen.values());
-      names.textContent = list.slice(0, 12).join(", ") + (list.length > 12 ? " …" : "");
+      names.textContent = list.length ? ": " + list.slice(0, 12).join(", ") + (list.length > 12 ? " …" : "") : "";
       form.querySelector("button[type=submit]").disabled = chosen.size === 0;
       redraw();
     }

@@ -146,6 +146,24 @@ def test_villages_chosen_on_the_map_move_and_publishing_shows_the_summary_first(
     assert set(BaVillage.objects.filter(plan=draft, ba_territory=target, village__in=chosen)
                .values_list("village_id", flat=True)) == {v.pk for v in chosen}
     screenshot(tab, f"plan-map-moved-{size}")
+    if size == "desk":
+        # Drawing an area around a village chooses it (and only the villages inside the area).
+        village = chosen[0]
+        point = tab.evaluate(
+            "([lat, lng]) => { const map = document.querySelector('.map').leafletMap;"
+            " map.setView([lat, lng], 16, {animate: false}); const p = map.latLngToContainerPoint([lat, lng]);"
+            " return [p.x, p.y]; }", [float(village.latitude), float(village.longitude)])
+        tab.locator("[data-map-area]").click()
+        area = map_box.bounding_box()
+        x, y = area["x"] + point[0], area["y"] + point[1]
+        tab.mouse.move(x - 12, y - 12)
+        tab.mouse.down()
+        tab.mouse.move(x + 12, y + 12, steps=4)
+        tab.mouse.up()
+        expect(tab.locator(".map-chosen-names")).to_contain_text(village.name)
+        expect(tab.locator("[data-map-area]")).to_have_attribute("aria-pressed", "false")
+        tab.locator("[data-map-clear]").click()
+        expect(tab.locator(".map-chosen-count")).to_have_text("0")
 
     # The diff against the plan in force lists exactly those three villages.
     tab.goto(f"{tab.base_url}/plans/{draft.pk}/diff/")
