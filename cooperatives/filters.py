@@ -1,11 +1,17 @@
+from datetime import timedelta
+
 import django_filters
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
 from regions.models import District, Regency, Village
 
-from .models import Cooperative, Stage, UnitKind
+from .integrity import READINESS, ready_query
+from .models import Cooperative, SimkopdesStatus, Stage, UnitKind
 
 
 class CooperativeFilter(django_filters.FilterSet):
@@ -22,10 +28,18 @@ class CooperativeFilter(django_filters.FilterSet):
                                        empty_label=_("All units"))
     ba = django_filters.ModelChoiceFilter(label=_("Business Assistant"), queryset=Mentor.objects.none(),
                                           method="with_ba", empty_label=_("All BAs"))
+    readiness = django_filters.ChoiceFilter(
+        label=_("Financing readiness"), method="with_readiness", empty_label=_("Any readiness"),
+        choices=[("ready", _("ready for financing"))] + [
+            (f"missing_{item.code}", format_lazy("{} {}", _("missing:"), item.label)) for item in READINESS])
+    simkopdes = django_filters.ChoiceFilter(
+        label=_("SIMKOPDES"), method="with_simkopdes", empty_label=_("Any SIMKOPDES state"),
+        choices=[("stale", format_lazy(_("not updated for {days} days"), days=settings.SIMKOPDES_STALE_DAYS)),
+                 ("none", _("no account"))])
 
     class Meta:
         model = Cooperative
-        fields = ["q", "regency", "district", "stage", "unit", "ba"]
+        fields = ["q", "regency", "district", "stage", "unit", "ba", "readiness", "simkopdes"]
 
     def __init__(self, *args, regencies, districts, bas, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,3 +80,18 @@ class CooperativeFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(village__ba_links__plan__status="active",
                                village__ba_links__ba_territory__mentor=mentor)
+
+    def with_readiness(self, queryset, name, value):
+        if value == "ready":
+            return queryset.filter(ready_query())
+        item = next((i for i in READINESS if f"missing_{i.code}" == value), None)
+        return queryset.exclude(item.query) if item else queryset
+
+    def with_simkopdes(self, queryset, name, value):
+        if value == "stale":
+            # Never updated, or not for the last N days.
+            cutoff = timezone.localdate() - timedelta(days=settings.SIMKOPDES_STALE_DAYS)
+            return queryset.filter(Q(simkopdes_updated_on__isnull=True) | Q(simkopdes_updated_on__lt=cutoff))
+        if value == "none":
+            return queryset.filter(simkopdes_status=SimkopdesStatus.NONE)
+        return queryset

@@ -1,4 +1,5 @@
 import functools
+import re
 
 from django import forms
 from django.forms import formset_factory
@@ -8,7 +9,21 @@ from django.utils.translation import gettext_lazy as _
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField
 from regions.phones import phone_normalize
 
-from .models import Cooperative, Stage, UnitKind, Visit
+from .models import (
+    MAX_MEMBERS,
+    BoardMember,
+    BusinessUnit,
+    Cooperative,
+    FinancingProposal,
+    LandPlot,
+    MemberCount,
+    MicrositeStatus,
+    SimkopdesStatus,
+    Stage,
+    UnitKind,
+    UnitStatus,
+    Visit,
+)
 
 STANDARD_UNITS = [(k, label) for k, label in UnitKind.choices if k != UnitKind.OTHER]
 
@@ -23,18 +38,44 @@ class CooperativeForm(forms.ModelForm):
     other_units = forms.CharField(label=_("Other business units"), required=False,
                                   help_text=_("Separated by commas, e.g. LPG 3 kg agency, fertiliser"))
 
+    stage_reason = forms.CharField(label=_("Why the stage moves back"), required=False, max_length=1000,
+                                   widget=forms.Textarea(attrs={"rows": 2}),
+                                   help_text=_("Only when the stage moves back; kept in the stage timeline."))
+
     class Meta:
         model = Cooperative
         fields = ["name", "stage", "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
-                  "chair_phone", "manager_name", "manager_phone", "address", "notes"]
+                  "chair_phone", "manager_name", "manager_phone", "address", "notes",
+                  "nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name",
+                  "bank_account_number", "bank_account_name", "bank_account_date", "proposal_date",
+                  "simkopdes_status", "simkopdes_updated_on", "microsite_status"]
         widgets = {
-            "legal_entity_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **{name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in (
+                "legal_entity_date", "nik_date", "npwp_date", "nib_date", "bank_account_date", "proposal_date",
+                "simkopdes_updated_on")},
+            **{name: forms.TextInput(attrs={"inputmode": "numeric"}) for name in (
+                "nik_number", "npwp", "nib", "bank_account_number")},
+            "bank_name": forms.TextInput(attrs={"list": "banks"}),
             "address": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "chair_phone": forms.TextInput(attrs={"inputmode": "tel"}),
             "manager_phone": forms.TextInput(attrs={"inputmode": "tel"}),
-            "member_count": forms.NumberInput(attrs={"min": 0}),
+            "member_count": forms.NumberInput(attrs={"min": 0, "max": MAX_MEMBERS}),
         }
+
+    # Shown in this order, in these groups, on the form.
+    GROUPS = [
+        (_("Profile"), ["name", "stage", "stage_reached_on", "stage_reason", "legal_entity_number",
+                        "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name",
+                        "manager_phone", "address", "units", "other_units", "notes"]),
+        (_("Financing readiness"), ["nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name",
+                                    "bank_account_number", "bank_account_name", "bank_account_date",
+                                    "proposal_date"]),
+        (_("SIMKOPDES and microsite"), ["simkopdes_status", "simkopdes_updated_on", "microsite_status"]),
+    ]
+
+    def groups(self):
+        return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +102,56 @@ class CooperativeForm(forms.ModelForm):
         return day
 
 
+def _dates(*names):
+    return {name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in names}
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = BusinessUnit
+        fields = ["kind", "name", "status", "construction_started_on", "opened_on", "notes"]
+        widgets = _dates("construction_started_on", "opened_on")
+
+
+class FinancingForm(forms.ModelForm):
+    class Meta:
+        model = FinancingProposal
+        fields = ["bank", "working_capital", "investment", "tenor_months", "status", "submitted_on", "decided_on",
+                  "approved_amount", "disbursed_on", "disbursed_amount", "notes"]
+        widgets = {**_dates("submitted_on", "decided_on", "disbursed_on"),
+                   "bank": forms.TextInput(attrs={"list": "banks"}), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class LandForm(forms.ModelForm):
+    class Meta:
+        model = LandPlot
+        fields = ["latitude", "longitude", "area_m2", "ownership", "status", "recorded_on", "notes"]
+        widgets = {**_dates("recorded_on"), "latitude": forms.NumberInput(attrs={"step": "0.000001"}),
+                   "longitude": forms.NumberInput(attrs={"step": "0.000001"})}
+        help_texts = {"latitude": _("e.g. -6.987654 (from the phone's map)"), "longitude": _("e.g. 106.543210")}
+
+
+class BoardForm(forms.ModelForm):
+    phone = PhoneField(label=_("phone"))
+
+    class Meta:
+        model = BoardMember
+        fields = ["role", "name", "phone", "term_start", "term_end"]
+        widgets = _dates("term_start", "term_end")
+
+
+class MemberCountForm(forms.ModelForm):
+    class Meta:
+        model = MemberCount
+        fields = ["counted_on", "count"]
+        widgets = {**_dates("counted_on"), "count": forms.NumberInput(attrs={"min": 0, "max": MAX_MEMBERS})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["counted_on"].initial = timezone.localdate()
+
+
 class VisitForm(forms.Form):
     cooperative = forms.ModelChoiceField(queryset=None, label=_("Cooperative"), required=False)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -69,6 +160,9 @@ class VisitForm(forms.Form):
     focus_areas = forms.MultipleChoiceField(label=_("Focus areas"), choices=Visit.Focus.choices,
                                             widget=forms.CheckboxSelectMultiple)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    member_count = forms.IntegerField(label=_("Members counted at the visit"), required=False, min_value=0,
+                                      max_value=MAX_MEMBERS, help_text=_("Leave empty if not counted."),
+                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
     def __init__(self, *args, cooperatives=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,6 +223,7 @@ class CooperativeImportForm(RegencyChoiceForm):
 # --- one row of the registry spreadsheet ----------------------------------------------------------
 
 OTHER_WORDS = {"lainnya", "lain-lain", "other", "others"}
+UNIT_STATUS_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
 STAGE_WORDS = {
     "musyawarah": Stage.MUSYAWARAH, "musdesus": Stage.MUSYAWARAH, "musyawarah desa": Stage.MUSYAWARAH,
     "akta notaris": Stage.NOTARY_DEED, "akta": Stage.NOTARY_DEED, "notary deed": Stage.NOTARY_DEED,
@@ -188,6 +283,36 @@ class CooperativeRowForm(forms.Form):
     address = forms.CharField(label=_("address"), required=False)
     units = forms.CharField(label=_("Business units"), required=False)
     notes = forms.CharField(label=_("notes"), required=False)
+    nik_number = forms.CharField(label=_("Nomor Induk Koperasi (NIK)"), max_length=30, required=False)
+    nik_date = SheetDateField(label=_("NIK date"))
+    npwp = forms.CharField(label=_("NPWP"), max_length=30, required=False)
+    npwp_date = SheetDateField(label=_("NPWP date"))
+    nib = forms.CharField(label=_("NIB"), max_length=30, required=False)
+    nib_date = SheetDateField(label=_("NIB date"))
+    bank_name = forms.CharField(label=_("bank"), max_length=60, required=False)
+    bank_account_number = forms.CharField(label=_("account number"), max_length=30, required=False)
+    bank_account_name = forms.CharField(label=_("account name"), max_length=200, required=False)
+    bank_account_date = SheetDateField(label=_("account opened on"))
+    proposal_date = SheetDateField(label=_("business proposal ready on"))
+    simkopdes_status = forms.CharField(label=_("SIMKOPDES account"), required=False)
+    simkopdes_updated_on = SheetDateField(label=_("last updated in SIMKOPDES"))
+    microsite_status = forms.CharField(label=_("microsite"), required=False)
+    stage_reason = forms.CharField(label=_("Why the stage moves back"), max_length=1000, required=False)
+
+    def _choice(self, name, choices, default):
+        text = self.cleaned_data[name]
+        if not text:
+            return default
+        value = _words(choices, ()).get(text.casefold())
+        if value is None:
+            raise forms.ValidationError(_("unknown value “%(value)s”") % {"value": text})
+        return value
+
+    def clean_simkopdes_status(self):
+        return self._choice("simkopdes_status", SimkopdesStatus, SimkopdesStatus.NONE)
+
+    def clean_microsite_status(self):
+        return self._choice("microsite_status", MicrositeStatus, MicrositeStatus.NONE)
 
     def clean_stage(self):
         text = self.cleaned_data["stage"]
@@ -208,15 +333,26 @@ class CooperativeRowForm(forms.Form):
         return int(text)
 
     def clean_units(self):
-        kinds, others = [], []
+        """“Sembako (beroperasi), Klinik desa, Agen LPG 3 kg (direncanakan)”: kinds, other units' names and the
+        statuses given in brackets ({(kind, name): status})."""
+        kinds, others, statuses = [], [], {}
         words = _words(UnitKind, tuple(UNIT_WORDS.items()))
+        status_words = _words(UnitStatus, ())
         for part in [p.strip() for p in self.cleaned_data["units"].replace(";", ",").split(",") if p.strip()]:
+            status = None
+            bracket = UNIT_STATUS_SUFFIX.match(part)
+            if bracket and bracket.group(2).strip().casefold() in status_words:
+                part, status = bracket.group(1).strip(), status_words[bracket.group(2).strip().casefold()]
             kind = words.get(part.casefold())
             if kind and kind != UnitKind.OTHER:
                 kinds.append(kind)
+                key = (kind, "")
             else:
                 others.append(part)
-        return sorted(set(kinds)), clean_other_units(others)
+                key = (UnitKind.OTHER, clean_other_units([part])[0]) if clean_other_units([part]) else None
+            if status and key:
+                statuses[key] = status
+        return sorted(set(kinds)), clean_other_units(others), statuses
 
     def clean(self):
         cleaned = super().clean()

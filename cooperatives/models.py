@@ -1,4 +1,8 @@
-"""The registry of Koperasi Desa/Kelurahan Merah Putih, mentoring visits, follow-ups and monthly reports."""
+"""The registry of Koperasi Desa/Kelurahan Merah Putih (with its financing readiness, proposals, outlets, land,
+board and members over time), mentoring visits, follow-ups and monthly reports."""
+
+import re
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +42,37 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class SimkopdesStatus(models.TextChoices):
+    NONE = "none", _("no account")
+    REGISTERED = "registered", _("registered")
+    ACTIVE = "active", _("active")
+
+
+class MicrositeStatus(models.TextChoices):
+    NONE = "none", _("none")
+    DRAFT = "draft", _("being prepared")
+    PUBLISHED = "published", _("published")
+
+
+class UnitStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    BUILDING = "building", _("under construction")
+    BUILT = "built", _("built")
+    OPERATING = "operating", _("operating")
+
+
+# Plausible bounds: a village cooperative's members, and the earliest date of a cooperative's papers (the
+# cooperatives law of 1992).
+MAX_MEMBERS = 100_000
+EARLIEST_PAPERS = date(1992, 1, 1)
+SK_AHU_PATTERN = re.compile(r"^AHU-\d{4,7}\.AH\.\d{2}\.\d{2}\.TAHUN \d{4}$")
+
+
+def sk_ahu_normalize(value: str) -> str:
+    """An SK AHU number as stored: trimmed, single spaces, upper case (“AHU-0001234.AH.01.29.TAHUN 2025”)."""
+    return " ".join((value or "").split()).upper()
+
+
 class Cooperative(models.Model):
     village = models.OneToOneField("regions.Village", on_delete=models.PROTECT, related_name="cooperative",
                                    verbose_name=_("village"))
@@ -52,6 +87,25 @@ class Cooperative(models.Model):
     manager_phone = models.CharField(_("manager's phone"), max_length=16, blank=True)
     address = models.TextField(_("address"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Financing readiness (PMK 49/2025): what a state bank asks for before a loan, each with its date.
+    nik_number = models.CharField(_("Nomor Induk Koperasi (NIK)"), max_length=20, blank=True)
+    nik_date = models.DateField(_("NIK date"), null=True, blank=True)
+    npwp = models.CharField(_("NPWP"), max_length=16, blank=True, help_text=_("15 or 16 digits"))
+    npwp_date = models.DateField(_("NPWP date"), null=True, blank=True)
+    nib = models.CharField(_("NIB"), max_length=13, blank=True, help_text=_("13 digits"))
+    nib_date = models.DateField(_("NIB date"), null=True, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=20, blank=True)
+    bank_account_name = models.CharField(_("account name"), max_length=200, blank=True,
+                                         help_text=_("the cooperative's own name"))
+    bank_account_date = models.DateField(_("account opened on"), null=True, blank=True)
+    proposal_date = models.DateField(_("business proposal ready on"), null=True, blank=True)
+    # SIMKOPDES and the microsite, apart from the stage.
+    simkopdes_status = models.CharField(_("SIMKOPDES account"), max_length=10, choices=SimkopdesStatus.choices,
+                                        default=SimkopdesStatus.NONE)
+    simkopdes_updated_on = models.DateField(_("last updated in SIMKOPDES"), null=True, blank=True)
+    microsite_status = models.CharField(_("microsite"), max_length=10, choices=MicrositeStatus.choices,
+                                        default=MicrositeStatus.NONE)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -65,6 +119,13 @@ class Cooperative(models.Model):
                 condition=models.Q(legal_entity_number="") | models.Q(legal_entity_date__isnull=False),
                 name="cooperative_legal_number_has_date",
             ),
+            # One legal entity, one cooperative: an SK AHU number is unique across the country.
+            models.UniqueConstraint(fields=["legal_entity_number"], condition=~models.Q(legal_entity_number=""),
+                                    name="cooperative_sk_ahu_unique", violation_error_message=_(
+                                        "Another cooperative already has this SK AHU number.")),
+            models.CheckConstraint(condition=models.Q(member_count__lte=MAX_MEMBERS),
+                                   name="cooperative_member_count_plausible", violation_error_message=_(
+                                       "This member count is not plausible for a village cooperative.")),
         ]
         indexes = [models.Index(fields=["stage"], name="cooperative_stage_idx")]
 
@@ -75,9 +136,20 @@ class Cooperative(models.Model):
         return reverse("cooperatives:cooperative_detail", kwargs={"pk": self.pk})
 
     def clean(self):
+        """The record's own rules (see `integrity.py` for the rules that read its units and its past)."""
         super().clean()
-        if self.legal_entity_number and not self.legal_entity_date:
-            raise ValidationError({"legal_entity_date": _("A legal entity number needs its date.")})
+        from .integrity import cooperative_problems
+
+        errors = cooperative_problems(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def readiness(self):
+        """The financing readiness checklist (`integrity.readiness`)."""
+        from .integrity import readiness
+
+        return readiness(self)
 
     @staticmethod
     def default_name(village) -> str:
@@ -101,6 +173,10 @@ class BusinessUnit(models.Model):
     cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="units")
     kind = models.CharField(_("business unit"), max_length=20, choices=UnitKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("for “other” units"))
+    status = models.CharField(_("status"), max_length=10, choices=UnitStatus.choices, default=UnitStatus.PLANNED)
+    construction_started_on = models.DateField(_("construction started on"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 
@@ -115,6 +191,14 @@ class BusinessUnit(models.Model):
     def __str__(self):
         return self.name if self.kind == UnitKind.OTHER and self.name else self.get_kind_display()
 
+    def clean(self):
+        super().clean()
+        from .integrity import unit_problems
+
+        errors = unit_problems(self)
+        if errors:
+            raise ValidationError(errors)
+
 
 class StageChange(models.Model):
     """A step on the cooperative's way, with when it was reached and who recorded it."""
@@ -125,6 +209,7 @@ class StageChange(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True, help_text=_("required when the stage moves back"))
 
     class Meta:
         verbose_name = _("stage change")
@@ -133,6 +218,192 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.cooperative} → {self.get_stage_display()}"
+
+
+class FinancingProposal(models.Model):
+    """A loan proposal to a state bank (PMK 49/2025): asked, decided, disbursed."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        DISBURSED = "disbursed", _("disbursed")
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="financing",
+                                    verbose_name=_("cooperative"))
+    bank = models.CharField(_("bank"), max_length=60)
+    working_capital = models.PositiveBigIntegerField(_("working capital asked (Rp)"), default=0)
+    investment = models.PositiveBigIntegerField(_("investment asked (Rp)"), default=0)
+    tenor_months = models.PositiveSmallIntegerField(_("tenor (months)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_on = models.DateField(_("submitted on"))
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    approved_amount = models.PositiveBigIntegerField(_("approved (Rp)"), null=True, blank=True)
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    disbursed_amount = models.PositiveBigIntegerField(_("disbursed (Rp)"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("financing proposal")
+        verbose_name_plural = _("financing proposals")
+        ordering = ["-submitted_on", "-id"]
+
+    def __str__(self):
+        return f"{self.bank} · {self.submitted_on}"
+
+    @property
+    def asked(self) -> int:
+        return (self.working_capital or 0) + (self.investment or 0)
+
+    def clean(self):
+        super().clean()
+        from .integrity import financing_problems
+
+        errors = financing_problems(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class LandPlot(models.Model):
+    """A plot of land for the cooperative's outlet and warehouse (Inpres 17/2025 asks for at least 1,000 m²)."""
+
+    class Ownership(models.TextChoices):
+        VILLAGE = "village", _("village asset")
+        GOVERNMENT = "government", _("regional government land")
+        STATE = "state", _("state land")
+        GRANT = "grant", _("granted (hibah)")
+        LEASE = "lease", _("leased")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        VERIFIED = "verified", _("verified")
+        SECURED = "secured", _("secured")
+        IN_USE = "in_use", _("in use")
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="land",
+                                    verbose_name=_("cooperative"))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    area_m2 = models.PositiveIntegerField(_("area (m²)"))
+    ownership = models.CharField(_("ownership"), max_length=12, choices=Ownership.choices, default=Ownership.VILLAGE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    recorded_on = models.DateField(_("recorded on"), default=date.today)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("land plot")
+        verbose_name_plural = _("land plots")
+        ordering = ["-recorded_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(latitude__gte=-11, latitude__lte=6, longitude__gte=94,
+                                                      longitude__lte=142), name="land_in_indonesia"),
+        ]
+
+    def __str__(self):
+        return f"{self.area_m2} m² · {self.get_status_display()}"
+
+    @property
+    def below_minimum(self) -> bool:
+        from django.conf import settings
+
+        return self.area_m2 < settings.LAND_MIN_AREA_M2
+
+
+class BoardMember(models.Model):
+    """A member of the board (pengurus) or the supervisors (pengawas), with the term served; past terms are kept."""
+
+    class Body(models.TextChoices):
+        PENGURUS = "pengurus", _("board (pengurus)")
+        PENGAWAS = "pengawas", _("supervisors (pengawas)")
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("chair")
+        VICE_CHAIR = "vice_chair", _("vice chair")
+        SECRETARY = "secretary", _("secretary")
+        TREASURER = "treasurer", _("treasurer")
+        MEMBER = "member", _("member")
+        SUPERVISOR_CHAIR = "supervisor_chair", _("chair of the supervisors")
+        SUPERVISOR = "supervisor", _("supervisor")
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="board",
+                                    verbose_name=_("cooperative"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    term_start = models.DateField(_("term starts"))
+    term_end = models.DateField(_("term ends"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("board member")
+        verbose_name_plural = _("board members")
+        ordering = ["role", "-term_start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(term_end__isnull=True)
+                                   | models.Q(term_end__gte=models.F("term_start")), name="board_term_in_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.name}"
+
+    @property
+    def body(self) -> str:
+        return (self.Body.PENGAWAS if self.role in (self.Role.SUPERVISOR_CHAIR, self.Role.SUPERVISOR)
+                else self.Body.PENGURUS)
+
+    @property
+    def phone_display(self):
+        return phone_display(self.phone)
+
+    def serving_on(self, day: date) -> bool:
+        return self.term_start <= day and (self.term_end is None or day <= self.term_end)
+
+    def clean(self):
+        super().clean()
+        from .integrity import board_problems
+
+        errors = board_problems(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class MemberCount(models.Model):
+    """The number of members on a day (at a visit or any time): the trend, and the month-end figure reports use."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="member_counts",
+                                    verbose_name=_("cooperative"))
+    counted_on = models.DateField(_("counted on"))
+    count = models.PositiveIntegerField(_("members"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member count")
+        verbose_name_plural = _("member counts")
+        ordering = ["-counted_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "counted_on"], name="one_member_count_per_day"),
+            models.CheckConstraint(condition=models.Q(count__lte=MAX_MEMBERS), name="member_count_plausible"),
+        ]
+
+    def __str__(self):
+        return f"{self.count} · {self.counted_on}"
+
+    def clean(self):
+        super().clean()
+        from .integrity import member_count_problems
+
+        errors = member_count_problems(self)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Visit(models.Model):
@@ -151,6 +422,9 @@ class Visit(models.Model):
         BUSINESS_PLAN = "business_plan", _("business plan")
         SIMKOPDES = "simkopdes", _("SIMKOPDES data entry")
         FINANCING = "financing", _("financing proposal")
+        OUTLETS = "outlets", _("outlet preparation and operations")
+        LICENSING = "licensing", _("licensing and administration")
+        PARTNERSHIPS = "partnerships", _("partnerships")
 
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="visits",
                                     verbose_name=_("cooperative"))

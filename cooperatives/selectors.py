@@ -6,8 +6,12 @@ correlated subqueries, so a BA's or PMO's page reads only their own cooperatives
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentors.access import access_for, require
 from mentors.models import Mentor
@@ -16,14 +20,18 @@ from territories.models import BaVillage, TerritoryPlan
 from territories.selectors import mentor_get_for_user, mentor_scope, mentors_visible_to, village_scope
 
 from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
+from .integrity import ready_query
 from .models import (
     BusinessUnit,
     Cooperative,
     FollowUp,
+    MicrositeStatus,
     MonthlyReport,
+    SimkopdesStatus,
     Stage,
     StageChange,
     UnitKind,
+    UnitStatus,
     Visit,
 )
 
@@ -62,6 +70,48 @@ def next_due_date():
     return Subquery(open_ones.values("due_date")[:1])
 
 
+PART_TITLES = {
+    "units": gettext_lazy("Business units"),
+    "land": gettext_lazy("Land for the outlet and warehouse"),
+    "board": gettext_lazy("Board and supervisors"),
+    "members": gettext_lazy("Members over time"),
+    "financing": gettext_lazy("Financing proposals"),
+}
+# The state banks (Himbara) that lend to the cooperatives; offered as suggestions, any bank may be typed.
+BANKS = ["BRI", "BNI", "Bank Mandiri", "BSI", "BTN"]
+
+
+def _rupiah(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def record_parts(cooperative: Cooperative) -> dict:
+    """The parts of a cooperative's record for its page: readiness, units, financing, land, the board (current
+    and past) and the member counts (oldest first, for the trend)."""
+    today = timezone.localdate()
+    board = list(cooperative.board.all())
+    counts = list(cooperative.member_counts.order_by("counted_on", "id"))
+    trend = []
+    for earlier, later in zip([None, *counts], counts, strict=False):
+        trend.append({"count": later, "change": later.count - earlier.count if earlier else None})
+    return {
+        "readiness": cooperative.readiness,
+        "unit_list": list(cooperative.units.all()),
+        "financing_list": list(cooperative.financing.all()),
+        "land_list": list(cooperative.land.all()),
+        "board_now": [m for m in board if m.serving_on(today)],
+        "board_past": [m for m in board if not m.serving_on(today)],
+        "member_trend": trend[-24:],
+        "member_peak": max((c.count for c in counts), default=0) or 1,
+        "land_minimum": settings.LAND_MIN_AREA_M2,
+        "part_titles": list(PART_TITLES.items()),
+        "banks": BANKS,
+        "financing_limits": {"total": _rupiah(settings.FINANCING_MAX_TOTAL),
+                             "working": _rupiah(settings.FINANCING_MAX_WORKING_CAPITAL),
+                             "tenor": settings.FINANCING_MAX_TENOR_MONTHS},
+    }
+
+
 def registry_for(user) -> QuerySet[Cooperative]:
     return (
         cooperatives_visible_to(user)
@@ -71,26 +121,52 @@ def registry_for(user) -> QuerySet[Cooperative]:
     )
 
 
+REGISTRY_EXPORT_FIELDS = [
+    "nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name", "bank_account_number",
+    "bank_account_name", "bank_account_date", "proposal_date", "simkopdes_status", "simkopdes_updated_on",
+    "microsite_status"]
+
+
+def registry_export_headers() -> list[str]:
+    """The registry workbook's headings: the same words the import reads back."""
+    return [_("Village code"), _("Village"), _("District"), _("Cooperative"), _("Stage"), _("Legal entity number"),
+            _("Legal entity date"), _("Members"), _("Chair"), _("Chair's phone"), _("Manager"), _("Manager's phone"),
+            _("Business units"), _("Cooperative NIK"), _("NIK date"), _("NPWP"), _("NPWP date"), _("NIB"),
+            _("NIB date"), _("Bank"), _("Account number"), _("Account name"), _("Account opened on"),
+            _("Business proposal ready on"), _("SIMKOPDES account"), _("Last updated in SIMKOPDES"), _("Microsite"),
+            _("Ready for financing"), _("Business Assistant"), _("Last visit")]
+
+
 def registry_export_rows(registry: QuerySet[Cooperative]) -> list[list]:
     """The registry (as `registry_for` annotates it) as workbook rows, read as plain values: labels translated
-    once, the business units in one more query."""
+    once, the business units (with their status in brackets) in one more query. It imports back unchanged."""
     stages, kinds = {k: str(v) for k, v in Stage.choices}, {k: str(v) for k, v in UnitKind.choices}
+    unit_statuses = {k: str(v) for k, v in UnitStatus.choices}
+    simkopdes = {k: str(v) for k, v in SimkopdesStatus.choices}
+    microsite = {k: str(v) for k, v in MicrositeStatus.choices}
+    ready = set(registry.filter(ready_query()).values_list("pk", flat=True))
     records = list(registry.values_list(
         "pk", "village__code", "village__name", "village__district__name", "name", "stage", "legal_entity_number",
         "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name", "manager_phone",
-        "ba_name", "last_visit"))
+        *REGISTRY_EXPORT_FIELDS, "ba_name", "last_visit"))
     units: dict[int, list[str]] = {}
-    for cooperative_id, kind, name in BusinessUnit.objects.filter(
+    for cooperative_id, kind, name, status in BusinessUnit.objects.filter(
             cooperative_id__in=[r[0] for r in records]).order_by("kind", "name").values_list(
-            "cooperative_id", "kind", "name"):
-        units.setdefault(cooperative_id, []).append(name if kind == UnitKind.OTHER and name else kinds.get(kind, kind))
-    return [
-        [code, village, district, name, stages.get(stage, stage), number, dated, members, chair,
-         phone_display(chair_phone), manager, phone_display(manager_phone), ", ".join(units.get(pk, [])),
-         ba or "", last_visit]
-        for (pk, code, village, district, name, stage, number, dated, members, chair, chair_phone, manager,
-             manager_phone, ba, last_visit) in records
-    ]
+            "cooperative_id", "kind", "name", "status"):
+        label = name if kind == UnitKind.OTHER and name else kinds.get(kind, kind)
+        units.setdefault(cooperative_id, []).append(f"{label} ({unit_statuses.get(status, status)})")
+    rows = []
+    for record in records:
+        (pk, code, village, district, name, stage, number, dated, members, chair, chair_phone, manager,
+         manager_phone) = record[:13]
+        extra = list(record[13:13 + len(REGISTRY_EXPORT_FIELDS)])
+        extra[11] = simkopdes.get(extra[11], extra[11])
+        extra[13] = microsite.get(extra[13], extra[13])
+        ba, last_visit = record[-2:]
+        rows.append([code, village, district, name, stages.get(stage, stage), number, dated, members, chair,
+                     phone_display(chair_phone), manager, phone_display(manager_phone), ", ".join(units.get(pk, [])),
+                     *extra, _("yes") if pk in ready else _("no"), ba or "", last_visit])
+    return rows
 
 
 def visits_visible_to(user) -> QuerySet[Visit]:

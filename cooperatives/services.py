@@ -17,11 +17,38 @@ from regions.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_n
 
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
 from .forms import CooperativeRowForm, clean_other_units
-from .models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, StageChange, UnitKind, Visit
+from .integrity import stage_problems
+from .models import (
+    BoardMember,
+    BusinessUnit,
+    Cooperative,
+    FollowUp,
+    MemberCount,
+    MonthlyReport,
+    Stage,
+    StageChange,
+    UnitKind,
+    UnitStatus,
+    Visit,
+    sk_ahu_normalize,
+)
 from .selectors import reviewer_of
 
 COOPERATIVE_FIELDS = ["name", "stage", "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
                       "chair_phone", "manager_name", "manager_phone", "address", "notes"]
+READINESS_FIELDS = ["nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name",
+                    "bank_account_number", "bank_account_name", "bank_account_date", "proposal_date"]
+SIMKOPDES_FIELDS = ["simkopdes_status", "simkopdes_updated_on", "microsite_status"]
+RECORD_FIELDS = COOPERATIVE_FIELDS + READINESS_FIELDS + SIMKOPDES_FIELDS
+NUMBER_FIELDS = ["nik_number", "npwp", "nib", "bank_account_number"]
+
+
+def _tidy(cooperative: Cooperative) -> None:
+    """Numbers as stored: an SK AHU number in its upper-case form, registration and account numbers without
+    the spaces, dots and dashes people type between their digits (anything else stays, to be refused)."""
+    cooperative.legal_entity_number = sk_ahu_normalize(cooperative.legal_entity_number)
+    for field in NUMBER_FIELDS:
+        setattr(cooperative, field, "".join(ch for ch in getattr(cooperative, field) or "" if ch not in " .-"))
 
 
 class StaleEdit(Exception):
@@ -40,34 +67,58 @@ def _audited_save(instance, *, actor, reason: str):
     return instance
 
 
-def _set_units(cooperative: Cooperative, kinds: list[str], others: list[str], *, actor=None) -> None:
-    """Make the cooperative's units these; each added or removed unit is kept in the unit history."""
+def _set_units(cooperative: Cooperative, kinds: list[str], others: list[str], *, actor=None,
+               statuses: dict | None = None) -> None:
+    """Make the cooperative's units these; each added or removed unit is kept in the unit history. `statuses`
+    ({(kind, name): status}, from a sheet) sets the status of the units it names."""
     wanted = {(kind, "") for kind in kinds if kind != UnitKind.OTHER}
     wanted |= {(UnitKind.OTHER, name) for name in clean_other_units(others)}
     current = {(u.kind, u.name): u for u in cooperative.units.all()}
+    statuses = statuses or {}
     for key, unit in current.items():
         if key not in wanted:
             unit._history_user = actor
             unit.delete()
+        elif statuses.get(key) and statuses[key] != unit.status:
+            unit.status = statuses[key]
+            _audited_save(unit, actor=actor, reason="edited")
     for kind, name in sorted(wanted - set(current)):
-        _audited_save(BusinessUnit(cooperative=cooperative, kind=kind, name=name), actor=actor, reason="added")
+        _audited_save(BusinessUnit(cooperative=cooperative, kind=kind, name=name,
+                                   status=statuses.get((kind, name)) or UnitStatus.PLANNED),
+                      actor=actor, reason="added")
 
 
-def _record_stage(cooperative: Cooperative, old_stage: str | None, *, reached_on: date | None, actor) -> None:
-    if cooperative.stage != old_stage:
-        StageChange.objects.create(cooperative=cooperative, stage=cooperative.stage,
-                                   reached_on=reached_on or timezone.localdate(), recorded_by=actor)
+def _record_stage(cooperative: Cooperative, old_stage: str | None, *, reached_on: date | None, actor,
+                  reason: str = "") -> None:
+    """Check the stage change against the rules that read beyond the record, then keep it in the timeline."""
+    if cooperative.stage == old_stage:
+        return
+    errors = stage_problems(old_stage=old_stage, new_stage=cooperative.stage, reason=reason,
+                            has_operating_unit=cooperative.units.filter(status=UnitStatus.OPERATING).exists())
+    if errors:
+        raise ValidationError(errors)
+    StageChange.objects.create(cooperative=cooperative, stage=cooperative.stage, reason=(reason or "").strip(),
+                               reached_on=reached_on or timezone.localdate(), recorded_by=actor)
+
+
+def _record_members(cooperative: Cooperative, old_count: int | None, *, actor) -> None:
+    """A member count typed on the profile (or imported) is also a dated count of today."""
+    if cooperative.member_count is not None and cooperative.member_count != old_count:
+        MemberCount.objects.update_or_create(cooperative=cooperative, counted_on=timezone.localdate(),
+                                             defaults={"count": cooperative.member_count, "recorded_by": actor})
 
 
 @transaction.atomic
 def cooperative_create(*, actor, village: Village, **values) -> Cooperative:
     cooperative = Cooperative(village=village, name=values.pop("name", "") or Cooperative.default_name(village))
     for name, value in values.items():
-        if name in COOPERATIVE_FIELDS:
+        if name in RECORD_FIELDS:
             setattr(cooperative, name, value)
+    _tidy(cooperative)
     # The stage a record starts with was reached before the portal knew of it: the timeline starts with the
-    # first change recorded here.
+    # first change recorded here. "Operating" still needs a unit that operates (given with the record).
     _audited_save(cooperative, actor=actor, reason="created")
+    _record_members(cooperative, None, actor=actor)
     return cooperative
 
 
@@ -87,24 +138,86 @@ def cooperatives_ensure(*, actor, regency) -> int:
 @transaction.atomic
 def cooperative_update(*, actor, cooperative: Cooperative, version: str | None, units: list[str] | None = None,
                        other_units: list[str] | None = None, stage_reached_on: date | None = None,
-                       **values) -> Cooperative:
+                       stage_reason: str = "", unit_statuses: dict | None = None, **values) -> Cooperative:
+    """Change the record. Refused whole (ValidationError, nothing written) when a rule of `integrity.py` breaks:
+    a step back without a reason, "operating" without an operating unit, a bad or duplicate SK AHU number…"""
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
     current = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
     if version is not None and current.updated_at.isoformat() != version:
         raise StaleEdit
-    old_stage = current.stage
+    old_stage, old_count = current.stage, current.member_count
     for name, value in values.items():
-        if name in COOPERATIVE_FIELDS:
+        if name in RECORD_FIELDS:
             setattr(current, name, value)
     for name in ("chair_phone", "manager_phone"):
         if name in values:
             setattr(current, name, phone_normalize(getattr(current, name)))
+    _tidy(current)
     _audited_save(current, actor=actor, reason="edited")
     if units is not None:
-        _set_units(current, units, other_units or [], actor=actor)
-    _record_stage(current, old_stage, reached_on=stage_reached_on, actor=actor)
+        operating_before = current.units.filter(status=UnitStatus.OPERATING).exists()
+        _set_units(current, units, other_units or [], actor=actor, statuses=unit_statuses)
+        if current.stage == Stage.OPERATING and operating_before \
+                and not current.units.filter(status=UnitStatus.OPERATING).exists():
+            raise ValidationError({"units": _("This cooperative is “operating”: keep at least one unit operating, "
+                                              "or move its stage back first.")})
+    _record_stage(current, old_stage, reached_on=stage_reached_on, actor=actor, reason=stage_reason)
+    _record_members(current, old_count, actor=actor)
     return current
+
+
+# --- the parts of the record: units, financing, land, board, member counts --------------------------------
+
+
+def _sync_member_count(cooperative: Cooperative, *, actor) -> None:
+    latest = cooperative.member_counts.order_by("-counted_on", "-id").values_list("count", flat=True).first()
+    if latest is not None and latest != cooperative.member_count:
+        cooperative.member_count = latest
+        cooperative._history_user, cooperative._change_reason = actor, "member count"
+        cooperative.save(update_fields=["member_count", "updated_at"])
+
+
+@transaction.atomic
+def part_save(*, actor, cooperative: Cooperative, part, values: dict):
+    """Create or change a unit, financing proposal, land plot, board member or member count of the cooperative
+    (refused with the rule's message, nothing written, when one breaks)."""
+    if actor is not None and not can_edit_cooperative(actor, cooperative):
+        raise PermissionDenied
+    if part.pk and part.cooperative_id != cooperative.pk:
+        raise PermissionDenied
+    created = part.pk is None
+    part.cooperative = cooperative
+    for name, value in values.items():
+        setattr(part, name, value)
+    if isinstance(part, BoardMember):
+        part.phone = phone_normalize(part.phone)
+    if isinstance(part, MemberCount) and created:
+        part.recorded_by = actor
+    _audited_save(part, actor=actor, reason="created" if created else "edited")
+    if isinstance(part, MemberCount):
+        _sync_member_count(cooperative, actor=actor)
+    if isinstance(part, BusinessUnit) and cooperative.stage == Stage.OPERATING \
+            and not cooperative.units.filter(status=UnitStatus.OPERATING).exists():
+        raise ValidationError({"status": _("This cooperative is “operating”: keep at least one unit operating, or "
+                                           "move its stage back first.")})
+    return part
+
+
+@transaction.atomic
+def part_delete(*, actor, cooperative: Cooperative, part) -> None:
+    if actor is not None and not can_edit_cooperative(actor, cooperative):
+        raise PermissionDenied
+    if part.cooperative_id != cooperative.pk:
+        raise PermissionDenied
+    part._history_user = actor
+    part.delete()
+    if isinstance(part, MemberCount):
+        _sync_member_count(cooperative, actor=actor)
+    if isinstance(part, BusinessUnit) and cooperative.stage == Stage.OPERATING \
+            and not cooperative.units.filter(status=UnitStatus.OPERATING).exists():
+        raise ValidationError({"__all__": _("This cooperative is “operating”: keep at least one unit operating, "
+                                            "or move its stage back first.")})
 
 
 # --- visits and follow-ups ------------------------------------------------------------------------
@@ -125,7 +238,8 @@ def _check_visit(day: date, focus_areas: list[str], mentor: Mentor) -> None:
 
 @transaction.atomic
 def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date, mode: str,
-                 focus_areas: list[str], summary: str, follow_ups: list[tuple[str, date]] = ()) -> Visit:
+                 focus_areas: list[str], summary: str, follow_ups: list[tuple[str, date]] = (),
+                 member_count: int | None = None) -> Visit:
     if actor is not None and not can_record_visit(actor, cooperative):
         raise PermissionDenied
     _check_visit(date, focus_areas, mentor)
@@ -134,6 +248,12 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
     _audited_save(visit, actor=actor, reason="created")
     for action, due in follow_ups:
         _audited_save(FollowUp(visit=visit, action=action.strip(), due_date=due), actor=actor, reason="created")
+    if member_count is not None:  # the members counted at the visit
+        count = MemberCount.objects.filter(cooperative=cooperative, counted_on=date).first() or MemberCount(
+            cooperative=cooperative, counted_on=date, recorded_by=actor)
+        count.count = member_count
+        _audited_save(count, actor=actor, reason="visit")
+        _sync_member_count(cooperative, actor=actor)
     return visit
 
 
@@ -223,6 +343,21 @@ COOPERATIVE_SHEET = Sheet(
         "address": {"alamat", "address"},
         "units": {"unit usaha", "gerai", "business units"},
         "notes": {"catatan", "keterangan", "notes"},
+        "nik_number": {"nik koperasi", "nomor induk koperasi", "cooperative nik", "nik"},
+        "nik_date": {"tanggal nik", "nik date"},
+        "npwp": {"npwp"},
+        "npwp_date": {"tanggal npwp", "npwp date"},
+        "nib": {"nib"},
+        "nib_date": {"tanggal nib", "nib date"},
+        "bank_name": {"bank"},
+        "bank_account_number": {"nomor rekening", "no rekening", "account number"},
+        "bank_account_name": {"nama rekening", "atas nama rekening", "account name"},
+        "bank_account_date": {"tanggal rekening", "rekening dibuka", "account opened on"},
+        "proposal_date": {"proposal bisnis", "proposal bisnis siap", "business proposal ready on"},
+        "simkopdes_status": {"status simkopdes", "akun simkopdes", "simkopdes account"},
+        "simkopdes_updated_on": {"simkopdes diperbarui", "pembaruan simkopdes", "last updated in simkopdes"},
+        "microsite_status": {"microsite", "status microsite"},
+        "stage_reason": {"alasan perubahan tahap", "alasan", "why the stage moves back"},
     },
     required=("village_code",),
     max_rows=5000,
@@ -230,9 +365,31 @@ COOPERATIVE_SHEET = Sheet(
 )
 
 
+def unit_state(cooperative: Cooperative) -> tuple[list[str], list[str], dict]:
+    """A cooperative's units as a sheet gives them: kinds, other units' names, {(kind, name): status}."""
+    units = list(cooperative.units.all())
+    return (sorted({u.kind for u in units if u.kind != UnitKind.OTHER}),
+            clean_other_units([u.name for u in units if u.kind == UnitKind.OTHER]),
+            {(u.kind, u.name): u.status for u in units})
+
+
+def _statuses_after(cooperative: Cooperative | None, units) -> set[str]:
+    """The statuses the cooperative's units will have once the row is applied."""
+    have = unit_state(cooperative)[2] if cooperative is not None else {}
+    if units is None:
+        return set(have.values())
+    kinds, others, statuses = units
+    keys = {(kind, "") for kind in kinds} | {(UnitKind.OTHER, name) for name in others}
+    return {statuses.get(key) or have.get(key, UnitStatus.PLANNED) for key in keys}
+
+
 def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
     """What importing the sheet into the regency would do, row by row (keyed by village code). Writes nothing."""
     villages = {v.code: v for v in Village.objects.filter(district__regency=regency)}
+    # SK AHU numbers are unique across the country: those held anywhere, by village.
+    numbers = dict(Cooperative.objects.exclude(legal_entity_number="").values_list("legal_entity_number",
+                                                                                   "village_id"))
+    numbers_in_sheet: dict[str, str] = {}
     existing = {c.village.code: c for c in Cooperative.objects.filter(village__district__regency=regency)
                 .select_related("village").prefetch_related("units")}
     seen: dict[str, int] = {}
@@ -250,10 +407,14 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
             row.fail(*problems)
             continue
         units = cleaned.pop("units", None)
+        stage_reason = cleaned.pop("stage_reason", "")
         village = villages[code]
         cooperative = existing.get(code)
         candidate = copy.copy(cooperative) if cooperative else Cooperative(
             village=village, name=Cooperative.default_name(village))
+        tidied = Cooperative(**{k: v for k, v in cleaned.items() if k in RECORD_FIELDS})
+        _tidy(tidied)
+        cleaned.update({k: getattr(tidied, k) for k in ["legal_entity_number", *NUMBER_FIELDS] if k in cleaned})
         row.changes = [k for k, v in cleaned.items() if getattr(candidate, k) != v]
         for name in row.changes:
             setattr(candidate, name, cleaned[name])
@@ -262,15 +423,28 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
         except ValidationError as error:
             row.fail(*error.messages)
             continue
-        if cooperative is not None and units is not None:
-            have = (sorted({u.kind for u in cooperative.units.all() if u.kind != UnitKind.OTHER}),
-                    clean_other_units([u.name for u in cooperative.units.all() if u.kind == UnitKind.OTHER]))
-            if have != units:
+        number = candidate.legal_entity_number
+        if number and (numbers.get(number, village.pk) != village.pk or numbers_in_sheet.get(number, code) != code):
+            row.fail(_("SK AHU number %(number)s belongs to another cooperative") % {"number": number})
+            continue
+        if number:
+            numbers_in_sheet[number] = code
+        if units is not None:
+            have = unit_state(cooperative) if cooperative is not None else ([], [], {})
+            if (have[0], have[1]) != (units[0], units[1]) or any(
+                    have[2].get(key, UnitStatus.PLANNED) != status for key, status in units[2].items()):
                 row.changes.append("units")
+        old_stage = cooperative.stage if cooperative else None
+        if candidate.stage != old_stage or "units" in row.changes:  # the rules of a change, not of the past
+            problems = stage_problems(old_stage=old_stage, new_stage=candidate.stage, reason=stage_reason,
+                                      has_operating_unit=UnitStatus.OPERATING in _statuses_after(cooperative, units))
+            if problems:
+                row.fail(*[message for messages in problems.values() for message in messages])
+                continue
         row.change_labels = [str(_("Business units")) if name == "units"
                              else str(Cooperative._meta.get_field(name).verbose_name) for name in row.changes]
         row.values, row.instance = cleaned, cooperative
-        row.extra = {"village": village, "units": units}
+        row.extra = {"village": village, "units": units, "stage_reason": stage_reason}
         row.action = "create" if cooperative is None else ("update" if row.changes else "unchanged")
     return preview
 
@@ -284,11 +458,13 @@ def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPrev
         if row.action == "create":
             cooperative = cooperative_create(actor=actor, village=row.extra["village"], **row.values)
             if units:
-                _set_units(cooperative, *units, actor=actor)
+                _set_units(cooperative, units[0], units[1], statuses=units[2], actor=actor)
         elif row.action == "update":
             fields = {k: row.values[k] for k in row.changes if k != "units"}
             cooperative_update(actor=actor, cooperative=row.instance, version=None,
-                               units=units[0] if units else None, other_units=units[1] if units else None, **fields)
+                               units=units[0] if units else None, other_units=units[1] if units else None,
+                               unit_statuses=units[2] if units else None,
+                               stage_reason=row.extra.get("stage_reason", ""), **fields)
 
     return apply_all_or_nothing(cooperatives_import_check(regency=regency, rows=rows), write,
                                 changed=_("the registry changed during the import: %(why)s"))

@@ -13,7 +13,18 @@ class MonthCode:
         return value
 
 
+class Part:
+    regex = r"units|financing|land|board|members"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(MonthCode, "month")
+register_converter(Part, "part")
 
 app_name = "cooperatives"
 urlpatterns = [
@@ -23,6 +34,9 @@ urlpatterns = [
     path("cooperatives/import/apply/", views.cooperative_import_apply, name="cooperative_import_apply"),
     path("cooperatives/<int:pk>/", views.cooperative_detail, name="cooperative_detail"),
     path("cooperatives/<int:pk>/edit/", views.cooperative_update, name="cooperative_update"),
+    path("cooperatives/<int:pk>/<part:part>/", views.cooperative_part, name="cooperative_part"),
+    path("cooperatives/<int:pk>/<part:part>/<int:part_pk>/delete/", views.cooperative_part_delete,
+         name="cooperative_part_delete"),
     path("cooperatives/<int:pk>/visits/new/", views.visit_create, name="visit_create"),
     path("visits/new/", views.visit_create, name="visit_create_any"),
     path("visits/<int:pk>/edit/", views.visit_update, name="visit_update"),

@@ -37,14 +37,19 @@ from .access import (
 )
 from .filters import CooperativeFilter
 from .forms import (
+    BoardForm,
     CooperativeForm,
     CooperativeImportForm,
+    FinancingForm,
     FollowUpFormSet,
+    LandForm,
+    MemberCountForm,
     ReportForm,
     ReviewForm,
+    UnitForm,
     VisitForm,
 )
-from .models import BusinessUnit, Cooperative, MonthlyReport
+from .models import BoardMember, BusinessUnit, Cooperative, FinancingProposal, LandPlot, MemberCount, MonthlyReport
 
 IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
@@ -74,9 +79,7 @@ def cooperative_export(request):
     if registry.export_needs_regency:
         messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
         return redirect(f"{reverse('cooperatives:cooperative_list')}?{request.GET.urlencode()}")
-    headers = [_("Village code"), _("Village"), _("District"), _("Cooperative"), _("Stage"), _("Legal entity number"),
-               _("Legal entity date"), _("Members"), _("Chair"), _("Chair's phone"), _("Manager"),
-               _("Manager's phone"), _("Business units"), _("Business Assistant"), _("Last visit")]
+    headers = selectors.registry_export_headers()
     rows = selectors.registry_export_rows(registry.qs if registry.is_valid() else Cooperative.objects.none())
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")
 
@@ -88,6 +91,7 @@ def cooperative_detail(request, pk):
         visit.cooperative = cooperative  # the predicates read the regency through it
     context = {
         "cooperative": cooperative,
+        **selectors.record_parts(cooperative),
         "units": list(cooperative.units.all()),
         "stage_changes": list(cooperative.stage_changes.select_related("recorded_by")),
         "history": scope.village_history(cooperative.village),
@@ -107,20 +111,76 @@ def cooperative_update(request, pk):
     cooperative = selectors.cooperative_get_for_editor(request.user, pk)
     form = CooperativeForm(request.POST or None, instance=cooperative)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.COOPERATIVE_FIELDS}
+        data = {name: form.cleaned_data[name] for name in services.RECORD_FIELDS}
         others = [part for part in form.cleaned_data["other_units"].split(",") if part.strip()]
         try:
             services.cooperative_update(actor=request.user, cooperative=cooperative,
                                         version=form.cleaned_data["version"], units=form.cleaned_data["units"],
                                         other_units=others, stage_reached_on=form.cleaned_data["stage_reached_on"],
-                                        **data)
+                                        stage_reason=form.cleaned_data["stage_reason"], **data)
         except services.StaleEdit:
             messages.error(request, _("Someone else changed this cooperative while you were editing. Your changes "
                                       "were not saved: the form now shows the current data."))
             return redirect("cooperatives:cooperative_update", pk=cooperative.pk)
-        messages.success(request, _("Changes saved."))
-        return redirect(cooperative)
-    return render(request, "cooperatives/cooperative_form.html", {"form": form, "cooperative": cooperative})
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(cooperative)
+    return render(request, "cooperatives/cooperative_form.html", {
+        "form": form, "cooperative": cooperative, "part_titles": list(selectors.PART_TITLES.items()),
+        "banks": selectors.BANKS})
+
+
+# --- the parts of the record: units, financing, land, board, members over time ------------------------------
+
+PARTS = {
+    "units": (BusinessUnit, UnitForm),
+    "financing": (FinancingProposal, FinancingForm),
+    "land": (LandPlot, LandForm),
+    "board": (BoardMember, BoardForm),
+    "members": (MemberCount, MemberCountForm),
+}
+
+
+def cooperative_part(request, pk, part):
+    """One part of the record to keep up to date, from an office desk or a phone in the field: the list, and a
+    form to add one (or, with `?edit=<id>`, to change one)."""
+    cooperative = selectors.cooperative_get_for_editor(request.user, pk)
+    model, form_class = PARTS[part]
+    title = selectors.PART_TITLES[part]
+    editing = request.POST.get("id") or request.GET.get("edit")
+    instance = get_object_or_404(model, cooperative=cooperative, pk=editing) if str(editing or "").isdigit() \
+        else model(cooperative=cooperative)
+    if editing and not str(editing).isdigit():
+        raise Http404
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.part_save(actor=request.user, cooperative=cooperative, part=instance, values=values)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cooperatives:cooperative_part", pk=cooperative.pk, part=part)
+    context = {"cooperative": cooperative, "part": part, "title": title, "form": form, "editing": instance.pk,
+               **selectors.record_parts(cooperative), "can_edit": True}
+    return render(request, "cooperatives/part.html", context)
+
+
+@require_POST
+def cooperative_part_delete(request, pk, part, part_pk):
+    cooperative = selectors.cooperative_get_for_editor(request.user, pk)
+    model = PARTS[part][0]
+    instance = get_object_or_404(model, cooperative=cooperative, pk=part_pk)
+    try:
+        services.part_delete(actor=request.user, cooperative=cooperative, part=instance)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Deleted; the record keeps its history."))
+    return redirect("cooperatives:cooperative_part", pk=cooperative.pk, part=part)
 
 
 # --- visits ---------------------------------------------------------------------------------------
@@ -145,7 +205,8 @@ def visit_create(request, pk=None):
         try:
             visit = services.visit_create(actor=request.user, mentor=mentor, cooperative=target, date=data["date"],
                                           mode=data["mode"], focus_areas=data["focus_areas"],
-                                          summary=data["summary"], follow_ups=_follow_ups(formset))
+                                          summary=data["summary"], follow_ups=_follow_ups(formset),
+                                          member_count=data.get("member_count"))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -159,6 +220,7 @@ def visit_update(request, pk):
     visit = selectors.visit_get_for_editor(request.user, pk)
     initial = {"date": visit.date, "mode": visit.mode, "focus_areas": visit.focus_areas, "summary": visit.summary}
     form = VisitForm(request.POST or None, initial=initial)
+    form.fields.pop("member_count")  # counted when the visit is recorded; later counts go on the members page
     formset = FollowUpFormSet(request.POST or None, prefix="follow")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data

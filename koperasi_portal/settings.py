@@ -172,6 +172,17 @@ FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
 # A PMO's "needs you now" names their BAs who have recorded no visit for longer than this.
 DASHBOARD_IDLE_BA_DAYS = int(os.environ.get("DASHBOARD_IDLE_BA_DAYS", "14"))
 
+# Financing of a cooperative by a state bank (PMK 49/2025): at most Rp 3 billion, of which at most Rp 500 million
+# for working capital (operations), over at most 72 months. Settings, so that a new regulation is a deployment
+# change, not a code change.
+FINANCING_MAX_TOTAL = int(os.environ.get("FINANCING_MAX_TOTAL", "3000000000"))
+FINANCING_MAX_WORKING_CAPITAL = int(os.environ.get("FINANCING_MAX_WORKING_CAPITAL", "500000000"))
+FINANCING_MAX_TENOR_MONTHS = int(os.environ.get("FINANCING_MAX_TENOR_MONTHS", "72"))
+# The land for a cooperative's outlet and warehouse (Inpres 17/2025): smaller plots are flagged, not refused.
+LAND_MIN_AREA_M2 = int(os.environ.get("LAND_MIN_AREA_M2", "1000"))
+# The registry's "SIMKOPDES not updated" filter.
+SIMKOPDES_STALE_DAYS = int(os.environ.get("SIMKOPDES_STALE_DAYS", "30"))
+
 # Maps draw the imported boundaries and coordinates on a plain background. An optional tile layer, e.g.
 # MAP_TILE_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png with its MAP_TILE_ATTRIBUTION; its origin is
 # added to the Content Security Policy's img-src.

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from cooperatives.models import Cooperative, FollowUp, Visit
+from cooperatives.models import BoardMember, Cooperative, FollowUp, Visit
 from cooperatives.selectors import month_start
 from regions.models import Village
 from territories import services as plans
@@ -80,6 +80,10 @@ MATRIX = {
     "cooperatives:cooperative_import_apply": (
         "post", "/cooperatives/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302]),
     "cooperatives:cooperative_detail": ("get", "/cooperatives/{coop}/", [302, 200, 404, 200, 200, 200, 404, 200]),
+    # The parts of the record (units, land, board, members, financing) are kept by those who edit the profile.
+    "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),
+    "cooperatives:cooperative_part_delete": (
+        "post", "/cooperatives/{coop}/board/{board_member}/delete/", [302, 302, 404, 403, 302, 302, 404, 302]),
     "cooperatives:cooperative_update": (
         "get", "/cooperatives/{coop}/edit/", [302, 200, 404, 403, 200, 200, 404, 200]),
     "cooperatives:visit_create": (
@@ -152,8 +156,11 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         visit = Visit.objects.create(cooperative=coop, mentor=split.ba_mentor, date=timezone.localdate(),
                                      summary="Uji", focus_areas=["institutions"], created_by=split.ba)
         follow_up = FollowUp.objects.create(visit=visit, action="Uji", due_date=timezone.localdate())
+        board_member = BoardMember.objects.create(cooperative=coop, role="secretary", name="Uji",
+                                                  term_start=timezone.localdate())
         path = template.format(ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk, ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
+                               board_member=board_member.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")
         response = getattr(client_for(personas[persona]), method)(path)

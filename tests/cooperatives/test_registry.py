@@ -1,4 +1,5 @@
 import io
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +21,7 @@ def sheet_rows():
     for index, village in enumerate(Village.objects.filter(district__regency__code="32.02").order_by("code")):
         legal = index % 3 == 0
         rows.append([village.code, "", "badan hukum" if legal else "musyawarah",
-                     f"AHU-{index:05d}.AH.01.29" if legal else "", "2025-08-01" if legal else "", 40 + index % 90,
+                     f"AHU-{index:07d}.AH.01.29.TAHUN 2025" if legal else "", "2025-08-01" if legal else "", 40 + index % 90,
                      f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako"])
     return rows
 
@@ -70,8 +71,8 @@ def test_the_clean_sheet_imports_and_re_importing_changes_nothing(admin_client, 
     ({0: "32.02.99.2999"}, "tidak dikenal"),
     ({2: "tahap aneh"}, "tahap “tahap aneh” tidak dikenal"),
     ({5: -1}, "bilangan bulat"),
-    ({3: "AHU-1", 4: ""}, "disertai tanggalnya"),
-    ({4: "31/31/2025", 3: "AHU-2"}, "bukan tanggal"),
+    ({3: "AHU-0000001.AH.01.29.TAHUN 2025", 4: ""}, "disertai tanggalnya"),
+    ({4: "31/31/2025", 3: "AHU-0000002.AH.01.29.TAHUN 2025"}, "bukan tanggal"),
     ({7: "12"}, "bukan nomor telepon"),
 ])
 def test_row_errors(sukabumi, change, message):
@@ -111,7 +112,8 @@ def test_a_legal_entity_number_without_a_date_is_refused(admin_client, admin_use
     cooperative = Cooperative.objects.get(village__code="32.02.01.2002")
     form = admin_client.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).context["form"]
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
-    data.update({"version": form["version"].value(), "legal_entity_number": "AHU-1", "legal_entity_date": ""})
+    data.update({"version": form["version"].value(), "legal_entity_number": "AHU-0000001.AH.01.29.TAHUN 2025",
+                 "legal_entity_date": ""})
     response = admin_client.post(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk}), data)
     assert "disertai tanggalnya" in response.text
     cooperative.refresh_from_db()
@@ -124,7 +126,9 @@ def test_the_registry_filters_by_district_stage_unit_and_ba(client_for, split):
     assert mine.context["page_obj"].paginator.count == len(split.villages)
     cooperative = Cooperative.objects.get(village_id=split.villages[0])
     services.cooperative_update(actor=None, cooperative=cooperative, version=None, stage=Stage.OPERATING,
-                                units=["pharmacy"], other_units=[])
+                                legal_entity_number="AHU-0000001.AH.01.29.TAHUN 2025",
+                                legal_entity_date=date(2025, 8, 1), units=["pharmacy"], other_units=[],
+                                unit_statuses={("pharmacy", ""): "operating"})
     office = client_for(split.ba)  # a BA filters within their own cooperatives
     assert [c.pk for c in office.get(reverse("cooperatives:cooperative_list"), {"stage": "operating"})
             .context["page_obj"]] == [cooperative.pk]
@@ -151,7 +155,9 @@ def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_clien
         count_queries.get(office_client, one.get_absolute_url())
     for index, cooperative in enumerate(Cooperative.objects.order_by("village__code")[:50]):
         services.cooperative_update(actor=None, cooperative=cooperative, version=None, units=["sembako", "clinic"],
-                                    other_units=["Agen LPG"], stage=Stage.SIMKOPDES)
+                                    other_units=["Agen LPG"], stage=Stage.SIMKOPDES,
+                                    legal_entity_number=f"AHU-{index + 1:07d}.AH.01.29.TAHUN 2025",
+                                    legal_entity_date=date(2025, 8, 1))
         services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=one, date=date(2026, 1, 2),
                               mode="phone", focus_areas=["training"], summary=f"{index}",
                               follow_ups=[("Tindak", date(2026, 2, 1))])

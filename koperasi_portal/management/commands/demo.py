@@ -2,6 +2,7 @@
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
@@ -138,6 +139,114 @@ class Command(BaseCommand):
                            decree_number="500.3/001/DKUKM/2026 (fiktif)")
         self.stdout.write(f"Published the demo territory plan: {plan.ba_territories.count()} BA territories.")
 
+    @staticmethod
+    def _record(rng, index, village, stage, today) -> Cooperative:
+        """A cooperative's record with a realistic spread: the further its stage, the more of its papers are in."""
+        order = Stage.order(stage)
+        legal = order >= Stage.order(Stage.LEGAL_ENTITY)
+        legal_date = date(2025, 6, 1) + timedelta(days=rng.randrange(90)) if legal else None
+        record = Cooperative(
+            village=village, name=Cooperative.default_name(village), stage=stage,
+            legal_entity_number=f"AHU-{index + 1:07d}.AH.01.29.TAHUN 2025" if legal else "",
+            legal_entity_date=legal_date, member_count=None, chair_name=demo_name(index + 7) + " (fiktif)",
+            chair_phone=f"+62813000{index:05d}", address=f"Kantor Desa {village.name}",
+        )
+        if legal:
+            later = lambda days: min(today, legal_date + timedelta(days=rng.randrange(days)))  # noqa: E731
+            if rng.random() < 0.75:
+                record.nik_number, record.nik_date = f"3202{index + 1:012d}", later(60)
+            if rng.random() < 0.6:
+                record.npwp, record.npwp_date = f"9{index + 1:014d}", later(90)
+            if rng.random() < 0.55:
+                record.nib, record.nib_date = f"91{index + 1:011d}", later(120)
+            if rng.random() < 0.6:
+                record.bank_name = rng.choice(["BRI", "BNI", "Bank Mandiri", "BSI"])
+                record.bank_account_number = f"0{index + 1:011d}"
+                record.bank_account_name = record.name
+                record.bank_account_date = later(120)
+        if order >= Stage.order(Stage.SIMKOPDES):
+            record.simkopdes_status = "active" if rng.random() < 0.8 else "registered"
+            record.simkopdes_updated_on = today - timedelta(days=rng.randrange(75))
+        elif legal and rng.random() < 0.3:
+            record.simkopdes_status = "registered"
+        if order >= Stage.order(Stage.BUSINESS_PLAN):
+            record.microsite_status = rng.choices(["published", "draft", "none"], [55, 30, 15])[0]
+            if rng.random() < 0.75:
+                record.proposal_date = today - timedelta(days=rng.randrange(20, 150))
+        return record
+
+    @staticmethod
+    def _unit(rng, cooperative, kind, order, *, first) -> BusinessUnit:
+        """Units follow the stage: planned early, building once land is secured, operating at the end."""
+        unit = BusinessUnit(cooperative=cooperative, kind=kind)
+        if order >= Stage.order(Stage.LAND_SECURED) and first:
+            unit.status = "building"
+            unit.construction_started_on = date(2025, 11, 3) + timedelta(days=rng.randrange(40))
+        if order >= Stage.order(Stage.OUTLETS_BUILT) and first:
+            unit.status = "built"
+        if order >= Stage.order(Stage.OPERATING) and first:
+            unit.status = "operating"
+            unit.opened_on = unit.construction_started_on + timedelta(days=60 + rng.randrange(20))
+        return unit
+
+    def _record_parts(self, rng, cooperatives, admin, today):
+        """Land plots, boards, member counts over the months and a few financing proposals, all fictional."""
+        from cooperatives.models import BoardMember, FinancingProposal, LandPlot, MemberCount
+
+        land, board, counts, proposals = [], [], [], []
+        for index, cooperative in enumerate(cooperatives):
+            order = Stage.order(cooperative.stage)
+            village = cooperative.village
+            if order >= Stage.order(Stage.LAND_SECURED) and village.latitude is not None:
+                land.append(LandPlot(
+                    cooperative=cooperative, area_m2=rng.choice([750, 900, 1000, 1200, 1500, 2000, 2500]),
+                    latitude=village.latitude + Decimal(rng.randrange(-30, 30)) / 10000,
+                    longitude=village.longitude + Decimal(rng.randrange(-30, 30)) / 10000,
+                    ownership=rng.choice(["village", "village", "government", "grant"]),
+                    status="in_use" if order >= Stage.order(Stage.OUTLETS_BUILT) else "secured",
+                    recorded_on=date(2025, 12, 11) + timedelta(days=rng.randrange(20)),
+                ))
+            if order >= Stage.order(Stage.NOTARY_DEED):
+                start = date(2025, 5, 1) + timedelta(days=rng.randrange(30))
+                for offset, role in enumerate(["chair", "secretary", "treasurer", "supervisor_chair", "supervisor"]):
+                    name = (cooperative.chair_name if role == "chair"
+                            else demo_name(index * 5 + offset + 11) + " (fiktif)")
+                    board.append(BoardMember(cooperative=cooperative, role=role, name=name, term_start=start,
+                                             term_end=start + timedelta(days=5 * 365),
+                                             phone=cooperative.chair_phone if role == "chair" else ""))
+                if rng.random() < 0.1:  # a treasurer who stepped down, and the one who took over
+                    board[-3].term_end = start + timedelta(days=150)
+                    board.append(BoardMember(cooperative=cooperative, role="treasurer", name=demo_name(index + 301)
+                                             + " (fiktif)", term_start=start + timedelta(days=151),
+                                             term_end=start + timedelta(days=5 * 365)))
+            members = rng.randrange(25, 120)
+            for back in (5, 3, 1, 0):
+                members += rng.randrange(0, 40 if back else 15)
+                counts.append(MemberCount(cooperative=cooperative, count=members, recorded_by=admin,
+                                          counted_on=month_start(today - timedelta(days=31 * back))
+                                          + timedelta(days=rng.randrange(3, 20)) if back else today
+                                          - timedelta(days=rng.randrange(5))))
+            cooperative.member_count = members
+            if cooperative.readiness.ready and rng.random() < 0.6:
+                submitted = today - timedelta(days=rng.randrange(30, 120))
+                status = rng.choice(["submitted", "approved", "disbursed"])
+                proposal = FinancingProposal(
+                    cooperative=cooperative, bank=cooperative.bank_name, working_capital=rng.choice(
+                        [250, 400, 500]) * 1_000_000, investment=rng.choice([0, 1000, 1500, 2000]) * 1_000_000,
+                    tenor_months=rng.choice([36, 48, 60, 72]), status=status, submitted_on=submitted)
+                if status != "submitted":
+                    proposal.decided_on = submitted + timedelta(days=rng.randrange(10, 25))
+                    proposal.approved_amount = proposal.working_capital + proposal.investment
+                if status == "disbursed":
+                    proposal.disbursed_on = min(today, proposal.decided_on + timedelta(days=7))
+                    proposal.disbursed_amount = proposal.approved_amount
+                proposals.append(proposal)
+        LandPlot.objects.bulk_create(land)
+        BoardMember.objects.bulk_create(board)
+        MemberCount.objects.bulk_create(counts)
+        FinancingProposal.objects.bulk_create(proposals)
+        Cooperative.objects.bulk_update(cooperatives, ["member_count"], batch_size=500)
+
     def _cooperatives(self, regency):
         """A cooperative for every village with a realistic spread of stages, and three months of fictional
         visits, follow-ups and monthly reports."""
@@ -152,28 +261,23 @@ class Command(BaseCommand):
         cooperatives = []
         for index, village in enumerate(villages):
             stage = rng.choices(stages, weights)[0]
-            legal = Stage.order(stage) >= Stage.order(Stage.LEGAL_ENTITY)
-            cooperatives.append(Cooperative(
-                village=village, name=Cooperative.default_name(village), stage=stage,
-                legal_entity_number=f"AHU-{index + 1:07d}.AH.01.29.TAHUN 2025" if legal else "",
-                legal_entity_date=date(2025, 6, 1) + timedelta(days=rng.randrange(90)) if legal else None,
-                member_count=rng.randrange(25, 320), chair_name=demo_name(index + 7) + " (fiktif)",
-                chair_phone=f"+62813000{index:05d}", address=f"Kantor Desa {village.name}",
-            ))
+            cooperatives.append(self._record(rng, index, village, stage, today))
         cooperatives = bulk_create_with_history(cooperatives, Cooperative, default_user=admin,
                                                 default_change_reason="demo")
         cooperatives = list(Cooperative.objects.filter(village__district__regency=regency).select_related("village"))
         units, changes = [], []
         for cooperative in cooperatives:
-            for kind in [UnitKind.OFFICE, UnitKind.SEMBAKO] + rng.sample(
+            order = Stage.order(cooperative.stage)
+            for number, kind in enumerate([UnitKind.OFFICE, UnitKind.SEMBAKO] + rng.sample(
                     [UnitKind.SAVINGS_LOANS, UnitKind.CLINIC, UnitKind.PHARMACY, UnitKind.WAREHOUSE,
-                     UnitKind.LOGISTICS], rng.randrange(0, 4)):
-                units.append(BusinessUnit(cooperative=cooperative, kind=kind))
-            for step in range(Stage.order(cooperative.stage) + 1):
+                     UnitKind.LOGISTICS], rng.randrange(0, 4))):
+                units.append(self._unit(rng, cooperative, kind, order, first=number < 2))
+            for step in range(order + 1):
                 changes.append(StageChange(cooperative=cooperative, stage=stages[step], recorded_by=admin,
                                            reached_on=date(2025, 4, 20) + timedelta(days=40 * step)))
         BusinessUnit.objects.bulk_create(units)
         StageChange.objects.bulk_create(changes)
+        self._record_parts(rng, cooperatives, admin, today)
 
         by_village = {c.village_id: c for c in cooperatives}
         months = [month_start(month_start(today) - timedelta(days=1 + 31 * back)) for back in (1, 0)] + \
