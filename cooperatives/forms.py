@@ -148,8 +148,8 @@ class MemberCountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            self.fields["counted_on"].initial = timezone.localdate()
+        if not self.instance.pk and not self.is_bound:
+            self.initial["counted_on"] = timezone.localdate()
 
 
 class VisitForm(forms.Form):

@@ -25,6 +25,7 @@ from .models import (
     BusinessUnit,
     Cooperative,
     FollowUp,
+    MemberCount,
     MicrositeStatus,
     MonthlyReport,
     SimkopdesStatus,
@@ -257,6 +258,21 @@ def reviewer_of(mentor: Mentor) -> Mentor | None:
     ).first()
 
 
+def members_at(cooperatives: QuerySet[Cooperative], end: date) -> list[dict]:
+    """Each cooperative's members at the end of a month (the last count before `end`, the first day of the next
+    month) and the change over the month: the figure monthly reports use. One query."""
+    start = month_start(end - timedelta(days=1))
+
+    def last_count(before):
+        return Subquery(MemberCount.objects.filter(cooperative=OuterRef("pk"), counted_on__lt=before)
+                        .order_by("-counted_on", "-id").values("count")[:1])
+
+    rows = cooperatives.select_related("village").annotate(at_end=last_count(end), at_start=last_count(start))
+    return [{"cooperative": c, "count": c.at_end,
+             "change": c.at_end - c.at_start if c.at_end is not None and c.at_start is not None else None}
+            for c in rows.order_by("village__code")]
+
+
 def report_compilation(mentor: Mentor, month: date) -> dict:
     """What the BA did in the month: visits per cooperative, stage changes, follow-ups opened and closed."""
     end = next_month(month)
@@ -278,7 +294,9 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
         .order_by("reached_on", "id")
     )
     follow_ups = FollowUp.objects.filter(visit__mentor=mentor).select_related("visit__cooperative__village")
+    members = members_at(Cooperative.objects.filter(mentor_scope(mentor).villages_via("village")), end)
     return {
+        "members": members,
         "visits": visits,
         "by_cooperative": list(by_cooperative.values()),
         "stage_changes": stage_changes,

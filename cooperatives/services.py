@@ -186,6 +186,9 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict):
         raise PermissionDenied
     if part.pk and part.cooperative_id != cooperative.pk:
         raise PermissionDenied
+    if isinstance(part, MemberCount) and part.pk is None:
+        # One count a day: a second count of the same day corrects the first.
+        part = MemberCount.objects.filter(cooperative=cooperative, counted_on=values.get("counted_on")).first() or part
     created = part.pk is None
     part.cooperative = cooperative
     for name, value in values.items():
