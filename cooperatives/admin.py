@@ -1,7 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, StageChange, Visit
+from .models import (
+    BoardMember,
+    BusinessUnit,
+    Cooperative,
+    FinancingProposal,
+    FollowUp,
+    LandPlot,
+    MemberCount,
+    MonthlyReport,
+    StageChange,
+    Visit,
+)
 
 
 class BusinessUnitInline(admin.TabularInline):
@@ -15,14 +26,36 @@ class StageChangeInline(admin.TabularInline):
     readonly_fields = ["recorded_by", "recorded_at"]
 
 
+class BoardMemberInline(admin.TabularInline):
+    model = BoardMember
+    extra = 0
+
+
+class LandPlotInline(admin.TabularInline):
+    model = LandPlot
+    extra = 0
+
+
+class FinancingInline(admin.StackedInline):
+    model = FinancingProposal
+    extra = 0
+
+
+class MemberCountInline(admin.TabularInline):
+    model = MemberCount
+    extra = 0
+    readonly_fields = ["recorded_by"]
+
+
 @admin.register(Cooperative)
 class CooperativeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "village", "stage", "legal_entity_number", "member_count"]
-    list_filter = ["stage"]
+    list_display = ["name", "village", "stage", "legal_entity_number", "member_count", "simkopdes_status"]
+    list_filter = ["stage", "simkopdes_status", "microsite_status"]
     search_fields = ["name", "village__name", "village__code", "legal_entity_number"]
     list_select_related = ["village"]
     autocomplete_fields = ["village"]
-    inlines = [BusinessUnitInline, StageChangeInline]
+    inlines = [BusinessUnitInline, StageChangeInline, BoardMemberInline, LandPlotInline, MemberCountInline,
+               FinancingInline]
     show_full_result_count = False
 
 

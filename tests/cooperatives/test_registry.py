@@ -21,7 +21,8 @@ def sheet_rows():
     for index, village in enumerate(Village.objects.filter(district__regency__code="32.02").order_by("code")):
         legal = index % 3 == 0
         rows.append([village.code, "", "badan hukum" if legal else "musyawarah",
-                     f"AHU-{index:07d}.AH.01.29.TAHUN 2025" if legal else "", "2025-08-01" if legal else "", 40 + index % 90,
+                     f"AHU-{index:07d}.AH.01.29.TAHUN 2025" if legal else "", "2025-08-01" if legal else "",
+                     40 + index % 90,
                      f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako"])
     return rows
 

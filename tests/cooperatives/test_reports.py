@@ -121,7 +121,7 @@ def test_home_and_report_pages_use_a_constant_number_of_queries(client_for, spli
     with count_queries() as after:
         count_queries.get(client, "/")
         count_queries.get(client, report_url(split))
-    count_queries.assert_same(before, after, most=27)  # the home page with "needs you now", and the report page (with month-end members)
+    count_queries.assert_same(before, after, most=27)  # the home page, and the report page with its month-end members
 
 
 @pytest.fixture

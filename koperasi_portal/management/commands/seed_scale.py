@@ -369,25 +369,29 @@ class Command(BaseCommand):
                     if stages[step] == Stage.LEGAL_ENTITY:
                         legal_date = reached
                     changes.append((change_ids.take(), pk, stages[step], reached, admin.id,
-                                    self._moment(reached, rng)))
+                                    self._moment(reached, rng), ""))
                 cooperative = Cooperative(
                     id=pk, village_id=village.id, name=Cooperative.default_name(village), stage=stage,
-                    legal_entity_number=f"AHU-{pk:07d}.AH.01.29.TAHUN {legal_date.year} (fiktif)" if legal_date
-                    else "",
+                    legal_entity_number=f"AHU-{pk:07d}.AH.01.29.TAHUN {legal_date.year}" if legal_date else "",
                     legal_entity_date=legal_date, member_count=rng.randrange(25, 320),
                     chair_name=person_name(rng), chair_phone=f"+62813{pk:08d}",
                     address=f"Kantor Desa {village.name}", updated_at=self.now,
                 )
                 cooperative._history_user = admin
                 cooperatives.append(cooperative)
-                for kind in [UnitKind.OFFICE, UnitKind.SEMBAKO] + rng.sample(OPTIONAL_UNITS, rng.randrange(0, 4)):
-                    units.append((unit_ids.take(), pk, kind, ""))
+                order = Stage.order(stage)
+                for number, kind in enumerate([UnitKind.OFFICE, UnitKind.SEMBAKO]
+                                              + rng.sample(OPTIONAL_UNITS, rng.randrange(0, 4))):
+                    # Units follow the stage: an operating cooperative's first units operate.
+                    status = ("operating" if order >= Stage.order(Stage.OPERATING) and number < 2 else
+                              "built" if order >= Stage.order(Stage.OUTLETS_BUILT) and number < 2 else "planned")
+                    units.append((unit_ids.take(), pk, kind, "", status, ""))
         Cooperative.objects.bulk_create(cooperatives, batch_size=BATCH)
         Cooperative.history.bulk_history_create(cooperatives, batch_size=BATCH, default_change_reason=REASON,
                                                 default_date=self.now)
-        self._write(StageChange, ["id", "cooperative_id", "stage", "reached_on", "recorded_by_id", "recorded_at"],
-                    changes)
-        self._write(BusinessUnit, ["id", "cooperative_id", "kind", "name"], units)
+        self._write(StageChange, ["id", "cooperative_id", "stage", "reached_on", "recorded_by_id", "recorded_at",
+                                  "reason"], changes)
+        self._write(BusinessUnit, ["id", "cooperative_id", "kind", "name", "status", "notes"], units)
         return f"{len(cooperatives)} cooperatives, {len(changes)} stage changes, {len(units)} business units"
 
     def _visits(self, targets):
