@@ -86,10 +86,28 @@ def can_list_report_statuses(user) -> bool:
 
 
 def can_write_report(user, mentor: Mentor) -> bool:
-    """Only the BA themselves writes and submits their report (while it is a draft or returned)."""
-    return access_for(user).is_mentor(mentor.pk)
+    """Only the BA or PMO themselves writes and submits their report (while it is a draft or returned)."""
+    return mentor.role in (Mentor.Role.BA, Mentor.Role.PMO) and access_for(user).is_mentor(mentor.pk)
 
 
-def can_review_report(user, reviewer: Mentor | None) -> bool:
-    """The BA's PMO (`reviewer`, from the plan in force) accepts or returns a submitted report."""
-    return reviewer is not None and access_for(user).is_mentor(reviewer.pk)
+_UNKNOWN = object()
+
+
+def can_review_report(user, mentor: Mentor, month, reviewer=_UNKNOWN) -> bool:
+    """A BA's report: the PMO over them in the plan in force at the end of the month; when there is none, an
+    admin of the regency's office. A PMO's report: an admin of the regency's office. (`reviewer`: the BA's PMO
+    when the caller already looked it up.)"""
+    from .reporting import reviewer_of
+
+    access = access_for(user)
+    if mentor.role == Mentor.Role.BA:
+        if reviewer is _UNKNOWN:
+            reviewer = reviewer_of(mentor, month)
+        if reviewer is not None:
+            return access.is_mentor(reviewer.pk)
+    return mentor.role in (Mentor.Role.BA, Mentor.Role.PMO) and access.manages(mentor.regency_id)
+
+
+def can_view_recap(user) -> bool:
+    """The office's month-end recap: staff and admins of an office, and the national operator."""
+    return access_for(user).is_office

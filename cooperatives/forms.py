@@ -2,6 +2,7 @@ import functools
 import re
 
 from django import forms
+from django.conf import settings
 from django.forms import formset_factory
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,24 @@ class CooperativeForm(forms.ModelForm):
         return day
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the phone's camera or gallery): a list of uploads."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 def _dates(*names):
     return {name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in names}
 
@@ -160,12 +179,27 @@ class VisitForm(forms.Form):
     focus_areas = forms.MultipleChoiceField(label=_("Focus areas"), choices=Visit.Focus.choices,
                                             widget=forms.CheckboxSelectMultiple)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    time = forms.TimeField(label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"},
+                                                                                    format="%H:%M"))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False,
+                            help_text=_("e.g. Kantor Desa, gerai sembako"))
+    participants = forms.CharField(label=_("Participants"), required=False, max_length=2000,
+                                   widget=forms.Textarea(attrs={"rows": 2}),
+                                   help_text=_("who took part, e.g. Ketua, Bendahara, 12 anggota"))
+    latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90,
+                                  widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180,
+                                   widget=forms.HiddenInput)
+    files = MultipleFileField(label=_("Photos and documents"), required=False)
     member_count = forms.IntegerField(label=_("Members counted at the visit"), required=False, min_value=0,
                                       max_value=MAX_MEMBERS, help_text=_("Leave empty if not counted."),
                                       widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
     def __init__(self, *args, cooperatives=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "Photos (JPEG, PNG, WebP) or PDF documents, at most %(count)d files of %(size)d MB each.") % {
+            "count": settings.VISIT_FILES_MAX, "size": settings.VISIT_FILE_MAX_MB}
         self.fields["date"].initial = timezone.localdate()
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
         if cooperatives is None:
@@ -205,10 +239,25 @@ class ReportForm(forms.Form):
     next_month_plan = forms.CharField(label=_("Plan for next month"), widget=forms.Textarea(attrs={"rows": 4}),
                                       required=False)
 
+    def __init__(self, *args, pmo: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pmo:  # the PMO's own part of their report
+            self.fields["obstacles"].label = _("Analysis of the BAs' month")
+            self.fields["next_month_plan"].label = _("Plan and follow-up for next month")
+
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(label=_("Comment for the BA"), widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False)
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, returning: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.returning = returning
+
+    def clean_comment(self):
+        comment = self.cleaned_data["comment"].strip()
+        if self.returning and not comment:
+            raise forms.ValidationError(_("Say what must be improved when you return a report."))
+        return comment
 
 
 class CooperativeImportForm(RegencyChoiceForm):

@@ -2,6 +2,7 @@
 board and members over time), mentoring visits, follow-ups and monthly reports."""
 
 import re
+import uuid
 from datetime import date
 
 from django.conf import settings
@@ -434,6 +435,13 @@ class Visit(models.Model):
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.ON_SITE)
     focus_areas = models.JSONField(_("focus areas"), default=list)
     summary = models.TextField(_("summary"))
+    time = models.TimeField(_("time"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("e.g. Kantor Desa, gerai"))
+    participants = models.TextField(_("participants"), blank=True,
+                                    help_text=_("who took part, e.g. Ketua, Bendahara, 12 anggota"))
+    # The phone's location when the visit was recorded on the spot (optional).
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -460,6 +468,44 @@ class Visit(models.Model):
     def focus_labels(self) -> list[str]:
         labels = dict(self.Focus.choices)
         return [str(labels.get(code, code)) for code in self.focus_areas]
+
+
+def visit_file_path(instance, filename: str) -> str:
+    """Stored under an unguessable name, by regency: `visits/32.02/<random>.jpg`. Files are never served
+    from their path, only through a view that checks the viewer's scope."""
+    regency = instance.visit.cooperative.village.code[:5]
+    suffix = ".jpg" if instance.kind == VisitFile.Kind.PHOTO else ".pdf"
+    return f"visits/{regency}/{uuid.uuid4().hex}{suffix}"
+
+
+class VisitFile(models.Model):
+    """Evidence of a visit: a photo (re-encoded, with a thumbnail, its EXIF time and place kept as fields) or a
+    PDF document."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        DOCUMENT = "document", _("document")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="files", verbose_name=_("visit"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=visit_file_path, max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=visit_file_path, max_length=200, blank=True)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit file")
+        verbose_name_plural = _("visit files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
 
 
 class FollowUp(models.Model):
@@ -503,8 +549,11 @@ class MonthlyReport(models.Model):
                                     related_name="+", verbose_name=_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    # The cooperatives as they stood when the report was submitted (stage at month end, members at month end,
+    # readiness, units, visited or not), kept so that the report does not change afterwards.
+    snapshot = models.JSONField(_("snapshot"), default=dict, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["snapshot"])
 
     class Meta:
         verbose_name = _("monthly report")
@@ -521,3 +570,23 @@ class MonthlyReport(models.Model):
     def get_absolute_url(self):
         return reverse("cooperatives:report_detail", kwargs={"mentor_pk": self.mentor_id,
                                                              "month": f"{self.month:%Y-%m}"})
+
+
+class ReportNotice(models.Model):
+    """A reminder or late notice already sent for a mentor's report of a month: the daily command sends each
+    once, however often it runs."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("reminder")
+        LATE = "late", _("late")
+
+    mentor = models.ForeignKey("mentors.Mentor", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mentor", "month", "kind"], name="one_notice_per_report")]
+
+    def __str__(self):
+        return f"{self.mentor_id} · {self.month:%Y-%m} · {self.kind}"

@@ -191,7 +191,7 @@ def visit_get_for_editor(user, pk) -> Visit:
 def cooperative_visits(cooperative: Cooperative) -> QuerySet[Visit]:
     return (
         cooperative.visits.select_related("mentor", "created_by")
-        .prefetch_related("follow_ups__done_by")
+        .prefetch_related("follow_ups__done_by", "files")
         .order_by("-date", "-id")
     )
 
@@ -240,9 +240,9 @@ def next_month(day: date) -> date:
 
 
 def report_mentor_get_for_user(user, mentor_pk) -> Mentor:
-    """The BA whose reports the user may read: themselves, the BAs of a PMO, the office's BAs."""
+    """The BA or PMO whose reports the user may read: themselves, the BAs of a PMO, the office's mentors."""
     mentor = mentor_get_for_user(user, mentor_pk)
-    require(mentor.role == Mentor.Role.BA)
+    require(mentor.role in (Mentor.Role.BA, Mentor.Role.PMO))
     return mentor
 
 
@@ -250,12 +250,20 @@ def report_or_new(mentor: Mentor, month: date) -> MonthlyReport:
     return MonthlyReport.objects.filter(mentor=mentor, month=month).first() or MonthlyReport(mentor=mentor, month=month)
 
 
-def reviewer_of(mentor: Mentor) -> Mentor | None:
-    """The PMO over a BA in the plan in force."""
-    return Mentor.objects.filter(
-        pmo_territories__plan__status=TerritoryPlan.Status.ACTIVE,
-        pmo_territories__ba_territories__mentor=mentor,
-    ).first()
+def visit_locked_by(visit: Visit) -> MonthlyReport | None:
+    """The submitted or accepted monthly report that holds the visit (then it can no longer be corrected)."""
+    return MonthlyReport.objects.filter(mentor_id=visit.mentor_id, month=month_start(visit.date), status__in=[
+        MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).first()
+
+
+def locked_visits(visits: list[Visit]) -> set[int]:
+    """Which of these visits are in a submitted or accepted monthly report (one query)."""
+    if not visits:
+        return set()
+    closed = set(MonthlyReport.objects.filter(
+        mentor_id__in={v.mentor_id for v in visits}, month__in={month_start(v.date) for v in visits},
+        status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).values_list("mentor_id", "month"))
+    return {v.pk for v in visits if (v.mentor_id, month_start(v.date)) in closed}
 
 
 def members_at(cooperatives: QuerySet[Cooperative], end: date) -> list[dict]:
@@ -350,5 +358,21 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
     total = bas.count()
     counts = {status: by_status.get(status, 0) for status in ("submitted", "returned", "accepted")}
     counts["missing"] = total - sum(counts.values())
+    # Late: not sent by the due day of their regency (one row per BA: status and due day).
+    today = timezone.localdate()
+    sent = set(MonthlyReport.objects.filter(month=month, mentor__in=bas).exclude(status="draft")
+               .values_list("mentor_id", flat=True))
+    counts["late"] = sum(1 for pk, due_day in bas.values_list("pk", "regency__report_due_day")
+                         if pk not in sent and today > next_month(month).replace(day=due_day))
     return counts
+
+
+def pmo_report_rows(user, month: date, regency_code: str = "") -> QuerySet[Mentor]:
+    """For the office: every active PMO in scope with the status of their report for the month."""
+    pmos = mentors_visible_to(user).filter(role=Mentor.Role.PMO, is_active=True)
+    if regency_code:
+        pmos = pmos.filter(regency__code=regency_code)
+    reports = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=month)
+    return pmos.select_related("regency").annotate(report_status=Subquery(reports.values("status")[:1])).order_by(
+        "full_name", "id")
 

@@ -3,7 +3,9 @@
 import copy
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from regions.models import Village
 from regions.phones import phone_normalize
 from regions.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
 
+from . import evidence, notifications, reporting
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
 from .forms import CooperativeRowForm, clean_other_units
 from .integrity import stage_problems
@@ -30,9 +33,9 @@ from .models import (
     UnitKind,
     UnitStatus,
     Visit,
+    VisitFile,
     sk_ahu_normalize,
 )
-from .selectors import reviewer_of
 
 COOPERATIVE_FIELDS = ["name", "stage", "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
                       "chair_phone", "manager_name", "manager_phone", "address", "notes"]
@@ -242,13 +245,18 @@ def _check_visit(day: date, focus_areas: list[str], mentor: Mentor) -> None:
 @transaction.atomic
 def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date, mode: str,
                  focus_areas: list[str], summary: str, follow_ups: list[tuple[str, date]] = (),
-                 member_count: int | None = None) -> Visit:
+                 member_count: int | None = None, files=(), **details) -> Visit:
+    """Record a visit, with its follow-ups, the members counted and its evidence (photos, PDFs: every file is
+    checked before anything is written). `details`: time, place, participants, latitude, longitude."""
     if actor is not None and not can_record_visit(actor, cooperative):
         raise PermissionDenied
     _check_visit(date, focus_areas, mentor)
+    prepared = _prepare_files(files)
     visit = Visit(cooperative=cooperative, mentor=mentor, date=date, mode=mode, focus_areas=list(focus_areas),
-                  summary=summary.strip(), created_by=actor)
+                  summary=summary.strip(), created_by=actor,
+                  **{k: v for k, v in details.items() if k in VISIT_DETAILS})
     _audited_save(visit, actor=actor, reason="created")
+    _store_files(visit, prepared, actor=actor)
     for action, due in follow_ups:
         _audited_save(FollowUp(visit=visit, action=action.strip(), due_date=due), actor=actor, reason="created")
     if member_count is not None:  # the members counted at the visit
@@ -262,7 +270,7 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
 
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: list[str], summary: str,
-                 follow_ups: list[tuple[str, date]] = ()) -> Visit:
+                 follow_ups: list[tuple[str, date]] = (), **details) -> Visit:
     if actor is not None and not can_correct_visit(actor, visit):
         raise PermissionDenied
     _check_visit(date, focus_areas, visit.mentor)
@@ -271,10 +279,50 @@ def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: lis
         raise ValidationError({"date": _("This visit is in a monthly report that has already been submitted; "
                                          "it can no longer be changed.")})
     visit.date, visit.mode, visit.focus_areas, visit.summary = date, mode, list(focus_areas), summary.strip()
+    for name, value in details.items():
+        if name in VISIT_DETAILS:
+            setattr(visit, name, value)
     _audited_save(visit, actor=actor, reason="corrected")
     for action, due in follow_ups:
         _audited_save(FollowUp(visit=visit, action=action.strip(), due_date=due), actor=actor, reason="created")
     return visit
+
+
+VISIT_DETAILS = ["time", "place", "participants", "latitude", "longitude"]
+
+
+def _prepare_files(files):
+    if len(files) > settings.VISIT_FILES_MAX:
+        raise ValidationError({"files": _("At most %(count)d files per visit.") % {"count": settings.VISIT_FILES_MAX}})
+    prepared = []
+    for upload in files:
+        try:
+            prepared.append(evidence.prepare(upload))
+        except ValidationError as error:
+            raise ValidationError({"files": error.messages}) from error
+    return prepared
+
+
+def _store_files(visit: Visit, prepared, *, actor) -> None:
+    for item in prepared:
+        record = VisitFile(visit=visit, kind=item.kind, name=item.name, size=len(item.content),
+                           taken_at=item.taken_at, latitude=item.latitude, longitude=item.longitude,
+                           uploaded_by=actor)
+        record.file.save("x", ContentFile(item.content), save=False)
+        if item.thumbnail:
+            record.thumbnail.save("x", ContentFile(item.thumbnail), save=False)
+        record.save()
+
+
+@transaction.atomic
+def visit_files_add(*, actor, visit: Visit, files) -> int:
+    """More evidence on a visit, by whoever may correct it."""
+    if actor is not None and not can_correct_visit(actor, visit):
+        raise PermissionDenied
+    if visit.files.count() + len(files) > settings.VISIT_FILES_MAX:
+        raise ValidationError({"files": _("At most %(count)d files per visit.") % {"count": settings.VISIT_FILES_MAX}})
+    _store_files(visit, _prepare_files(files), actor=actor)
+    return len(files)
 
 
 @transaction.atomic
@@ -303,21 +351,37 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
         raise ReportError(_("A report for a month that has not started cannot be written yet."))
     report = _report_for_update(mentor, month)
     if report.status in (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED):
-        raise ReportError(_("This report has already been submitted; it can be changed only if the PMO returns it."))
+        raise ReportError(_("This report has already been submitted; it can be changed only if its reviewer "
+                            "returns it."))
     report.obstacles, report.next_month_plan = obstacles.strip(), next_month_plan.strip()
     if submit:
         report.status, report.submitted_at = MonthlyReport.Status.SUBMITTED, timezone.now()
         # A new round of review: the earlier comment stays in the report's history.
         report.review_comment, report.reviewed_by, report.reviewed_at = "", None, None
+        # The figures as they stand when it is sent: the report no longer changes afterwards.
+        report.snapshot = (reporting.ba_snapshot(mentor, month) if mentor.role == Mentor.Role.BA
+                           else _pmo_snapshot(mentor, month))
     _audited_save(report, actor=actor, reason="submitted" if submit else "saved")
+    if submit:
+        notifications.notify("submitted", report)
     return report
+
+
+def _pmo_snapshot(pmo: Mentor, month: date) -> dict:
+    compiled = reporting.pmo_compilation(pmo, month)
+    return {"totals": compiled["totals"], "taken": timezone.now().isoformat(),
+            "bas": [{"name": row["ba"].full_name, "status": row["status"] or "", "late": row["late"],
+                     "villages": row["villages"], "visits": row["visits"], "visited": row["visited"],
+                     "opened": row["opened"], "closed": row["closed"], "obstacles": row["obstacles"]}
+                    for row in compiled["ba_rows"]]}
 
 
 @transaction.atomic
 def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = "") -> MonthlyReport:
-    if actor is not None and not can_review_report(actor, reviewer_of(report.mentor)):
+    if actor is not None and not can_review_report(actor, report.mentor, report.month):
         raise PermissionDenied
-    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    report = MonthlyReport.objects.select_for_update().select_related("mentor__user", "mentor__regency").get(
+        pk=report.pk)
     if report.status != MonthlyReport.Status.SUBMITTED:
         raise ReportError(_("Only a submitted report can be accepted or returned."))
     if not accept and not comment.strip():
@@ -325,6 +389,7 @@ def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = 
     report.status = MonthlyReport.Status.ACCEPTED if accept else MonthlyReport.Status.RETURNED
     report.review_comment, report.reviewed_by, report.reviewed_at = comment.strip(), actor, timezone.now()
     _audited_save(report, actor=actor, reason="accepted" if accept else "returned")
+    notifications.notify("accepted" if accept else "returned", report)
     return report
 
 

@@ -40,9 +40,11 @@ urlpatterns = [
     path("cooperatives/<int:pk>/visits/new/", views.visit_create, name="visit_create"),
     path("visits/new/", views.visit_create, name="visit_create_any"),
     path("visits/<int:pk>/edit/", views.visit_update, name="visit_update"),
+    path("visits/files/<int:pk>/", views.visit_file, name="visit_file"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("reports/", views.report_list, name="report_list"),
+    path("reports/recap/", views.recap, name="recap"),
     path("reports/<int:mentor_pk>/<month:month>/", views.report_detail, name="report_detail"),
     path("reports/<int:mentor_pk>/<month:month>/print/", views.report_print, name="report_print"),
 ]

@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from mentors.selectors import regencies_managed_by
 from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
 from territories import selectors as scope
 
-from . import selectors, services
+from . import reporting, selectors, services
 from .access import (
     can_correct_visit,
     can_edit_cooperative,
@@ -32,6 +33,7 @@ from .access import (
     can_record_visit,
     can_record_visits,
     can_review_report,
+    can_view_recap,
     can_view_reports,
     can_write_report,
 )
@@ -49,7 +51,16 @@ from .forms import (
     UnitForm,
     VisitForm,
 )
-from .models import BoardMember, BusinessUnit, Cooperative, FinancingProposal, LandPlot, MemberCount, MonthlyReport
+from .models import (
+    BoardMember,
+    BusinessUnit,
+    Cooperative,
+    FinancingProposal,
+    LandPlot,
+    MemberCount,
+    MonthlyReport,
+    VisitFile,
+)
 
 IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
@@ -100,6 +111,7 @@ def cooperative_detail(request, pk):
         "can_edit": can_edit_cooperative(request.user, cooperative),
         "can_record": can_record_visit(request.user, cooperative),
         "correctable": {v.pk for v in visits if can_correct_visit(request.user, v)},
+        "locked": selectors.locked_visits(visits),
         "today": timezone.localdate(),
         "stages": [(value, label, index < cooperative.stage_number) for index, (value, label)
                    in enumerate(Cooperative._meta.get_field("stage").choices)],
@@ -197,7 +209,7 @@ def visit_create(request, pk=None):
     require(can_record_visit(request.user, cooperative) if cooperative else can_record_visits(request.user))
     mentor = access_for(request.user).mentor
     choices = None if cooperative else selectors.mentor_cooperatives(mentor).order_by("village__name")
-    form = VisitForm(request.POST or None, cooperatives=choices)
+    form = VisitForm(request.POST or None, request.FILES or None, cooperatives=choices)
     formset = FollowUpFormSet(request.POST or None, prefix="follow")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         target = cooperative or form.cleaned_data["cooperative"]
@@ -206,7 +218,8 @@ def visit_create(request, pk=None):
             visit = services.visit_create(actor=request.user, mentor=mentor, cooperative=target, date=data["date"],
                                           mode=data["mode"], focus_areas=data["focus_areas"],
                                           summary=data["summary"], follow_ups=_follow_ups(formset),
-                                          member_count=data.get("member_count"))
+                                          member_count=data.get("member_count"), files=data["files"],
+                                          **{name: data[name] for name in services.VISIT_DETAILS})
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -218,8 +231,15 @@ def visit_create(request, pk=None):
 
 def visit_update(request, pk):
     visit = selectors.visit_get_for_editor(request.user, pk)
-    initial = {"date": visit.date, "mode": visit.mode, "focus_areas": visit.focus_areas, "summary": visit.summary}
-    form = VisitForm(request.POST or None, initial=initial)
+    locked = selectors.visit_locked_by(visit)
+    if locked is not None:  # said before the form opens, not after it is filled in
+        messages.error(request, _("This visit is in the monthly report for %(month)s, which has been submitted: it "
+                                  "can no longer be corrected. Ask the reviewer to return the report first.")
+                       % {"month": date_format(locked.month, "F Y")})
+        return redirect(visit.get_absolute_url())
+    initial = {"date": visit.date, "mode": visit.mode, "focus_areas": visit.focus_areas, "summary": visit.summary,
+               **{name: getattr(visit, name) for name in services.VISIT_DETAILS}}
+    form = VisitForm(request.POST or None, request.FILES or None, initial=initial)
     form.fields.pop("member_count")  # counted when the visit is recorded; later counts go on the members page
     formset = FollowUpFormSet(request.POST or None, prefix="follow")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -227,7 +247,10 @@ def visit_update(request, pk):
         try:
             services.visit_update(actor=request.user, visit=visit, date=data["date"], mode=data["mode"],
                                   focus_areas=data["focus_areas"], summary=data["summary"],
-                                  follow_ups=_follow_ups(formset))
+                                  follow_ups=_follow_ups(formset),
+                                  **{name: data[name] for name in services.VISIT_DETAILS})
+            if data["files"]:
+                services.visit_files_add(actor=request.user, visit=visit, files=data["files"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -280,58 +303,93 @@ def report_list(request):
         })
     pmo = selectors.report_pmo_get_for_user(request.user, request.GET.get("pmo"))
     regency = str(request.GET.get("regency", ""))[:13]  # a code; outside the user's scope it narrows to nothing
-    page_obj = Paginator(selectors.report_rows(request.user, month, pmo, regency), settings.PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    rows = selectors.report_rows(request.user, month, pmo, regency)
+    if request.GET.get("format") == "xlsx":
+        return _report_list_workbook(month, rows, selectors.pmo_report_rows(request.user, month, regency)
+                                     if access.is_office else [])
+    page_obj = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    for mentor in page_obj:
+        mentor.late = reporting.is_late(mentor.report_status, mentor.regency, month)
+    pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:200]) if access.is_office else []
+    for mentor in pmo_rows:
+        mentor.late = reporting.is_late(mentor.report_status, mentor.regency, month)
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
-        "page_obj": page_obj, "month": month,
+        "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "is_office": access.is_office,
+        "own_pmo_report": access.mentor if access.is_pmo else None,
         "counts": selectors.report_status_counts(request.user, month, pmo, regency),
         "previous": previous, "following": selectors.next_month(month), "pmo": pmo, "regency": regency,
     })
+
+
+def _report_list_workbook(month, rows, pmo_rows):
+    """The report list as a workbook: BAs (and, for the office, PMOs) with status, lateness and visits."""
+    from .templatetags.reports import report_status
+
+    def sheet(mentors, with_visits):
+        return [[m.full_name, m.regency.name, str(report_status(m.report_status)),
+                 _("yes") if reporting.is_late(m.report_status, m.regency, month) else _("no")]
+                + ([m.visit_count or 0] if with_visits else []) for m in mentors]
+
+    headers = [_("Name"), _("Regency"), _("Report"), _("Late")]
+    sheets = [(_("BA reports"), headers + [_("Visits")], sheet(rows, True))]
+    if pmo_rows:
+        sheets.append((_("PMO reports"), headers, sheet(pmo_rows, False)))
+    return xlsx_response(sheets, f"laporan-{month:%Y-%m}.xlsx")
 
 
 def _report_context(request, mentor_pk, month_text):
     mentor = selectors.report_mentor_get_for_user(request.user, mentor_pk)
     month = _month(month_text)
     report = selectors.report_or_new(mentor, month)
-    reviewer = selectors.reviewer_of(mentor)
     is_author = can_write_report(request.user, mentor)
-    is_reviewer = can_review_report(request.user, reviewer)
-    return {
+    reviewer = reporting.reviewer_of(mentor, month)
+    is_reviewer = can_review_report(request.user, mentor, month, reviewer=reviewer)
+    context = {
         "mentor": mentor, "month": month, "report": report, "reviewer": reviewer,
+        "is_pmo_report": mentor.role == Mentor.Role.PMO,
         "is_author": is_author, "is_reviewer": is_reviewer,
         "can_write": is_author and report.status in (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED),
         "can_review": is_reviewer and report.status == MonthlyReport.Status.SUBMITTED,
-        **selectors.report_compilation(mentor, month),
+        "due": reporting.due_date(mentor.regency, month),
+        "late": reporting.is_late(report.status if report.pk else None, mentor.regency, month),
     }
+    if mentor.role == Mentor.Role.PMO:
+        context["pmo"] = reporting.pmo_compilation(mentor, month)
+    else:
+        context.update(selectors.report_compilation(mentor, month))
+        # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand.
+        context["snapshot"] = report.snapshot if report.snapshot else reporting.ba_snapshot(mentor, month)
+    return context
 
 
 def report_detail(request, mentor_pk, month):
     context = _report_context(request, mentor_pk, month)
     report = context["report"]
     form = ReportForm(request.POST or None, initial={"obstacles": report.obstacles,
-                                                     "next_month_plan": report.next_month_plan})
-    review = ReviewForm(request.POST or None)
+                                                     "next_month_plan": report.next_month_plan},
+                      pmo=context["is_pmo_report"])
+    action = request.POST.get("action")
+    review = ReviewForm(request.POST if action in ("accept", "return") else None, returning=action == "return")
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
             if action in ("save", "submit"):
                 require(context["is_author"])
                 if form.is_valid():
                     services.report_save(actor=request.user, mentor=context["mentor"], month=context["month"],
                                          submit=action == "submit", **form.cleaned_data)
-                    messages.success(request, _("Report submitted to your PMO.") if action == "submit"
-                                     else _("Report saved."))
+                    messages.success(request, _("Report submitted.") if action == "submit" else _("Report saved."))
                     return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
             elif action in ("accept", "return"):
                 require(context["is_reviewer"])
-                if review.is_valid() and report.pk:
+                if review.is_valid():
+                    if not report.pk:
+                        raise services.ReportError(_("Only a submitted report can be accepted or returned."))
                     services.report_review(actor=request.user, report=report, accept=action == "accept",
                                            comment=review.cleaned_data["comment"])
                     messages.success(request, _("Report accepted.") if action == "accept"
-                                     else _("Report returned to the BA."))
+                                     else _("Report returned."))
                     return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
-                raise services.ReportError(_("Only a submitted report can be accepted or returned."))
             else:
                 require(False)
         except services.ReportError as error:
@@ -341,6 +399,50 @@ def report_detail(request, mentor_pk, month):
 
 def report_print(request, mentor_pk, month):
     return render(request, "cooperatives/report_print.html", _report_context(request, mentor_pk, month))
+
+
+def recap(request):
+    """The office's month-end recap of its regency (a superuser: `?province=` or the nation), to print with its
+    signature block or to download as Excel (`?format=xlsx`)."""
+    require(can_view_recap(request.user))
+    access = access_for(request.user)
+    month = _month(request.GET["month"]) if request.GET.get("month") else selectors.month_start(
+        selectors.month_start(timezone.localdate()) - timedelta(days=1))
+    regencies = scope.regencies_visible_to(request.user).filter(pk__in=access.office_regency_ids) \
+        if not access.is_superuser else scope.regencies_visible_to(request.user)
+    code = str(request.GET.get("regency", "") or request.GET.get("province", ""))[:13]
+    chosen = regencies.filter(code=code) if "regency" in request.GET else \
+        regencies.filter(province__code=code) if "province" in request.GET else regencies
+    if code and not chosen.exists():
+        raise Http404
+    place = (chosen.first().name if chosen.count() == 1 else
+             chosen.first().province.name if "province" in request.GET and chosen.exists() else _("Indonesia"))
+    figures = reporting.recap([r.pk for r in chosen], month)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(reporting.recap_rows(figures), f"rekap-{month:%Y-%m}-{code or 'nasional'}.xlsx")
+    return render(request, "cooperatives/recap.html", {
+        "figures": figures, "month": month, "place": place, "code": code, "chosen": chosen,
+        "choices": regencies.order_by("name")[:600], "query": request.GET.urlencode(),
+        "previous": selectors.month_start(month - timedelta(days=1)), "following": selectors.next_month(month),
+    })
+
+
+def visit_file(request, pk):
+    """A photo or document of a visit, only for those who see the visit's cooperative (404 for anyone else):
+    files have no public URL."""
+    record = get_object_or_404(VisitFile.objects.select_related("visit__cooperative"), pk=pk)
+    if not selectors.cooperatives_visible_to(request.user).filter(pk=record.visit.cooperative_id).exists():
+        raise Http404
+    stored = record.thumbnail if request.GET.get("thumb") and record.thumbnail else record.file
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404 from error
+    photo = record.kind == VisitFile.Kind.PHOTO
+    response = FileResponse(handle, content_type="image/jpeg" if photo else "application/pdf",
+                            as_attachment=not photo, filename=record.name if not photo else None)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- import ---------------------------------------------------------------------------------------

@@ -144,6 +144,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@koperasi.invalid")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Report e-mails go out after the transaction commits, in a background thread: a slow or absent mail server
+# never holds up or breaks a request (failures are logged as "koperasi.mail").
+EMAIL_IN_BACKGROUND = env_bool("EMAIL_IN_BACKGROUND", "true")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "id"
@@ -156,8 +160,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded evidence (visit photos and documents). Never served from a public URL: a view checks the viewer's
+# scope. Several nodes share one store: set FILE_STORAGE_BACKEND to an S3-compatible backend (for example
+# storages.backends.s3.S3Storage from django-storages, configured through its own AWS_* settings).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": os.environ.get("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -180,6 +188,13 @@ FINANCING_MAX_WORKING_CAPITAL = int(os.environ.get("FINANCING_MAX_WORKING_CAPITA
 FINANCING_MAX_TENOR_MONTHS = int(os.environ.get("FINANCING_MAX_TENOR_MONTHS", "72"))
 # The land for a cooperative's outlet and warehouse (Inpres 17/2025): smaller plots are flagged, not refused.
 LAND_MIN_AREA_M2 = int(os.environ.get("LAND_MIN_AREA_M2", "1000"))
+# Evidence on a visit: at most this many files, each at most this many megabytes (photos are re-encoded).
+VISIT_FILES_MAX = int(os.environ.get("VISIT_FILES_MAX", "6"))
+VISIT_FILE_MAX_MB = int(os.environ.get("VISIT_FILE_MAX_MB", "10"))
+# Links in e-mails point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The daily `send_report_reminders` reminds a mentor this many days before their report is due.
+REPORT_REMINDER_DAYS = int(os.environ.get("REPORT_REMINDER_DAYS", "3"))
 # The registry's "SIMKOPDES not updated" filter.
 SIMKOPDES_STALE_DAYS = int(os.environ.get("SIMKOPDES_STALE_DAYS", "30"))
 

@@ -262,3 +262,14 @@ def map_data(request):
 def health(request):
     """For load balancers and the load test: the process answers. It reads nothing."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def profile(request):
+    """A person's own settings: e-mail notifications about reports on or off, and where to change the password."""
+    user = request.user
+    if request.method == "POST":
+        user.email_notifications = request.POST.get("email_notifications") == "on"
+        user.save(update_fields=["email_notifications"])
+        messages.success(request, _("Your settings are saved."))
+        return redirect("profile")
+    return render(request, "profile.html", {"profile_user": user})

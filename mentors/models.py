@@ -41,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    email_notifications = models.BooleanField(
+        _("e-mail notifications"), default=True,
+        help_text=_("Reports submitted, returned, accepted or late, and reminders before the due date."))
 
     objects = UserManager()
 

@@ -5,6 +5,7 @@ Speed: passwords are hashed with a fast hasher, and Kabupaten Sukabumi is import
 database without regions asks for `no_regions`.
 """
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -57,6 +58,8 @@ def pytest_configure(config):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.FIGURES_MAX_AGE = 0  # pages show what a test just wrote; tests/test_figures.py checks the age
+    settings.EMAIL_IN_BACKGROUND = False  # tests read mail.outbox as soon as the request ends
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="koperasi-media-")
 
 
 def _ensure_sukabumi():

@@ -10,10 +10,11 @@ fails `test_every_portal_url_is_in_the_matrix`.
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from cooperatives.models import BoardMember, Cooperative, FollowUp, Visit
+from cooperatives.models import BoardMember, Cooperative, FollowUp, Visit, VisitFile
 from cooperatives.selectors import month_start
 from regions.models import Village
 from territories import services as plans
@@ -80,6 +81,11 @@ MATRIX = {
     "cooperatives:cooperative_import_apply": (
         "post", "/cooperatives/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302]),
     "cooperatives:cooperative_detail": ("get", "/cooperatives/{coop}/", [302, 200, 404, 200, 200, 200, 404, 200]),
+    # A visit's photo: only for those who see the cooperative; no public URL.
+    "cooperatives:visit_file": ("get", "/visits/files/{visit_file}/", [302, 200, 404, 200, 200, 200, 404, 200]),
+    # The month-end recap is the office's (the other regency's admin sees their own regency's).
+    "cooperatives:recap": ("get", "/reports/recap/", [302, 403, 403, 403, 200, 200, 200, 200]),
+    "profile": ("get", "/profile/", R),
     # The parts of the record (units, land, board, members, financing) are kept by those who edit the profile.
     "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),
     "cooperatives:cooperative_part_delete": (
@@ -158,9 +164,11 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         follow_up = FollowUp.objects.create(visit=visit, action="Uji", due_date=timezone.localdate())
         board_member = BoardMember.objects.create(cooperative=coop, role="secretary", name="Uji",
                                                   term_start=timezone.localdate())
+        visit_file = VisitFile(visit=visit, kind="photo", name="uji.jpg", size=3)
+        visit_file.file.save("uji.jpg", ContentFile(b"uji"), save=True)
         path = template.format(ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk, ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
-                               board_member=board_member.pk,
+                               board_member=board_member.pk, visit_file=visit_file.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")
         response = getattr(client_for(personas[persona]), method)(path)

@@ -42,6 +42,9 @@ PAGES = {
     "ba": ["home", "cooperatives:follow_up_list", "cooperatives:cooperative_list", "report_detail"],
 }
 MOST = {"office": 15, "pmo": 15, "ba": 15}  # the budget of a page
+# The report page also shows the month-end snapshot of every cooperative (stages, members, units, visits) and
+# looks up the reviewer of the report's month: a few more queries, as constant as the rest.
+PAGE_MOST = {"report_detail": 20}
 
 
 def _url(name, split):
@@ -70,4 +73,4 @@ def test_every_home_list_and_detail_page_keeps_its_query_count_as_the_data_grows
         _more_of_everything(split, sukabumi, admin_user, rounds=12)
         with count_queries() as many:
             count_queries.get(client, _url(name, split))
-        count_queries.assert_same(few, many, most=MOST[persona])
+        count_queries.assert_same(few, many, most=PAGE_MOST.get(name, MOST[persona]))

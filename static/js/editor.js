@@ -148,3 +148,35 @@
     });
   });
 })();
+
+/* Forms: the page scrolls to the first field with an error (next to its field, not at the top), and a visit
+   form can take the phone's location when the mentor asks for it. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var error = document.querySelector("main .field-error, main [aria-invalid=true]");
+    if (error) {
+      var field = error.previousElementSibling && error.previousElementSibling.matches("input, select, textarea")
+        ? error.previousElementSibling : error;
+      field.scrollIntoView({ block: "center" });
+      if (field.focus) { field.focus({ preventScroll: true }); }
+    }
+    document.querySelectorAll("[data-locate]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var form = button.closest("form");
+        var status = form.querySelector(".locate-status");
+        if (!navigator.geolocation) { status.textContent = button.dataset.failed; return; }
+        button.setAttribute("aria-busy", "true");
+        navigator.geolocation.getCurrentPosition(function (position) {
+          form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
+          form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
+          status.textContent = button.dataset.found;
+          button.removeAttribute("aria-busy");
+        }, function () {
+          status.textContent = button.dataset.failed;
+          button.removeAttribute("aria-busy");
+        }, { timeout: 10000 });
+      });
+    });
+  });
+})();

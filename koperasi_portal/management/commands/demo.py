@@ -15,12 +15,14 @@ from simple_history.utils import bulk_create_with_history
 import regions
 from cooperatives import services as registry
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
+from cooperatives.reporting import ba_snapshot
 from cooperatives.selectors import month_start, next_month
+from cooperatives.services import _pmo_snapshot
 from mentors.models import Membership, Mentor, User
 from regions.models import Boundary, Regency, Village
 from territories import publishing
 from territories import services as plans
-from territories.models import BaTerritory, TerritoryPlan
+from territories.models import BaTerritory, PmoTerritory, TerritoryPlan
 
 DEMO_REGENCY = "32.02"
 GEOMETRY = Path(regions.__file__).resolve().parent / "data"
@@ -109,7 +111,7 @@ class Command(BaseCommand):
         if Mentor.objects.filter(regency=regency).exists():
             return
         today = timezone.localdate()
-        start, end = today - timedelta(days=60), today + timedelta(days=300)
+        start, end = today - timedelta(days=120), today + timedelta(days=300)
         people = [("pmo", f"pmo{i}@{DOMAIN}", Mentor.Role.PMO) for i in (1, 2)]
         people += [("ba", f"ba{i:02d}@{DOMAIN}", Mentor.Role.BA) for i in range(1, 40)]
         for index, (_, email, role) in enumerate(people):
@@ -124,6 +126,28 @@ class Command(BaseCommand):
             mentor._change_reason = "demo"
             mentor.save()
 
+    def _photos(self, rng, regency):
+        """Three of ba01's visits carry photos (drawn here, fictional), through the same checks as an upload."""
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image, ImageDraw
+
+        from cooperatives.services import _prepare_files, _store_files
+
+        visits = list(Visit.objects.filter(mentor__email=f"ba01@{DOMAIN}").order_by("-date")[:3])
+        for number, visit in enumerate(visits):
+            picture = Image.new("RGB", (1200, 900), (200 - 40 * number, 160, 120 + 40 * number))
+            draw = ImageDraw.Draw(picture)
+            draw.rectangle((150, 300, 1050, 800), fill=(230, 230, 220), outline=(90, 60, 40), width=8)
+            draw.text((180, 120), f"Foto contoh (fiktif) · {visit.cooperative.village.name}", fill=(20, 20, 20))
+            exif = Image.Exif()
+            exif[0x0132] = f"{visit.date:%Y:%m:%d} 10:{15 + number:02d}:00"
+            buffer = io.BytesIO()
+            picture.save(buffer, "JPEG", exif=exif)
+            upload = SimpleUploadedFile(f"gerai-{number + 1}.jpg", buffer.getvalue(), content_type="image/jpeg")
+            _store_files(visit, _prepare_files([upload]), actor=visit.created_by)
+
     def _plan(self, regency):
         """Publish the portal's own proposed split, so every demo login sees a realistic scope."""
         if TerritoryPlan.objects.filter(regency=regency).exists():
@@ -135,8 +159,17 @@ class Command(BaseCommand):
                            ba_mentors=list(active.filter(role=Mentor.Role.BA)),
                            pmo_mentors=list(active.filter(role=Mentor.Role.PMO)))
         publishing.plan_publish(actor=admin, plan=plan, version=plan.version,
-                           effective_from=timezone.localdate() - timedelta(days=30),
+                           # in force since the first month of the demo's visits and reports
+                           effective_from=month_start(month_start(month_start(timezone.localdate())
+                                                                  - timedelta(days=1)) - timedelta(days=1)),
                            decree_number="500.3/001/DKUKM/2026 (fiktif)")
+        # ba01 reports to pmo1: the demo's logins follow one report from the BA to their PMO.
+        ba01 = BaTerritory.objects.get(plan=plan, mentor__email=f"ba01@{DOMAIN}")
+        if ba01.pmo_territory.mentor.email != f"pmo1@{DOMAIN}":
+            first, second = list(plan.pmo_territories.all()[:2])
+            first.mentor, second.mentor = second.mentor, first.mentor
+            PmoTerritory.objects.filter(pk=first.pk).update(mentor=first.mentor)
+            PmoTerritory.objects.filter(pk=second.pk).update(mentor=second.mentor)
         self.stdout.write(f"Published the demo territory plan: {plan.ba_territories.count()} BA territories.")
 
     @staticmethod
@@ -311,15 +344,32 @@ class Command(BaseCommand):
                     done_at=timezone.now() - timedelta(days=rng.randrange(1, 20)) if done else None))
         bulk_create_with_history(follow_ups, FollowUp, default_change_reason="demo")
         reports = []
-        for index, mentor in enumerate(plans.values()):
+        for index, mentor in enumerate(sorted(plans.values(), key=lambda m: m.email)):
             for back, month in enumerate(months[:2]):
-                status = "accepted" if back == 0 else ["submitted", "submitted", "returned", "draft"][index % 4]
+                # Last month's reports in every state; ba01's waits for pmo1. A missing or draft report is late
+                # once the due day has passed.
+                status = "accepted" if back == 0 else (
+                    "submitted" if mentor.email == f"ba01@{DOMAIN}"
+                    else ["submitted", "accepted", "returned", "draft", None][index % 5])
+                if status is None:
+                    continue
                 reports.append(MonthlyReport(
                     mentor=mentor, month=month, status=status,
                     obstacles="Sinyal internet lemah di beberapa desa.", next_month_plan="Fokus pada rencana bisnis.",
                     submitted_at=timezone.now() if status != "draft" else None,
+                    snapshot=ba_snapshot(mentor, month) if status != "draft" else {},
                     review_comment="Lengkapi jumlah anggota." if status == "returned" else ""))
+        # The PMOs' reports of the month before: pmo1's accepted by the office, pmo2's waiting for it.
+        for mentor in Mentor.objects.filter(regency=regency, role=Mentor.Role.PMO).order_by("email"):
+            accepted = mentor.email == f"pmo1@{DOMAIN}"
+            reports.append(MonthlyReport(
+                mentor=mentor, month=months[0], status="accepted" if accepted else "submitted",
+                obstacles="Dua BA terlambat mengirim laporan; sebagian koperasi belum punya NIB.",
+                next_month_plan="Pendampingan perizinan (NIB, NPWP) dan pembukaan rekening koperasi.",
+                submitted_at=timezone.now(), snapshot=_pmo_snapshot(mentor, months[0]),
+                review_comment="Diterima. Lanjutkan pendampingan perizinan." if accepted else ""))
         bulk_create_with_history(reports, MonthlyReport, default_change_reason="demo")
+        self._photos(rng, regency)
         registry.cooperatives_ensure(actor=admin, regency=regency)
         self.stdout.write(f"Created {len(cooperatives)} cooperatives, {len(visits)} visits, "
                           f"{len(follow_ups)} follow-ups and {len(reports)} monthly reports (fictional).")
