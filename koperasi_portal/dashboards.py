@@ -17,12 +17,12 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
+from cooperatives.reporting import due_date
 from cooperatives.selectors import (
     current_ba_name,
     last_visit_date,
     mentor_cooperatives,
     month_start,
-    next_month,
     open_follow_ups,
 )
 from mentors.access import Access, require
@@ -419,10 +419,6 @@ def mentor_dashboard(mentor: Mentor, today: date) -> dict:
     if mentor.role == Mentor.Role.PMO:
         context["team"] = team_rows(mentor, today)
     return context
-
-
-def due_date(regency: Regency, month: date) -> date:
-    return next_month(month).replace(day=regency.report_due_day)
 
 
 def team_rows(pmo: Mentor, today: date) -> list[dict]:
