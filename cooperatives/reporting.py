@@ -148,7 +148,10 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
 # --- the office's month-end recap ---------------------------------------------------------------------------
 
 
-def recap(regency_ids: list[int], month: date, today: date | None = None) -> dict:
+SHOWN_NOT_VISITED = 500  # the printable page names this many; the Excel download names them all
+
+
+def recap(regency_ids: list[int], month: date, today: date | None = None, *, full: bool = False) -> dict:
     """The figures an office forwards upward for a month, from the rows as they stood at month end:
     coverage by the plan in force then, stages then, readiness now, visits per BA, cooperatives not visited,
     follow-ups overdue at month end, reports sent and late."""
@@ -172,8 +175,10 @@ def recap(regency_ids: list[int], month: date, today: date | None = None) -> dic
         done = per_ba.get(territory.mentor_id, {"visits": 0, "cooperatives": 0})
         ba_rows.append({"ba": territory.mentor, "territory": territory.name, "villages": territory.villages,
                         "visits": done["visits"], "cooperatives": done["cooperatives"]})
-    not_visited = list(cooperatives.exclude(Exists(visits.filter(cooperative=OuterRef("pk"))))
-                       .select_related("village__district").order_by("village__code"))
+    unvisited = cooperatives.exclude(Exists(visits.filter(cooperative=OuterRef("pk"))))
+    not_visited_count = unvisited.count()
+    unvisited = unvisited.select_related("village__district").order_by("village__code")
+    not_visited = list(unvisited if full else unvisited[:SHOWN_NOT_VISITED])
     overdue = FollowUp.objects.filter(visit__cooperative__in=cooperatives, due_date__lt=end).filter(
         Q(done=False) | Q(done_at__date__gte=end)).count()
     mentors = Mentor.objects.filter(regency_id__in=regency_ids, is_active=True,
@@ -196,7 +201,7 @@ def recap(regency_ids: list[int], month: date, today: date | None = None) -> dic
         "ready": cooperatives.filter(ready_query()).count(),
         "readiness": [(item.label, readiness[item.code]) for item in READINESS],
         "visits": visits.count(), "ba_rows": ba_rows,
-        "not_visited": not_visited, "overdue": overdue,
+        "not_visited": not_visited, "not_visited_count": not_visited_count, "overdue": overdue,
         "reports": {role: dict(counts) for role, counts in reports.items()},
     }
 
@@ -208,7 +213,7 @@ def recap_rows(figures: dict) -> list[tuple[str, list, list]]:
     summary = [
         [_("Villages"), figures["villages"]], [_("Villages with a BA"), figures["covered"]],
         [_("Cooperatives"), figures["cooperatives"]], [_("Ready for financing"), figures["ready"]],
-        [_("Visits"), figures["visits"]], [_("Cooperatives not visited"), len(figures["not_visited"])],
+        [_("Visits"), figures["visits"]], [_("Cooperatives not visited"), figures["not_visited_count"]],
         [_("Follow-ups overdue at month end"), figures["overdue"]],
     ]
     summary += [[str(label), count] for _value, label, count in figures["stages"]]

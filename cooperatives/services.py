@@ -380,8 +380,8 @@ def _pmo_snapshot(pmo: Mentor, month: date) -> dict:
 def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = "") -> MonthlyReport:
     if actor is not None and not can_review_report(actor, report.mentor, report.month):
         raise PermissionDenied
-    report = MonthlyReport.objects.select_for_update().select_related("mentor__user", "mentor__regency").get(
-        pk=report.pk)
+    report = MonthlyReport.objects.select_for_update(of=("self",)).select_related(
+        "mentor__user", "mentor__regency").get(pk=report.pk)
     if report.status != MonthlyReport.Status.SUBMITTED:
         raise ReportError(_("Only a submitted report can be accepted or returned."))
     if not accept and not comment.strip():

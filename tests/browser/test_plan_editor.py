@@ -154,6 +154,10 @@ def test_villages_chosen_on_the_map_move_and_publishing_shows_the_summary_first(
             " map.setView([lat, lng], 16, {animate: false}); const p = map.latLngToContainerPoint([lat, lng]);"
             " return [p.x, p.y]; }", [float(village.latitude), float(village.longitude)])
         tab.locator("[data-map-area]").click()
+        map_box.evaluate("element => element.scrollIntoView({block: 'center'})")  # the whole map on screen
+        point = tab.evaluate(
+            "([lat, lng]) => { const p = document.querySelector('.map').leafletMap.latLngToContainerPoint([lat, lng]);"
+            " return [p.x, p.y]; }", [float(village.latitude), float(village.longitude)])
         area = map_box.bounding_box()
         x, y = area["x"] + point[0], area["y"] + point[1]
         tab.mouse.move(x - 12, y - 12)

@@ -25,7 +25,8 @@ from django.utils.module_loading import import_string
 
 from cooperatives import services as registry
 from cooperatives.models import Cooperative, MonthlyReport, Visit
-from cooperatives.selectors import month_start
+from cooperatives.reporting import reviewer_of
+from cooperatives.selectors import month_start, visit_locked_by
 from mentors.models import Membership, Mentor, User
 from regions.models import District, Regency, Village
 from territories import publishing
@@ -253,7 +254,9 @@ class Command(BaseCommand):
             villages = villages.filter(ba_links__ba_territory=territory)
         village = villages.select_related("district").order_by("code").first()
         cooperative = Cooperative.objects.filter(village=village).first() if village else None
-        visit = Visit.objects.filter(cooperative=cooperative).order_by("-date", "-pk").first() if cooperative else None
+        # A visit that can still be corrected: not in a month whose report is submitted (those redirect).
+        visits = Visit.objects.filter(cooperative=cooperative).order_by("-date", "-pk") if cooperative else []
+        visit = next((v for v in visits[:50] if visit_locked_by(v) is None), None)
         month = month_start(month_start(timezone.localdate()) - timedelta(days=1))
         return {"village": village, "district": village.district if village else
                 District.objects.filter(regency=regency).order_by("code").first(),
@@ -377,8 +380,9 @@ class Command(BaseCommand):
         cooperative = objects["cooperative"]
         if cooperative:
             pages += [
-                Page(R, "admin", "cooperative detail", f"/cooperatives/{cooperative.pk}/"),
-                Page(R, "ba", "cooperative detail", f"/cooperatives/{cooperative.pk}/"),
+                # The record's parts (readiness, units, land, board, members, financing) and the visits' files.
+                Page(R, "admin", "cooperative detail", f"/cooperatives/{cooperative.pk}/", queries=25),
+                Page(R, "ba", "cooperative detail", f"/cooperatives/{cooperative.pk}/", queries=25),
                 Page(R, "admin", "cooperative form (edit)", f"/cooperatives/{cooperative.pk}/edit/"),
                 Page(R, "ba", "visit form (cooperative)", f"/cooperatives/{cooperative.pk}/visits/new/"),
             ]
@@ -396,10 +400,22 @@ class Command(BaseCommand):
         if ba:
             month = f"{objects['month']:%Y-%m}"
             pages += [
-                Page(R, "pmo", "report detail", f"/reports/{ba.pk}/{month}/"),
-                Page(R, "admin", "report detail", f"/reports/{ba.pk}/{month}/"),
-                Page(R, "admin", "report print", f"/reports/{ba.pk}/{month}/print/"),
+                Page(R, "pmo", "report detail", f"/reports/{ba.pk}/{month}/", queries=25),
+                Page(R, "admin", "report detail", f"/reports/{ba.pk}/{month}/", queries=25),
+                Page(R, "admin", "report print", f"/reports/{ba.pk}/{month}/print/", queries=25),
             ]
+            if reviewer_of(ba, objects["month"]) == people.get("pmo_mentor"):
+                # The PMO's own report, compiled from their BAs' reports of the month.
+                pages.append(Page(R, "pmo", "PMO report", f"/reports/{people['pmo_mentor'].pk}/{month}/",
+                                  queries=25))
+        pages += [
+            Page(R, "admin", "month-end recap", "/reports/recap/", queries=40),
+            Page(R, "admin", "month-end recap (uncached)", "/reports/recap/", queries=40, uncached=True),
+            Page(N, "superuser", "month-end recap (national)", "/reports/recap/", queries=40),
+        ]
+        if cooperative:
+            pages.append(Page(R, "ba", "cooperative part (land)", f"/cooperatives/{cooperative.pk}/land/",
+                              queries=25))
         return pages
 
     # --- pages ----------------------------------------------------------------------------------------

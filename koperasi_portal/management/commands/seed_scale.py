@@ -400,7 +400,7 @@ class Command(BaseCommand):
         first_day = self.today - timedelta(days=364)
         span = (self.today - first_day).days + 1
         visit_columns = ["id", "cooperative_id", "mentor_id", "date", "mode", "focus_areas", "summary",
-                         "created_by_id", "created_at", "updated_at"]
+                         "created_by_id", "created_at", "updated_at", "place", "participants"]
         follow_up_columns = ["id", "visit_id", "action", "due_date", "done", "done_at", "done_by_id", "created_at"]
         visits, follow_ups = [], []
         totals = {"visits": 0, "follow_ups": 0, "overdue": 0, "done": 0}
@@ -418,7 +418,7 @@ class Command(BaseCommand):
                     user = self.user_of.get(mentor)
                     visits.append((pk, cooperative, mentor, day, rng.choices(modes, MODE_WEIGHTS)[0],
                                    rng.sample(focus, rng.randrange(1, 4)), rng.choice(SUMMARIES), user, recorded,
-                                   recorded))
+                                   recorded, "", ""))
                     if rng.random() < 0.6:
                         due = day + timedelta(days=rng.randrange(5, 31))
                         done = rng.random() < (0.75 if due < self.today else 0.15)
@@ -438,7 +438,7 @@ class Command(BaseCommand):
     def _reports(self, targets):
         report_ids = Ids(MonthlyReport)
         columns = ["id", "mentor_id", "month", "status", "obstacles", "next_month_plan", "submitted_at",
-                   "reviewed_by_id", "reviewed_at", "review_comment"]
+                   "reviewed_by_id", "reviewed_at", "review_comment", "snapshot"]
         current = month_start(self.today)
         months = []
         month = self.effective
@@ -471,6 +471,6 @@ class Command(BaseCommand):
                     rows.append((report_ids.take(), ba.id, month, status, rng.choice(OBSTACLES),
                                  "Fokus pada rencana bisnis dan data SIMKOPDES.", submitted,
                                  self.user_of.get(reviewer) if reviewed else None, reviewed_at,
-                                 "Lengkapi jumlah anggota dan foto kegiatan." if status == "returned" else ""))
+                                 "Lengkapi jumlah anggota dan foto kegiatan." if status == "returned" else "", {}))
         self._write(MonthlyReport, columns, rows)
         return f"{len(rows)} monthly reports (" + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + ")"
