@@ -3,11 +3,14 @@ force in the report's month, or the office when there is none), the month-end sn
 cooperatives, the PMO report compiled from their BAs' reports, and the office's month-end recap.
 """
 
+import hashlib
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mentors.models import Mentor
 from regions.models import Village
@@ -204,6 +207,20 @@ def recap(regency_ids: list[int], month: date, today: date | None = None, *, ful
         "not_visited": not_visited, "not_visited_count": not_visited_count, "overdue": overdue,
         "reports": {role: dict(counts) for role, counts in reports.items()},
     }
+
+
+def recap_kept(regency_ids: list[int], month: date) -> dict:
+    """The recap of a place and month, the same for everyone who sees it: kept FIGURES_MAX_AGE seconds in the
+    default cache (shared by every worker and node when the cache is Redis)."""
+    if not settings.FIGURES_MAX_AGE:
+        return recap(regency_ids, month)
+    digest = hashlib.sha256(",".join(map(str, sorted(regency_ids))).encode()).hexdigest()[:16]
+    key = f"recap:{month:%Y-%m}:{digest}:{translation.get_language()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = recap(regency_ids, month)
+        cache.set(key, figures, settings.FIGURES_MAX_AGE)
+    return figures
 
 
 def recap_rows(figures: dict) -> list[tuple[str, list, list]]:

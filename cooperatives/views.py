@@ -1,6 +1,5 @@
 """Pages of the cooperative registry, mentoring visits, follow-ups and monthly reports."""
 
-import hashlib
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -17,7 +16,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from koperasi_portal.figures import cached_figures
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
@@ -423,9 +421,7 @@ def recap(request):
     if request.GET.get("format") == "xlsx":
         figures = reporting.recap(ids, month, full=True)
         return xlsx_response(reporting.recap_rows(figures), f"rekap-{month:%Y-%m}-{code or 'nasional'}.xlsx")
-    # The same for everyone who sees the place: kept FIGURES_MAX_AGE seconds (shared across workers with Redis).
-    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-    figures = cached_figures(f"recap:{month:%Y-%m}:{digest}", lambda: reporting.recap(ids, month))
+    figures = reporting.recap_kept(ids, month)
     return render(request, "cooperatives/recap.html", {
         "figures": figures, "month": month, "place": place, "code": code, "chosen": chosen,
         "choices": regencies.order_by("name")[:600], "query": request.GET.urlencode(),
