@@ -544,7 +544,31 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
                                                             "action": follow_up.action},
                           reverse("cooperatives:follow_up_list"), "late",
                           follow_up.visit.cooperative.village.name))
+    # The PMO's own report to the office: last month's until it is sent, or a returned one.
+    previous = month_start(month_start(today) - timedelta(days=1))
+    own = {r.month: r for r in MonthlyReport.objects.filter(mentor=mentor, month__gte=previous)}
+    for report in MonthlyReport.objects.filter(mentor=mentor, status="returned").order_by("month")[:3]:
+        needs.append(Need(_("Your PMO report for %(month)s was returned: correct it and send it again")
+                          % {"month": _month_name(report.month)}, _report_url(mentor.pk, report.month), "late",
+                          report.review_comment[:120]))
+    if previous not in own or own[previous].status == "draft":
+        due = due_date(mentor.regency, previous)
+        needs.append(Need(_("Send your PMO report for %(month)s to the office (due %(due)s)")
+                          % {"month": _month_name(previous), "due": _day(due)}, _report_url(mentor.pk, previous),
+                          "late" if today > due else "soon"))
     return needs
+
+
+def _office_reviews(regency_ids) -> list[Need]:
+    """PMO reports (and BA reports without an active PMO) that wait for the office's review."""
+    waiting = (MonthlyReport.objects.filter(status="submitted", mentor__regency_id__in=regency_ids,
+                                            mentor__role=Mentor.Role.PMO)
+               .select_related("mentor").order_by("submitted_at", "month")[:5])
+    return [Need(_("Review the PMO report of %(name)s for %(month)s")
+                 % {"name": report.mentor.full_name, "month": _month_name(report.month)},
+                 _report_url(report.mentor_id, report.month), "soon",
+                 _("sent %(day)s") % {"day": _day(report.submitted_at.date())} if report.submitted_at else "")
+            for report in waiting]
 
 
 def needs_of_office(user, access: Access, today: date, figures: Figures) -> list[Need]:
@@ -565,6 +589,8 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
                               f"{reverse('cooperatives:report_list')}?month={previous:%Y-%m}"
                               f"&regency={row.regency.code}", "late" if row.reports_late else "soon"))
     else:
+        if access.admin_regency_ids:
+            needs += _office_reviews(sorted(access.admin_regency_ids))
         needs += _reports_per_pmo(regency_ids, today)
     uncovered = figures.villages - figures.villages_covered
     if uncovered > 0:

@@ -155,14 +155,16 @@ def test_villages_chosen_on_the_map_move_and_publishing_shows_the_summary_first(
             " return [p.x, p.y]; }", [float(village.latitude), float(village.longitude)])
         tab.locator("[data-map-area]").click()
         map_box.evaluate("element => element.scrollIntoView({block: 'center'})")  # the whole map on screen
+        tab.wait_for_timeout(300)  # let Leaflet settle after the screenshot's resize and the scroll
         point = tab.evaluate(
             "([lat, lng]) => { const p = document.querySelector('.map').leafletMap.latLngToContainerPoint([lat, lng]);"
             " return [p.x, p.y]; }", [float(village.latitude), float(village.longitude)])
         area = map_box.bounding_box()
         x, y = area["x"] + point[0], area["y"] + point[1]
-        tab.mouse.move(x - 12, y - 12)
+        # At zoom 16 the next village is hundreds of pixels away: a box of 120 px holds only this one.
+        tab.mouse.move(x - 60, y - 60)
         tab.mouse.down()
-        tab.mouse.move(x + 12, y + 12, steps=4)
+        tab.mouse.move(x + 60, y + 60, steps=6)
         tab.mouse.up()
         expect(tab.locator(".map-chosen-names")).to_contain_text(village.name)
         expect(tab.locator("[data-map-area]")).to_have_attribute("aria-pressed", "false")

@@ -321,3 +321,14 @@ def test_mail_waits_for_the_commit(split, monkeypatch, django_capture_on_commit_
     assert len(hooks) == 1
     hooks[0]()
     assert mail.outbox[-1].to == [split.pmo.email]
+
+
+def test_the_home_pages_ask_for_the_pmo_report_and_show_it_waiting_for_the_office(client_for, split, admin_of):
+    month = last_month()
+    pmo_home = client_for(split.pmo).get("/").text
+    assert "Kirim laporan PMO Anda" in pmo_home and report_url(split.pmo_mentor, month) in pmo_home
+    services.report_save(actor=split.pmo, mentor=split.pmo_mentor, month=month, obstacles="", next_month_plan="",
+                         submit=True)
+    assert "Kirim laporan PMO Anda" not in client_for(split.pmo).get("/").text
+    office_home = client_for(admin_of).get("/").text
+    assert "Periksa laporan PMO" in office_home and report_url(split.pmo_mentor, month) in office_home
