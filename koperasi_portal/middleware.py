@@ -1,6 +1,14 @@
+import logging
+
 from django.conf import settings
+from django.db import OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+logger = logging.getLogger("koperasi.busy")
 
 
 class LanguageMiddleware:
@@ -23,4 +31,32 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", code)
         patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+# PostgreSQL's codes for a statement cancelled by statement_timeout and a lock not granted within lock_timeout.
+BUSY_CODES = {"57014", "55P03"}
+
+
+def database_busy(error) -> bool:
+    cause = getattr(error, "__cause__", None)
+    return isinstance(error, OperationalError) and getattr(cause, "sqlstate", None) in BUSY_CODES
+
+
+class BusyDatabaseMiddleware:
+    """A page whose query was cancelled for taking too long, or for waiting too long on a lock, answers 503 with
+    a short page and Retry-After, rendered without touching the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_busy(exception):
+            return None
+        logger.warning("Database busy (%s) on %s", getattr(exception.__cause__, "sqlstate", "?"), request.path)
+        response = HttpResponse(render_to_string("503.html", {"LANGUAGE_CODE": get_language()}), status=503)
+        response["Retry-After"] = "30"
         return response

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "koperasi_portal.middleware.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "koperasi_portal.urls"
@@ -104,6 +105,18 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Degrade, don't stall: in the web process (wsgi.py) a statement that runs longer than DB_STATEMENT_TIMEOUT_MS or
+# waits for a lock longer than DB_LOCK_TIMEOUT_MS is cancelled by PostgreSQL, and the page answers 503 at once
+# instead of holding a worker until gunicorn kills it. Management commands (long imports, migrations) keep no
+# limit unless these are set for them.
+WEB_PROCESS = os.environ.get("KOPERASI_WEB_PROCESS") == "1"
+HEALTHZ_TIMEOUT_MS = int(os.environ.get("HEALTHZ_TIMEOUT_MS", "2000"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "15000" if WEB_PROCESS else "0"))
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000" if WEB_PROCESS else "0"))
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and (DB_STATEMENT_TIMEOUT_MS or DB_LOCK_TIMEOUT_MS):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}")
 
 AUTH_USER_MODEL = "mentors.User"
 AUTHENTICATION_BACKENDS = [

@@ -21,6 +21,7 @@ def not_offered(request):
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("healthz/", views.healthz, name="healthz"),
     path("profile/", views.profile, name="profile"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:table>.xlsx", views.dashboard_export, name="dashboard_export"),

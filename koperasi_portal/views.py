@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -262,6 +263,21 @@ def map_data(request):
 def health(request):
     """For load balancers and the load test: the process answers. It reads nothing."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """The process and its database: `SELECT 1` within HEALTHZ_TIMEOUT_MS (PostgreSQL), else 503."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL statement_timeout = %s", [settings.HEALTHZ_TIMEOUT_MS])
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable or busy"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 def profile(request):

@@ -27,6 +27,7 @@ R = [302, 200, 200, 200, 200, 200, 200, 200]  # any signed-in person may read it
 MATRIX = {
     "home": ("get", "/", R),
     "health": ("get", "/health/", [200] * 8),
+    "healthz": ("get", "/healthz/", [200] * 8),
     # Mentors see their own area whatever they ask for; another regency's office gets 404 (tests/test_dashboards.py
     # checks what each one sees).
     "dashboard": ("get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
