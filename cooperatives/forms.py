@@ -1,5 +1,6 @@
 import functools
 import re
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -191,12 +192,16 @@ class VisitForm(forms.Form):
     longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180,
                                    widget=forms.HiddenInput)
     files = MultipleFileField(label=_("Photos and documents"), required=False)
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
     member_count = forms.IntegerField(label=_("Members counted at the visit"), required=False, min_value=0,
                                       max_value=MAX_MEMBERS, help_text=_("Leave empty if not counted."),
                                       widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
     def __init__(self, *args, cooperatives=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", uuid.uuid4().hex)
         self.fields["files"].help_text = _(
             "Photos (JPEG, PNG, WebP) or PDF documents, at most %(count)d files of %(size)d MB each.") % {
             "count": settings.VISIT_FILES_MAX, "size": settings.VISIT_FILE_MAX_MB}

@@ -439,6 +439,8 @@ class Visit(models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("e.g. Kantor Desa, gerai"))
     participants = models.TextField(_("participants"), blank=True,
                                     help_text=_("who took part, e.g. Ketua, Bendahara, 12 anggota"))
+    # The form's one-time token: a form posted twice (a double tap, a retry on a bad connection) records one visit.
+    submission = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
     # The phone's location when the visit was recorded on the spot (optional).
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)

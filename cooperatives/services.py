@@ -6,7 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -250,12 +250,25 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
     checked before anything is written). `details`: time, place, participants, latitude, longitude."""
     if actor is not None and not can_record_visit(actor, cooperative):
         raise PermissionDenied
+    submission = details.pop("submission", None) or None
+    if submission and (earlier := Visit.objects.filter(submission=submission).first()) is not None:
+        return earlier  # the same form posted again: recorded once
     _check_visit(date, focus_areas, mentor)
     prepared = _prepare_files(files)
     visit = Visit(cooperative=cooperative, mentor=mentor, date=date, mode=mode, focus_areas=list(focus_areas),
-                  summary=summary.strip(), created_by=actor,
+                  summary=summary.strip(), created_by=actor, submission=submission,
                   **{k: v for k, v in details.items() if k in VISIT_DETAILS})
-    _audited_save(visit, actor=actor, reason="created")
+    visit.full_clean(exclude=["submission"])  # the token's uniqueness is the database's to decide, below
+    visit._history_user, visit._change_reason = actor, "created"
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        # The same form posted at the same moment: the other request recorded it (this one waited for it).
+        earlier = Visit.objects.filter(submission=submission).first() if submission else None
+        if earlier is None:
+            raise
+        return earlier
     _store_files(visit, prepared, actor=actor)
     for action, due in follow_ups:
         _audited_save(FollowUp(visit=visit, action=action.strip(), due_date=due), actor=actor, reason="created")
@@ -270,9 +283,14 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
 
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: list[str], summary: str,
-                 follow_ups: list[tuple[str, date]] = (), **details) -> Visit:
+                 follow_ups: list[tuple[str, date]] = (), version: str | None = None, **details) -> Visit:
+    """Correct a visit. With `version` (the form's copy of its last change), a visit changed by someone else
+    since the form was opened is refused (StaleEdit) instead of overwritten."""
     if actor is not None and not can_correct_visit(actor, visit):
         raise PermissionDenied
+    current = Visit.objects.select_for_update().get(pk=visit.pk)
+    if version and current.updated_at.isoformat() != version:
+        raise StaleEdit
     _check_visit(date, focus_areas, visit.mentor)
     if MonthlyReport.objects.filter(mentor=visit.mentor, month=visit.date.replace(day=1), status__in=[
             MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).exists():

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -219,6 +220,7 @@ def visit_create(request, pk=None):
                                           mode=data["mode"], focus_areas=data["focus_areas"],
                                           summary=data["summary"], follow_ups=_follow_ups(formset),
                                           member_count=data.get("member_count"), files=data["files"],
+                                          submission=data["submission"],
                                           **{name: data[name] for name in services.VISIT_DETAILS})
         except ValidationError as error:
             form.add_error(None, error)
@@ -238,6 +240,7 @@ def visit_update(request, pk):
                        % {"month": date_format(locked.month, "F Y")})
         return redirect(visit.get_absolute_url())
     initial = {"date": visit.date, "mode": visit.mode, "focus_areas": visit.focus_areas, "summary": visit.summary,
+               "version": visit.updated_at.isoformat(),
                **{name: getattr(visit, name) for name in services.VISIT_DETAILS}}
     form = VisitForm(request.POST or None, request.FILES or None, initial=initial)
     form.fields.pop("member_count")  # counted when the visit is recorded; later counts go on the members page
@@ -247,10 +250,14 @@ def visit_update(request, pk):
         try:
             services.visit_update(actor=request.user, visit=visit, date=data["date"], mode=data["mode"],
                                   focus_areas=data["focus_areas"], summary=data["summary"],
-                                  follow_ups=_follow_ups(formset),
+                                  follow_ups=_follow_ups(formset), version=data["version"] or None,
                                   **{name: data[name] for name in services.VISIT_DETAILS})
             if data["files"]:
                 services.visit_files_add(actor=request.user, visit=visit, files=data["files"])
+        except services.StaleEdit:
+            messages.error(request, _("Someone else changed this visit while you were editing. Your changes were "
+                                      "not saved: the form now shows the current visit."))
+            return redirect("cooperatives:visit_update", pk=visit.pk)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -469,6 +476,7 @@ def cooperative_import(request):
 
 
 @require_POST
+@transaction.atomic  # the preview's token is recorded with the rows it applies: exactly once
 def cooperative_import_apply(request):
     require(can_import_cooperatives(request.user))
     pending = IMPORT.take(request)

@@ -5,6 +5,7 @@ rendered one level up, by the app that knows plans (same URLs, same `mentors:` n
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -87,6 +88,7 @@ def mentor_import(request):
 
 
 @require_POST
+@transaction.atomic  # the preview's token is recorded with the rows it applies: exactly once
 def mentor_import_apply(request):
     require(can_add_mentors(request.user))
     pending = IMPORT.take(request)

@@ -255,8 +255,21 @@ class ImportFlow:
         return preview, token
 
     def take(self, request) -> dict | None:
-        """The kept preview for the posted token, once; None (with a message) when expired or already applied."""
+        """The kept preview for the posted token, once; None (with a message) when expired or already applied.
+
+        Call it inside the transaction that applies the rows: the token is recorded there (`AppliedImport`), so
+        a second, simultaneous click waits for the first and then finds the preview applied."""
         pending = preview_take(request.session, self.key, request.POST.get("token"))
-        if pending is None:
+        if pending is not None:
+            from .models import AppliedImport
+
+            try:
+                with transaction.atomic():
+                    AppliedImport.objects.create(token=pending["token"], key=self.key)
+            except IntegrityError:
+                messages.info(request, _("This import was already applied (the button was pressed twice); "
+                                         "nothing was imported a second time."))
+                return None
+        else:
             messages.error(request, _("This import preview has expired. Upload the file again."))
         return pending

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -621,6 +622,7 @@ def plan_import(request, pk):
 
 
 @require_POST
+@transaction.atomic  # the preview's token is recorded with the rows it applies: exactly once
 def plan_import_apply(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
     pending = IMPORT.take(request)
