@@ -5,7 +5,7 @@ from django.db import OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 logger = logging.getLogger("koperasi.busy")
@@ -59,4 +59,19 @@ class BusyDatabaseMiddleware:
         logger.warning("Database busy (%s) on %s", getattr(exception.__cause__, "sqlstate", "?"), request.path)
         response = HttpResponse(render_to_string("503.html", {"LANGUAGE_CODE": get_language()}), status=503)
         response["Retry-After"] = "30"
+        return response
+
+
+class SignedInCacheMiddleware:
+    """Pages for a signed-in person are theirs alone: `Cache-Control: private, no-store` (no shared proxy or
+    browser keeps them after signing out), unless a view set its own (a visit photo may be kept privately)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
         return response

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "koperasi_portal.middleware.BusyDatabaseMiddleware",
+    "koperasi_portal.middleware.SignedInCacheMiddleware",
 ]
 
 ROOT_URLCONF = "koperasi_portal.urls"

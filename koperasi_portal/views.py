@@ -1,6 +1,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
@@ -283,6 +284,11 @@ def healthz(request):
 def profile(request):
     """A person's own settings: e-mail notifications about reports on or off, and where to change the password."""
     user = request.user
+    if request.method == "POST" and request.POST.get("action") == "sign_out_elsewhere":
+        user.end_sessions()
+        update_session_auth_hash(request, user)  # this device stays signed in
+        messages.success(request, _("You are signed out on every other device."))
+        return redirect("profile")
     if request.method == "POST":
         user.email_notifications = request.POST.get("email_notifications") == "on"
         user.save(update_fields=["email_notifications"])

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -41,11 +42,25 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Raised to end every session of the account at once (deactivated, reactivated, "sign out everywhere").
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
     email_notifications = models.BooleanField(
         _("e-mail notifications"), default=True,
         help_text=_("Reports submitted, returned, accepted or late, and reminders before the due date."))
 
     objects = UserManager()
+
+    def get_session_auth_hash(self):
+        """Sessions carry this hash: it changes with the password and with `session_epoch`, so raising the epoch
+        ends every session of the account. (At epoch 0 it is Django's own, so no one is signed out by it.)"""
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password if not self.session_epoch else f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, algorithm="sha256").hexdigest()
+
+    def end_sessions(self) -> None:
+        """End every session of this account, on every device (the change is in the database at once)."""
+        type(self).objects.filter(pk=self.pk).update(session_epoch=models.F("session_epoch") + 1)
+        self.refresh_from_db(fields=["session_epoch"])
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"

@@ -97,6 +97,7 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
         if not user.has_usable_password():
             user.set_unusable_password()  # an unused invitation link dies with the deactivation
         user.save(update_fields=["is_active", "password"])
+        user.end_sessions()
     return mentor
 
 
@@ -105,6 +106,7 @@ def mentor_activate(*, actor: User | None, mentor: Mentor) -> Mentor:
     mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
     if mentor.user_id:
         User.objects.filter(pk=mentor.user_id).update(is_active=True)
+        mentor.user.end_sessions()  # a session from before the deactivation does not come back to life
     return mentor
 
 
