@@ -34,6 +34,7 @@ from .models import (
     UnitKind,
     UnitStatus,
     Visit,
+    VisitFile,
 )
 
 
@@ -178,6 +179,11 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     if access.mentor is not None:
         scope |= Q(mentor=access.mentor) | mentor_scope(access.mentor).villages_via("cooperative__village")
     return Visit.objects.filter(scope)
+
+
+def visit_file_get_for_user(user, pk) -> VisitFile:
+    """A visit's photo or document, only within the cooperatives the user sees (404 for anyone else)."""
+    return get_object_or_404(VisitFile.objects.filter(visit__cooperative__in=cooperatives_visible_to(user)), pk=pk)
 
 
 def visit_get_for_editor(user, pk) -> Visit:

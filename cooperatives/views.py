@@ -439,9 +439,7 @@ def recap(request):
 def visit_file(request, pk):
     """A photo or document of a visit, only for those who see the visit's cooperative (404 for anyone else):
     files have no public URL."""
-    record = get_object_or_404(VisitFile.objects.select_related("visit__cooperative"), pk=pk)
-    if not selectors.cooperatives_visible_to(request.user).filter(pk=record.visit.cooperative_id).exists():
-        raise Http404
+    record = selectors.visit_file_get_for_user(request.user, pk)
     stored = record.thumbnail if request.GET.get("thumb") and record.thumbnail else record.file
     try:
         handle = stored.open("rb")

@@ -250,19 +250,26 @@ def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
         for row in group["ba_rows"]:
             row["editing"] = can_edit and row["territory"].id in editing
     return {
-        "plan": plan,
-        "snapshot": snapshot,
+        **_status_context(request, plan, snapshot),
         "overview": overview,
-        "validation": selectors.plan_validation(plan, snapshot) if plan.is_draft else None,
-        "in_force_checks": selectors.in_force_checks(plan, snapshot) if plan.status == plan.Status.ACTIVE else None,
-        "can_create_draft": can_create_plan(request.user),
         "districts": districts,
         "can_edit": can_edit,
         "pmo_territories": sorted(snapshot.pmo.values(), key=lambda t: t.name),
         "ba_territories": sorted(snapshot.ba.values(), key=lambda t: t.name),
-        "changes": plan.changes.select_related("actor")[:15],
         "target": (plan.regency.ba_target_min, plan.regency.ba_target_max),
         **(_options(snapshot) if can_edit else {}),
+    }
+
+
+def _status_context(request, plan: TerritoryPlan, snapshot) -> dict:
+    """What the editor's status (checks, messages) and change log show."""
+    return {
+        "plan": plan,
+        "snapshot": snapshot,
+        "validation": selectors.plan_validation(plan, snapshot) if plan.is_draft else None,
+        "in_force_checks": selectors.in_force_checks(plan, snapshot) if plan.status == plan.Status.ACTIVE else None,
+        "can_create_draft": can_create_plan(request.user),
+        "changes": plan.changes.select_related("actor")[:15],
     }
 
 
@@ -360,10 +367,10 @@ def _form_errors(request, form):
             messages.error(request, error)
 
 
-def _status_parts(request, plan, snapshot=None) -> str:
-    """The editor's status (checks, messages), change log and move targets, swapped out of band."""
-    context = _editor_context(request, plan, snapshot)
-    return render_to_string("territories/_plan_status_oob.html", context, request=request)
+def _status_parts(request, plan, snapshot) -> str:
+    """The editor's status (checks, messages) and change log, swapped out of band."""
+    return render_to_string("territories/_plan_status_oob.html", _status_context(request, plan, snapshot),
+                            request=request)
 
 
 @require_POST
@@ -462,10 +469,6 @@ def _moved(request, plan, village_ids):
     context = _editor_context(request, plan, snapshot)
     moved = {snapshot.villages[v].district_id for v in village_ids if v in snapshot.villages}
     context["moved_districts"] = [item for item in context["districts"] if item["district"].id in moved]
-    for item in context["moved_districts"]:
-        if item["villages"] is None:
-            item.update(_district_item(snapshot, item["district"], snapshot.village_territory(),
-                                       snapshot.district_pmo(), is_open=item["open"]))
     context["rows"] = [row for group in context["overview"] for row in group["ba_rows"]]
     body = render_to_string("territories/_moved.html", context, request=request)
     return _with_version(HttpResponse(body), plan)
