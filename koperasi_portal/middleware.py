@@ -75,3 +75,41 @@ class SignedInCacheMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RequireAdminMFAMiddleware:
+    """An admin who has not enrolled an authenticator app is sent to enrol before any other page (the sign-in,
+    password and enrolment pages under /accounts/ stay open). Checked once per session: admins cannot remove
+    their authenticator (mentors.adapters.MFAAdapter)."""
+
+    OPEN = ("/accounts/", "/static/", "/health/", "/healthz/", "/i18n/")
+    SESSION_KEY = "mfa_enrolled"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from mentors.access import must_use_mfa
+
+        user = request.user
+        if (user.is_authenticated and not request.path_info.startswith(self.OPEN)
+                and not request.session.get(self.SESSION_KEY) and must_use_mfa(user)):
+            from mentors.access import has_mfa
+
+            if not has_mfa(user):  # one query, once per session
+                from django.contrib import messages
+                from django.shortcuts import redirect
+                from django.urls import reverse
+                from django.utils.http import urlencode
+                from django.utils.translation import gettext as _
+
+                messages.warning(request, _("Administrators protect their account with an authenticator app. "
+                                            "Set it up now to continue."))
+                target = reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
+                if getattr(request, "htmx", False):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target
+                    return response
+                return redirect(target)
+            request.session[self.SESSION_KEY] = True
+        return self.get_response(request)

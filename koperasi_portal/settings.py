@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_filters",
     "django_htmx",
     "simple_history",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "koperasi_portal.middleware.RequireAdminMFAMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "koperasi_portal.middleware.BusyDatabaseMiddleware",
@@ -106,6 +108,20 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Nothing is kept on a node: sessions are in the database, and the cache (sign-in counters, cached figures) is
+# Redis when REDIS_URL is set, which every worker and node then shares. Without it each process keeps its own
+# (fine for `make run`; `check --deploy` warns). A Redis that does not answer within a second fails the request
+# instead of holding the worker.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "koperasi"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    } if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
 
 # Degrade, don't stall: in the web process (wsgi.py) a statement that runs longer than DB_STATEMENT_TIMEOUT_MS or
 # waits for a lock longer than DB_LOCK_TIMEOUT_MS is cancelled by PostgreSQL, and the page answers 503 at once
@@ -145,7 +161,26 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True  # an invited mentor lands on their page
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portal Koperasi Merah Putih] "
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# One sign-in policy for every door (the Django admin signs in through this page too): after
+# SIGNIN_FAILURES_PER_ACCOUNT wrong passwords an account is locked for SIGNIN_LOCKOUT_MINUTES, and one address may
+# fail SIGNIN_FAILURES_PER_ADDRESS times in that window (high enough that people sharing an office's address do not
+# lock each other out). The counters live in the cache below, so every worker and every node shares them. The
+# client's address is read from X-Forwarded-For when TRUSTED_PROXY_COUNT proxies (nginx: 1) stand in front.
+SIGNIN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNIN_FAILURES_PER_ACCOUNT", "10"))
+SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNIN_FAILURES_PER_ADDRESS", "50"))
+SIGNIN_LOCKOUT_MINUTES = int(os.environ.get("SIGNIN_LOCKOUT_MINUTES", "15"))
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{SIGNIN_FAILURES_PER_ADDRESS}/{SIGNIN_LOCKOUT_MINUTES}m/ip,"
+                    f"{SIGNIN_FAILURES_PER_ACCOUNT}/{SIGNIN_LOCKOUT_MINUTES}m/key",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Multi-factor authentication (TOTP with recovery codes): anyone may enrol from their profile; admins and
+# superusers must before any other page (koperasi_portal.middleware.RequireAdminMFAMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Portal Koperasi Merah Putih")
+MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", "true")
+MFA_ADAPTER = "mentors.adapters.MFAAdapter"
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -17,7 +17,7 @@ from django.views.decorators.gzip import gzip_page
 from cooperatives import selectors as registry
 from cooperatives.models import Cooperative, MonthlyReport, Stage
 from mentors import selectors as people
-from mentors.access import access_for, require
+from mentors.access import access_for, has_mfa, must_use_mfa, require
 from regions import services as region_services
 from regions.forms import RegencyLimitsForm
 from regions.models import Regency
@@ -294,4 +294,5 @@ def profile(request):
         user.save(update_fields=["email_notifications"])
         messages.success(request, _("Your settings are saved."))
         return redirect("profile")
-    return render(request, "profile.html", {"profile_user": user})
+    return render(request, "profile.html", {"profile_user": user, "has_mfa": has_mfa(user),
+                                            "must_use_mfa": must_use_mfa(user)})

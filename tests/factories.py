@@ -1,21 +1,48 @@
 import datetime
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from mentors.models import Membership, Mentor
 from regions.models import District, Province, Regency, Village
 
+# The authenticator app of every admin the factories make (admins must sign in with a second factor).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_totp(user, secret: str = TOTP_SECRET):
+    """Give `user` an authenticator app with `secret` (once)."""
+    from allauth.mfa.models import Authenticator
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+    return user
+
+
+def totp_code(secret: str = TOTP_SECRET, *, at: float | None = None) -> str:
+    """The code the authenticator app shows now (or at the Unix time `at`)."""
+    import time
+
+    return format_hotp_value(hotp_value(secret, int(at if at is not None else time.time()) // 30))
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["email"]
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.test")
     full_name = factory.Faker("name", locale="id_ID")
     password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """Superusers and Django admin users get an authenticator app unless made with mfa=False."""
+        if create and extracted is not False and (obj.is_superuser or obj.is_staff):
+            enrol_totp(obj)
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):
@@ -74,7 +101,14 @@ class MentorFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     regency = factory.SubFactory(RegencyFactory)
     role = Membership.Role.ADMIN
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """An admin gets an authenticator app unless made with mfa=False."""
+        if create and extracted is not False and obj.role == Membership.Role.ADMIN:
+            enrol_totp(obj.user)

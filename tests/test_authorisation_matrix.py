@@ -108,7 +108,7 @@ MATRIX = {
 }
 
 # Framework URLs with their own, separately tested, access rules.
-NOT_PORTAL = ("admin:", "account_", "set_language")
+NOT_PORTAL = ("admin:", "account_", "mfa_", "set_language")  # the Django admin and allauth's own pages
 
 
 def _named_urls(patterns, namespace=""):
