@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
-from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
+from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
+from regions.uploads import accepts_upload
 from territories import selectors as scope
 
 from . import reporting, selectors, services
@@ -204,6 +205,7 @@ def _follow_ups(formset):
             if f.cleaned_data.get("action")]
 
 
+@accepts_upload(settings.VISIT_REQUEST_MAX_BYTES)
 def visit_create(request, pk=None):
     """Record a visit: quick on a phone. From a cooperative page, or choosing one of the mentor's cooperatives."""
     cooperative = selectors.cooperative_get_for_user(request.user, pk) if pk else None  # 404 outside the scope
@@ -231,6 +233,7 @@ def visit_create(request, pk=None):
                   {"form": form, "formset": formset, "cooperative": cooperative})
 
 
+@accepts_upload(settings.VISIT_REQUEST_MAX_BYTES)
 def visit_update(request, pk):
     visit = selectors.visit_get_for_editor(request.user, pk)
     locked = selectors.visit_locked_by(visit)
@@ -455,6 +458,7 @@ def visit_file(request, pk):
 # --- import ---------------------------------------------------------------------------------------
 
 
+@accepts_upload(IMPORT_REQUEST_MAX_BYTES)
 def cooperative_import(request):
     require(can_import_cooperatives(request.user))
     form = CooperativeImportForm(request.POST or None, request.FILES or None,

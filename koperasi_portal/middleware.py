@@ -43,6 +43,47 @@ def database_busy(error) -> bool:
     return isinstance(error, OperationalError) and getattr(cause, "sqlstate", None) in BUSY_CODES
 
 
+class RequestBodyLimitMiddleware:
+    """A request body larger than its view accepts (`regions.uploads.accepts_upload`) is refused with 413 from its
+    declared length, before anything reads it; a body without a declared length is refused with 411."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("POST", "PUT", "PATCH"):
+            refused = self.refuse(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def refuse(self, request):
+        from django.urls import Resolver404, resolve
+
+        from regions.uploads import body_limit
+
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return HttpResponse("Content-Length required / Panjang kiriman wajib disebutkan.", status=411,
+                                content_type="text/plain; charset=utf-8")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain; charset=utf-8")
+        if not length:
+            return None
+        try:
+            limit = body_limit(resolve(request.path_info).func)
+        except Resolver404:
+            limit = settings.REQUEST_MAX_BYTES
+        if length <= limit:
+            return None
+        logger.warning("Request body of %d bytes refused on %s (limit %d)", length, request.path, limit)
+        response = HttpResponse(render_to_string("413.html", {"limit_mb": max(1, limit // 2**20)}),
+                                status=413)
+        response["Connection"] = "close"
+        return response
+
+
 class BusyDatabaseMiddleware:
     """A page whose query was cancelled for taking too long, or for waiting too long on a lock, answers 503 with
     a short page and Retry-After, rendered without touching the database."""

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "koperasi_portal.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "koperasi_portal.middleware.LanguageMiddleware",
@@ -224,6 +225,12 @@ STORAGES = {
 
 PAGE_SIZE = 50
 
+# Request bodies: at most REQUEST_MAX_MB, unless a view accepts more (visits with photos) or less (imports: 2 MB
+# files). Checked from the declared length before the body is read; nginx's client_max_body_size should match the
+# largest (see docs/deployment.md).
+REQUEST_MAX_BYTES = int(float(os.environ.get("REQUEST_MAX_MB", "2.5")) * 2**20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+
 # Figures over many rows (home pages, dashboards) are at most this many seconds old (koperasi_portal/figures.py).
 FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
 # A PMO's "needs you now" names their BAs who have recorded no visit for longer than this.
@@ -240,6 +247,7 @@ LAND_MIN_AREA_M2 = int(os.environ.get("LAND_MIN_AREA_M2", "1000"))
 # Evidence on a visit: at most this many files, each at most this many megabytes (photos are re-encoded).
 VISIT_FILES_MAX = int(os.environ.get("VISIT_FILES_MAX", "6"))
 VISIT_FILE_MAX_MB = int(os.environ.get("VISIT_FILE_MAX_MB", "10"))
+VISIT_REQUEST_MAX_BYTES = (VISIT_FILES_MAX * VISIT_FILE_MAX_MB + 1) * 2**20
 # Links in e-mails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The daily `send_report_reminders` reminds a mentor this many days before their report is due.

@@ -10,10 +10,12 @@
 It sits in the bottom app so that every app can use it.
 """
 
+import codecs
 import csv
 import io
 import re
 import secrets
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,11 +27,20 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.reader import excel as openpyxl_reader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from .xlsx import workbook_bytes
+from .xlsx import column_letter, workbook_bytes
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 100_000  # a zip-bombed sheet stops here; the imports have their own, lower limits
+IMPORT_REQUEST_MAX_BYTES = MAX_UPLOAD_BYTES + 512 * 1024  # the file and the form around it (accepts_upload)
+# What a file may hold once opened, checked while it is read and before anything is built from it: a small upload
+# can expand enormously (a "zip bomb"), or hold rows 16,384 cells wide or millions of empty rows.
+MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024  # all the parts of a workbook together, as the archive declares them
+MAX_COLUMNS = 200
+MAX_CELLS = 2_000_000
+MAX_ROWS = 100_000  # the imports have their own, lower limits
+MAX_READ_SECONDS = 10.0  # well under the worker timeout
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -37,47 +48,137 @@ class SpreadsheetError(Exception):
     """The file cannot be read as a spreadsheet; the message (Indonesian and English) says why."""
 
 
-def read_table(upload) -> list[list]:
-    """The first sheet of an uploaded .xlsx or .csv file as a list of rows (lists of cell values)."""
+def read_table(upload, *, max_rows: int = MAX_ROWS) -> list[list]:
+    """The first sheet of an uploaded .xlsx or .csv file as a list of rows (lists of cell values, trailing empty
+    cells dropped). Refuses, with a message, a file that is too large, expands too much, has too many rows,
+    columns or cells, takes too long to read, is malformed or is in an encoding the portal cannot tell."""
     name = (getattr(upload, "name", "") or "").lower()
     if upload.size > MAX_UPLOAD_BYTES:
         raise SpreadsheetError(
             _("The file is larger than %(size)d MB. Split it into smaller files.") % {"size": MAX_UPLOAD_BYTES // 2**20}
         )
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith(".csv"):
-        return _read_csv(content)
-    raise SpreadsheetError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
+    if not name.endswith((".xlsx", ".csv")):
+        raise SpreadsheetError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
+    content = upload.read(MAX_UPLOAD_BYTES + 1)
+    limits = _Limits(max_rows)
+    rows = _read_xlsx(content, limits) if name.endswith(".xlsx") else _read_csv(content, limits)
+    return rows
 
 
-def _read_xlsx(content: bytes) -> list[list]:
+class _Limits:
+    """Counts rows, columns and cells as they are read, and stops the read at the first limit crossed."""
+
+    def __init__(self, max_rows: int):
+        self.max_rows = max_rows
+        self.rows = self.filled = self.cells = 0
+        self.deadline = time.monotonic() + MAX_READ_SECONDS
+
+    def take(self, row) -> list:
+        self.rows += 1
+        cells = list(row)
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise SpreadsheetError(_("Row %(row)d has more than %(max)d columns. Keep only the columns of the "
+                                     "template.") % {"row": self.rows, "max": MAX_COLUMNS})
+        self.cells += len(cells)
+        if cells:
+            self.filled += 1
+        # The header row is not counted; empty rows count too (beyond a margin), so millions of them stop early.
+        if self.filled > self.max_rows + 1 or self.rows > self.max_rows + 10_000 or self.cells > MAX_CELLS:
+            raise SpreadsheetError(_("The file has more than %(max)d rows. Split it into smaller files.")
+                                   % {"max": self.max_rows})
+        if self.rows % 1000 == 0 and time.monotonic() > self.deadline:
+            raise SpreadsheetError(_("The file took too long to read. Split it into smaller files."))
+        return cells
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, without its look for the declared size when a sheet is opened: a sheet that
+    declares none is parsed to its end for it (three million empty rows: 15 s). `_read_xlsx` never uses the
+    declared size (`reset_dimensions`), so nothing is lost."""
+
+    def _get_size(self):
+        self.reset_dimensions()
+
+
+openpyxl_reader.ReadOnlyWorksheet = _UnsizedSheet  # the class openpyxl's reader opens read-only sheets with
+
+
+def _read_xlsx(content: bytes, limits: _Limits) -> list[list]:
+    not_a_workbook = _("The file is not a valid Excel workbook (.xlsx).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        raise SpreadsheetError(not_a_workbook) from error
+    # The archive's declared sizes bound what reading it can produce: zipfile stops at the declared size.
+    if len(parts) > 1000 or sum(part.file_size for part in parts) > MAX_UNCOMPRESSED_BYTES:
+        raise SpreadsheetError(_("The workbook expands to more than %(size)d MB when opened. Save it again in "
+                                 "Excel, or split it.") % {"size": MAX_UNCOMPRESSED_BYTES // 2**20})
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise SpreadsheetError(_("The file is not a valid Excel workbook (.xlsx).")) from error
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of the parser on an untrusted file is "not valid"
+        raise SpreadsheetError(not_a_workbook) from error
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS)]
+        sheet.reset_dimensions()  # the declared size of the sheet is not trusted (A1:XFD1048576 costs memory)
+        return [limits.take(row) for row in sheet.iter_rows(values_only=True)]
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - malformed XML, bad cell values, …
+        raise SpreadsheetError(not_a_workbook) from error
     finally:
         workbook.close()
 
 
-def _read_csv(content: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "cp1252"):
+BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+
+
+def decode_text(content: bytes) -> str:
+    """The text of a CSV file in UTF-8 (with or without a byte order mark), UTF-16 (with a mark, or without one
+    when every other byte is zero) or Windows-1252. Anything else is refused: read as one of those it would
+    become garbage without anyone noticing."""
+    unknown = SpreadsheetError(_("The encoding of the CSV file is not recognised. Save it as \"CSV UTF-8\" "
+                                 "in Excel and upload it again."))
+    encoding = next((name for bom, name in BOMS if content.startswith(bom)), None)
+    if encoding is None and len(content) >= 4:
+        even, odd = content[0::2], content[1::2]
+        if odd.count(0) > 0.4 * len(odd) and not even.count(0):
+            encoding = "utf-16-le"
+        elif even.count(0) > 0.4 * len(even) and not odd.count(0):
+            encoding = "utf-16-be"
+    for candidate in ([encoding] if encoding else ["utf-8", "cp1252"]):
         try:
-            text = content.decode(encoding)
-            break
+            text = content.decode(candidate)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise SpreadsheetError(_("The CSV file is not UTF-8 text."))
-    if "\x00" in text:
-        raise SpreadsheetError(_("The file is not a valid CSV file."))
+        if candidate == "cp1252" and not plausible_windows_text(text):
+            raise unknown
+        if "\x00" in text:
+            raise SpreadsheetError(_("The file is not a valid CSV file."))
+        return text
+    raise unknown
+
+
+def plausible_windows_text(text: str) -> bool:
+    """Text in Windows-1252 is mostly plain letters with an accented one here and there. Japanese, Chinese or
+    Cyrillic bytes read as Windows-1252 give runs of symbols and accented capitals instead."""
+    letters = [char for char in text if char.isalpha() or ord(char) > 127]
+    strange = sum(1 for char in letters if ord(char) > 127)
+    return not letters or strange <= max(3, 0.1 * len(letters))
+
+
+def _read_csv(content: bytes, limits: _Limits) -> list[list]:
+    text = decode_text(content)
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [limits.take(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as error:
+        raise SpreadsheetError(_("The file is not a valid CSV file.")) from error
 
 
 def xlsx_response(sheets: list[tuple[str, list[str], list[list]]], filename: str) -> HttpResponse:
@@ -121,12 +222,20 @@ class Sheet:
         Only the columns the file has are keys; empty rows are dropped."""
         if not table:
             raise SpreadsheetError(_("The file is empty."))
-        mapping = {}
+        mapping, first_column = {}, {}
         for index, title in enumerate(table[0]):
             key = header_key(title)
             for name, aliases in self.columns.items():
-                if key in aliases and name not in mapping.values():
-                    mapping[index] = name
+                if key not in aliases:
+                    continue
+                if name in first_column:
+                    raise SpreadsheetError(
+                        _("Two columns hold the same field: \"%(first)s\" (column %(a)s) and \"%(second)s\" "
+                          "(column %(b)s). Keep one of them.")
+                        % {"first": table[0][first_column[name]], "a": column_letter(first_column[name] + 1),
+                           "second": title, "b": column_letter(index + 1)})
+                first_column[name] = index
+                mapping[index] = name
         missing = [name for name in self.required if name not in mapping.values()]
         if missing:
             labels = [sorted(self.columns[name])[0] for name in missing]
@@ -249,7 +358,7 @@ class ImportFlow:
     def preview(self, request, upload, check: Callable[[list[dict]], ImportPreview], **context):
         """(preview, token): the token is None when a row has an error (nothing may be applied).
         Raises SpreadsheetError when the file as a whole cannot be read."""
-        rows = self.sheet.rows(read_table(upload))
+        rows = self.sheet.rows(read_table(upload, max_rows=self.sheet.max_rows))
         preview = check(rows)
         token = None if preview.errors else preview_store(request.session, self.key, rows=rows, **context)
         return preview, token

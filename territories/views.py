@@ -31,7 +31,8 @@ from mentors.forms import MentorForm
 from mentors.models import Mentor
 from regions.filters import DistrictFilter, RegencyFilter, VillageFilter
 from regions.geometry import outline_from_geometry
-from regions.spreadsheets import ImportFlow, SpreadsheetError, xlsx_response
+from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
+from regions.uploads import accepts_upload
 
 from . import publishing, selectors, services, workbook
 from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans
@@ -601,6 +602,7 @@ def plan_export(request, pk):
     return xlsx_response(workbook.plan_workbook_sheets(plan, snapshot), filename)
 
 
+@accepts_upload(IMPORT_REQUEST_MAX_BYTES)
 def plan_import(request, pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
     require(can_edit_plan(request.user, plan))
