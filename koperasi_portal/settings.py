@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "koperasi_portal.logs.RequestLogMiddleware",
     "koperasi_portal.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,6 +183,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Portal Koperasi Merah Putih")
 MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", "true")
 MFA_ADAPTER = "mentors.adapters.MFAAdapter"
+MFA_TOTP_PERIOD = 30
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -284,11 +286,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", "false") else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", "false")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", "false")
 
+# Logs go to the console (systemd's journal). LOG_FORMAT=json writes one JSON object per line; LOG_REQUESTS (on
+# when DEBUG is off) adds one line per request with its duration and request id (koperasi_portal/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", "false" if DEBUG else "true")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "koperasi_portal.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

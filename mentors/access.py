@@ -8,6 +8,7 @@ What a user may *see* is answered by the selectors (404 outside the scope).
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists
 
@@ -127,3 +128,28 @@ def can_manage_mentor(user, mentor: Mentor) -> bool:
 def can_see_internal_notes(user) -> bool:
     """Contract dates, notes and the change log of a mentor are the office's."""
     return access_for(user).is_office
+
+
+def can_manage_office_accounts(user) -> bool:
+    """Admins manage the office accounts (admins and staff) of the regencies they administer."""
+    return access_for(user).is_admin
+
+
+def can_manage_office(user, regency_id: int) -> bool:
+    """Add, invite, suspend, reactivate and re-role the office accounts of a regency: its admins, and superusers.
+
+    Its office staff may see the regency but not its accounts (403); anyone else does not see them at all (404,
+    answered by `selectors.office_regency_get_for_user`)."""
+    return access_for(user).manages(regency_id)
+
+
+def must_use_mfa(user) -> bool:
+    """Admins of a regency, superusers and people with Django admin access sign in with a second factor."""
+    return bool(settings.MFA_REQUIRED_FOR_ADMINS and user.is_authenticated
+                and (user.is_superuser or user.is_staff or access_for(user).is_admin))
+
+
+def has_mfa(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

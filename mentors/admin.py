@@ -8,7 +8,7 @@ from .models import Membership, Mentor, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     ordering = ["email"]
@@ -30,7 +30,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "regency", "role"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__full_name", "regency__name", "regency__code"]

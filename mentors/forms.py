@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField, SheetEmailField
 from regions.phones import phone_normalize
 
-from .models import Mentor, User
+from .models import Membership, Mentor, User
 
 
 class AdminUserCreationForm(auth_forms.AdminUserCreationForm):
@@ -62,6 +63,21 @@ class MentorForm(forms.ModelForm):
             if clash.exists():
                 self.add_error("email", _("Another mentor of this regency already uses this e-mail address."))
         return cleaned
+
+
+class OfficeAccountForm(forms.Form):
+    """A new office account of a regency (the regency is the page's)."""
+
+    email = forms.EmailField(label=capfirst(_("e-mail address")), max_length=254,
+                             help_text=_("They sign in with this address. If it already has an account (for example "
+                                         "a mentor's), the office role is added to that account."))
+    full_name = forms.CharField(label=capfirst(_("full name")), max_length=150)
+    role = forms.ChoiceField(label=capfirst(_("role")), choices=Membership.Role.choices, initial=Membership.Role.STAFF,
+                             help_text=_("Administrators manage mentors, office accounts, territory plans and imports; "
+                                         "office staff see the whole regency and keep cooperative records."))
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
 
 
 class MentorImportForm(RegencyChoiceForm):

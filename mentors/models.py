@@ -32,6 +32,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+UNTRACKED_USER_FIELDS = frozenset({"password", "last_login", "session_epoch"})
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A login account. People sign in with their e-mail address; there is no username."""
 
@@ -49,6 +52,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Reports submitted, returned, accepted or late, and reminders before the due date."))
 
     objects = UserManager()
+
+    # Who blocked or unblocked an account, renamed it or gave it admin rights. The password hash, the last sign-in
+    # and the session epoch are never copied into the history.
+    history = HistoricalRecords(excluded_fields=sorted(UNTRACKED_USER_FIELDS))
+
+    def save(self, *args, **kwargs):
+        """A save that only touches untracked fields (the sign-in's `last_login`, a new password) leaves no
+        history row: the log holds changes someone made to the account."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) <= UNTRACKED_USER_FIELDS:
+            self.skip_history_when_saving = True
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)
 
     def get_session_auth_hash(self):
         """Sessions carry this hash: it changes with the password and with `session_epoch`, so raising the epoch
@@ -97,6 +116,11 @@ class Membership(models.Model):
         "regions.Regency", on_delete=models.PROTECT, related_name="memberships", verbose_name=_("regency")
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    # Raised by every change made from the portal: an action based on an older look at the list is refused.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("office membership")
@@ -105,6 +129,13 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.regency}"
+
+    @property
+    def account_status(self) -> str:
+        """`suspended` (the account is blocked), `invited` (link sent, no password yet) or `active`."""
+        if not self.user.is_active:
+            return "suspended"
+        return "active" if self.user.has_usable_password() else "invited"
 
 
 class Mentor(models.Model):

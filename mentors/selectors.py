@@ -1,17 +1,18 @@
-"""Reads of people in the office's scope: the regencies a user works in and the mentors of those regencies.
+"""Reads of people in the office's scope: the regencies a user works in, the mentors of those regencies and
+their office accounts.
 
 What the plan in force adds to a mentor's view (a PMO's team) is read by the app that knows plans.
 """
 
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from regions.models import Regency
 
 from .access import access_for
-from .models import Mentor
+from .models import Membership, Mentor
 
 
 def regency_ids_visible_to(user) -> set[int] | None:
@@ -64,3 +65,39 @@ def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
     )
     first = list(ending[:20])
     return {"contracts_ending": first, "contracts_ending_count": len(first) if len(first) < 20 else ending.count()}
+
+
+# --- office accounts --------------------------------------------------------------------------------------
+
+
+def office_regency_get_for_user(user, code: str) -> Regency:
+    """A regency whose office the user works in, by its code (else 404); superusers: any regency.
+
+    Callers check `can_manage_office` next: the regency's own staff get 403 there, everyone else 404 here."""
+    access = access_for(user)
+    regencies = Regency.objects.all() if access.is_superuser else Regency.objects.filter(
+        id__in=access.office_regency_ids)
+    return get_object_or_404(regencies, code=code)
+
+
+def office_regencies_managed_by(user) -> QuerySet[Regency]:
+    """The regencies whose office accounts the user manages, with how many accounts each has."""
+    return regencies_managed_by(user).annotate(accounts=Count("memberships"))
+
+
+def office_accounts(regency: Regency) -> QuerySet[Membership]:
+    """The office accounts of a regency: admins first, then by name."""
+    return (Membership.objects.filter(regency=regency).select_related("user")
+            .order_by("role", "user__full_name", "user__email"))
+
+
+def office_account_get(regency: Regency, pk) -> Membership:
+    """An office account of this regency (else 404: an id of another regency's office is not found here)."""
+    return get_object_or_404(Membership.objects.filter(regency=regency).select_related("user", "regency"), pk=pk)
+
+
+def office_changes(regency: Regency) -> QuerySet:
+    """Every change to the regency's office accounts, newest first, with who made it and whose account it was
+    (also for accounts removed since)."""
+    return (Membership.history.filter(regency_id=regency.pk).select_related("history_user", "user")
+            .order_by("-history_date", "-history_id"))

@@ -1,13 +1,15 @@
-"""Writes about people: the mentor roster, invitations and the bulk import. Every change is audited."""
+"""Writes about people: the mentor roster, invitations, the office accounts and the bulk import. Every change is
+audited."""
 
 import copy
+from typing import NamedTuple
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from regions.phones import phone_normalize
 from regions.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
 
+from .access import can_manage_office
 from .forms import MentorRowForm
-from .models import Mentor, User
+from .models import Membership, Mentor, User
 
 MENTOR_FIELDS = ["full_name", "role", "phone", "email", "contract_start", "contract_end", "notes"]
 
@@ -93,10 +96,7 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
     mentor = _set_active(mentor, False, actor=actor, reason="deactivated")
     if mentor.user_id:
         user = mentor.user
-        user.is_active = False
-        if not user.has_usable_password():
-            user.set_unusable_password()  # an unused invitation link dies with the deactivation
-        user.save(update_fields=["is_active", "password"])
+        _account_set_active(user, False, actor=actor, reason="deactivated")  # an unused invitation link dies too
         user.end_sessions()
     return mentor
 
@@ -105,9 +105,21 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
 def mentor_activate(*, actor: User | None, mentor: Mentor) -> Mentor:
     mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
     if mentor.user_id:
-        User.objects.filter(pk=mentor.user_id).update(is_active=True)
+        _account_set_active(mentor.user, True, actor=actor, reason="reactivated")
         mentor.user.end_sessions()  # a session from before the deactivation does not come back to life
     return mentor
+
+
+def _account_set_active(user: User, active: bool, *, actor: User | None, reason: str) -> None:
+    """Block or unblock a login account, in its history. Blocking also kills an unused invitation link."""
+    user.is_active = active
+    fields = ["is_active"]
+    if not active and not user.has_usable_password():
+        user.set_unusable_password()
+        fields.append("password")
+    user._history_user = actor
+    user._change_reason = reason
+    user.save(update_fields=fields)
 
 
 def _set_active(mentor: Mentor, active: bool, *, actor, reason: str) -> Mentor:
@@ -162,18 +174,232 @@ def mentor_invite(*, actor: User | None, mentor: Mentor) -> str:
     mentor.user = user
     mentor.invited_at = timezone.now()
     _save(mentor, actor=actor, reason="invited")
+    _invitation_send(user=user, actor=actor, regency=mentor.regency, name=mentor.full_name,
+                     role=Mentor.Role(mentor.role).label)
+    return user.email
 
-    # Render now (the link needs the request's host); send only once the account is committed.
+
+def _invitation_send(*, user: User, actor: User | None, regency, name: str, role) -> None:
+    """E-mail `user` a single-use link to set a password, once the transaction commits.
+
+    The link is allauth's password-reset link, so the caller first gives the account a new unusable password:
+    that invalidates every earlier link. The message is rendered now (the link needs the request's host) and in
+    the portal's language whatever the sender's (`role` is a lazy label for that reason).
+    """
     adapter = get_adapter()
     token = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
     url = adapter.get_reset_password_from_key_url(f"{user_pk_to_url_str(user)}-{token}")
-    context = {"mentor": mentor, "invite_url": url, "inviter": actor, "regency": mentor.regency,
+    context = {"name": name, "role": role, "invite_url": url, "inviter": actor, "regency": regency,
                "email": user.email}
     with translation.override(settings.LANGUAGE_CODE):
         message = adapter.render_mail("mentors/email/invitation", user.email, context)
-
     transaction.on_commit(message.send)
+
+
+# --- office accounts: the admins and staff of a regency's office ------------------------------------------
+#
+# Suspending removes a person's access to one regency. When that office is the account's only role, the account
+# itself is blocked (and signed out everywhere) and its membership stays, shown as suspended, so the office can
+# reactivate it. When the person has another role (another office, an active mentor record, national operator),
+# the account must stay for it: only this membership is removed. Reactivating an account gives back access to
+# the reactivating office only: places the blocked account still held in other offices were suspended there,
+# and are removed. Only a national operator blocks or unblocks a national operator's account.
+
+
+class OfficeAccountError(Exception):
+    """A change to an office account refused with a message for the admin; nothing was changed."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class OfficeAccountAdded(NamedTuple):
+    membership: Membership
+    existing: bool  # the address already had an account: the membership was added to it
+    invited: bool  # an invitation goes out (the account has no password yet)
+
+
+def _may_manage_office(actor: User | None, regency_id: int) -> None:
+    if actor is not None and not can_manage_office(actor, regency_id):
+        raise PermissionDenied
+
+
+def _is_operator(user: User) -> bool:
+    """A national operator (superuser or Django admin user): their account is not a regency's to block."""
+    return user.is_superuser or user.is_staff
+
+
+def _membership_save(membership: Membership, *, actor: User | None, reason: str) -> Membership:
+    if membership.pk:
+        membership.version += 1
+    membership.full_clean(validate_constraints=False)  # the database holds one membership per user and regency
+    membership._history_user = actor
+    membership._change_reason = reason
+    membership.save()
+    return membership
+
+
+def _membership_delete(membership: Membership, *, actor: User | None, reason: str) -> None:
+    membership._history_user = actor
+    membership._change_reason = reason
+    membership.delete()
+
+
+def _office_locked(membership: Membership, version) -> tuple[Membership, list[Membership]]:
+    """Lock every office account of the membership's regency (always in the same order, so two admins acting at
+    once wait for each other instead of deadlocking) and return this one, as it is now, with the others.
+
+    `version` is the one the admin's page showed: an account changed since then is refused."""
+    accounts = list(Membership.objects.select_for_update(of=("self",)).filter(regency_id=membership.regency_id)
+                    .select_related("user", "regency").order_by("pk"))
+    current = next((account for account in accounts if account.pk == membership.pk), None)
+    if current is None or (version is not None and str(version) != str(current.version)):
+        raise OfficeAccountError(_("Someone else changed this account while you were looking at the list. Nothing "
+                                   "was changed: check the list as it is now and try again."))
+    return current, [account for account in accounts if account.pk != current.pk]
+
+
+def _keeps_an_admin(current: Membership, others: list[Membership], *, actor: User | None, demote: bool) -> None:
+    """A regency keeps at least one admin who can sign in: the last one can be neither suspended nor made staff."""
+    if current.role != Membership.Role.ADMIN or not current.user.is_active:
+        return
+    if any(other.role == Membership.Role.ADMIN and other.user.is_active for other in others):
+        return
+    values = {"name": current.user, "regency": current.regency.name}
+    if actor is not None and actor.pk == current.user_id:
+        message = (_("You are the last admin of %(regency)s: make another account admin before you make yourself "
+                     "office staff.") if demote else
+                   _("You are the last admin of %(regency)s: make another account admin before you suspend your "
+                     "own account."))
+    else:
+        message = _("%(name)s is the last admin of %(regency)s: make another account admin first.")
+    raise OfficeAccountError(message % values)
+
+
+def _office_invite(membership: Membership, *, actor: User | None) -> None:
+    """A new unusable password (earlier links die with it), then the invitation, as for mentors."""
+    user = membership.user
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    membership.invited_at = timezone.now()
+    _membership_save(membership, actor=actor, reason="invited")
+    _invitation_send(user=user, actor=actor, regency=membership.regency, name=user.full_name or user.email,
+                     role=Membership.Role(membership.role).label)
+
+
+def _account_reactivate(user: User, *, actor: User | None, keep: Membership) -> None:
+    """Unblock `user` for the office of `keep` only (see above)."""
+    if _is_operator(user) and actor is not None and not actor.is_superuser:
+        raise OfficeAccountError(_("The account of %(email)s belongs to a national operator: only a national "
+                                   "operator can reactivate it.") % {"email": user.email}, field="email")
+    for other in Membership.objects.select_for_update(of=("self",)).filter(user=user).exclude(pk=keep.pk):
+        _membership_delete(other, actor=actor, reason="cleared")
+    _account_set_active(user, True, actor=actor, reason="reactivated")
+    user.end_sessions()  # a session from before the suspension does not come back to life
+
+
+@transaction.atomic
+def office_account_add(*, actor: User | None, regency, email: str, full_name: str, role: str) -> OfficeAccountAdded:
+    """Give a person an office role in `regency`: a new account (invited by e-mail to set a password), or a
+    membership added to the account that already uses the address. A blocked account is reactivated for this
+    office only; an account without a password yet gets a fresh invitation."""
+    _may_manage_office(actor, regency.pk)
+    email = User.objects.normalize_email(email.strip()).lower()
+    already = OfficeAccountError(_("%(email)s already has an office account in %(regency)s: find it in the list to "
+                                   "change its role or reactivate it.") % {"email": email, "regency": regency.name},
+                                 field="email")
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    existing = user is not None
+    if existing and Membership.objects.filter(user=user, regency=regency).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            if not existing:
+                user = User(email=email, full_name=full_name.strip())
+                user.set_unusable_password()
+                user.full_clean(validate_unique=False)  # the database holds one account per address
+                user._history_user = actor
+                user._change_reason = "added"
+                user.save()
+            membership = _membership_save(Membership(user=user, regency=regency, role=role), actor=actor,
+                                          reason="added")
+    except IntegrityError as error:  # another admin added the same person a moment ago
+        raise already from error
+    if not user.is_active:
+        _account_reactivate(user, actor=actor, keep=membership)
+    if existing and not user.full_name and full_name.strip():
+        user.full_name = full_name.strip()
+        user._history_user = actor
+        user.save(update_fields=["full_name"])
+    invited = not user.has_usable_password()
+    if invited:
+        _office_invite(membership, actor=actor)
+    return OfficeAccountAdded(membership=membership, existing=existing, invited=invited)
+
+
+@transaction.atomic
+def office_account_invite(*, actor: User | None, membership: Membership, version=None) -> str:
+    """Send the person a new invitation (earlier links stop working). Returns the address it went to."""
+    _may_manage_office(actor, membership.regency_id)
+    current, _others = _office_locked(membership, version)
+    user = current.user
+    if not user.is_active:
+        raise OfficeAccountError(_("%(name)s is suspended: reactivate the account before inviting them again.")
+                                 % {"name": user})
+    if user.has_usable_password():
+        raise OfficeAccountError(
+            _("%(name)s has already set a password. They can use “Forgot your password?” on the sign-in page.")
+            % {"name": user})
+    _office_invite(current, actor=actor)
     return user.email
+
+
+@transaction.atomic
+def office_account_set_role(*, actor: User | None, membership: Membership, role: str, version=None) -> Membership:
+    _may_manage_office(actor, membership.regency_id)
+    if role not in Membership.Role.values:
+        raise OfficeAccountError(_("Choose a role: administrator or office staff."))
+    current, others = _office_locked(membership, version)
+    if current.role == role:
+        raise OfficeAccountError(_("%(name)s is already %(role)s.")
+                                 % {"name": current.user, "role": current.get_role_display()})
+    if role == Membership.Role.STAFF:
+        _keeps_an_admin(current, others, actor=actor, demote=True)
+    current.role = role
+    return _membership_save(current, actor=actor, reason="role")
+
+
+@transaction.atomic
+def office_account_suspend(*, actor: User | None, membership: Membership, version=None) -> str:
+    """Remove the person's access to the membership's regency (see above). Returns `blocked` (the account was
+    blocked and signed out everywhere) or `removed` (only this membership was removed)."""
+    _may_manage_office(actor, membership.regency_id)
+    current, others = _office_locked(membership, version)
+    user = current.user
+    if not user.is_active:
+        raise OfficeAccountError(_("%(name)s is already suspended.") % {"name": user})
+    _keeps_an_admin(current, others, actor=actor, demote=False)
+    other_roles = (_is_operator(user) or Membership.objects.filter(user=user).exclude(pk=current.pk).exists()
+                   or Mentor.objects.filter(user=user, is_active=True).exists())
+    if other_roles:
+        _membership_delete(current, actor=actor, reason="suspended")
+        return "removed"
+    _account_set_active(user, False, actor=actor, reason="suspended")
+    user.end_sessions()
+    _membership_save(current, actor=actor, reason="suspended")
+    return "blocked"
+
+
+@transaction.atomic
+def office_account_reactivate(*, actor: User | None, membership: Membership, version=None) -> Membership:
+    """Unblock a suspended account, for this regency's office only (see above)."""
+    _may_manage_office(actor, membership.regency_id)
+    current, _others = _office_locked(membership, version)
+    if current.user.is_active:
+        raise OfficeAccountError(_("%(name)s is not suspended.") % {"name": current.user})
+    _account_reactivate(current.user, actor=actor, keep=current)
+    return _membership_save(current, actor=actor, reason="reactivated")
 
 
 # --- bulk import: a dry run that says per row what will happen, then an all-or-nothing apply -------
@@ -257,3 +483,20 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> Im
 
     return apply_all_or_nothing(mentors_import_check(regency=regency, rows=rows), write,
                                 changed=_("the roster changed during the import: %(why)s"))
+
+
+# --- second factor --------------------------------------------------------------------------------------------
+
+
+def authenticator_apps_add(users, secret: str) -> int:
+    """Give each account without one an authenticator app with `secret` (generated and demo accounts: real
+    people enrol their own from their profile). Returns how many were added."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    have = set(Authenticator.objects.filter(user__in=users, type=Authenticator.Type.TOTP).values_list("user_id",
+                                                                                                        flat=True))
+    added = [Authenticator(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
+             for user in users if user.pk not in have]
+    Authenticator.objects.bulk_create(added)
+    return len(added)

@@ -1,20 +1,31 @@
-"""The office's actions on people: add, import, (de)activate and invite mentors.
+"""The office's actions on people: add, import, (de)activate and invite mentors; the office accounts of a regency.
 
 The roster, a mentor's page and the edit form show what the plan in force gives a mentor, so they are
 rendered one level up, by the app that knows plans (same URLs, same `mentors:` names).
 """
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regions.spreadsheets import ImportFlow, SpreadsheetError
+from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError
+from regions.uploads import accepts_upload
 
 from . import selectors, services
-from .access import can_add_mentors, can_manage_mentor, require
-from .forms import MentorForm, MentorImportForm
+from .access import (
+    can_add_mentors,
+    can_manage_mentor,
+    can_manage_office,
+    can_manage_office_accounts,
+    require,
+)
+from .forms import MentorForm, MentorImportForm, OfficeAccountForm
+from .models import Membership
 
 IMPORT = ImportFlow(key="mentor_import", sheet=services.MENTOR_SHEET)
 
@@ -69,6 +80,7 @@ def mentor_invite(request, pk):
     return redirect(mentor)
 
 
+@accepts_upload(IMPORT_REQUEST_MAX_BYTES)
 def mentor_import(request):
     require(can_add_mentors(request.user))
     form = MentorImportForm(request.POST or None, request.FILES or None,
@@ -103,3 +115,140 @@ def mentor_import_apply(request):
     messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
                      % preview.summary)
     return redirect("mentors:mentor_list")
+
+
+# --- office accounts ------------------------------------------------------------------------------------------
+
+
+def office_index(request):
+    """The regencies whose office accounts the admin manages; with only one, its page at once."""
+    require(can_manage_office_accounts(request.user))
+    page = Paginator(selectors.office_regencies_managed_by(request.user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    if page.paginator.count == 1:
+        return redirect("mentors:office_accounts", code=page[0].code)
+    return render(request, "mentors/office_index.html", {"page_obj": page})
+
+
+def _office_regency(request, code):
+    """404 unless the user works in this regency's office, then 403 unless they are one of its admins."""
+    regency = selectors.office_regency_get_for_user(request.user, code)
+    require(can_manage_office(request.user, regency.pk))
+    return regency
+
+
+# What each recorded change did, by the reason the service recorded (changes made in the data admin have none).
+OFFICE_CHANGES = {
+    ("+", ""): gettext_lazy("added as %(role)s"),
+    ("+", "added"): gettext_lazy("added as %(role)s"),
+    ("~", "invited"): gettext_lazy("invitation sent"),
+    ("~", "role"): gettext_lazy("role changed to %(role)s"),
+    ("~", "suspended"): gettext_lazy("suspended: account blocked and signed out everywhere"),
+    ("~", "reactivated"): gettext_lazy("reactivated"),
+    ("~", ""): gettext_lazy("changed in the data admin (role: %(role)s)"),
+    ("-", "suspended"): gettext_lazy("suspended: removed from this office (the account stays for their other roles)"),
+    ("-", "cleared"): gettext_lazy("removed: the suspended account was reactivated by another office"),
+    ("-", ""): gettext_lazy("removed"),
+}
+
+
+def _office_changes(page) -> list[dict]:
+    changes = []
+    for record in page:
+        kind = OFFICE_CHANGES.get((record.history_type, record.history_change_reason or ""),
+                                  OFFICE_CHANGES[(record.history_type, "")])
+        changes.append({"record": record, "person": record.user,
+                        "what": str(kind) % {"role": record.get_role_display()}})
+    return changes
+
+
+def office_accounts(request, code):
+    regency = _office_regency(request, code)
+    accounts = Paginator(selectors.office_accounts(regency), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    log = Paginator(selectors.office_changes(regency), 20).get_page(request.GET.get("changes"))
+    context = {"regency": regency, "page_obj": accounts, "log": log, "changes": _office_changes(log),
+               "roles": Membership.Role}
+    return render(request, "mentors/office_accounts.html", context)
+
+
+def office_account_create(request, code):
+    regency = _office_regency(request, code)
+    form = OfficeAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.office_account_add(actor=request.user, regency=regency, **form.cleaned_data)
+        except services.OfficeAccountError as error:
+            form.add_error(error.field, str(error))
+        else:
+            values = {"name": added.membership.user, "email": added.membership.user.email, "regency": regency.name,
+                      "role": added.membership.get_role_display()}
+            if added.invited:
+                messages.success(request, _("%(name)s was added as %(role)s. An invitation to choose a password was "
+                                            "sent to %(email)s.") % values)
+            else:
+                messages.success(request, _("%(email)s already had an account: %(name)s can now open %(regency)s as "
+                                            "%(role)s, with the password they already use.") % values)
+            return redirect("mentors:office_accounts", code=regency.code)
+    return render(request, "mentors/office_account_form.html", {"form": form, "regency": regency})
+
+
+def _office_action(request, code, pk, act):
+    """Run `act(membership, version)` on an office account of the regency; its refusal becomes the page's message.
+    Whoever just took away their own access goes home instead of back to the list."""
+    regency = _office_regency(request, code)
+    membership = selectors.office_account_get(regency, pk)
+    try:
+        message = act(membership, request.POST.get("version", ""))
+    except services.OfficeAccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, message)
+        if membership.user_id == request.user.pk:  # their own roles have just changed: read them again
+            del request.user._portal_access
+            if not can_manage_office(request.user, regency.pk):
+                return redirect("home")
+    return redirect("mentors:office_accounts", code=regency.code)
+
+
+@require_POST
+def office_account_invite(request, code, pk):
+    def act(membership, version):
+        email = services.office_account_invite(actor=request.user, membership=membership, version=version)
+        return _("An invitation was sent to %(email)s. Earlier links no longer work.") % {"email": email}
+
+    return _office_action(request, code, pk, act)
+
+
+@require_POST
+def office_account_role(request, code, pk):
+    def act(membership, version):
+        membership = services.office_account_set_role(actor=request.user, membership=membership, version=version,
+                                                      role=request.POST.get("role", ""))
+        return _("%(name)s is now %(role)s.") % {"name": membership.user, "role": membership.get_role_display()}
+
+    return _office_action(request, code, pk, act)
+
+
+@require_POST
+def office_account_suspend(request, code, pk):
+    def act(membership, version):
+        outcome = services.office_account_suspend(actor=request.user, membership=membership, version=version)
+        values = {"name": membership.user, "regency": membership.regency.name}
+        if outcome == "blocked":
+            return _("%(name)s is suspended: their account is blocked and signed out on every device.") % values
+        return _("%(name)s no longer has access to %(regency)s. Their account stays for their other roles in the "
+                 "portal.") % values
+
+    return _office_action(request, code, pk, act)
+
+
+@require_POST
+def office_account_reactivate(request, code, pk):
+    def act(membership, version):
+        membership = services.office_account_reactivate(actor=request.user, membership=membership, version=version)
+        values = {"name": membership.user, "regency": membership.regency.name}
+        if membership.user.has_usable_password():
+            return _("%(name)s can sign in to %(regency)s again.") % values
+        return _("%(name)s is active again but has not chosen a password yet: send them a new invitation.") % values
+
+    return _office_action(request, code, pk, act)

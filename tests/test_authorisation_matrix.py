@@ -16,9 +16,12 @@ from django.utils import timezone
 
 from cooperatives.models import BoardMember, Cooperative, FollowUp, Visit, VisitFile
 from cooperatives.selectors import month_start
+from mentors.models import Membership
 from regions.models import Village
 from territories import services as plans
 from territories.models import BaTerritory, BaVillage, PmoTerritory
+
+from .factories import MembershipFactory, UserFactory
 
 PERSONAS = ["anonymous", "ba", "neighbour_ba", "pmo", "staff", "admin", "other_admin", "superuser"]
 R = [302, 200, 200, 200, 200, 200, 200, 200]  # any signed-in person may read it
@@ -50,6 +53,19 @@ MATRIX = {
     "mentors:mentor_deactivate": ("post", "/mentors/{spare}/deactivate/", [302, 403, 403, 403, 403, 302, 404, 302]),
     "mentors:mentor_activate": ("post", "/mentors/{spare}/activate/", [302, 403, 403, 403, 403, 302, 404, 302]),
     "mentors:mentor_invite": ("post", "/mentors/{spare}/invite/", [302, 403, 403, 403, 403, 302, 404, 302]),
+    # The office accounts of a regency: its admins (and the national operator) manage them, its staff get 403,
+    # everyone else 404; an admin of any regency is sent on to their own from the index.
+    "mentors:office_index": ("get", "/mentors/office/", [302, 403, 403, 403, 403, 302, 302, 200]),
+    "mentors:office_accounts": ("get", "/mentors/office/32.02/", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "mentors:office_account_create": ("get", "/mentors/office/32.02/new/", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "mentors:office_account_invite": (
+        "post", "/mentors/office/32.02/{office_account}/invite/", [302, 404, 404, 404, 403, 302, 404, 302]),
+    "mentors:office_account_role": (
+        "post", "/mentors/office/32.02/{office_account}/role/", [302, 404, 404, 404, 403, 302, 404, 302]),
+    "mentors:office_account_suspend": (
+        "post", "/mentors/office/32.02/{office_account}/suspend/", [302, 404, 404, 404, 403, 302, 404, 302]),
+    "mentors:office_account_reactivate": (
+        "post", "/mentors/office/32.02/{office_account}/reactivate/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "territories:plan_list": ("get", "/plans/", [302, 403, 403, 403, 200, 200, 200, 200]),
     "territories:plan_create": ("get", "/plans/new/", [302, 403, 403, 403, 403, 200, 200, 200]),
     "territories:plan_detail": ("get", "/plans/{plan}/", [302, 404, 404, 404, 200, 200, 404, 200]),
@@ -165,11 +181,14 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         follow_up = FollowUp.objects.create(visit=visit, action="Uji", due_date=timezone.localdate())
         board_member = BoardMember.objects.create(cooperative=coop, role="secretary", name="Uji",
                                                   term_start=timezone.localdate())
+        # An office account the write actions may change without spoiling the personas.
+        office_account = MembershipFactory(user=UserFactory(email=f"staf.{persona}@contoh.test"), regency=sukabumi,
+                                           role=Membership.Role.STAFF)
         visit_file = VisitFile(visit=visit, kind="photo", name="uji.jpg", size=3)
         visit_file.file.save("uji.jpg", ContentFile(b"uji"), save=True)
         path = template.format(ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk, ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
-                               board_member=board_member.pk, visit_file=visit_file.pk,
+                               board_member=board_member.pk, visit_file=visit_file.pk, office_account=office_account.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")
         response = getattr(client_for(personas[persona]), method)(path)

@@ -18,6 +18,7 @@ from mentors.models import Mentor
 from regions.spreadsheets import MAX_COLUMNS, Sheet, SpreadsheetError, read_table
 from regions.xlsx import column_letter, workbook_bytes
 
+
 @pytest.fixture(autouse=True)
 def _in_english():
     """The messages are checked in English here (the Indonesian ones are checked through the pages)."""

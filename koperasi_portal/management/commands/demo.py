@@ -18,6 +18,7 @@ from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyRepo
 from cooperatives.reporting import ba_snapshot
 from cooperatives.selectors import month_start, next_month
 from cooperatives.services import _pmo_snapshot
+from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
 from regions.models import Boundary, Regency, Village
 from territories import publishing
@@ -45,6 +46,7 @@ VISIT_SUMMARIES = [
     "Pelatihan singkat manajemen stok untuk pengelola gerai.",
     "Menyiapkan berkas proposal pembiayaan ke bank Himbara.",
 ]
+DEMO_TOTP_SECRET = "KOPERASIDEMOMFAKOPERASIDEMOMFA23"  # fictional, like the people: never for real accounts
 DEMO_LOGINS = [
     ("superuser", f"super@{DOMAIN}"),
     ("admin", f"admin@{DOMAIN}"),
@@ -82,6 +84,9 @@ class Command(BaseCommand):
         for role, email in self._logins(regency):
             self.stdout.write(f"  {role:<10} {email}")
         self.stdout.write(f"  (every PMO and BA signs in the same way: pmo1@…, pmo2@…, ba01@… to ba39@{DOMAIN})")
+        self.stdout.write("The superuser and admin then type the code of an authenticator app with the secret "
+                          f"{DEMO_TOTP_SECRET},")
+        self.stdout.write(f"or the code printed by: .venv/bin/python manage.py totp_code admin@{DOMAIN}")
         self.stdout.write("Open http://127.0.0.1:8000 and sign in.")
 
     def _account(self, email, full_name, **flags):
@@ -108,6 +113,9 @@ class Command(BaseCommand):
             (Membership.Role.STAFF, f"staf@{DOMAIN}", "Staf Dinas (fiktif)"),
         ):
             Membership.objects.get_or_create(user=self._account(email, name), regency=regency, defaults={"role": role})
+        # Admins sign in with a second factor: the demo's share one authenticator app (printed above).
+        accounts.authenticator_apps_add(list(User.objects.filter(email__in=[f"super@{DOMAIN}", f"admin@{DOMAIN}"])),
+                                      DEMO_TOTP_SECRET)
         if Mentor.objects.filter(regency=regency).exists():
             return
         today = timezone.localdate()

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
@@ -21,6 +22,7 @@ from lokal import wilayah
 
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
 from cooperatives.selectors import month_start, next_month
+from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
 from regions.models import District, Regency, Village
 from regions.services import regions_import
@@ -317,6 +319,10 @@ class Command(BaseCommand):
                 self.user_of[mentor.id] = user.id
                 (self.pmos if role == "pmo" else self.bas)[regency.pk].append(mentor)
         User.objects.bulk_create(users, batch_size=BATCH)
+        # Admins sign in with a second factor; the generated ones share one app no one holds (signed in by tests).
+        admin_ids = {admin.pk for admin in self.admins.values()}
+        accounts.authenticator_apps_add([user for user in users if user.is_superuser or user.pk in admin_ids],
+                                        generate_totp_secret())
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
         Mentor.objects.bulk_create(mentors, batch_size=BATCH)
         Mentor.history.bulk_history_create(mentors, batch_size=BATCH, default_change_reason=REASON,
