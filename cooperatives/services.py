@@ -16,6 +16,7 @@ from mentors.models import Mentor
 from regions.models import Village
 from regions.phones import phone_normalize
 from regions.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
+from regions.versions import StaleVersion, check_version, content_version
 
 from . import evidence, notifications, reporting
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
@@ -182,13 +183,15 @@ def _sync_member_count(cooperative: Cooperative, *, actor) -> None:
 
 
 @transaction.atomic
-def part_save(*, actor, cooperative: Cooperative, part, values: dict):
+def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: str | None = None):
     """Create or change a unit, financing proposal, land plot, board member or member count of the cooperative
-    (refused with the rule's message, nothing written, when one breaks)."""
+    (refused with the rule's message, nothing written, when one breaks). With `version` (the form's copy of the
+    row, `regions.versions`), a row someone else changed or deleted since is refused with StaleVersion."""
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
     if part.pk and part.cooperative_id != cooperative.pk:
         raise PermissionDenied
+    check_version(part, version)
     if isinstance(part, MemberCount) and part.pk is None:
         # One count a day: a second count of the same day corrects the first.
         part = MemberCount.objects.filter(cooperative=cooperative, counted_on=values.get("counted_on")).first() or part
@@ -211,11 +214,12 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict):
 
 
 @transaction.atomic
-def part_delete(*, actor, cooperative: Cooperative, part) -> None:
+def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = None) -> None:
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
     if part.cooperative_id != cooperative.pk:
         raise PermissionDenied
+    check_version(part, version)
     part._history_user = actor
     part.delete()
     if isinstance(part, MemberCount):
@@ -361,13 +365,16 @@ def _report_for_update(mentor: Mentor, month: date) -> MonthlyReport:
 
 @transaction.atomic
 def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_month_plan: str,
-                submit: bool = False) -> MonthlyReport:
-    """The BA writes (and optionally submits) their report. A submitted or accepted report is not editable."""
+                submit: bool = False, version: str | None = None) -> MonthlyReport:
+    """The BA writes (and optionally submits) their report. A submitted or accepted report is not editable. With
+    `version`, a draft saved meanwhile from another device is not overwritten (StaleVersion)."""
     if actor is not None and not can_write_report(actor, mentor):
         raise PermissionDenied
     if month > timezone.localdate().replace(day=1):
         raise ReportError(_("A report for a month that has not started cannot be written yet."))
     report = _report_for_update(mentor, month)
+    if version is not None and report.pk and content_version(report) != version:
+        raise StaleVersion
     if report.status in (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED):
         raise ReportError(_("This report has already been submitted; it can be changed only if its reviewer "
                             "returns it."))

@@ -22,6 +22,7 @@ from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
 from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
 from regions.uploads import accepts_upload
+from regions.versions import StaleVersion, content_version
 from territories import selectors as scope
 
 from . import reporting, selectors, services
@@ -172,13 +173,21 @@ def cooperative_part(request, pk, part):
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            services.part_save(actor=request.user, cooperative=cooperative, part=instance, values=values)
+            services.part_save(actor=request.user, cooperative=cooperative, part=instance, values=values,
+                               version=request.POST.get("version") if instance.pk else None)
+        except StaleVersion:
+            messages.error(request, _("Someone else changed or deleted this entry while you were editing. Nothing "
+                                      "was saved: the list shows it as it is now."))
+            return redirect("cooperatives:cooperative_part", pk=cooperative.pk, part=part)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("cooperatives:cooperative_part", pk=cooperative.pk, part=part)
+    version = request.POST.get("version", "") if request.method == "POST" else (
+        content_version(instance) if instance.pk else "")
     context = {"cooperative": cooperative, "part": part, "title": title, "form": form, "editing": instance.pk,
+               "version": version,
                **selectors.record_parts(cooperative), "can_edit": True}
     return render(request, "cooperatives/part.html", context)
 
@@ -189,7 +198,11 @@ def cooperative_part_delete(request, pk, part, part_pk):
     model = PARTS[part][0]
     instance = get_object_or_404(model, cooperative=cooperative, pk=part_pk)
     try:
-        services.part_delete(actor=request.user, cooperative=cooperative, part=instance)
+        services.part_delete(actor=request.user, cooperative=cooperative, part=instance,
+                             version=request.POST.get("version"))
+    except StaleVersion:
+        messages.error(request, _("Someone else changed this entry after you opened the page. Nothing was deleted: "
+                                  "check it as it is now."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -387,7 +400,8 @@ def report_detail(request, mentor_pk, month):
                 require(context["is_author"])
                 if form.is_valid():
                     services.report_save(actor=request.user, mentor=context["mentor"], month=context["month"],
-                                         submit=action == "submit", **form.cleaned_data)
+                                         submit=action == "submit", version=request.POST.get("version"),
+                                         **form.cleaned_data)
                     messages.success(request, _("Report submitted.") if action == "submit" else _("Report saved."))
                     return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
             elif action in ("accept", "return"):
@@ -404,7 +418,14 @@ def report_detail(request, mentor_pk, month):
                 require(False)
         except services.ReportError as error:
             messages.error(request, str(error))
-    return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review})
+        except StaleVersion:
+            messages.error(request, _("This report was saved from another device while you were writing. Nothing "
+                                      "was saved: the form now shows the saved text; add your changes again."))
+            return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
+    version = request.POST.get("version", "") if request.method == "POST" else (
+        content_version(report) if report.pk else "")
+    return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review,
+                                                               "version": version})
 
 
 def report_print(request, mentor_pk, month):

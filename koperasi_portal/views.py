@@ -22,6 +22,7 @@ from regions import services as region_services
 from regions.forms import RegencyLimitsForm
 from regions.models import Regency
 from regions.spreadsheets import xlsx_response
+from regions.versions import StaleVersion, content_version
 from territories import selectors as regions
 
 from . import dashboards, maps
@@ -202,12 +203,19 @@ def regency_limits(request, code):
     # refused, and `regency` must keep the saved ones.
     form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
     if request.method == "POST" and form.is_valid():
-        region_services.regency_limits_update(regency=regency, **form.cleaned_data)
+        try:
+            region_services.regency_limits_update(regency=regency, version=request.POST.get("version"),
+                                                  **form.cleaned_data)
+        except StaleVersion:
+            messages.error(request, _("Another admin changed these limits while you were editing. Nothing was "
+                                      "saved: the form now shows the current limits."))
+            return redirect("regency_limits", code=regency.code)
         figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once,
         figures_changed()  # and no dashboard kept with the old ones is shown again
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
         return redirect(f"{reverse('dashboard')}?regency={regency.code}")
-    return render(request, "dashboard/regency_limits.html", {"regency": regency, "form": form})
+    version = request.POST.get("version", "") if request.method == "POST" else content_version(regency)
+    return render(request, "dashboard/regency_limits.html", {"regency": regency, "form": form, "version": version})
 
 
 # --- maps ---------------------------------------------------------------------------------------------

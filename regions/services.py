@@ -10,6 +10,7 @@ from lokal import wilayah
 from .centroids import centroids
 from .geometry import simplified, touching
 from .models import Boundary, District, Province, Regency, Village
+from .versions import check_version
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 BULK_BATCH = 2000
@@ -252,10 +253,13 @@ def boundaries_link(regency_codes: list[str]) -> None:
             Boundary.objects.bulk_update(rows, ["neighbours"], batch_size=200)
 
 
+@transaction.atomic
 def regency_limits_update(*, regency: Regency, recency_amber_days: int, recency_red_days: int,
-                          report_due_day: int, ba_span_max_km: int | None = None) -> Regency:
+                          report_due_day: int, ba_span_max_km: int | None = None,
+                          version: str | None = None) -> Regency:
     """The office's recency limits, report due day and widest BA territory; the database's checks hold them
-    as well."""
+    as well. With `version`, limits another admin saved since the form was opened are not overwritten."""
+    check_version(regency, version)
     regency.recency_amber_days, regency.recency_red_days = recency_amber_days, recency_red_days
     regency.report_due_day = report_due_day
     if ba_span_max_km is not None:
