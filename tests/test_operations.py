@@ -26,7 +26,9 @@ PRODUCTION = {
 
 
 def deploy_check(**overrides) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    # Only the documented settings: not the test run's own (DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests).
+    env = {key: value for key, value in os.environ.items()
+           if key not in PRODUCTION and key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")}
     env.update(PRODUCTION, **overrides)
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)

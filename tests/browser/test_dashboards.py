@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from .conftest import ARTIFACTS, CHROMIUM, screenshot
+from koperasi_portal.management.commands.demo import DEMO_TOTP_SECRET
+
+from .conftest import ARTIFACTS, CHROMIUM, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,11 +69,7 @@ def test_dashboards_and_maps_render_cleanly_for_every_role_on_desk_and_phone(bro
         tab.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
         tab.on("response", lambda response, errors=errors: errors.append(f"{response.status} {response.url}")
                if response.status >= 400 else None)
-        tab.goto(tab.base_url + "/accounts/login/")
-        tab.fill("#id_login", email)
-        tab.fill("#id_password", "demo-koperasi-2025")
-        tab.get_by_role("button", name="Masuk").click()
-        tab.wait_for_url(tab.base_url + "/")
+        sign_in(tab, email, "demo-koperasi-2025", secret=DEMO_TOTP_SECRET)
         for path in PAGES[who]:
             slug = path.strip("/").replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "-") or "home"
             violations = _checked(tab, path, f"dashboards-{who}-{size}-{slug}")
@@ -87,11 +85,8 @@ def test_the_map_switches_colouring_and_opens_a_village(browser, live_server, de
     context = browser.new_context(viewport=SIZES["desk"], locale="id-ID")
     tab = context.new_page()
     tab.set_default_timeout(20_000)
-    tab.goto(live_server.url + "/accounts/login/")
-    tab.fill("#id_login", demo["admin"])
-    tab.fill("#id_password", "demo-koperasi-2025")
-    tab.get_by_role("button", name="Masuk").click()
-    tab.wait_for_url(live_server.url + "/")
+    tab.base_url = live_server.url
+    sign_in(tab, demo["admin"], "demo-koperasi-2025", secret=DEMO_TOTP_SECRET)
     tab.goto(live_server.url + "/map/")
     tab.wait_for_selector(".map[data-ready]")
     assert int(tab.locator(".map").get_attribute("data-ready")) == 386

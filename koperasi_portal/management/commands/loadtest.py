@@ -156,7 +156,8 @@ class Command(BaseCommand):
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=settings.BASE_DIR,
                        env=env, check=True)
         command = [sys.executable, "-m", "gunicorn", "koperasi_portal.wsgi", "--bind", f"{LOOPBACK}:{port}",
-                   "--workers", str(workers), "--access-logfile", "/dev/null", "--error-logfile", "-"]
+                   "--workers", str(workers), "--no-control-socket", "--access-logfile", "/dev/null",
+                   "--error-logfile", "-"]
         if max_requests:
             command += ["--max-requests", str(max_requests), "--max-requests-jitter", str(max(1, max_requests // 10))]
         return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL)
