@@ -57,17 +57,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     # and the session epoch are never copied into the history.
     history = HistoricalRecords(excluded_fields=sorted(UNTRACKED_USER_FIELDS))
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_is_active = user.__dict__.get("is_active")
+        return user
+
     def save(self, *args, **kwargs):
         """A save that only touches untracked fields (the sign-in's `last_login`, a new password) leaves no
-        history row: the log holds changes someone made to the account."""
+        history row: the log holds changes someone made to the account. Blocking or unblocking an account, from
+        any page or the Django admin, ends all its sessions: an old session never comes back to life."""
         update_fields = kwargs.get("update_fields")
+        stored = getattr(self, "_stored_is_active", None)
+        blocked_or_unblocked = stored is not None and stored != self.is_active and (
+            update_fields is None or "is_active" in update_fields)
         if update_fields is not None and set(update_fields) <= UNTRACKED_USER_FIELDS:
             self.skip_history_when_saving = True
             try:
                 return super().save(*args, **kwargs)
             finally:
                 del self.skip_history_when_saving
-        return super().save(*args, **kwargs)
+        super().save(*args, **kwargs)
+        self._stored_is_active = self.is_active
+        if blocked_or_unblocked:
+            self.end_sessions()
 
     def get_session_auth_hash(self):
         """Sessions carry this hash: it changes with the password and with `session_epoch`, so raising the epoch

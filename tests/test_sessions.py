@@ -60,3 +60,22 @@ def test_signed_in_pages_are_private_and_not_stored(split, tmp_path):
                                   files=[SimpleUploadedFile("a.jpg", buffer.getvalue())])
     photo = client.get(reverse("cooperatives:visit_file", kwargs={"pk": visit.files.get().pk}))
     assert photo["Cache-Control"] == "private, max-age=3600"
+
+
+def test_blocking_and_unblocking_an_account_anywhere_ends_its_sessions(office_user, superuser):
+    """The Django admin (or any code) that flips `is_active` ends the account's sessions too."""
+    desk = signed_in(office_user)
+    assert desk.get("/").status_code == 200
+    admin_site = signed_in(superuser)
+    from mentors.models import User
+
+    user = User.objects.get(pk=office_user.pk)
+    user.is_active = False
+    user.save()
+    assert desk.get("/").status_code == 302
+    user = User.objects.get(pk=office_user.pk)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    assert desk.get("/").status_code == 302, "the old session stays ended after the account is unblocked"
+    assert admin_site.get("/").status_code == 200
+    assert signed_in(User.objects.get(pk=office_user.pk)).get("/").status_code == 200
