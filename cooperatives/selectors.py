@@ -202,6 +202,11 @@ def cooperative_visits(cooperative: Cooperative) -> QuerySet[Visit]:
     )
 
 
+def cooperative_open_follow_ups(cooperative: Cooperative) -> QuerySet[FollowUp]:
+    """The follow-ups still open at a cooperative, from every visit (the page shows the visits a page at a time)."""
+    return FollowUp.objects.filter(visit__cooperative=cooperative, done=False).order_by("due_date", "id")
+
+
 def open_follow_ups(mentor: Mentor) -> QuerySet[FollowUp]:
     """A mentor's open follow-ups by due date: the overdue ones come first."""
     return (

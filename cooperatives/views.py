@@ -98,9 +98,14 @@ def cooperative_export(request):
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")
 
 
+VISITS_PER_PAGE = 20
+
+
 def cooperative_detail(request, pk):
     cooperative = selectors.cooperative_get_for_user(request.user, pk)
-    visits = list(selectors.cooperative_visits(cooperative))
+    visits_page = Paginator(selectors.cooperative_visits(cooperative), VISITS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    visits = list(visits_page)
     for visit in visits:
         visit.cooperative = cooperative  # the predicates read the regency through it
     context = {
@@ -109,8 +114,8 @@ def cooperative_detail(request, pk):
         "units": list(cooperative.units.all()),
         "stage_changes": list(cooperative.stage_changes.select_related("recorded_by")),
         "history": scope.village_history(cooperative.village),
-        "visits": visits,
-        "open_follow_ups": [f for v in visits for f in v.follow_ups.all() if not f.done],
+        "visits": visits, "visits_page": visits_page,
+        "open_follow_ups": list(selectors.cooperative_open_follow_ups(cooperative)),
         "can_edit": can_edit_cooperative(request.user, cooperative),
         "can_record": can_record_visit(request.user, cooperative),
         "correctable": {v.pk for v in visits if can_correct_visit(request.user, v)},

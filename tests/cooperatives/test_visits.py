@@ -131,3 +131,22 @@ def test_the_correct_link_shows_only_while_the_author_may_correct(client_for, sp
     assert edit in client.get(cooperative.get_absolute_url()).text
     Visit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timedelta(days=7, minutes=1))
     assert edit not in client.get(cooperative.get_absolute_url()).text
+
+
+def test_a_cooperatives_visits_come_a_page_at_a_time_and_every_open_follow_up_shows(client_for, split):
+    from cooperatives import services
+
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    start = timezone.localdate() - timedelta(days=200)
+    for day in range(25):
+        services.visit_create(actor=split.ba, mentor=split.ba_mentor, cooperative=cooperative,
+                              date=start + timedelta(days=day), mode="phone", focus_areas=["markets"],
+                              summary=f"Kunjungan ke-{day + 1}",
+                              follow_ups=[("Tindak lanjut paling awal", start + timedelta(days=30))] if day == 0
+                              else [])
+    client = client_for(split.ba)
+    first = client.get(cooperative.get_absolute_url())
+    assert len(first.context["visits"]) == 20 and "Kunjungan ke-25" in first.text
+    assert "Kunjungan ke-1<" not in first.text and "Tindak lanjut paling awal" in first.text
+    second = client.get(cooperative.get_absolute_url() + "?page=2")
+    assert len(second.context["visits"]) == 5 and "Kunjungan ke-1<" in second.text
