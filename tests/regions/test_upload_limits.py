@@ -237,3 +237,46 @@ def test_a_hostile_workbook_posted_to_an_import_writes_nothing(admin_client, suk
                                      {"regency": sukabumi.pk, "file": upload(bombs["16384 columns"])})
     assert response.status_code == 200
     assert "lebih dari 200 kolom" in response.text and Mentor.objects.count() == before
+
+
+def test_a_worker_reading_every_hostile_workbook_stays_under_300_mb(bombs, tmp_path):
+    """A fresh process with the portal loaded (as a gunicorn worker is) reads each file in turn: its peak
+    resident memory stays under 300 MB and each file is refused in under 2 s."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for name, content in bombs.items():
+        (tmp_path / f"{name.replace(' ', '_')}.xlsx").write_bytes(content)
+    script = """
+import json, os, resource, sys, time
+import django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from regions.spreadsheets import SpreadsheetError, read_table
+result = {"files": {}}
+for path in sorted(sys.argv[1:]):
+    started = time.perf_counter()
+    try:
+        read_table(SimpleUploadedFile(os.path.basename(path), open(path, "rb").read()))
+        outcome = "read"
+    except SpreadsheetError:
+        outcome = "refused"
+    result["files"][os.path.basename(path)] = [outcome, time.perf_counter() - started]
+result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(result))
+"""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "koperasi_portal.settings"}
+    done = subprocess.run([sys.executable, "-c", script, *map(str, sorted(tmp_path.glob("*.xlsx")))], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["files"]) == len(bombs)
+    for name, (outcome, seconds) in result["files"].items():
+        assert outcome == "refused" and seconds < 2.0, (name, outcome, seconds)
+    assert result["peak_mb"] < 300, result
+    print(f"peak {result['peak_mb']:.0f} MB; " + ", ".join(f"{n}: {s:.2f} s" for n, (_o, s) in
+                                                          result["files"].items()))
