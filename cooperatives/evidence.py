@@ -3,6 +3,7 @@ thumbnail so that nothing but pixels is stored, their EXIF time and GPS position
 """
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -39,6 +40,8 @@ def _degrees(value, reference) -> Decimal | None:
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     number = d + m / 60 + s / 3600
+    if not math.isfinite(number):  # a fraction over zero in a damaged EXIF block
+        return None
     return Decimal(f"{-number if reference in ('S', 'W') else number:.6f}")
 
 

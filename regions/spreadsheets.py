@@ -110,8 +110,8 @@ def _read_xlsx(content: bytes, limits: _Limits) -> list[list]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
-        raise SpreadsheetError(not_a_workbook) from error
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError) as error:
+        raise SpreadsheetError(not_a_workbook) from error  # NotImplementedError: a zip format Python cannot read
     # The archive's declared sizes bound what reading it can produce: zipfile stops at the declared size.
     if len(parts) > 1000 or sum(part.file_size for part in parts) > MAX_UNCOMPRESSED_BYTES:
         raise SpreadsheetError(_("The workbook expands to more than %(size)d MB when opened. Save it again in "
