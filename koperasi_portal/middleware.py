@@ -1,14 +1,23 @@
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import OperationalError
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from mentors.access import has_mfa, must_use_mfa
+from regions.uploads import body_limit
 
 logger = logging.getLogger("koperasi.busy")
+upload_logger = logging.getLogger("koperasi.uploads")
 
 
 class LanguageMiddleware:
@@ -58,10 +67,6 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
     def refuse(self, request):
-        from django.urls import Resolver404, resolve
-
-        from regions.uploads import body_limit
-
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             return HttpResponse("Content-Length required / Panjang kiriman wajib disebutkan.", status=411,
                                 content_type="text/plain; charset=utf-8")
@@ -77,7 +82,7 @@ class RequestBodyLimitMiddleware:
             limit = settings.REQUEST_MAX_BYTES
         if length <= limit:
             return None
-        logger.warning("Request body of %d bytes refused on %s (limit %d)", length, request.path, limit)
+        upload_logger.warning("Request body of %d bytes refused on %s (limit %d)", length, request.path, limit)
         response = HttpResponse(render_to_string("413.html", {"limit_mb": max(1, limit // 2**20)}),
                                 status=413)
         response["Connection"] = "close"
@@ -130,20 +135,10 @@ class RequireAdminMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from mentors.access import must_use_mfa
-
         user = request.user
         if (user.is_authenticated and not request.path_info.startswith(self.OPEN)
                 and not request.session.get(self.SESSION_KEY) and must_use_mfa(user)):
-            from mentors.access import has_mfa
-
             if not has_mfa(user):  # one query, once per session
-                from django.contrib import messages
-                from django.shortcuts import redirect
-                from django.urls import reverse
-                from django.utils.http import urlencode
-                from django.utils.translation import gettext as _
-
                 messages.warning(request, _("Administrators protect their account with an authenticator app. "
                                             "Set it up now to continue."))
                 target = reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
