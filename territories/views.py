@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mentors import selectors as people
@@ -92,9 +92,10 @@ def village_detail(request, code):
 # --- mentors: the roster and a mentor's page show what the plan in force gives them -------------------
 
 CHANGE_REASONS = {
-    "created": _lazy("created"), "edited": _lazy("edited"), "deactivated": _lazy("deactivated"),
-    "reactivated": _lazy("reactivated"), "invited": _lazy("invited to sign in"), "imported": _lazy("imported"),
-    "demo": _lazy("demo data"),
+    "created": gettext_lazy("created"), "edited": gettext_lazy("edited"),
+    "deactivated": gettext_lazy("deactivated"), "reactivated": gettext_lazy("reactivated"),
+    "invited": gettext_lazy("invited to sign in"), "imported": gettext_lazy("imported"),
+    "demo": gettext_lazy("demo data"),
 }
 
 
