@@ -18,7 +18,7 @@ from territories.models import BaTerritory, BaVillage, TerritoryPlan
 
 from .integrity import READINESS, ready_query
 from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitStatus, Visit
-from .selectors import members_at, month_start, next_month
+from .selectors import due_on, members_at, month_start, next_month
 
 SENT = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.RETURNED, MonthlyReport.Status.ACCEPTED)
 
@@ -28,8 +28,7 @@ def month_end(month: date) -> date:
 
 
 def due_date(regency, month: date) -> date:
-    """A month's reports are due on the regency's due day of the following month."""
-    return next_month(month).replace(day=regency.report_due_day)
+    return due_on(regency.report_due_day, month)
 
 
 def is_late(report_status: str | None, regency, month: date, today: date | None = None) -> bool:

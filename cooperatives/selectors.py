@@ -250,6 +250,11 @@ def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def due_on(due_day: int, month: date) -> date:
+    """A month's reports are due on the regency's due day of the following month."""
+    return next_month(month).replace(day=due_day)
+
+
 def report_mentor_get_for_user(user, mentor_pk) -> Mentor:
     """The BA or PMO whose reports the user may read: themselves, the BAs of a PMO, the office's mentors."""
     mentor = mentor_get_for_user(user, mentor_pk)
@@ -374,7 +379,7 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
     sent = set(MonthlyReport.objects.filter(month=month, mentor__in=bas).exclude(status="draft")
                .values_list("mentor_id", flat=True))
     counts["late"] = sum(1 for pk, due_day in bas.values_list("pk", "regency__report_due_day")
-                         if pk not in sent and today > next_month(month).replace(day=due_day))
+                         if pk not in sent and today > due_on(due_day, month))
     return counts
 
 

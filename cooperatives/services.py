@@ -55,8 +55,7 @@ def _tidy(cooperative: Cooperative) -> None:
         setattr(cooperative, field, "".join(ch for ch in getattr(cooperative, field) or "" if ch not in " .-"))
 
 
-class StaleEdit(Exception):
-    """The record changed since the form was opened; nothing was saved."""
+StaleEdit = StaleVersion  # the record changed since the form was opened; nothing was saved
 
 
 class ReportError(Exception):

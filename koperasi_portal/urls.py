@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import include, path, reverse
-from django.utils.http import urlencode
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
@@ -11,13 +9,6 @@ import mentors.urls
 import territories.urls
 
 from . import views
-
-
-@login_not_required
-def admin_sign_in(request):
-    """The Django admin signs in through the portal's own sign-in page: one set of limits and the second factor."""
-    target = request.GET.get("next") or reverse("admin:index")
-    return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
 
 @login_not_required
@@ -45,7 +36,7 @@ urlpatterns = [
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("admin/login/", admin_sign_in),
+    path("admin/login/", views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ What a user may *see* is answered by the selectors (404 outside the scope).
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists
@@ -150,6 +151,4 @@ def must_use_mfa(user) -> bool:
 
 
 def has_mfa(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

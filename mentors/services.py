@@ -7,6 +7,8 @@ from typing import NamedTuple
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -97,7 +99,6 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
     if mentor.user_id:
         user = mentor.user
         _account_set_active(user, False, actor=actor, reason="deactivated")  # an unused invitation link dies too
-        user.end_sessions()
     return mentor
 
 
@@ -106,12 +107,12 @@ def mentor_activate(*, actor: User | None, mentor: Mentor) -> Mentor:
     mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
     if mentor.user_id:
         _account_set_active(mentor.user, True, actor=actor, reason="reactivated")
-        mentor.user.end_sessions()  # a session from before the deactivation does not come back to life
     return mentor
 
 
 def _account_set_active(user: User, active: bool, *, actor: User | None, reason: str) -> None:
-    """Block or unblock a login account, in its history. Blocking also kills an unused invitation link."""
+    """Block or unblock a login account, in its history. Blocking also kills an unused invitation link; either
+    way every session of the account ends (`User.save`), so an old one never comes back to life."""
     user.is_active = active
     fields = ["is_active"]
     if not active and not user.has_usable_password():
@@ -296,7 +297,6 @@ def _account_reactivate(user: User, *, actor: User | None, keep: Membership) -> 
     for other in Membership.objects.select_for_update(of=("self",)).filter(user=user).exclude(pk=keep.pk):
         _membership_delete(other, actor=actor, reason="cleared")
     _account_set_active(user, True, actor=actor, reason="reactivated")
-    user.end_sessions()  # a session from before the suspension does not come back to life
 
 
 @transaction.atomic
@@ -386,7 +386,6 @@ def office_account_suspend(*, actor: User | None, membership: Membership, versio
         _membership_delete(current, actor=actor, reason="suspended")
         return "removed"
     _account_set_active(user, False, actor=actor, reason="suspended")
-    user.end_sessions()
     _membership_save(current, actor=actor, reason="suspended")
     return "blocked"
 
@@ -491,9 +490,6 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> Im
 def authenticator_apps_add(users, secret: str) -> int:
     """Give each account without one an authenticator app with `secret` (generated and demo accounts: real
     people enrol their own from their profile). Returns how many were added."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.utils import encrypt
-
     have = set(Authenticator.objects.filter(user__in=users, type=Authenticator.Type.TOTP).values_list("user_id",
                                                                                                         flat=True))
     added = [Authenticator(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})

@@ -185,9 +185,9 @@ def _polygons(geometry: dict) -> list | None:
     return polygons
 
 
-def _centroid(geometry: dict) -> tuple[float, float] | None:
+def _centroid(polygons: list) -> tuple[float, float] | None:
     """Mean of the outer-ring vertices of the largest polygon: good enough for a map marker."""
-    rings = [polygon[0] for polygon in _polygons(geometry) or []]
+    rings = [polygon[0] for polygon in polygons]
     if not rings:
         return None
     ring = max(rings, key=len)
@@ -225,14 +225,15 @@ def geometry_import(*, collection: dict, boundaries: bool = True) -> GeometryImp
         if not code:
             report.skipped.append(f"#{number}")
             continue
-        if geometry.get("type") in {"Polygon", "MultiPolygon"} and _polygons(geometry) is None:
+        polygons = _polygons(geometry) if geometry.get("type") in {"Polygon", "MultiPolygon"} else None
+        if geometry.get("type") in {"Polygon", "MultiPolygon"} and polygons is None:
             raise RegionImportError(
                 f"Fitur #{number} ({code}): koordinat {geometry['type']} tidak sesuai GeoJSON; tidak ada yang "
                 f"diimpor. / Feature #{number} ({code}): its {geometry['type']} coordinates are not valid GeoJSON; "
                 "nothing was imported.")
         lat, lng = _coordinate(properties.get("lat"), 90), _coordinate(properties.get("lng"), 180)
-        if (lat is None or lng is None) and geometry.get("type") in {"Polygon", "MultiPolygon"}:
-            centre = _centroid(geometry)
+        if (lat is None or lng is None) and polygons:
+            centre = _centroid(polygons)
             if centre:
                 lat, lng = _coordinate(centre[0], 90), _coordinate(centre[1], 180)
         if lat is not None and lng is not None:

@@ -1,11 +1,12 @@
 import datetime
 
 import factory
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from mentors.models import Membership, Mentor
+from mentors.services import authenticator_apps_add
 from regions.models import District, Province, Regency, Village
 
 # The authenticator app of every admin the factories make (admins must sign in with a second factor).
@@ -14,10 +15,7 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 def enrol_totp(user, secret: str = TOTP_SECRET):
     """Give `user` an authenticator app with `secret` (once)."""
-    from allauth.mfa.models import Authenticator
-
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, secret)
+    authenticator_apps_add([user], secret)
     return user
 
 
