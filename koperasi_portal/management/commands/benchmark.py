@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 from cooperatives import services as registry
 from cooperatives.models import Cooperative, MonthlyReport, Visit
 from cooperatives.reporting import reviewer_of
-from cooperatives.selectors import month_start, visit_locked_by
+from cooperatives.selectors import locked_visits, month_start
 from mentors.models import Membership, Mentor, User
 from regions.models import District, Regency, Village
 from territories import publishing
@@ -255,8 +255,10 @@ class Command(BaseCommand):
         village = villages.select_related("district").order_by("code").first()
         cooperative = Cooperative.objects.filter(village=village).first() if village else None
         # A visit that can still be corrected: not in a month whose report is submitted (those redirect).
-        visits = Visit.objects.filter(cooperative=cooperative).order_by("-date", "-pk") if cooperative else []
-        visit = next((v for v in visits[:50] if visit_locked_by(v) is None), None)
+        visits = list(Visit.objects.filter(cooperative=cooperative).order_by("-date", "-pk")[:50]) if cooperative \
+            else []
+        locked = locked_visits(visits)
+        visit = next((v for v in visits if v.pk not in locked), None)
         month = month_start(month_start(timezone.localdate()) - timedelta(days=1))
         return {"village": village, "district": village.district if village else
                 District.objects.filter(regency=regency).order_by("code").first(),
