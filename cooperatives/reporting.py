@@ -80,6 +80,16 @@ def stages_at(cooperatives, end: date) -> dict[int, str]:
             cooperatives.annotate(then=Subquery(last)).values_list("pk", "then", "stage")}
 
 
+def pmo_snapshot(pmo: Mentor, month: date) -> dict:
+    """A PMO's report as it stands when it is sent: the totals and a row per BA."""
+    compiled = pmo_compilation(pmo, month)
+    return {"totals": compiled["totals"], "taken": timezone.now().isoformat(),
+            "bas": [{"name": row["ba"].full_name, "status": row["status"] or "", "late": row["late"],
+                     "villages": row["villages"], "visits": row["visits"], "visited": row["visited"],
+                     "opened": row["opened"], "closed": row["closed"], "obstacles": row["obstacles"]}
+                    for row in compiled["ba_rows"]]}
+
+
 def ba_snapshot(mentor: Mentor, month: date) -> dict:
     """Every cooperative the BA held at the end of the month: stage then, members then, readiness and units now,
     visited that month or not."""

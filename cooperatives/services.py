@@ -384,20 +384,11 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
         report.review_comment, report.reviewed_by, report.reviewed_at = "", None, None
         # The figures as they stand when it is sent: the report no longer changes afterwards.
         report.snapshot = (reporting.ba_snapshot(mentor, month) if mentor.role == Mentor.Role.BA
-                           else _pmo_snapshot(mentor, month))
+                           else reporting.pmo_snapshot(mentor, month))
     _audited_save(report, actor=actor, reason="submitted" if submit else "saved")
     if submit:
         notifications.notify("submitted", report)
     return report
-
-
-def _pmo_snapshot(pmo: Mentor, month: date) -> dict:
-    compiled = reporting.pmo_compilation(pmo, month)
-    return {"totals": compiled["totals"], "taken": timezone.now().isoformat(),
-            "bas": [{"name": row["ba"].full_name, "status": row["status"] or "", "late": row["late"],
-                     "villages": row["villages"], "visits": row["visits"], "visited": row["visited"],
-                     "opened": row["opened"], "closed": row["closed"], "obstacles": row["obstacles"]}
-                    for row in compiled["ba_rows"]]}
 
 
 @transaction.atomic

@@ -15,9 +15,8 @@ from simple_history.utils import bulk_create_with_history
 import regions
 from cooperatives import services as registry
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
-from cooperatives.reporting import ba_snapshot
+from cooperatives.reporting import ba_snapshot, pmo_snapshot
 from cooperatives.selectors import month_start, next_month
-from cooperatives.services import _pmo_snapshot
 from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
 from regions.models import Boundary, Regency, Village
@@ -141,8 +140,6 @@ class Command(BaseCommand):
         from django.core.files.uploadedfile import SimpleUploadedFile
         from PIL import Image, ImageDraw
 
-        from cooperatives.services import _prepare_files, _store_files
-
         visits = list(Visit.objects.filter(mentor__email=f"ba01@{DOMAIN}").order_by("-date")[:3])
         for number, visit in enumerate(visits):
             picture = Image.new("RGB", (1200, 900), (200 - 40 * number, 160, 120 + 40 * number))
@@ -154,7 +151,7 @@ class Command(BaseCommand):
             buffer = io.BytesIO()
             picture.save(buffer, "JPEG", exif=exif)
             upload = SimpleUploadedFile(f"gerai-{number + 1}.jpg", buffer.getvalue(), content_type="image/jpeg")
-            _store_files(visit, _prepare_files([upload]), actor=visit.created_by)
+            registry.visit_files_add(actor=None, visit=visit, files=[upload])
 
     def _plan(self, regency):
         """Publish the portal's own proposed split, so every demo login sees a realistic scope."""
@@ -374,7 +371,7 @@ class Command(BaseCommand):
                 mentor=mentor, month=months[0], status="accepted" if accepted else "submitted",
                 obstacles="Dua BA terlambat mengirim laporan; sebagian koperasi belum punya NIB.",
                 next_month_plan="Pendampingan perizinan (NIB, NPWP) dan pembukaan rekening koperasi.",
-                submitted_at=timezone.now(), snapshot=_pmo_snapshot(mentor, months[0]),
+                submitted_at=timezone.now(), snapshot=pmo_snapshot(mentor, months[0]),
                 review_comment="Diterima. Lanjutkan pendampingan perizinan." if accepted else ""))
         bulk_create_with_history(reports, MonthlyReport, default_change_reason="demo")
         self._photos(rng, regency)
