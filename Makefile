@@ -22,8 +22,9 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py demo
 
+# The worker (mail, scheduled jobs) runs beside the server and stops with it.
 run: demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py run_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: setup
 	$(BIN)/pytest -n auto

@@ -97,7 +97,7 @@ def can_review_report(user, mentor: Mentor, month, reviewer=_UNKNOWN) -> bool:
     """A BA's report: the PMO over them in the plan in force at the end of the month; when there is none, an
     admin of the regency's office. A PMO's report: an admin of the regency's office. (`reviewer`: the BA's PMO
     when the caller already looked it up.)"""
-    from .reporting import reviewer_of
+    from .reports import reviewer_of
 
     access = access_for(user)
     if mentor.role == Mentor.Role.BA:
@@ -108,6 +108,3 @@ def can_review_report(user, mentor: Mentor, month, reviewer=_UNKNOWN) -> bool:
     return mentor.role in (Mentor.Role.BA, Mentor.Role.PMO) and access.manages(mentor.regency_id)
 
 
-def can_view_recap(user) -> bool:
-    """The office's month-end recap: staff and admins of an office, and the national operator."""
-    return access_for(user).is_office

@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from toolkit.models import OutgoingMail
 
 from .models import (
     BoardMember,
@@ -10,6 +14,7 @@ from .models import (
     LandPlot,
     MemberCount,
     MonthlyReport,
+    ReportNotice,
     StageChange,
     Visit,
 )
@@ -87,3 +92,44 @@ class MonthlyReportAdmin(SimpleHistoryAdmin):
     list_select_related = ["mentor", "reviewed_by"]
     autocomplete_fields = ["mentor"]
     readonly_fields = ["reviewed_by"]
+
+
+class NoticeMailFilter(admin.SimpleListFilter):
+    """Sent, waiting or failed: a notice without an e-mail counts as sent (nobody to tell, or before the outbox)."""
+
+    title = _("e-mail")
+    parameter_name = "mail"
+
+    def lookups(self, request, model_admin):
+        return OutgoingMail.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() == OutgoingMail.Status.SENT:
+            return queryset.filter(Q(mail__isnull=True) | Q(mail__status=OutgoingMail.Status.SENT))
+        if self.value() in (OutgoingMail.Status.WAITING, OutgoingMail.Status.FAILED):
+            return queryset.filter(mail__status=self.value())
+        return queryset
+
+
+@admin.register(ReportNotice)
+class ReportNoticeAdmin(admin.ModelAdmin):
+    """The reminders and late notices, read-only, with where their e-mail stands (the e-mail itself, and
+    "Retry now", are under Toolkit → Outgoing e-mails)."""
+
+    list_display = ["month", "kind", "mentor", "mail_state", "created_at"]
+    list_filter = ["kind", NoticeMailFilter]
+    date_hierarchy = "month"
+    search_fields = ["mentor__full_name", "mentor__email"]
+    list_select_related = ["mentor", "mail"]
+    readonly_fields = ["mentor", "month", "kind", "created_at", "mail"]
+    show_full_result_count = False
+
+    @admin.display(description=_("e-mail"))
+    def mail_state(self, notice):
+        return OutgoingMail.Status(notice.mail_status).label
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

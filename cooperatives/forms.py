@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField
-from regions.phones import phone_normalize
+from toolkit.phones import phone_normalize
 
 from .models import (
     MAX_MEMBERS,

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.phones import phone_display
+from toolkit.models import OutgoingMail
+from toolkit.phones import phone_display
 
 
 class Stage(models.TextChoices):
@@ -440,7 +441,9 @@ class Visit(models.Model):
     participants = models.TextField(_("participants"), blank=True,
                                     help_text=_("who took part, e.g. Ketua, Bendahara, 12 anggota"))
     # The form's one-time token: a form posted twice (a double tap, a retry on a bad connection) records one visit.
-    submission = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    # It is its author's: the same token from someone else is another visit (`visit_submission_once_per_author`).
+    # NULL (not "") for a visit recorded without a form, which the constraint then leaves out.
+    submission = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001
     # The phone's location when the visit was recorded on the spot (optional).
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -459,6 +462,10 @@ class Visit(models.Model):
             models.Index(fields=["mentor", "date"], name="visit_mentor_date_idx"),
             # A cooperative's last visit (registry, dashboards, recency) is the first entry of this index.
             models.Index(fields=["cooperative", "-date"], name="visit_cooperative_date_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["created_by", "submission"], name="visit_submission_once_per_author",
+                                    condition=models.Q(submission__isnull=False)),
         ]
 
     def __str__(self):
@@ -575,20 +582,31 @@ class MonthlyReport(models.Model):
 
 
 class ReportNotice(models.Model):
-    """A reminder or late notice already sent for a mentor's report of a month: the daily command sends each
-    once, however often it runs."""
+    """A reminder or late notice of a mentor's report of a month, with the e-mail that carries it: the daily job
+    (cooperatives/tasks.py) queues each once, however often it runs, and again only when its e-mail failed. It
+    counts as sent once its e-mail is; without one (nobody to tell, or sent before the outbox) it counts as sent."""
 
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("reminder")
         LATE = "late", _("late")
 
-    mentor = models.ForeignKey("mentors.Mentor", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    mentor = models.ForeignKey("mentors.Mentor", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("mentor"))
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    mail = models.ForeignKey("toolkit.OutgoingMail", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("e-mail"))
 
     class Meta:
+        verbose_name = _("report notice")
+        verbose_name_plural = _("report notices")
         constraints = [models.UniqueConstraint(fields=["mentor", "month", "kind"], name="one_notice_per_report")]
 
     def __str__(self):
         return f"{self.mentor_id} · {self.month:%Y-%m} · {self.kind}"
+
+    @property
+    def mail_status(self) -> str:
+        """`waiting`, `sent` or `failed` (OutgoingMail.Status): the e-mail's, or sent without one."""
+        return self.mail.status if self.mail_id else OutgoingMail.Status.SENT

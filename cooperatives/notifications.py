@@ -1,34 +1,16 @@
 """E-mail about reports, in Indonesian with the link: submitted (to the reviewer), returned and accepted (to the
-author), late and reminders (from the daily `send_report_reminders`). Sent after the transaction commits, in the
-background: a mail server that is down is logged and never breaks or holds up the request. Each person can
-turn e-mail off on their profile."""
-
-import logging
-import threading
+author), late and reminders (from the daily reminders job, cooperatives/tasks.py). Queued in the outbox in the
+caller's transaction (toolkit/mail.py): a rolled-back change sends nothing, and a mail server that is down
+leaves the mail waiting for the worker, never breaking or holding up the request. Each person can turn e-mail
+off on their profile."""
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from mentors.models import Mentor, User
-
-logger = logging.getLogger("koperasi.mail")
-
-
-def _deliver(subject: str, body: str, recipients: list[str]) -> None:
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except Exception:  # noqa: BLE001 - any failure of the mail server is logged, never raised
-        logger.exception("E-mail not sent (%s) to %s", subject, ", ".join(recipients))
-
-
-def _send(subject: str, body: str, recipients: list[str]) -> None:
-    if settings.EMAIL_IN_BACKGROUND:
-        threading.Thread(target=_deliver, args=(subject, body, recipients), daemon=True).start()
-    else:
-        _deliver(subject, body, recipients)
+from toolkit.mail import mail_queue
+from toolkit.models import OutgoingMail
 
 
 def recipients(users) -> list[str]:
@@ -37,7 +19,7 @@ def recipients(users) -> list[str]:
 
 def reviewers(mentor: Mentor, month) -> list[User]:
     """Who reviews the report: the PMO in force, or the regency's office admins."""
-    from .reporting import reviewer_of
+    from .reports import reviewer_of
 
     pmo = reviewer_of(mentor, month)
     if pmo is not None and pmo.user_id:
@@ -46,9 +28,10 @@ def reviewers(mentor: Mentor, month) -> list[User]:
                                     memberships__role="admin"))
 
 
-def notify(kind: str, report, *, extra_users=()) -> None:
-    """Queue the e-mail of a report event (`submitted`, `returned`, `accepted`, `late`, `reminder`)."""
-    from .reporting import due_date
+def notify(kind: str, report, *, extra_users=()) -> OutgoingMail | None:
+    """Queue the e-mail of a report event (`submitted`, `returned`, `accepted`, `late`, `reminder`); returns it,
+    or None when nobody is to be told."""
+    from .reports import due_date
 
     mentor = report.mentor
     if kind == "submitted":
@@ -57,11 +40,11 @@ def notify(kind: str, report, *, extra_users=()) -> None:
         users = [mentor.user, *extra_users]
     to = recipients(users)
     if not to:
-        return
+        return None
     with translation.override("id"):
         context = {"report": report, "mentor": mentor, "link": settings.SITE_URL + report.get_absolute_url(),
                    "due": due_date(mentor.regency, report.month), "kind": kind}
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + render_to_string(
             "cooperatives/email/report_subject.txt", context).strip()
         body = render_to_string("cooperatives/email/report_body.txt", context)
-    transaction.on_commit(lambda: _send(subject, body, to))
+    return mail_queue(subject=subject, body=body, to=to)

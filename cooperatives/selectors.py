@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from mentors.access import access_for, require
 from mentors.models import Mentor
-from regions.phones import phone_display
 from territories.models import BaVillage, TerritoryPlan
 from territories.selectors import mentor_get_for_user, mentor_scope, mentors_visible_to, village_scope
+from toolkit.phones import phone_display
 
 from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
 from .integrity import ready_query
@@ -248,6 +249,17 @@ def month_start(day: date) -> date:
 
 def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_from_text(text: str) -> date:
+    """The first day of the month written "YYYY-MM" in a URL; 404 for anything else."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        if not 2000 <= year <= 2100:
+            raise ValueError(year)
+        return date(year, month, 1)
+    except ValueError as error:
+        raise Http404 from error
 
 
 def due_on(due_day: int, month: date) -> date:

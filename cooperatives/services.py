@@ -14,11 +14,11 @@ from simple_history.utils import bulk_create_with_history
 
 from mentors.models import Mentor
 from regions.models import Village
-from regions.phones import phone_normalize
-from regions.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
-from regions.versions import StaleVersion, check_version, content_version
+from toolkit.phones import phone_normalize
+from toolkit.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
+from toolkit.versions import StaleVersion, check_version, content_version
 
-from . import evidence, notifications, reporting
+from . import evidence, notifications, reports
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
 from .forms import CooperativeRowForm, clean_other_units
 from .integrity import stage_problems
@@ -185,7 +185,7 @@ def _sync_member_count(cooperative: Cooperative, *, actor) -> None:
 def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: str | None = None):
     """Create or change a unit, financing proposal, land plot, board member or member count of the cooperative
     (refused with the rule's message, nothing written, when one breaks). With `version` (the form's copy of the
-    row, `regions.versions`), a row someone else changed or deleted since is refused with StaleVersion."""
+    row, `toolkit.versions`), a row someone else changed or deleted since is refused with StaleVersion."""
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
     if part.pk and part.cooperative_id != cooperative.pk:
@@ -254,7 +254,10 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
     if actor is not None and not can_record_visit(actor, cooperative):
         raise PermissionDenied
     submission = details.pop("submission", None) or None
-    if submission and (earlier := Visit.objects.filter(submission=submission).first()) is not None:
+    if actor is None:
+        submission = None  # a token belongs to the person who posted the form
+    once = Visit.objects.filter(created_by=actor, submission=submission)  # the author's own visit with the token
+    if submission and (earlier := once.first()) is not None:
         return earlier  # the same form posted again: recorded once
     _check_visit(date, focus_areas, mentor)
     prepared = _prepare_files(files)
@@ -268,7 +271,7 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
             visit.save()
     except IntegrityError:
         # The same form posted at the same moment: the other request recorded it (this one waited for it).
-        earlier = Visit.objects.filter(submission=submission).first() if submission else None
+        earlier = once.first() if submission else None
         if earlier is None:
             raise
         return earlier
@@ -292,7 +295,7 @@ def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: lis
     if actor is not None and not can_correct_visit(actor, visit):
         raise PermissionDenied
     current = Visit.objects.select_for_update().get(pk=visit.pk)
-    if version and current.updated_at.isoformat() != version:
+    if version is not None and current.updated_at.isoformat() != version:
         raise StaleEdit
     _check_visit(date, focus_areas, visit.mentor)
     if MonthlyReport.objects.filter(mentor=visit.mentor, month=visit.date.replace(day=1), status__in=[
@@ -315,10 +318,10 @@ VISIT_DETAILS = ["time", "place", "participants", "latitude", "longitude"]
 def _prepare_files(files):
     if len(files) > settings.VISIT_FILES_MAX:
         raise ValidationError({"files": _("At most %(count)d files per visit.") % {"count": settings.VISIT_FILES_MAX}})
-    prepared = []
+    prepared, budget = [], evidence.PixelBudget()
     for upload in files:
         try:
-            prepared.append(evidence.prepare(upload))
+            prepared.append(evidence.prepare(upload, budget))
         except ValidationError as error:
             raise ValidationError({"files": error.messages}) from error
     return prepared
@@ -383,12 +386,30 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
         # A new round of review: the earlier comment stays in the report's history.
         report.review_comment, report.reviewed_by, report.reviewed_at = "", None, None
         # The figures as they stand when it is sent: the report no longer changes afterwards.
-        report.snapshot = (reporting.ba_snapshot(mentor, month) if mentor.role == Mentor.Role.BA
-                           else reporting.pmo_snapshot(mentor, month))
-    _audited_save(report, actor=actor, reason="submitted" if submit else "saved")
+        report.snapshot = (reports.ba_snapshot(mentor, month) if mentor.role == Mentor.Role.BA
+                           else reports.pmo_snapshot(mentor, month))
+    if report.pk is None:
+        _report_first_save(report, actor=actor, reason="submitted" if submit else "saved")
+    else:
+        _audited_save(report, actor=actor, reason="submitted" if submit else "saved")
     if submit:
         notifications.notify("submitted", report)
     return report
+
+
+def _report_first_save(report: MonthlyReport, *, actor, reason: str) -> None:
+    """The first save of a month's report. Two at once (a double click, two devices) both find no report to lock:
+    the one that comes second meets the first's row (uniqueness in the form's check, or in the database) and is
+    answered as a save over someone else's change, not with an error page."""
+    try:
+        with transaction.atomic():
+            _audited_save(report, actor=actor, reason=reason)
+    except IntegrityError as error:
+        raise StaleVersion from error
+    except ValidationError as error:
+        if MonthlyReport.objects.filter(mentor=report.mentor_id, month=report.month).exists():
+            raise StaleVersion from error
+        raise
 
 
 @transaction.atomic

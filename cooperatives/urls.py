@@ -44,7 +44,6 @@ urlpatterns = [
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("reports/", views.report_list, name="report_list"),
-    path("reports/recap/", views.recap, name="recap"),
     path("reports/<int:mentor_pk>/<month:month>/", views.report_detail, name="report_detail"),
     path("reports/<int:mentor_pk>/<month:month>/print/", views.report_print, name="report_print"),
 ]

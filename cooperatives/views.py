@@ -1,6 +1,6 @@
 """Pages of the cooperative registry, mentoring visits, follow-ups and monthly reports."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,12 +20,13 @@ from django.views.decorators.http import require_POST
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
-from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
-from regions.uploads import accepts_upload
-from regions.versions import StaleVersion, content_version
+from regions.filters import refused_export
 from territories import selectors as scope
+from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
+from toolkit.uploads import accepts_upload
+from toolkit.versions import StaleVersion, content_version
 
-from . import reporting, selectors, services
+from . import reports, selectors, services
 from .access import (
     can_correct_visit,
     can_edit_cooperative,
@@ -36,7 +37,6 @@ from .access import (
     can_record_visit,
     can_record_visits,
     can_review_report,
-    can_view_recap,
     can_view_reports,
     can_write_report,
 )
@@ -93,8 +93,10 @@ def cooperative_export(request):
     if registry.export_needs_regency:
         messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
         return redirect(f"{reverse('cooperatives:cooperative_list')}?{request.GET.urlencode()}")
+    if not registry.is_valid():
+        return refused_export(request, registry, reverse("cooperatives:cooperative_list"))
     headers = selectors.registry_export_headers()
-    rows = selectors.registry_export_rows(registry.qs if registry.is_valid() else Cooperative.objects.none())
+    rows = selectors.registry_export_rows(registry.qs)
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -179,7 +181,7 @@ def cooperative_part(request, pk, part):
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
             services.part_save(actor=request.user, cooperative=cooperative, part=instance, values=values,
-                               version=request.POST.get("version") if instance.pk else None)
+                               version=request.POST.get("version", "") if instance.pk else None)
         except StaleVersion:
             messages.error(request, _("Someone else changed or deleted this entry while you were editing. Nothing "
                                       "was saved: the list shows it as it is now."))
@@ -204,7 +206,7 @@ def cooperative_part_delete(request, pk, part, part_pk):
     instance = get_object_or_404(model, cooperative=cooperative, pk=part_pk)
     try:
         services.part_delete(actor=request.user, cooperative=cooperative, part=instance,
-                             version=request.POST.get("version"))
+                             version=request.POST.get("version", ""))
     except StaleVersion:
         messages.error(request, _("Someone else changed this entry after you opened the page. Nothing was deleted: "
                                   "check it as it is now."))
@@ -271,7 +273,7 @@ def visit_update(request, pk):
         try:
             services.visit_update(actor=request.user, visit=visit, date=data["date"], mode=data["mode"],
                                   focus_areas=data["focus_areas"], summary=data["summary"],
-                                  follow_ups=_follow_ups(formset), version=data["version"] or None,
+                                  follow_ups=_follow_ups(formset), version=data["version"],
                                   **{name: data[name] for name in services.VISIT_DETAILS})
             if data["files"]:
                 services.visit_files_add(actor=request.user, visit=visit, files=data["files"])
@@ -309,24 +311,15 @@ def follow_up_done(request, pk):
 # --- monthly reports ------------------------------------------------------------------------------
 
 
-def _month(text: str) -> date:
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        if not 2000 <= year <= 2100:
-            raise ValueError(year)
-        return date(year, month, 1)
-    except ValueError as error:
-        raise Http404 from error
-
-
 def report_list(request):
     require(can_view_reports(request.user))
     access = access_for(request.user)
-    month = _month(request.GET["month"]) if request.GET.get("month") else selectors.month_start(timezone.localdate())
+    month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
+             else selectors.month_start(timezone.localdate()))
     if not can_list_report_statuses(request.user):  # a BA: their own reports
-        reports = MonthlyReport.objects.filter(mentor=access.mentor).order_by("-month")
+        own = MonthlyReport.objects.filter(mentor=access.mentor).order_by("-month")
         return render(request, "cooperatives/report_list_ba.html", {
-            "reports": reports, "mentor": access.mentor,
+            "reports": own, "mentor": access.mentor,
             "current": selectors.month_start(timezone.localdate()),
         })
     pmo = selectors.report_pmo_get_for_user(request.user, request.GET.get("pmo"))
@@ -337,10 +330,10 @@ def report_list(request):
                                      if access.is_office else [])
     page_obj = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     for mentor in page_obj:
-        mentor.late = reporting.is_late(mentor.report_status, mentor.regency, month)
+        mentor.late = reports.is_late(mentor.report_status, mentor.regency, month)
     pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:200]) if access.is_office else []
     for mentor in pmo_rows:
-        mentor.late = reporting.is_late(mentor.report_status, mentor.regency, month)
+        mentor.late = reports.is_late(mentor.report_status, mentor.regency, month)
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
         "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "is_office": access.is_office,
@@ -356,7 +349,7 @@ def _report_list_workbook(month, rows, pmo_rows):
 
     def sheet(mentors, with_visits):
         return [[m.full_name, m.regency.name, str(report_status(m.report_status)),
-                 _("yes") if reporting.is_late(m.report_status, m.regency, month) else _("no")]
+                 _("yes") if reports.is_late(m.report_status, m.regency, month) else _("no")]
                 + ([m.visit_count or 0] if with_visits else []) for m in mentors]
 
     headers = [_("Name"), _("Regency"), _("Report"), _("Late")]
@@ -368,10 +361,10 @@ def _report_list_workbook(month, rows, pmo_rows):
 
 def _report_context(request, mentor_pk, month_text):
     mentor = selectors.report_mentor_get_for_user(request.user, mentor_pk)
-    month = _month(month_text)
+    month = selectors.month_from_text(month_text)
     report = selectors.report_or_new(mentor, month)
     is_author = can_write_report(request.user, mentor)
-    reviewer = reporting.reviewer_of(mentor, month)
+    reviewer = reports.reviewer_of(mentor, month)
     is_reviewer = can_review_report(request.user, mentor, month, reviewer=reviewer)
     context = {
         "mentor": mentor, "month": month, "report": report, "reviewer": reviewer,
@@ -379,15 +372,15 @@ def _report_context(request, mentor_pk, month_text):
         "is_author": is_author, "is_reviewer": is_reviewer,
         "can_write": is_author and report.status in (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED),
         "can_review": is_reviewer and report.status == MonthlyReport.Status.SUBMITTED,
-        "due": reporting.due_date(mentor.regency, month),
-        "late": reporting.is_late(report.status if report.pk else None, mentor.regency, month),
+        "due": reports.due_date(mentor.regency, month),
+        "late": reports.is_late(report.status if report.pk else None, mentor.regency, month),
     }
     if mentor.role == Mentor.Role.PMO:
-        context["pmo"] = reporting.pmo_compilation(mentor, month)
+        context["pmo"] = reports.pmo_compilation(mentor, month)
     else:
         context.update(selectors.report_compilation(mentor, month))
         # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand.
-        context["snapshot"] = report.snapshot if report.snapshot else reporting.ba_snapshot(mentor, month)
+        context["snapshot"] = report.snapshot if report.snapshot else reports.ba_snapshot(mentor, month)
     return context
 
 
@@ -405,7 +398,7 @@ def report_detail(request, mentor_pk, month):
                 require(context["is_author"])
                 if form.is_valid():
                     services.report_save(actor=request.user, mentor=context["mentor"], month=context["month"],
-                                         submit=action == "submit", version=request.POST.get("version"),
+                                         submit=action == "submit", version=request.POST.get("version", ""),
                                          **form.cleaned_data)
                     messages.success(request, _("Report submitted.") if action == "submit" else _("Report saved."))
                     return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
@@ -435,34 +428,6 @@ def report_detail(request, mentor_pk, month):
 
 def report_print(request, mentor_pk, month):
     return render(request, "cooperatives/report_print.html", _report_context(request, mentor_pk, month))
-
-
-def recap(request):
-    """The office's month-end recap of its regency (a superuser: `?province=` or the nation), to print with its
-    signature block or to download as Excel (`?format=xlsx`)."""
-    require(can_view_recap(request.user))
-    access = access_for(request.user)
-    month = _month(request.GET["month"]) if request.GET.get("month") else selectors.month_start(
-        selectors.month_start(timezone.localdate()) - timedelta(days=1))
-    regencies = scope.regencies_visible_to(request.user).filter(pk__in=access.office_regency_ids) \
-        if not access.is_superuser else scope.regencies_visible_to(request.user)
-    code = str(request.GET.get("regency", "") or request.GET.get("province", ""))[:13]
-    chosen = regencies.filter(code=code) if "regency" in request.GET else \
-        regencies.filter(province__code=code) if "province" in request.GET else regencies
-    if code and not chosen.exists():
-        raise Http404
-    place = (chosen.first().name if chosen.count() == 1 else
-             chosen.first().province.name if "province" in request.GET and chosen.exists() else _("Indonesia"))
-    ids = sorted(chosen.values_list("pk", flat=True))
-    if request.GET.get("format") == "xlsx":
-        figures = reporting.recap(ids, month, full=True)
-        return xlsx_response(reporting.recap_rows(figures), f"rekap-{month:%Y-%m}-{code or 'nasional'}.xlsx")
-    figures = reporting.recap_kept(ids, month)
-    return render(request, "cooperatives/recap.html", {
-        "figures": figures, "month": month, "place": place, "code": code, "chosen": chosen,
-        "choices": regencies.order_by("name")[:600], "query": request.GET.urlencode(),
-        "previous": selectors.month_start(month - timedelta(days=1)), "following": selectors.next_month(month),
-    })
 
 
 def visit_file(request, pk):

@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mentors.access import has_mfa, must_use_mfa
-from regions.uploads import body_limit
+from toolkit.uploads import body_limit
 
 logger = logging.getLogger("koperasi.busy")
 upload_logger = logging.getLogger("koperasi.uploads")
@@ -45,15 +45,49 @@ class LanguageMiddleware:
 
 # PostgreSQL's codes for a statement cancelled by statement_timeout and a lock not granted within lock_timeout.
 BUSY_CODES = {"57014", "55P03"}
+# A server shutting down or starting, refusing connections, or out of connection slots.
+UNAVAILABLE_CODES = {"57P01", "57P02", "57P03", "53300"}
 
 
-def database_busy(error) -> bool:
+def outage(error) -> str | None:
+    """What part of the service failed, when `error` says that one did rather than that the code is wrong:
+    "busy" (a query cancelled for taking too long or for waiting on a lock), "database" (not reachable, or it
+    dropped the connection) or "cache" (Redis refused, or did not answer within its timeout). None otherwise."""
     cause = getattr(error, "__cause__", None)
-    return isinstance(error, OperationalError) and getattr(cause, "sqlstate", None) in BUSY_CODES
+    if isinstance(error, (OperationalError, InterfaceError)):
+        code = getattr(cause, "sqlstate", None)
+        if code in BUSY_CODES or "database is locked" in str(error):  # SQLite's lock wait ran out
+            return "busy"
+        if code in UNAVAILABLE_CODES or code and code.startswith("08"):
+            return "database"
+        if code is None and type(cause).__module__.startswith("psycopg"):  # no connection at all
+            return "database"
+        return None
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return None
+    if isinstance(error, (RedisConnectionError, RedisTimeoutError)):
+        return "cache"
+    return None
+
+
+def outage_response(request, error):
+    """The 503 page with Retry-After when `error` is an outage (see `outage`), rendered without the database or
+    the cache; None when it is not."""
+    part = outage(error)
+    if part is None:
+        return None
+    logger.warning("Service unavailable (%s: %s) on %s", part, type(error).__name__, request.path)
+    response = HttpResponse(render_to_string("503.html", {"LANGUAGE_CODE": get_language(), "part": part}),
+                            status=503)
+    response["Retry-After"] = "30" if part == "busy" else "60"
+    return response
 
 
 class RequestBodyLimitMiddleware:
-    """A request body larger than its view accepts (`regions.uploads.accepts_upload`) is refused with 413 from its
+    """A request body larger than its view accepts (`toolkit.uploads.accepts_upload`) is refused with 413 from its
     declared length, before anything reads it; a body without a declared length is refused with 411."""
 
     def __init__(self, get_response):
@@ -90,8 +124,9 @@ class RequestBodyLimitMiddleware:
 
 
 class BusyDatabaseMiddleware:
-    """A page whose query was cancelled for taking too long, or for waiting too long on a lock, answers 503 with
-    a short page and Retry-After, rendered without touching the database."""
+    """A view that meets an outage (a query cancelled for taking too long or waiting on a lock, a database or
+    Redis that does not answer) answers 503 with a short page and Retry-After, rendered without touching the
+    database. Outages met by a middleware (the session, the user) are answered the same way by `server_error`."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -100,12 +135,7 @@ class BusyDatabaseMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not database_busy(exception):
-            return None
-        logger.warning("Database busy (%s) on %s", getattr(exception.__cause__, "sqlstate", "?"), request.path)
-        response = HttpResponse(render_to_string("503.html", {"LANGUAGE_CODE": get_language()}), status=503)
-        response["Retry-After"] = "30"
-        return response
+        return outage_response(request, exception)
 
 
 class SignedInCacheMiddleware:

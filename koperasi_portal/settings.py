@@ -1,14 +1,17 @@
 """Settings for the Koperasi Merah Putih mentoring portal.
 
 Everything that differs between a laptop and a server is read from the environment.
-With DEBUG off the portal refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
+With DEBUG off the portal refuses to start without a real SECRET_KEY, ALLOWED_HOSTS and MFA_ENCRYPTION_KEYS.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,11 +55,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "toolkit",
     "regions",
     "mentors",
     "territories",
     "cooperatives",
+    "reporting",
     "koperasi_portal",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +144,10 @@ DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000" if WEB_PROC
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and (DB_STATEMENT_TIMEOUT_MS or DB_LOCK_TIMEOUT_MS):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}")
+# A database server that does not answer at all fails the connection within this time (then the 503 page).
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT_S", "5")))
 
 AUTH_USER_MODEL = "mentors.User"
 # allauth's backend only (it extends Django's ModelBackend, permissions included): with both, a wrong password
@@ -183,11 +195,32 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Portal Koperasi Merah Putih
 MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", "true")
 MFA_ADAPTER = "mentors.adapters.MFAAdapter"
 MFA_TOTP_PERIOD = 30
+# The authenticator apps' secrets and the recovery codes' seeds are stored encrypted (mentors.adapters): Fernet keys,
+# comma-separated; the first encrypts, every one decrypts (rotation: docs/operations.md). Development derives one
+# from SECRET_KEY; with DEBUG off the portal refuses to start without one.
+MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS")
+if not MFA_ENCRYPTION_KEYS and DEBUG:
+    MFA_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(b"mfa:" + SECRET_KEY.encode()).digest()).decode()]
+if not MFA_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("With DEBUG off, set MFA_ENCRYPTION_KEYS to a key made by: python3 -c 'import base64, "
+                               "os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'")
+for _key in MFA_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as error:
+        raise ImproperlyConfigured("Each key in MFA_ENCRYPTION_KEYS must be 32 random bytes in url-safe base64 "
+                                   "(44 characters).") from error
 
-EMAIL_BACKEND = os.environ.get(
+# Every e-mail (ours, allauth's, the admin's) goes into the outbox, in the transaction that sends it
+# (toolkit/mail.py); the worker (`manage.py run_worker`) delivers it through MAIL_DELIVERY_BACKEND, the transport
+# named by the variable EMAIL_BACKEND, and retries a failure with backoff up to MAIL_MAX_ATTEMPTS times. A mail
+# server that is down never breaks or holds up a request: its mail waits (the admin's "Outgoing e-mails").
+EMAIL_BACKEND = "toolkit.mail.OutboxBackend"
+MAIL_DELIVERY_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -196,10 +229,18 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@koperasi.invalid")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
-# Report e-mails go out after the transaction commits, in a background thread: a slow or absent mail server
-# never holds up or breaks a request (failures are logged as "koperasi.mail").
-EMAIL_IN_BACKGROUND = env_bool("EMAIL_IN_BACKGROUND", "true")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background jobs: one runner, django-tasks with its database backend. A job is a row written in the enqueuing
+# transaction, so it survives a restart; `manage.py run_worker` runs them (docs/deployment.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Periodic jobs, enqueued by run_worker when due, once however many workers run (toolkit/jobs.py): a task's
+# dotted path, and every N seconds or daily at "HH:MM" (TIME_ZONE).
+JOB_SCHEDULE = {
+    "toolkit.tasks.mail_sweep": 60,
+    "toolkit.tasks.task_results_prune": "03:30",
+    "cooperatives.tasks.report_reminders_send": "07:15",
+}
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
@@ -251,7 +292,8 @@ VISIT_FILE_MAX_MB = int(os.environ.get("VISIT_FILE_MAX_MB", "10"))
 VISIT_REQUEST_MAX_BYTES = (VISIT_FILES_MAX * VISIT_FILE_MAX_MB + 1) * 2**20
 # Links in e-mails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# The daily `send_report_reminders` reminds a mentor this many days before their report is due.
+# The daily reminders job (cooperatives/tasks.py, in JOB_SCHEDULE) reminds a mentor this many days before their report
+# is due.
 REPORT_REMINDER_DAYS = int(os.environ.get("REPORT_REMINDER_DAYS", "3"))
 # The registry's "SIMKOPDES not updated" filter.
 SIMKOPDES_STALE_DAYS = int(os.environ.get("SIMKOPDES_STALE_DAYS", "30"))

@@ -23,15 +23,11 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("healthz/", views.healthz, name="healthz"),
     path("profile/", views.profile, name="profile"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/<slug:table>.xlsx", views.dashboard_export, name="dashboard_export"),
-    path("dashboard/limits/<regency:code>/", views.regency_limits, name="regency_limits"),
-    path("map/", views.map_page, name="map"),
-    path("map/data/", views.map_data, name="map_data"),
     path("regions/", include((territories.urls.region_patterns, "regions"))),
     path("", include("territories.urls")),
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),
     path("", include("cooperatives.urls")),
+    path("", include("reporting.urls")),
     path("accounts/signup/", not_offered),
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),
@@ -39,6 +35,8 @@ urlpatterns = [
     path("admin/login/", views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = views.server_error
 
 admin.site.site_header = _("Koperasi Merah Putih mentoring portal")
 admin.site.site_title = _("Koperasi Merah Putih portal")

@@ -4,7 +4,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField, SheetEmailField
-from regions.phones import phone_normalize
+from toolkit.phones import phone_normalize
 
 from .models import Membership, Mentor, User
 

@@ -7,7 +7,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.phones import phone_display
+from toolkit.phones import phone_display
 
 
 class UserManager(BaseUserManager):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError
-from regions.uploads import accepts_upload
+from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError
+from toolkit.uploads import accepts_upload
 
 from . import selectors, services
 from .access import (

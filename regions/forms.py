@@ -2,8 +2,9 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from toolkit.phones import phone_normalize
+
 from .models import Regency
-from .phones import phone_normalize
 
 
 class RegencyChoiceForm(forms.Form):

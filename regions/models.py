@@ -143,14 +143,3 @@ class Boundary(models.Model):
     def __str__(self):
         return self.code
 
-
-class AppliedImport(models.Model):
-    """The token of an import preview that was applied: recorded in the apply's own transaction, so that a
-    preview applies exactly once even when two clicks arrive together (the second waits, then finds it)."""
-
-    token = models.CharField(max_length=64, unique=True)
-    key = models.CharField(max_length=40)
-    applied_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self):
-        return f"{self.key} {self.applied_at:%Y-%m-%d %H:%M}"

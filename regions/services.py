@@ -8,10 +8,11 @@ from decimal import Decimal
 from django.db import transaction
 from lokal import wilayah
 
+from toolkit.versions import check_version
+
 from .centroids import centroids
 from .geometry import simplified, touching
 from .models import Boundary, District, Province, Regency, Village
-from .versions import check_version
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 BULK_BATCH = 2000

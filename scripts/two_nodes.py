@@ -8,7 +8,8 @@ What it does, on this machine only (every request goes to a loopback address):
    on 127.0.0.1:6379, and fails with a message when one is missing.
 2. Creates the scratch database `koperasi_two_nodes` (dropped first), flushes Redis database 3, and runs
    `migrate`, `import_regions 32.02`, `demo` and `collectstatic` with production settings (DEBUG off, a random
-   SECRET_KEY, REDIS_URL, TRUSTED_PROXY_COUNT=1, MEDIA_ROOT in a temporary directory that both nodes share).
+   SECRET_KEY and MFA_ENCRYPTION_KEYS, REDIS_URL, TRUSTED_PROXY_COUNT=1, MEDIA_ROOT in a temporary directory that
+   both nodes share).
 3. Starts two gunicorn nodes (127.0.0.1:8101 and :8102, the flags of the README) and nginx on 127.0.0.1:8100
    in front of them, from a configuration written to the temporary directory.
 4. Checks the sign-in limit across nodes: 10 wrong passwords for one account, spread over both nodes, then the
@@ -207,6 +208,11 @@ http {{
         keepalive 16;
     }}
 
+    server {{  # any other name: no answer
+        listen {HOST}:{PROXY_PORT} default_server;
+        return 444;
+    }}
+
     server {{
         listen {HOST}:{PROXY_PORT};
         server_name {HOST} localhost;
@@ -217,7 +223,7 @@ http {{
             proxy_pass http://koperasi;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
+            proxy_set_header Host $host:$server_port;  # the name it answers to, with its own port
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             # Another node gets the request only when this one could not be reached or did not answer in time;
@@ -363,8 +369,8 @@ class Browser:
     """One person's browser: their address, their cookies (kept whatever the Secure flag: nginx listens on plain
     HTTP here) and a new connection to nginx for every request."""
 
-    def __init__(self, recorder: Recorder, source: str, language: str | None = None):
-        self.recorder, self.source = recorder, source
+    def __init__(self, recorder: Recorder, source: str, language: str | None = None, host: str | None = None):
+        self.recorder, self.source, self.host = recorder, source, host or f"{HOST}:{PROXY_PORT}"
         self.cookies: dict[str, str] = {"django_language": language} if language else {}
 
     def copy(self) -> "Browser":
@@ -374,7 +380,7 @@ class Browser:
 
     def request(self, kind: str, method: str, path: str, *, fields=None, multipart=False,
                 expect=(200,), body: bytes | None = None, content_type: str | None = None) -> Page:
-        headers = {"Host": f"{HOST}:{PROXY_PORT}", "User-Agent": "koperasi-two-nodes", "Connection": "close"}
+        headers = {"Host": self.host, "User-Agent": "koperasi-two-nodes", "Connection": "close"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if method == "POST":
@@ -456,6 +462,10 @@ def check_sign_in_limit(recorder: Recorder, password: str, locked: str, other: s
     right = sign_in(browser, locked, password, kind="locked account", expect=(200,))
     elsewhere = sign_in(Browser(recorder, OTHER_ADDRESS, language="en"), locked, password, kind="locked account",
                         expect=(200,))
+    other_port = Browser(recorder, CHECK_ADDRESS, language="en", host=f"{HOST}:1")
+    other_port_page = sign_in(other_port, locked, password, kind="locked account", expect=(200,))
+    other_name = Browser(recorder, CHECK_ADDRESS, language="en", host="portal.invalid")
+    other_name_page = other_name.request("unknown host", "GET", "/accounts/login/", expect=(0,))
     same_address = Browser(recorder, CHECK_ADDRESS, language="en")
     colleague = sign_in(same_address, other, password)
     home = same_address.request("home", "GET", "/") if signed_in(colleague) else None
@@ -469,6 +479,11 @@ def check_sign_in_limit(recorder: Recorder, password: str, locked: str, other: s
         Check("the locked account is refused from another address too",
               elsewhere.status == 200 and any(text in elsewhere.body for text in LOCKOUT_TEXT),
               f"status {elsewhere.status}" + (f" → {elsewhere.location}" if elsewhere.location else ""), always=True),
+        Check("the locked account is refused whatever port the Host header names",
+              other_port_page.status == 200 and any(text in other_port_page.body for text in LOCKOUT_TEXT),
+              f"status {other_port_page.status}", always=True),
+        Check("a request for another host name gets no answer", other_name_page.status == 0,
+              f"status {other_name_page.status or 'none (connection closed)'}", always=True),
         Check("another account signs in from the same address", signed_in(colleague) and home.status == 200,
               f"sign-in {colleague.status} → {colleague.location or '-'}, home {home.status if home else '-'}",
               always=True),
@@ -760,6 +775,7 @@ def main() -> int:
         **{k: v for k, v in os.environ.items() if not k.startswith(PORTAL_SETTINGS)},
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEYS": secrets.token_urlsafe(32) + "=",  # a Fernet key: 32 random bytes, url-safe base64
         "ALLOWED_HOSTS": f"{HOST},localhost",
         "CSRF_TRUSTED_ORIGINS": ORIGIN,
         "DATABASE_URL": database_url,

@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from . import views
+from . import mentor_views, region_views, views
 
 
 class RegionCode:
@@ -72,16 +72,16 @@ plan_patterns = [
 # Included by koperasi_portal/urls.py under their own namespaces: the region pages as `regions:` (the names
 # the region models' get_absolute_url use) and the roster pages as part of `mentors:`.
 region_patterns = [
-    path("", views.regency_list, name="regency_list"),
-    path("<regency:code>/", views.regency_detail, name="regency_detail"),
-    path("<district:code>/", views.district_detail, name="district_detail"),
-    path("<village:code>/", views.village_detail, name="village_detail"),
+    path("", region_views.regency_list, name="regency_list"),
+    path("<regency:code>/", region_views.regency_detail, name="regency_detail"),
+    path("<district:code>/", region_views.district_detail, name="district_detail"),
+    path("<village:code>/", region_views.village_detail, name="village_detail"),
 ]
 mentor_patterns = [
-    path("", views.mentor_list, name="mentor_list"),
-    path("export.xlsx", views.mentor_export, name="mentor_export"),
-    path("<int:pk>/", views.mentor_detail, name="mentor_detail"),
-    path("<int:pk>/edit/", views.mentor_update, name="mentor_update"),
+    path("", mentor_views.mentor_list, name="mentor_list"),
+    path("export.xlsx", mentor_views.mentor_export, name="mentor_export"),
+    path("<int:pk>/", mentor_views.mentor_detail, name="mentor_detail"),
+    path("<int:pk>/edit/", mentor_views.mentor_update, name="mentor_update"),
 ]
 urlpatterns = [
     path("plans/", include(plan_patterns)),

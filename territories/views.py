@@ -1,12 +1,10 @@
-"""Pages read through the plan in force: the regions a user may see, the mentor roster and a mentor's page,
-and the territory plans (list, draft editor, proposal, diff, publish, export, import and the annex)."""
+"""The territory plans (`territories:`): list, draft editor, proposal, diff, publish, export, import and the
+annex."""
+
 
 from dataclasses import replace
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,29 +12,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mentors import selectors as people
-from mentors import services as people_services
 from mentors.access import (
-    can_add_mentors,
-    can_export_roster,
-    can_manage_mentor,
-    can_see_internal_notes,
-    can_view_roster,
     require,
 )
-from mentors.forms import MentorForm
-from mentors.models import Mentor
-from regions.filters import DistrictFilter, RegencyFilter, VillageFilter
-from regions.geometry import outline_from_geometry
-from regions.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
-from regions.uploads import accepts_upload
+from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
+from toolkit.uploads import accepts_upload
 
 from . import publishing, selectors, services, workbook
 from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans
-from .filters import RosterFilter
 from .forms import (
     MoveDistrictsForm,
     MoveVillagesForm,
@@ -49,133 +35,6 @@ from .forms import (
 from .models import TerritoryPlan
 from .planning import diff
 from .templatetags.editor import options_html
-
-
-def _page(request, queryset):
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _render_list(request, template, fragment, context):
-    """Render the whole page, or only the results fragment for an htmx search request."""
-    return render(request, fragment if request.htmx and not request.htmx.boosted else template, context)
-
-
-def regency_list(request):
-    regencies = RegencyFilter(request.GET, queryset=selectors.regencies_with_counts(request.user))
-    context = {"filter": regencies, "page_obj": _page(request, regencies.qs)}
-    return _render_list(request, "territories/regency_list.html", "territories/_regency_table.html", context)
-
-
-def regency_detail(request, code):
-    regency = selectors.regency_get_for_user(request.user, code)
-    districts = DistrictFilter(request.GET, queryset=selectors.districts_with_counts(request.user, regency=regency))
-    context = {"regency": regency, "filter": districts, "page_obj": _page(request, districts.qs)}
-    return _render_list(request, "territories/regency_detail.html", "territories/_district_table.html", context)
-
-
-def district_detail(request, code):
-    district = selectors.district_get_for_user(request.user, code)
-    villages = VillageFilter(request.GET, queryset=selectors.villages_of_district(request.user, district=district))
-    context = {"district": district, "filter": villages, "page_obj": _page(request, villages.qs),
-               "map_source": f"?district={district.code}", "has_geometry": district.has_location}
-    return _render_list(request, "territories/district_detail.html", "territories/_village_table.html", context)
-
-
-def village_detail(request, code):
-    village = selectors.village_get_for_user(request.user, code)
-    boundary = selectors.boundary_of(village.code)
-    outline = outline_from_geometry(boundary.geometry) if boundary else None
-    context = {"village": village, "outline": outline, "history": selectors.village_history(village)}
-    return render(request, "territories/village_detail.html", context)
-
-
-# --- mentors: the roster and a mentor's page show what the plan in force gives them -------------------
-
-CHANGE_REASONS = {
-    "created": gettext_lazy("created"), "edited": gettext_lazy("edited"),
-    "deactivated": gettext_lazy("deactivated"), "reactivated": gettext_lazy("reactivated"),
-    "invited": gettext_lazy("invited to sign in"), "imported": gettext_lazy("imported"),
-    "demo": gettext_lazy("demo data"),
-}
-
-
-def _roster_filter(request):
-    return RosterFilter(request.GET, queryset=selectors.roster_for(request.user),
-                        regencies=people.regencies_seen_by_office(request.user))
-
-
-def mentor_list(request):
-    require(can_view_roster(request.user))
-    roster = _roster_filter(request)
-    context = {"filter": roster, "page_obj": _page(request, roster.qs), "can_add": can_add_mentors(request.user),
-               "can_export": can_export_roster(request.user)}
-    return _render_list(request, "mentors/mentor_list.html", "mentors/_mentor_table.html", context)
-
-
-def mentor_export(request):
-    require(can_export_roster(request.user))
-    roster = _roster_filter(request)
-    if roster.export_needs_regency:
-        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
-        return redirect(f"{reverse('mentors:mentor_list')}?{request.GET.urlencode()}")
-    headers = [_("Name"), _("Role"), _("Regency"), _("Phone"), _("E-mail"), _("Contract start"), _("Contract end"),
-               _("Active"), _("Account"), _("Notes")]
-    rows = [
-        [m.full_name, m.get_role_display(), m.regency.name, m.phone_display, m.email, m.contract_start,
-         m.contract_end, _("yes") if m.is_active else _("no"), m.get_account_status_display(), m.notes]
-        for m in (roster.qs if roster.is_valid() else [])
-    ]
-    return xlsx_response([(_("Mentors"), headers, rows)], f"mentors-{timezone.localdate():%Y-%m-%d}.xlsx")
-
-
-def _mentor_changes(mentor: Mentor) -> list[dict]:
-    """The last 20 changes of a mentor with the fields each one changed."""
-    records = list(mentor.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
-    changes = []
-    for newer, older in zip(records, records[1:] + [None], strict=False):
-        if len(changes) == 20:
-            break
-        fields = [c.field for c in newer.diff_against(older).changes] if older is not None else []
-        changes.append({
-            "record": newer, "reason": CHANGE_REASONS.get(newer.history_change_reason or "", "–"),
-            "fields": [Mentor._meta.get_field(f).verbose_name for f in fields if f not in {"updated_at", "created_at"}],
-        })
-    return changes
-
-
-def mentor_detail(request, pk):
-    mentor = selectors.mentor_get_for_user(request.user, pk)
-    internal = can_see_internal_notes(request.user)
-    context = {
-        "mentor": mentor, "can_manage": can_manage_mentor(request.user, mentor), "show_internal": internal,
-        "changes": _mentor_changes(mentor) if internal else [], "territories": selectors.territories_of(mentor),
-    }
-    return render(request, "mentors/mentor_detail.html", context)
-
-
-def mentor_update(request, pk):
-    require(can_add_mentors(request.user))  # only admins change mentors: 403 for everyone else
-    mentor = selectors.mentor_get_for_user(request.user, pk)
-    require(can_manage_mentor(request.user, mentor))
-    form = MentorForm(request.POST or None, instance=mentor, regencies=people.regencies_managed_by(request.user))
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in people_services.MENTOR_FIELDS}
-        try:
-            people_services.mentor_update(actor=request.user, mentor=mentor, version=form.cleaned_data["version"],
-                                          role_locked=selectors.holds_territory(mentor), **data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        except people_services.StaleEdit:
-            messages.error(request, _("Someone else changed this mentor while you were editing. Your changes were "
-                                      "not saved: the form now shows the current data."))
-            return redirect("mentors:mentor_update", pk=mentor.pk)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect(mentor)
-    return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
-
-
-# --- territory plans ---------------------------------------------------------------------------------
 
 IMPORT = ImportFlow(key="plan_import", sheet=workbook.PLAN_SHEET)
 
@@ -614,7 +473,8 @@ def plan_import(request, pk):
         try:
             check, token = IMPORT.preview(request, form.cleaned_data["file"],
                                           lambda rows: workbook.plan_import_check(plan=plan, rows=rows),
-                                          plan=plan.pk, version=version)
+                                          max_rows=workbook.plan_import_max_rows(plan), plan=plan.pk,
+                                          version=version)
         except SpreadsheetError as error:
             form.add_error("file", str(error))
         else:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from mentors.models import Mentor
 from regions.models import Village
-from regions.spreadsheets import ImportPreview, RowResult, Sheet
+from toolkit.spreadsheets import ImportPreview, RowResult, Sheet
 
 from .models import TerritoryPlan
 from .planning import Snapshot, TerritoryInfo
@@ -60,10 +60,18 @@ PLAN_SHEET = Sheet(
         "pmo_email": {"e-mail pmo", "email pmo", "pmo e-mail"},
     },
     required=("village_code", "ba_territory"),
-    max_rows=100_000,
+    max_rows=0,  # each plan has its own limit: `plan_import_max_rows`, given to the import flow
     missing_message=gettext_lazy("The first row must name the columns; missing: %(columns)s. Use the plan's own "
                                  "Excel export as the template."),
 )
+# Rows besides the villages: the export adds one per BA territory without villages, and a regency has about one BA
+# per ten villages (the largest, some 900 villages, about 90 BAs).
+PLAN_ROWS_MARGIN = 200
+
+
+def plan_import_max_rows(plan: TerritoryPlan) -> int:
+    """The most rows a workbook of the plan may have: one per village of its regency, and a margin."""
+    return Village.objects.filter(district__regency_id=plan.regency_id).count() + PLAN_ROWS_MARGIN
 
 
 @dataclass

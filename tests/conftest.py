@@ -45,6 +45,16 @@ def _cache_emptied():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _mail_through_the_outbox(settings):
+    """Every e-mail takes the production path: into the outbox (toolkit.mail), delivered by its job. Jobs run at
+    once (django-tasks' immediate backend), delivery lands in `mail.outbox`; a test that needs the database
+    backend's queue sets TASKS itself (tests/toolkit)."""
+    settings.EMAIL_BACKEND = "toolkit.mail.OutboxBackend"
+    settings.MAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The read-only reference data next to the project; tests that compare against it need it."""
@@ -58,7 +68,6 @@ def pytest_configure(config):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.FIGURES_MAX_AGE = 0  # pages show what a test just wrote; tests/test_figures.py checks the age
-    settings.EMAIL_IN_BACKGROUND = False  # tests read mail.outbox as soon as the request ends
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="koperasi-media-")
 
 
@@ -182,13 +191,15 @@ def office_client(client, office_user):
 
 class QueryCounter:
     """Counts the queries of pages: `get` also checks the status, `assert_same` that two runs made the same
-    number of queries and no more than `most`, printing the SQL when they did not."""
+    number of queries and no more than `most`, printing the SQL when they did not. Every cache is emptied before
+    each measured request: a page served from a cache proves nothing about the page computed."""
 
     def __call__(self):
         return CaptureQueriesContext(connection)
 
     @staticmethod
     def get(client, path, data=None, *, status=200):
+        cache.clear()
         response = client.get(path, data or {})
         assert response.status_code == status, f"{path}: {response.status_code}"
         return response

@@ -1,3 +1,4 @@
+import base64
 import os
 import re
 import subprocess
@@ -104,6 +105,7 @@ def test_production_settings_start_with_secrets():
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={**clean, "DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "portal.example",
+             "MFA_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
              "DJANGO_SETTINGS_MODULE": "koperasi_portal.settings"},
         cwd=PROJECT, capture_output=True, text=True, timeout=60,
     )

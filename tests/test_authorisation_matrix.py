@@ -33,11 +33,12 @@ MATRIX = {
     "healthz": ("get", "/healthz/", [200] * 8),
     # Mentors see their own area whatever they ask for; another regency's office gets 404 (tests/test_dashboards.py
     # checks what each one sees).
-    "dashboard": ("get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
-    "dashboard_export": ("get", "/dashboard/breakdown.xlsx?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
-    "regency_limits": ("get", "/dashboard/limits/32.02/", [302, 403, 403, 403, 403, 200, 404, 200]),
-    "map": ("get", "/map/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
-    "map_data": ("get", "/map/data/?district={district}", [302, 200, 404, 200, 200, 200, 404, 200]),
+    "reporting:dashboard": ("get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "reporting:dashboard_export": ("get", "/dashboard/breakdown.xlsx?regency=32.02",
+                                   [302, 200, 200, 200, 200, 200, 404, 200]),
+    "reporting:regency_limits": ("get", "/dashboard/limits/32.02/", [302, 403, 403, 403, 403, 200, 404, 200]),
+    "reporting:map": ("get", "/map/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "reporting:map_data": ("get", "/map/data/?district={district}", [302, 200, 404, 200, 200, 200, 404, 200]),
     "regions:regency_list": ("get", "/regions/", R),
     "regions:regency_detail": ("get", "/regions/32.02/", [302, 200, 200, 200, 200, 200, 404, 200]),
     "regions:district_detail": ("get", "/regions/{district}/", [302, 200, 404, 200, 200, 200, 404, 200]),
@@ -101,7 +102,7 @@ MATRIX = {
     # A visit's photo: only for those who see the cooperative; no public URL.
     "cooperatives:visit_file": ("get", "/visits/files/{visit_file}/", [302, 200, 404, 200, 200, 200, 404, 200]),
     # The month-end recap is the office's (the other regency's admin sees their own regency's).
-    "cooperatives:recap": ("get", "/reports/recap/", [302, 403, 403, 403, 200, 200, 200, 200]),
+    "reporting:recap": ("get", "/reports/recap/", [302, 403, 403, 403, 200, 200, 200, 200]),
     "profile": ("get", "/profile/", R),
     # The parts of the record (units, land, board, members, financing) are kept by those who edit the profile.
     "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),

@@ -32,9 +32,9 @@ from PIL import Image
 from cooperatives import services
 from cooperatives.models import Cooperative, FollowUp, MemberCount, MonthlyReport, Visit, VisitFile
 from cooperatives.selectors import month_start
-from koperasi_portal.models import RegencyFigures
 from mentors.models import Membership, Mentor, User
 from regions.models import Village
+from reporting.models import RegencyFigures
 from territories.models import BaTerritory, TerritoryPlan
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -111,3 +111,38 @@ def test_two_simultaneous_applies_of_one_import_preview_write_once(admin_user, s
                             for _ in range(2)))
     assert [r.status_code for r in responses] == [302, 302]
     assert Mentor.objects.count() - before == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_first_saves_of_a_report_both_answer_and_one_report_is_sent(split):
+    """A double click on "send" of a month's new report: the second request is told the report was saved meanwhile
+    (no error page), and one report exists."""
+    _needs_postgres()
+    from cooperatives.models import MonthlyReport
+
+    month = timezone.localdate().replace(day=1)
+    url = reverse("cooperatives:report_detail", kwargs={"mentor_pk": split.ba_mentor.pk, "month": f"{month:%Y-%m}"})
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(split.ba)
+    data = {"action": "submit", "version": "", "obstacles": "Sinyal lemah", "next_month_plan": "Pelatihan"}
+    responses = _together(*(lambda c=c: c.post(url, data) for c in clients))
+    assert [r.status_code for r in responses] == [302, 302]
+    assert MonthlyReport.objects.filter(mentor=split.ba_mentor, month=month).count() == 1
+    assert MonthlyReport.objects.get(mentor=split.ba_mentor, month=month).status == MonthlyReport.Status.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_a_token_belongs_to_its_author_another_mentor_posting_it_records_their_own_visit(client_for, split):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    url = reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk})
+    ba = client_for(split.ba)
+    data = _visit_data(cooperative, ba)
+    assert ba.post(url, data).status_code == 302
+    # The BA's PMO, who may record visits to the same cooperative, posts a form carrying the same token.
+    pmo = client_for(split.pmo)
+    response = pmo.post(url, {**data, "summary": "Kunjungan PMO"})
+    assert response.status_code == 302
+    visits = Visit.objects.filter(cooperative=cooperative).order_by("pk")
+    assert [(v.summary, v.created_by) for v in visits] == [("Satu kunjungan", split.ba), ("Kunjungan PMO", split.pmo)]
+    assert response["Location"].endswith(f"#visit-{visits[1].pk}")

@@ -6,9 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from koperasi_portal import figures
-from koperasi_portal.models import FiguresRefresh, RegencyFigures
 from mentors.models import Mentor
+from reporting import figures
+from reporting.models import FiguresRefresh, RegencyFigures
 
 from .factories import MentorFactory
 

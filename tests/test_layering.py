@@ -1,4 +1,5 @@
-"""The apps depend one way: regions ← mentors ← territories ← cooperatives ← koperasi_portal.
+"""The apps depend one way: toolkit ← regions ← mentors ← territories ← cooperatives ← reporting ←
+koperasi_portal ← operations.
 
 No import and no migration dependency of an app names an app above it.
 """
@@ -10,7 +11,7 @@ import pytest
 from django.db.migrations.loader import MigrationLoader
 
 PROJECT = Path(__file__).resolve().parent.parent
-ORDER = ["regions", "mentors", "territories", "cooperatives", "koperasi_portal"]
+ORDER = ["toolkit", "regions", "mentors", "territories", "cooperatives", "reporting", "koperasi_portal", "operations"]
 
 
 def _imported_apps(path: Path) -> set[str]:

@@ -1,5 +1,6 @@
 """Production settings as documented pass Django's deployment check, and the logs are structured."""
 
+import base64
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The production environment README.md and docs/deployment.md document.
 PRODUCTION = {
     "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "portal.example.go.id",
+    "MFA_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     "CSRF_TRUSTED_ORIGINS": "https://portal.example.go.id", "BEHIND_HTTPS_PROXY": "true",
     "SECURE_SSL_REDIRECT": "true", "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true", "REDIS_URL": "redis://127.0.0.1:6379/0", "TRUSTED_PROXY_COUNT": "1",

@@ -33,9 +33,9 @@ from cooperatives.services import COOPERATIVE_SHEET
 from mentors.models import Mentor
 from mentors.services import MENTOR_SHEET
 from regions.models import Boundary, District, Village
-from regions.xlsx import workbook_bytes
 from territories import services as plans
 from territories.workbook import PLAN_SHEET
+from toolkit.xlsx import workbook_bytes
 
 from .factories import MentorFactory
 

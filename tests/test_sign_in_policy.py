@@ -60,6 +60,17 @@ def test_the_lock_counts_the_account_whatever_the_case_of_the_address(two_accoun
     assert sign_in(client, first.email, PASSWORD).status_code == 200 and not signed_in(client)
 
 
+def test_the_lock_holds_whatever_host_and_port_the_request_names(two_accounts):
+    """The Host header is the client's to choose: it must not start a fresh count, nor open a locked account."""
+    first, _second = two_accounts
+    for port in range(10):
+        sign_in(Client(), first.email, "salah-sandi", HTTP_HOST=f"127.0.0.1:{port + 1}")
+    for host in ("127.0.0.1:1", "localhost", "localhost:8443", "[::1]:80", "testserver"):
+        client = Client()
+        refused = sign_in(client, f" {first.email.upper()} ", PASSWORD, HTTP_HOST=host)
+        assert refused.status_code == 200 and "Terlalu banyak" in refused.text and not signed_in(client), host
+
+
 def test_a_right_password_before_the_limit_does_not_reset_the_count(two_accounts):
     """A successful sign-in takes back only its own attempt: an attacker who knows one account cannot use it to
     keep guessing another's."""

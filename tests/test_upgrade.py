@@ -1,7 +1,8 @@
-"""A database built and filled by the previous release migrates forward without losing a row.
+"""A database built and filled by a previous release migrates forward without losing a row.
 
-The previous release is the commit before the region tables moved to the `regions` app. Its code is
-taken from the repository's history, migrates and fills a fresh database (SQLite, or PostgreSQL when the
+Two previous releases: the commit before the region tables moved to the `regions` app, and the one before the
+toolkit, reporting and operations apps (figures and applied imports changed tables). Each one's code is taken
+from the repository's history, migrates and fills a fresh database with its demo (SQLite, or PostgreSQL when the
 suite runs on it), and this release's `migrate` then runs on that database.
 """
 
@@ -17,21 +18,27 @@ import pytest
 from django.conf import settings
 
 PROJECT = Path(__file__).resolve().parent.parent
-PREVIOUS = "1e96dae"  # the last commit whose migrations created the region tables in `territories`
-RENAMED = {f"territories_{name}": f"regions_{name}" for name in ("province", "regency", "district", "village",
-                                                                  "boundary")}
+RELEASES = {
+    # the last commit whose migrations created the region tables in `territories`
+    "1e96dae": {f"territories_{name}": f"regions_{name}" for name in ("province", "regency", "district", "village",
+                                                                        "boundary")},
+    # the last commit with the figures in `koperasi_portal` and the applied imports in `regions`
+    "90884f6": {**{f"koperasi_portal_{name}": f"reporting_{name}" for name in (
+        "regencyfigures", "districtfigures", "monthlyfigures", "figuresrefresh")},
+        "regions_appliedimport": "toolkit_appliedimport"},
+}
 
 
-def _previous_release(target: Path) -> Path:
+def _previous_release(target: Path, previous: str) -> Path:
     """The previous release's files, or a skip (a failure in CI) when the history is not at hand."""
     found = shutil.which("git") and subprocess.run(
-        ["git", "-C", str(PROJECT), "cat-file", "-e", f"{PREVIOUS}^{{commit}}"], capture_output=True).returncode == 0
+        ["git", "-C", str(PROJECT), "cat-file", "-e", f"{previous}^{{commit}}"], capture_output=True).returncode == 0
     if not found:
-        message = f"commit {PREVIOUS} is not in this checkout's history (a git clone of the project is needed)"
+        message = f"commit {previous} is not in this checkout's history (a git clone of the project is needed)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    archive = subprocess.run(["git", "-C", str(PROJECT), "archive", PREVIOUS], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(PROJECT), "archive", previous], capture_output=True, check=True)
     target.mkdir()
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     # That release listed django-import-export (never used: no models, no migrations), which is no longer
@@ -96,23 +103,29 @@ def _manage(directory: Path, database_url: str, *args: str) -> str:
     return result.stdout
 
 
-def test_a_database_of_the_previous_release_migrates_forward_with_every_row(tmp_path):
-    old = _previous_release(tmp_path / "previous")
+@pytest.mark.parametrize("previous", sorted(RELEASES))
+def test_a_database_of_a_previous_release_migrates_forward_with_every_row(tmp_path, previous):
+    renamed = RELEASES[previous]
+    old = _previous_release(tmp_path / "previous", previous)
     database = Database(tmp_path)
     try:
         _manage(old, database.url, "migrate", "--no-input")
         _manage(old, database.url, "demo")
+        if previous == "90884f6":
+            _manage(old, database.url, "refresh_figures")  # the figures tables hold rows to carry over
         before = database.counts()
-        assert before["territories_village"] == 386 and before["cooperatives_visit"] > 0
+        assert before.get("territories_village", before.get("regions_village")) == 386
+        assert before["cooperatives_visit"] > 0
+        assert all(before[table] > 0 for table in renamed if table.endswith("figures")), before
 
         _manage(PROJECT, database.url, "migrate", "--no-input")
         after = database.counts()
         # These gain the rows of this release's migrations and models: none may be lost.
         grown = {"django_migrations", "django_content_type", "auth_permission"}
-        expected = {RENAMED.get(table, table): count for table, count in before.items() if table not in grown}
+        expected = {renamed.get(table, table): count for table, count in before.items() if table not in grown}
         assert {table: after.get(table) for table in expected} == expected
         assert all(after[table] >= before[table] for table in grown)
-        assert "territories_village" not in after
+        assert not set(renamed) & set(after)
 
         # This release's code reads and writes the upgraded data: nothing is new, nothing is duplicated.
         output = _manage(PROJECT, database.url, "import_regions", "32.02")

@@ -86,7 +86,7 @@ def test_regency_limits_saved_by_two_admins_keep_the_first(sukabumi, admin_user)
 
     other = MembershipFactory(user=UserFactory(email="admin2@example.test"), regency=sukabumi,
                               role=Membership.Role.ADMIN).user
-    url = reverse("regency_limits", kwargs={"code": sukabumi.code})
+    url = reverse("reporting:regency_limits", kwargs={"code": sukabumi.code})
     one, two = signed_in(admin_user), signed_in(other)
     first, second = hidden_version(one.get(url)), hidden_version(two.get(url))
     values = {"recency_amber_days": 20, "recency_red_days": 40, "report_due_day": 5, "ba_span_max_km": 30}
@@ -94,3 +94,42 @@ def test_regency_limits_saved_by_two_admins_keep_the_first(sukabumi, admin_user)
     refused = two.post(url, {**values, "recency_amber_days": 10, "version": second}, follow=True)
     assert "Tidak ada yang disimpan" in refused.text
     assert Regency.objects.get(pk=sukabumi.pk).recency_amber_days == 20
+
+
+def test_a_save_without_its_version_is_refused_like_a_stale_one(split, admin_user, unit):
+    """A form posted without its version (a hand-made request, an old page) is not a licence to overwrite."""
+    from cooperatives import services
+    from cooperatives.models import Visit
+
+    desk = signed_in(admin_user)
+    post = unit_post(unit, "Tanpa versi", "")
+    del post["version"]
+    assert "Tidak ada yang disimpan" in desk.post(part_url(unit), post, follow=True).text
+    delete = reverse("cooperatives:cooperative_part_delete", kwargs={"pk": unit.cooperative_id, "part": "units",
+                                                                       "part_pk": unit.pk})
+    assert "Tidak ada yang dihapus" in desk.post(delete, {}, follow=True).text
+    unit.refresh_from_db()
+    assert unit.name == "Gerai awal"
+
+    month = timezone.localdate().replace(day=1)
+    report_url = reverse("cooperatives:report_detail", kwargs={"mentor_pk": split.ba_mentor.pk,
+                                                               "month": f"{month:%Y-%m}"})
+    ba = signed_in(split.ba)
+    ba.post(report_url, {"action": "save", "version": "", "obstacles": "Pertama", "next_month_plan": ""})
+    refused = ba.post(report_url, {"action": "save", "obstacles": "Tanpa versi", "next_month_plan": ""}, follow=True)
+    assert "disimpan dari perangkat lain" in refused.text
+    assert MonthlyReport.objects.get(mentor=split.ba_mentor, month=month).obstacles == "Pertama"
+
+    visit = services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=unit.cooperative,
+                                  date=timezone.localdate(), mode="phone", focus_areas=["training"], summary="Awal")
+    refused = ba.post(reverse("cooperatives:visit_update", kwargs={"pk": visit.pk}), {
+        "date": visit.date.isoformat(), "mode": "phone", "focus_areas": ["training"], "summary": "Tanpa versi",
+        "follow-TOTAL_FORMS": 0, "follow-INITIAL_FORMS": 0}, follow=True)
+    assert "Orang lain mengubah kunjungan ini" in refused.text
+    assert Visit.objects.get(pk=visit.pk).summary == "Awal"
+
+    limits = reverse("reporting:regency_limits", kwargs={"code": split.plan.regency.code})
+    refused = desk.post(limits, {"recency_amber_days": 11, "recency_red_days": 40, "report_due_day": 5,
+                                 "ba_span_max_km": 30}, follow=True)
+    assert "Tidak ada yang disimpan" in refused.text
+    assert Regency.objects.get(pk=split.plan.regency_id).recency_amber_days != 11

@@ -1,8 +1,8 @@
-"""`{{ row|version }}`: the version a delete or edit form carries for a record (`regions.versions`)."""
+"""`{{ row|version }}`: the version a delete or edit form carries for a record (`toolkit.versions`)."""
 
 from django import template
 
-from regions.versions import content_version
+from toolkit.versions import content_version
 
 register = template.Library()
 

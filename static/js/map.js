@@ -147,7 +147,7 @@
           shape.bindPopup(function () { return popup(village, data); });
           shape.on("popupopen", function () { shape.closeTooltip(); });
         }
-        shape.bindTooltip(village.name);
+        shape.bindTooltip(element("span", village.name));  // text, never markup
         layer.addLayer(shape);
       });
       legend.replaceChildren();

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from koperasi_portal.management.commands.demo import DEMO_TOTP_SECRET
+from operations.management.commands.demo import DEMO_TOTP_SECRET
 
 from .conftest import ARTIFACTS, CHROMIUM, screenshot, sign_in
 

@@ -24,7 +24,7 @@ from cooperatives.models import (
     Stage,
     StageChange,
 )
-from regions.spreadsheets import cell_text
+from toolkit.spreadsheets import cell_text
 
 pytestmark = pytest.mark.django_db
 NUMBER = "AHU-0000042.AH.01.29.TAHUN 2025"
@@ -119,7 +119,8 @@ def test_operating_is_accepted_once_a_unit_operates(admin_client, record):
     assert record.stage == "operating"
     # The last operating unit cannot then be taken away.
     unit = record.units.get()
-    refused = admin_client.post(part, {"id": unit.pk, "kind": "sembako", "status": "planned"})
+    version = admin_client.get(part, {"edit": unit.pk}).context["version"]
+    refused = admin_client.post(part, {"id": unit.pk, "kind": "sembako", "status": "planned", "version": version})
     assert "pertahankan paling sedikit satu unit yang beroperasi" in refused.text
     unit.refresh_from_db()
     assert unit.status == "operating"

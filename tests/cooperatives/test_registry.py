@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from cooperatives import services
 from cooperatives.models import BusinessUnit, Cooperative, Stage, StageChange
 from regions.models import Village
-from regions.spreadsheets import cell_text
+from toolkit.spreadsheets import cell_text
 
 pytestmark = pytest.mark.django_db
 HEADER = ["Kode desa", "Nama koperasi", "Tahap", "Nomor badan hukum", "Tanggal badan hukum", "Jumlah anggota",

@@ -1,6 +1,6 @@
 """The reporting chain: the reviewer of the report's month, the PMO report and the office's review, lateness and
-reminders, e-mail (after commit, never breaking a request), visit evidence served only within scope, the
-month-end recap against the raw rows, and no dead ends."""
+reminders, e-mail (queued in the transaction, never breaking a request), visit evidence served only within scope,
+the month-end recap against the raw rows, and no dead ends."""
 
 import io
 import logging
@@ -9,18 +9,23 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
-from cooperatives import notifications, reporting, services
+from cooperatives import reports, services
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, ReportNotice, StageChange, Visit, VisitFile
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Mentor
 from territories import publishing
 from territories import services as plans
 from territories.models import BaVillage, PmoTerritory
+from toolkit.models import OutgoingMail
+from toolkit.tasks import mail_deliver, mail_sweep
 
 from ..factories import MembershipFactory, UserFactory
 
@@ -49,13 +54,6 @@ def photo(name="gerai.jpg", size=(800, 600), gps=True, raw=None):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
-@pytest.fixture(autouse=True)
-def committed(monkeypatch):
-    """E-mail goes out after the transaction commits (a test's transaction never does): here, at once.
-    `test_mail_waits_for_the_commit` checks the waiting itself."""
-    monkeypatch.setattr(notifications.transaction, "on_commit", lambda hook, **kwargs: hook())
-
-
 @pytest.fixture
 def admin_of(split, sukabumi):
     user = UserFactory(email="admin.dinas@contoh.test", full_name="Admin Dinas")
@@ -68,7 +66,7 @@ def admin_of(split, sukabumi):
 
 def test_the_reviewer_is_the_pmo_in_force_in_the_reports_month(split, sukabumi):
     month = last_month()
-    assert reporting.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
+    assert reports.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
     # A new plan from today puts another PMO over the BA: last month's report still goes to the first one.
     draft = plans.plan_create(actor=None, regency=sukabumi, name="Baru")
     first, second = PmoTerritory.objects.filter(plan=draft).order_by("name")
@@ -78,8 +76,8 @@ def test_the_reviewer_is_the_pmo_in_force_in_the_reports_month(split, sukabumi):
     publishing.plan_publish(actor=None, plan=draft, version=draft.version, effective_from=timezone.localdate(),
                             reviewed_active_id=split.plan.pk)
     now = month_start(timezone.localdate())
-    assert reporting.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
-    assert reporting.reviewer_of(split.ba_mentor, now) != split.pmo_mentor
+    assert reports.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
+    assert reports.reviewer_of(split.ba_mentor, now) != split.pmo_mentor
 
 
 def test_without_an_active_pmo_the_office_admin_reviews_the_ba_report(client_for, split, admin_of):
@@ -150,7 +148,7 @@ def test_the_pmo_report_goes_from_the_pmo_to_the_office_and_back(client_for, spl
 
 def test_late_reports_and_reminders_are_sent_once_each(split, sukabumi, client_for, office_user):
     month = last_month()
-    due = reporting.due_date(sukabumi, month)
+    due = reports.due_date(sukabumi, month)
     mail.outbox.clear()
     call_command("send_report_reminders", "--today", (due - timedelta(days=3)).isoformat(), stdout=io.StringIO())
     reminded = {m.to[0] for m in mail.outbox}
@@ -167,6 +165,51 @@ def test_late_reports_and_reminders_are_sent_once_each(split, sukabumi, client_f
         assert page.context["counts"]["late"] == page.context["counts"]["missing"] > 0
 
 
+class RefusingBackend(EmailBackend):
+    """A mail server that refuses some addresses."""
+
+    refused: set[str] = set()
+
+    def send_messages(self, messages):
+        if any(set(message.recipients()) & self.refused for message in messages):
+            raise ConnectionRefusedError("refused")
+        return super().send_messages(messages)
+
+
+def test_a_reminder_whose_mail_failed_is_queued_again_by_the_next_run_and_a_sent_one_is_not(split, sukabumi,
+                                                                                             settings, monkeypatch):
+    settings.MAIL_DELIVERY_BACKEND = f"{__name__}.RefusingBackend"
+    settings.MAIL_MAX_ATTEMPTS = 1
+    monkeypatch.setattr(RefusingBackend, "refused", {split.ba.email})
+    due = reports.due_date(sukabumi, last_month())
+    mail.outbox.clear()
+
+    def run(day):
+        output = io.StringIO()
+        call_command("send_report_reminders", "--today", day.isoformat(), stdout=output)
+        return output.getvalue()
+
+    first = run(due - timedelta(days=3))
+    reminded = {message.to[0] for message in mail.outbox}
+    assert split.ba.email not in reminded and split.other_ba.email in reminded
+    notice = ReportNotice.objects.get(mentor=split.ba_mentor, kind="reminder")
+    assert notice.mail_status == "failed"
+    notices = ReportNotice.objects.count()  # those of mentors without an account count as sent: nobody to tell
+    assert f"{notices - 1} sent, 0 waiting, 1 failed" in first
+
+    RefusingBackend.refused = set()  # the address works again
+    mail.outbox.clear()
+    second = run(due - timedelta(days=2))
+    assert [message.to for message in mail.outbox] == [[split.ba.email]]  # only the failed one, once
+    assert "1 reminders and 0 late notices queued" in second and "(1 again" in second
+    assert f"{notices} sent, 0 waiting, 0 failed" in second
+    notice.refresh_from_db()
+    assert notice.mail_status == "sent" and ReportNotice.objects.filter(mentor=split.ba_mentor).count() == 1
+
+    mail.outbox.clear()
+    assert "0 reminders" in run(due - timedelta(days=1)) and mail.outbox == []
+
+
 def test_a_person_who_turned_email_off_gets_none(client_for, split):
     client_for(split.pmo).post(reverse("profile"), {})  # the switch unticked
     split.pmo.refresh_from_db()
@@ -177,17 +220,29 @@ def test_a_person_who_turned_email_off_gets_none(client_for, split):
     assert mail.outbox == []
 
 
-def test_with_the_mail_server_down_submitting_still_works_and_the_failure_is_logged(client_for, split, settings,
-                                                                                     caplog):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+def test_with_the_mail_server_down_submitting_still_works_and_the_mail_waits_to_be_retried(client_for, split,
+                                                                                           settings, caplog):
+    settings.MAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens there
     month = last_month()
-    with caplog.at_level(logging.ERROR, logger="koperasi.mail"):
+    with caplog.at_level(logging.WARNING, logger="koperasi.mail"):
         response = client_for(split.ba).post(report_url(split.ba_mentor, month), {
             "action": "submit", "obstacles": "-", "next_month_plan": "-"})
     assert response.status_code == 302
     assert MonthlyReport.objects.get(mentor=split.ba_mentor, month=month).status == "submitted"
-    assert any("E-mail not sent" in record.message for record in caplog.records)
+    waiting = OutgoingMail.objects.get()
+    assert (waiting.to, waiting.status, waiting.attempts) == ([split.pmo.email], "waiting", 1)
+    assert "Connection refused" in waiting.last_error and waiting.next_attempt_at > timezone.now()
+    assert any("not sent (attempt 1 of 8)" in record.message for record in caplog.records)
+    assert mail.outbox == []
+
+    # The server is back; once the mail is due again, the sweep hands it to a delivery job.
+    settings.MAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutgoingMail.objects.update(next_attempt_at=timezone.now())
+    mail_sweep.call()
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts) == ("sent", 2) and waiting.sent_at is not None
+    assert [message.to for message in mail.outbox] == [[split.pmo.email]]
 
 
 # --- evidence --------------------------------------------------------------------------------------------------
@@ -256,7 +311,7 @@ def test_the_recap_figures_equal_those_computed_from_the_raw_rows(client_for, sp
     StageChange.objects.create(cooperative=cooperatives[0], stage="notary_deed", reached_on=month + timedelta(days=1))
     services.report_save(actor=split.ba, mentor=split.ba_mentor, month=month, obstacles="", next_month_plan="",
                          submit=True)
-    page = client_for(office_user).get(reverse("cooperatives:recap"), {"month": f"{month:%Y-%m}"})
+    page = client_for(office_user).get(reverse("reporting:recap"), {"month": f"{month:%Y-%m}"})
     figures = page.context["figures"]
     visits = [v for v in Visit.objects.all() if month <= v.date < end]
     assert figures["visits"] == len(visits) == 5
@@ -279,7 +334,7 @@ def test_the_recap_figures_equal_those_computed_from_the_raw_rows(client_for, sp
     ba_visits = {row["ba"].pk: row["visits"] for row in figures["ba_rows"]}
     assert ba_visits[split.ba_mentor.pk] == 5
     assert "Mengetahui," in page.text and "Kepala Dinas Koperasi" in page.text
-    workbook = client_for(office_user).get(reverse("cooperatives:recap"), {"month": f"{month:%Y-%m}",
+    workbook = client_for(office_user).get(reverse("reporting:recap"), {"month": f"{month:%Y-%m}",
                                                                             "format": "xlsx"})
     assert workbook.status_code == 200 and workbook["Content-Type"].startswith("application/vnd.openxml")
 
@@ -308,19 +363,26 @@ def test_the_report_list_exports_to_excel(client_for, office_user, split):
 def test_a_late_report_is_marked_on_the_report_page(client_for, split, sukabumi):
     month = month_start(date(2026, 1, 1))
     page = client_for(split.ba).get(report_url(split.ba_mentor, month))
-    assert page.context["late"] == (timezone.localdate() > reporting.due_date(sukabumi, month))
+    assert page.context["late"] == (timezone.localdate() > reports.due_date(sukabumi, month))
 
 
-def test_mail_waits_for_the_commit(split, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.undo()  # the real on_commit
+def test_report_mail_is_queued_in_the_transaction_and_a_rollback_sends_none(split, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # jobs wait for the worker
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks() as hooks:
+    with pytest.raises(RuntimeError), transaction.atomic():
         services.report_save(actor=split.ba, mentor=split.ba_mentor, month=last_month(), obstacles="",
                              next_month_plan="", submit=True)
-        assert mail.outbox == []  # nothing before the commit
-    assert len(hooks) == 1
-    hooks[0]()
-    assert mail.outbox[-1].to == [split.pmo.email]
+        assert OutgoingMail.objects.count() == DBTaskResult.objects.count() == 1
+        raise RuntimeError("the request fails after the report was saved")
+    assert not OutgoingMail.objects.exists() and not DBTaskResult.objects.exists() and mail.outbox == []
+
+    services.report_save(actor=split.ba, mentor=split.ba_mentor, month=last_month(), obstacles="",
+                         next_month_plan="", submit=True)
+    queued, job = OutgoingMail.objects.get(), DBTaskResult.objects.get()
+    assert queued.status == "waiting" and mail.outbox == []  # nothing until the worker runs the job
+    assert (job.task_path, job.args_kwargs["kwargs"]) == ("toolkit.tasks.mail_deliver", {"mail_id": queued.pk})
+    mail_deliver.call(**job.args_kwargs["kwargs"])
+    assert [message.to for message in mail.outbox] == [[split.pmo.email]]
 
 
 def test_the_home_pages_ask_for_the_pmo_report_and_show_it_waiting_for_the_office(client_for, split, admin_of):

@@ -54,7 +54,7 @@ def test_submit_return_resubmit_accept(client_for, split):
     page = ba.get(report_url(split))
     assert "Tambahkan jumlah anggota" in page.text
     ba.post(report_url(split), {"action": "submit", "obstacles": "Jalan rusak; anggota 120",
-                                "next_month_plan": "Rapat"})
+                                "next_month_plan": "Rapat", "version": page.context["version"]})
     pmo = client_for(split.pmo)
     pmo.post(report_url(split), {"action": "accept", "comment": ""})
     report.refresh_from_db()
@@ -63,8 +63,10 @@ def test_submit_return_resubmit_accept(client_for, split):
 
 def test_a_submitted_report_cannot_be_changed_by_the_ba_and_only_their_pmo_reviews(client_for, split, admin_user):
     client_for(split.ba).post(report_url(split), {"action": "submit", "obstacles": "A", "next_month_plan": "B"})
-    again = client_for(split.ba).post(report_url(split), {"action": "save", "obstacles": "Ubah", "next_month_plan": ""},
-                                      follow=True)
+    ba = client_for(split.ba)
+    version = ba.get(report_url(split)).context["version"]
+    again = ba.post(report_url(split), {"action": "save", "obstacles": "Ubah", "next_month_plan": "",
+                                        "version": version}, follow=True)
     assert "sudah dikirim" in again.text
     assert client_for(admin_user).post(report_url(split), {"action": "accept"}).status_code == 403
     assert client_for(split.other_ba).get(report_url(split)).status_code == 404

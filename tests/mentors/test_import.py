@@ -169,3 +169,56 @@ def test_an_import_preview_applies_only_once(admin_client, sukabumi):
     admin_client.post(reverse("mentors:mentor_import_apply"), {"token": token})
     second = admin_client.post(reverse("mentors:mentor_import_apply"), {"token": token}, follow=True)
     assert "kedaluwarsa" in second.text and Mentor.objects.count() == 3
+
+
+def roster_dicts(names, *, notes=""):
+    return [{"full_name": f"Pendamping {name}", "role": "BA", "phone": "", "email": f"{name}@contoh.test",
+             "notes": notes, "_row": number} for number, name in enumerate(names, start=2)]
+
+
+def test_applying_an_import_makes_as_many_queries_for_60_rows_as_for_5(sukabumi, admin_user, count_queries):
+    """The rows are written in bulk with their history: no query per row (2,000 rows took 30 s on a busy machine
+    with one INSERT, one history INSERT and three checks per row)."""
+    mentors_import_apply(actor=None, regency=sukabumi, rows=roster_dicts([f"a{i}" for i in range(60)]))
+    with count_queries() as few:  # 3 changed, 2 new
+        few_rows = roster_dicts([f"a{i}" for i in range(3)] + ["b0", "b1"], notes="diubah")
+        assert mentors_import_apply(actor=admin_user, regency=sukabumi, rows=few_rows).summary == {
+            "create": 2, "update": 3, "unchanged": 0, "error": 0}
+    with count_queries() as many:  # 30 changed, 30 new
+        many_rows = roster_dicts([f"a{i}" for i in range(10, 40)] + [f"c{i}" for i in range(30)], notes="diubah")
+        assert mentors_import_apply(actor=admin_user, regency=sukabumi, rows=many_rows).summary == {
+            "create": 30, "update": 30, "unchanged": 0, "error": 0}
+    count_queries.assert_same(few, many, most=12)
+    assert Mentor.objects.filter(regency=sukabumi).count() == 92
+
+
+def test_an_imported_mentor_has_its_history_and_a_changed_one_a_new_version(sukabumi, admin_user):
+    mentors_import_apply(actor=admin_user, regency=sukabumi, rows=roster_dicts(["nina"]))
+    mentor = Mentor.objects.get()
+    version = mentor.updated_at
+    mentors_import_apply(actor=admin_user, regency=sukabumi, rows=roster_dicts(["nina"], notes="pindah"))
+    mentor.refresh_from_db()
+    assert mentor.notes == "pindah" and mentor.updated_at > version  # an editor that saw the old row is refused
+    history = list(mentor.history.order_by("history_date").values_list("history_type", "history_user_id",
+                                                                       "history_change_reason", "notes"))
+    assert history == [("+", admin_user.pk, "imported", ""), ("~", admin_user.pk, "imported", "pindah")]
+
+
+def test_a_concurrent_change_during_the_apply_writes_nothing_and_says_why(sukabumi, monkeypatch):
+    """The rows are checked again inside the apply; if the database still refuses one (an address another import
+    took a moment ago), nothing is written."""
+    from mentors import services
+
+    mentors_import_apply(actor=None, regency=sukabumi, rows=roster_dicts(["nina"]))
+    checked = services.mentors_import_check
+
+    def stale(**kwargs):  # the check ran before the other import committed: it sees a new address
+        preview = checked(**kwargs)
+        preview.rows[0].action, preview.rows[0].extra["mentor"].pk = "create", None
+        return preview
+
+    monkeypatch.setattr(services, "mentors_import_check", stale)
+    result = mentors_import_apply(actor=None, regency=sukabumi, rows=roster_dicts(["nina", "budi"]))
+    assert result.rows[0].errors == ["daftar pendamping berubah selama impor: ada perubahan lain yang lebih dulu "
+                                     "tersimpan"]
+    assert list(Mentor.objects.values_list("email", flat=True)) == ["nina@contoh.test"]

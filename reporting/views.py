@@ -1,0 +1,250 @@
+"""The pages of figures: the dashboards by place, their Excel downloads, an office's limits, the maps and the
+month-end recap."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+
+from cooperatives import selectors as registry
+from cooperatives.models import Cooperative
+from mentors.access import access_for, require
+from regions import services as region_services
+from regions.forms import RegencyLimitsForm
+from regions.models import Regency
+from territories import selectors as regions
+from toolkit.spreadsheets import xlsx_response
+from toolkit.versions import StaleVersion, content_version
+
+from . import dashboards, maps
+from . import recap as recaps
+from .access import can_view_recap
+from .figures import cached_figures, figures_changed, figures_refresh
+
+
+def _dashboard_context(request, place=None):
+    """The figures of the dashboard's place, computed now (the exports, and the dashboard when not kept)."""
+    access = access_for(request.user)
+    place = place or dashboards.place_for(request.user, access, request.GET)
+    today = timezone.localdate()
+    if place.is_office:
+        context = dashboards.office_dashboard(place, today, sort=request.GET.get("sort", ""))
+    else:
+        context = dashboards.mentor_dashboard(place.mentor, today)
+        context["computed_at"] = timezone.now()
+    context.update(place=place, today=today, access=access,
+                   can_set_limits=place.level == "regency" and place.is_office and access.manages(place.regency.pk))
+    return context
+
+
+def _chart_data(context) -> dict:
+    """What the charts draw, passed to static/js/charts.js through json_script (the tables beside them hold
+    the same figures)."""
+    data = {
+        "funnel": {"labels": [f"{row['number']}. {row['label']}" for row in context["funnel"]],
+                   "values": [row["count"] for row in context["funnel"]],
+                   "reached": [row["reached"] for row in context["funnel"]],
+                   "names": {"values": _("at this stage"), "reached": _("reached at least this stage")}},
+        "recency": {"labels": [row["label"] for row in context["recency"]],
+                    "values": [row["count"] for row in context["recency"]]},
+        "trend": {"labels": [date_format(row["month"], "M Y") for row in context["trend"]],
+                  "visits": [row["visits"] for row in context["trend"]],
+                  "stage_changes": [row["stage_changes"] for row in context["trend"]],
+                  "names": {"visits": _("Visits"), "stage_changes": _("Stage changes")}},
+    }
+    if context.get("workload"):
+        low, high = context["target"]
+        data["workload"] = {"labels": [row["mentor"] or row["territory"] for row in context["workload"]],
+                            "villages": [row["villages"] for row in context["workload"]],
+                            "cooperatives": [row["cooperatives"] for row in context["workload"]],
+                            "low": low, "high": high,
+                            "names": {"villages": _("Villages"), "cooperatives": _("Cooperatives"),
+                                      "low": _("fewest villages per BA"), "high": _("most villages per BA")}}
+    return data
+
+
+def dashboard(request):
+    """The office's figures for a regency, a province or the nation; a PMO's or BA's for their own area. The
+    page's body is kept as long as its figures (FIGURES_MAX_AGE): it is the same for everyone who sees the place
+    (for a mentor: their own), and rendering it costs more than reading it."""
+    access = access_for(request.user)
+    place = dashboards.place_for(request.user, access, request.GET)
+    sort = request.GET.get("sort", "")
+
+    def body():
+        context = _dashboard_context(request, place)
+        context.update(charts=_chart_data(context), export_query=place.query())
+        return render_to_string("reporting/_dashboard_body.html", context, request)
+
+    who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{place.regency_ids or 'all'}"
+    limits = place.level == "regency" and place.is_office and access.manages(place.regency.pk)
+    key = f"dashboard:{who}:{place.query()}:{sort}:{limits}:{timezone.localdate():%Y-%m-%d}"
+    return render(request, "reporting/dashboard.html", {"place": place, "access": access,
+                                                         "body": cached_figures(key, body)})
+
+
+def _breakdown_sheet(context):
+    kind = context["breakdown_kind"]
+    title = {"district": _("Districts"), "regency": _("Regencies"), "province": _("Provinces")}[kind]
+    headers = [_("Code"), title, _("Villages"), _("Villages covered by a BA"), _("Coverage %"), _("BAs"),
+               _("Cooperatives"), _("Operating"), _("Visits in 30 days"), _("Cooperatives visited in 30 days %"),
+               _("Last visit"), _("Days since the last visit"), _("Overdue follow-ups")]
+    rows = [[r["code"], r["name"], r["villages"], r["villages_covered"], r["coverage"], r["bas"], r["cooperatives"],
+             r["stage_operating"], r["visits_30_days"], r["visited_share"], r["last_visit"], r["days_since_visit"],
+             r["follow_ups_overdue"]] for r in context["breakdown"]]
+    return title, headers, rows
+
+
+def _export_sheets(context, table):
+    """The dashboard's tables as workbook sheets, with the rows the page shows (recency: all of them)."""
+    if table == "breakdown":
+        return [_breakdown_sheet(context)]
+    if table == "funnel":
+        return [(_("Stages"), [_("Stage"), _("Cooperatives"), _("Reached at least this stage")],
+                 [[f"{r['number']}. {r['label']}", r["count"], r["reached"]] for r in context["funnel"]])]
+    if table == "trend":
+        return [(_("Trend"), [_("Month"), _("Visits"), _("Cooperatives visited"), _("Stage changes")],
+                 [[date_format(r["month"], "F Y"), r["visits"], r["cooperatives_visited"], r["stage_changes"]]
+                  for r in context["trend"]])]
+    if table == "workload" and context.get("workload") is not None:
+        return [(_("Workload"), [_("Territory"), _("Business Assistant"), _("Villages"), _("Cooperatives"),
+                                 _("Visits in 30 days"), _("Within the target range")],
+                 [[r["territory"], r["mentor"], r["villages"], r["cooperatives"], r["visits_30_days"],
+                   _("yes") if r["in_target"] else _("no")] for r in context["workload"]])]
+    if table == "recency" and context.get("recency_list") is not None:
+        place = context["place"]
+        regency = place.regency
+        if place.is_office:
+            cooperatives = Cooperative.objects.filter(village__district__regency=regency)
+        else:
+            cooperatives = registry.mentor_cooperatives(place.mentor)
+        rows = dashboards.recency_list(cooperatives, regency, context["today"], limit=None)
+        return [(_("Visit recency"), [_("Village"), _("District"), _("Business Assistant"), _("Last visit"),
+                                      _("Days"), _("Status")],
+                 [[r["village"], r["district"], r["ba"], r["last_visit"], r["days"],
+                   _("red") if r["bucket"] == "red" else _("amber")] for r in rows])]
+    if table == "team" and context.get("team") is not None:
+        return [(_("Team"), [_("Business Assistant"), _("Territory"), _("Villages"), _("Visits this month"),
+                             _("Overdue follow-ups"), _("Last visit"), _("Report")],
+                 [[r["mentor"].full_name if r["mentor"] else "", r["territory"].name, r["villages"],
+                   r["visits_month"], r["follow_ups_overdue"], r["last_visit"], r["report_status"]]
+                  for r in context["team"]])]
+    raise Http404
+
+
+def dashboard_export(request, table):
+    """One dashboard table as a workbook, for the same place and order as the page."""
+    context = _dashboard_context(request)
+    sheets = _export_sheets(context, table)
+    place = context["place"]
+    slug = (place.regency.code if place.regency else place.province.code if place.province else "id")
+    return xlsx_response(sheets, f"dashboard-{table}-{slug}-{context['today']:%Y-%m-%d}.xlsx")
+
+
+def regency_limits(request, code):
+    """An office admin sets the regency's recency limits and report due day (shown on its dashboard)."""
+    regency = regions.regency_get_for_user(request.user, code)
+    require(access_for(request.user).manages(regency.pk))
+    # The form gets its own copy: a ModelForm writes the posted values onto its instance even when they are
+    # refused, and `regency` must keep the saved ones.
+    form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            region_services.regency_limits_update(regency=regency, version=request.POST.get("version", ""),
+                                                  **form.cleaned_data)
+        except StaleVersion:
+            messages.error(request, _("Another admin changed these limits while you were editing. Nothing was "
+                                      "saved: the form now shows the current limits."))
+            return redirect("reporting:regency_limits", code=regency.code)
+        figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once,
+        figures_changed()  # and no dashboard kept with the old ones is shown again
+        messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
+        return redirect(f"{reverse('reporting:dashboard')}?regency={regency.code}")
+    version = request.POST.get("version", "") if request.method == "POST" else content_version(regency)
+    return render(request, "reporting/regency_limits.html", {"regency": regency, "form": form, "version": version})
+
+
+# --- maps ---------------------------------------------------------------------------------------------
+
+
+def map_page(request):
+    """The villages of a regency (or a mentor's area) coloured by territory, stage or visit recency."""
+    access = access_for(request.user)
+    place = dashboards.place_for(request.user, access, request.GET)
+    context = {"place": place, "colour": request.GET.get("colour", "territory"),
+               "now_time": date_format(timezone.localtime(), "H:i")}
+    if context["colour"] not in maps.COLOURINGS:
+        context["colour"] = "territory"
+    if place.level in ("nation", "province", "offices"):
+        context["breakdown_kind"], context["breakdown"] = dashboards.breakdown(place, timezone.localdate())
+    else:
+        context["source"] = "?" + (f"regency={place.regency.code}" if place.is_office else "")
+        context["has_geometry"] = regions.regency_has_coordinates(place.regency)
+    return render(request, "reporting/map.html", context)
+
+
+@gzip_page  # half a megabyte of outlines for a regency; the data holds no secret a compression attack could read
+def map_data(request):
+    """JSON for static/js/map.js: `?regency=`, `?district=` or `?plan=`; a mentor's own villages by default."""
+    access = access_for(request.user)
+    require(access.is_office or access.mentor is not None)
+    plan = None
+    if request.GET.get("plan"):
+        if not request.GET["plan"].isdigit():
+            raise Http404
+        plan = regions.plan_get_for_user(request.user, request.GET["plan"])
+        regency, villages = plan.regency, maps.map_villages(request.user, regency=plan.regency)
+    elif request.GET.get("district"):
+        district = regions.district_get_for_user(request.user, request.GET["district"])
+        regency, villages = district.regency, maps.map_villages(request.user, regency=district.regency,
+                                                                 district=district)
+    elif request.GET.get("regency"):
+        regency = regions.regency_get_for_user(request.user, request.GET["regency"])
+        villages = maps.map_villages(request.user, regency=regency)
+    elif access.mentor is not None and not access.is_office:
+        regency = access.mentor.regency
+        villages = maps.map_villages(request.user, regency=regency)
+    else:
+        raise Http404
+    data = maps.map_data(villages, regency=regency, today=timezone.localdate(), plan=plan)
+    data["tiles"] = {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def recap(request):
+    """The office's month-end recap of its regency (a superuser: `?province=` or the nation), to print with its
+    signature block or to download as Excel (`?format=xlsx`)."""
+    require(can_view_recap(request.user))
+    access = access_for(request.user)
+    month = registry.month_from_text(request.GET["month"]) if request.GET.get("month") else registry.month_start(
+        registry.month_start(timezone.localdate()) - timedelta(days=1))
+    regencies = regions.regencies_visible_to(request.user).filter(pk__in=access.office_regency_ids) \
+        if not access.is_superuser else regions.regencies_visible_to(request.user)
+    code = str(request.GET.get("regency", "") or request.GET.get("province", ""))[:13]
+    chosen = regencies.filter(code=code) if "regency" in request.GET else \
+        regencies.filter(province__code=code) if "province" in request.GET else regencies
+    if code and not chosen.exists():
+        raise Http404
+    place = (chosen.first().name if chosen.count() == 1 else
+             chosen.first().province.name if "province" in request.GET and chosen.exists() else _("Indonesia"))
+    ids = sorted(chosen.values_list("pk", flat=True))
+    if request.GET.get("format") == "xlsx":
+        figures = recaps.recap(ids, month, full=True)
+        return xlsx_response(recaps.recap_rows(figures), f"rekap-{month:%Y-%m}-{code or 'nasional'}.xlsx")
+    figures = recaps.recap_kept(ids, month)
+    return render(request, "reporting/recap.html", {
+        "figures": figures, "month": month, "place": place, "code": code, "chosen": chosen,
+        "choices": regencies.order_by("name")[:600], "query": request.GET.urlencode(),
+        "previous": registry.month_start(month - timedelta(days=1)), "following": registry.next_month(month),
+    })
+

@@ -1,0 +1,116 @@
+"""The roster pages (`mentors:` names rendered here): the roster, its export, a mentor's page and the edit form,
+which show what the plan in force gives a mentor."""
+
+
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mentors import selectors as people
+from mentors import services as people_services
+from mentors.access import (
+    can_add_mentors,
+    can_export_roster,
+    can_manage_mentor,
+    can_see_internal_notes,
+    can_view_roster,
+    require,
+)
+from mentors.forms import MentorForm
+from mentors.models import Mentor
+from regions.filters import refused_export
+from toolkit.spreadsheets import xlsx_response
+
+from . import selectors
+from .filters import RosterFilter
+from .region_views import page_of, render_list
+
+CHANGE_REASONS = {
+    "created": gettext_lazy("created"), "edited": gettext_lazy("edited"),
+    "deactivated": gettext_lazy("deactivated"), "reactivated": gettext_lazy("reactivated"),
+    "invited": gettext_lazy("invited to sign in"), "imported": gettext_lazy("imported"),
+    "demo": gettext_lazy("demo data"),
+}
+
+
+def _roster_filter(request):
+    return RosterFilter(request.GET, queryset=selectors.roster_for(request.user),
+                        regencies=people.regencies_seen_by_office(request.user))
+
+
+def mentor_list(request):
+    require(can_view_roster(request.user))
+    roster = _roster_filter(request)
+    context = {"filter": roster, "page_obj": page_of(request, roster.qs), "can_add": can_add_mentors(request.user),
+               "can_export": can_export_roster(request.user)}
+    return render_list(request, "mentors/mentor_list.html", "mentors/_mentor_table.html", context)
+
+
+def mentor_export(request):
+    require(can_export_roster(request.user))
+    roster = _roster_filter(request)
+    if roster.export_needs_regency:
+        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
+        return redirect(f"{reverse('mentors:mentor_list')}?{request.GET.urlencode()}")
+    if not roster.is_valid():
+        return refused_export(request, roster, reverse("mentors:mentor_list"))
+    headers = [_("Name"), _("Role"), _("Regency"), _("Phone"), _("E-mail"), _("Contract start"), _("Contract end"),
+               _("Active"), _("Account"), _("Notes")]
+    rows = [
+        [m.full_name, m.get_role_display(), m.regency.name, m.phone_display, m.email, m.contract_start,
+         m.contract_end, _("yes") if m.is_active else _("no"), m.get_account_status_display(), m.notes]
+        for m in roster.qs
+    ]
+    return xlsx_response([(_("Mentors"), headers, rows)], f"mentors-{timezone.localdate():%Y-%m-%d}.xlsx")
+
+
+def _mentor_changes(mentor: Mentor) -> list[dict]:
+    """The last 20 changes of a mentor with the fields each one changed."""
+    records = list(mentor.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
+    changes = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(changes) == 20:
+            break
+        fields = [c.field for c in newer.diff_against(older).changes] if older is not None else []
+        changes.append({
+            "record": newer, "reason": CHANGE_REASONS.get(newer.history_change_reason or "", "–"),
+            "fields": [Mentor._meta.get_field(f).verbose_name for f in fields if f not in {"updated_at", "created_at"}],
+        })
+    return changes
+
+
+def mentor_detail(request, pk):
+    mentor = selectors.mentor_get_for_user(request.user, pk)
+    internal = can_see_internal_notes(request.user)
+    context = {
+        "mentor": mentor, "can_manage": can_manage_mentor(request.user, mentor), "show_internal": internal,
+        "changes": _mentor_changes(mentor) if internal else [], "territories": selectors.territories_of(mentor),
+    }
+    return render(request, "mentors/mentor_detail.html", context)
+
+
+def mentor_update(request, pk):
+    require(can_add_mentors(request.user))  # only admins change mentors: 403 for everyone else
+    mentor = selectors.mentor_get_for_user(request.user, pk)
+    require(can_manage_mentor(request.user, mentor))
+    form = MentorForm(request.POST or None, instance=mentor, regencies=people.regencies_managed_by(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in people_services.MENTOR_FIELDS}
+        try:
+            people_services.mentor_update(actor=request.user, mentor=mentor, version=form.cleaned_data["version"],
+                                          role_locked=selectors.holds_territory(mentor), **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except people_services.StaleEdit:
+            messages.error(request, _("Someone else changed this mentor while you were editing. Your changes were "
+                                      "not saved: the form now shows the current data."))
+            return redirect("mentors:mentor_update", pk=mentor.pk)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(mentor)
+    return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
