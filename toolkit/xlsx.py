@@ -4,18 +4,40 @@ Exports write plain tables: text, whole and decimal numbers, dates, a bold heade
 frozen header. Writing the XML directly is about five times faster than a general-purpose library for such
 tables (a regency's registry of 852 rows: ~40 ms instead of ~200 ms), and text is always written as an
 inline string, so nothing typed into the portal can become a formula in the office's Excel.
+
+Every file must open in Excel and LibreOffice (tests/toolkit/test_xlsx_libreoffice.py opens each export), so:
+- NaN and ±infinity (float or Decimal) have no cell value in a workbook: they are written as empty cells;
+- a Decimal is a number (as a float: what Excel keeps of it), a bool a boolean, None an empty cell;
+- a date or datetime is a date serial with a date format; Excel's calendar starts on 1900-01-01 (and counts a
+  1900-02-29 that never was), so an earlier date is written as its ISO text;
+- characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF) are removed from text and
+  text longer than a cell holds (32,767 characters, counted as Excel does in UTF-16 units) is cut;
+- sheet titles must be 1-31 characters without []:*?/\\, not start or end with an apostrophe, not be Excel's
+  reserved "History" and be unique ignoring case: anything else raises ValueError before a byte is written.
+Rows are streamed: each sheet's XML goes into its zip entry in chunks as the rows are read (they may be any
+iterable, a generator included), so the memory used is the compressed file, not the rows' XML.
 """
 
 import io
+import math
 import re
 import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 
-EPOCH = datetime(1899, 12, 30)
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0 at all
+EPOCH = datetime(1899, 12, 30)  # serial 0 for dates from 1900-03-01 on (Excel's 1900 leap-year bug)
+FIRST_DATE = date(1900, 1, 1)  # serial 1; before it Excel has no dates
+LEAP_BUG = date(1900, 3, 1)  # before it a serial is one day less than from EPOCH
+# Not allowed in XML 1.0 at all: C0 controls but tab and line breaks, lone surrogates, U+FFFE and U+FFFF.
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_TEXT = 32_767  # Excel's limit for a cell's text, in UTF-16 code units; longer text is cut to it
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # a sheet's size in Excel
+TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+CHUNK = 1 << 16  # characters of XML gathered before each write into the zip entry
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -80,48 +102,104 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _text(value) -> str:
+    """Text as a cell can hold it: without what XML forbids, cut to Excel's 32,767 UTF-16 units (an astral
+    character such as an emoji counts two), escaped for XML."""
+    text = ILLEGAL.sub("", str(value))
+    if len(text) > MAX_TEXT // 2 and len(encoded := text.encode("utf-16-le")) > 2 * MAX_TEXT:
+        text = encoded[:2 * MAX_TEXT].decode("utf-16-le", errors="ignore")  # a half-cut pair is dropped
+    return escape(text)
+
+
 def _cell(ref: str, value, style: int = 0) -> str:
-    if value is None or value == "":
+    if value is None:
         return ""
+    styled = f' s="{style}"' if style else ""
+    if isinstance(value, str):
+        text = _text(value)
+        return f'<c r="{ref}" t="inlineStr"{styled}><is><t xml:space="preserve">{text}</t></is></c>' if text else ""
     if isinstance(value, bool):
-        value = str(value)
+        return f'<c r="{ref}" t="b"{styled}><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"{styled}><v>{int(value)}</v></c>'  # int(): an IntEnum's repr is not a number
+    if isinstance(value, float | Decimal):
+        # A Decimal too large for a float is infinity; float() refuses a Decimal's signalling NaN.
+        number = float(value) if not isinstance(value, Decimal) or value.is_finite() else math.nan
+        return f'<c r="{ref}"{styled}><v>{number!r}</v></c>' if math.isfinite(number) else ""
     if isinstance(value, datetime):
         local = timezone.localtime(value) if timezone.is_aware(value) else value  # Excel has no time zones
-        serial = (local.replace(tzinfo=None) - EPOCH).total_seconds() / 86400
+        local = local.replace(tzinfo=None)
+        if local.date() < FIRST_DATE:
+            return _cell(ref, local.isoformat(sep=" "), style)
+        serial = (local - EPOCH).total_seconds() / 86400 - (local.date() < LEAP_BUG)
         return f'<c r="{ref}" s="3"><v>{serial!r}</v></c>'
     if isinstance(value, date):
-        return f'<c r="{ref}" s="2"><v>{(value - EPOCH.date()).days}</v></c>'
-    styled = f' s="{style}"' if style else ""
-    if isinstance(value, int | float):
-        return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
-    text = escape(ILLEGAL.sub("", str(value)))
-    return f'<c r="{ref}" t="inlineStr"{styled}><is><t xml:space="preserve">{text}</t></is></c>'
+        if value < FIRST_DATE:
+            return _cell(ref, value.isoformat(), style)
+        return f'<c r="{ref}" s="2"><v>{(value - EPOCH.date()).days - (value < LEAP_BUG)}</v></c>'
+    return _cell(ref, str(value), style)
 
 
-def _sheet(headers: list, rows: list[list]) -> str:
-    letters = [column_letter(i) for i in range(1, max(len(headers), *(len(r) for r in rows), 1) + 1)]
+def _sheet(headers: list, rows: Iterable) -> Iterable[str]:
+    """The worksheet's XML in chunks of about CHUNK characters, reading `rows` once, as it goes."""
+    letters = [column_letter(i) for i in range(1, len(headers) + 1)]
+
+    def row_xml(number: int, values, style: int = 0) -> str:
+        values = list(values)
+        if len(values) > len(letters):
+            if len(values) > MAX_COLUMNS:
+                raise ValueError(f"A sheet holds at most {MAX_COLUMNS:,} columns; row {number} has {len(values):,}.")
+            letters.extend(column_letter(i) for i in range(len(letters) + 1, len(values) + 1))
+        return (f'<row r="{number}">' + "".join(_cell(f"{letters[i]}{number}", v, style)
+                                                for i, v in enumerate(values)) + "</row>")
+
     widths = "".join(f'<col min="{i}" max="{i}" width="{max(10, min(45, len(str(h)) + 4))}" customWidth="1"/>'
                      for i, h in enumerate(headers, start=1))
-    out = [
+    chunk = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         'state="frozen"/></sheetView></sheetViews>',
         f"<cols>{widths}</cols>" if widths else "",
         "<sheetData>",
-        '<row r="1">' + "".join(_cell(f"{letters[i]}1", h, 1) for i, h in enumerate(headers)) + "</row>",
+        row_xml(1, headers, 1),
     ]
+    size = 0
     for number, row in enumerate(rows, start=2):
-        out.append(f'<row r="{number}">' + "".join(_cell(f"{letters[i]}{number}", v) for i, v in enumerate(row))
-                   + "</row>")
-    out.append("</sheetData></worksheet>")
-    return "".join(out)
+        if number > MAX_ROWS:
+            raise ValueError(f"A sheet holds at most {MAX_ROWS:,} rows.")
+        xml = row_xml(number, row)
+        chunk.append(xml)
+        size += len(xml)
+        if size >= CHUNK:
+            yield "".join(chunk)
+            chunk, size = [], 0
+    chunk.append("</sheetData></worksheet>")
+    yield "".join(chunk)
 
 
-def workbook_bytes(sheets: list[tuple[str, list, list[list]]]) -> bytes:
-    """The .xlsx file of one sheet per (title, headers, rows); titles must be unique, at most 31 characters."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def check_titles(titles: list) -> None:
+    """Refuse (ValueError) sheet titles Excel would not open: see the module's docstring."""
+    seen = set()
+    for title in titles:
+        if not isinstance(title, str) or not 1 <= len(title) <= 31:
+            raise ValueError(f"A sheet title must be 1-31 characters: {title!r}.")
+        if TITLE_FORBIDDEN.search(title) or ILLEGAL.search(title) or title.startswith("'") or title.endswith("'"):
+            raise ValueError(f"A sheet title cannot contain []:*?/\\ or control characters, nor start or end with "
+                             f"an apostrophe: {title!r}.")
+        if title.casefold() == "history":
+            raise ValueError("Excel reserves the sheet title 'History'.")
+        if title.casefold() in seen:
+            raise ValueError(f"Two sheets are titled {title!r} (titles are compared ignoring case).")
+        seen.add(title.casefold())
+
+
+def write_workbook(target, sheets: Iterable[tuple[str, list, Iterable]]) -> None:
+    """Write the .xlsx file of one sheet per (title, headers, rows) into `target` (a path or a binary file);
+    `rows` is read once, as the sheet is written: a generator keeps memory flat however many rows there are."""
+    sheets = list(sheets)
+    check_titles([title for title, _headers, _rows in sheets])
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         numbers = range(1, len(sheets) + 1)
         archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(
             sheets="".join(SHEET_TYPE.format(n=n) for n in numbers)))
@@ -135,5 +213,13 @@ def workbook_bytes(sheets: list[tuple[str, list, list[list]]]) -> bytes:
             f'Target="worksheets/sheet{n}.xml"/>' for n in numbers)))
         archive.writestr("xl/styles.xml", STYLES)
         for n, (_title, headers, rows) in zip(numbers, sheets, strict=True):
-            archive.writestr(f"xl/worksheets/sheet{n}.xml", _sheet(headers, rows))
+            with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as entry:
+                for chunk in _sheet(list(headers), rows):
+                    entry.write(chunk.encode())
+
+
+def workbook_bytes(sheets: Iterable[tuple[str, list, Iterable]]) -> bytes:
+    """The .xlsx file of one sheet per (title, headers, rows), as `write_workbook` writes it."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, sheets)
     return buffer.getvalue()
