@@ -62,16 +62,6 @@ class RegencyFigures(models.Model):
         return f"{self.regency_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
 
 
-class FiguresRefresh(models.Model):
-    """One row: who is refreshing the figures until when, so that one request (of any worker or node)
-    refreshes them while the others read the rows as they are."""
-
-    claimed_until = models.DateTimeField()
-
-    def __str__(self):
-        return f"claimed until {self.claimed_until}"
-
-
 class DistrictFigures(models.Model):
     """The dashboards' per-district row, refreshed with its regency's `RegencyFigures` (whose `computed_at` says
     how fresh it is); a refresh writes it only when its figures changed, at `computed_at`."""

@@ -24,9 +24,12 @@ RELEASES = {
                                                                         "boundary")},
     # the last commit with the figures in `koperasi_portal` and the applied imports in `regions`
     "90884f6": {**{f"koperasi_portal_{name}": f"reporting_{name}" for name in (
-        "regencyfigures", "districtfigures", "monthlyfigures", "figuresrefresh")},
+        "regencyfigures", "districtfigures", "monthlyfigures")},
         "regions_appliedimport": "toolkit_appliedimport"},
 }
+# Tables a later release drops on purpose: the one-row claim of the request-triggered figures refresh, which the
+# refresh job replaced.
+DROPPED = {"koperasi_portal_figuresrefresh"}
 
 
 def _previous_release(target: Path, previous: str) -> Path:
@@ -122,10 +125,11 @@ def test_a_database_of_a_previous_release_migrates_forward_with_every_row(tmp_pa
         after = database.counts()
         # These gain the rows of this release's migrations and models: none may be lost.
         grown = {"django_migrations", "django_content_type", "auth_permission"}
-        expected = {renamed.get(table, table): count for table, count in before.items() if table not in grown}
+        expected = {renamed.get(table, table): count for table, count in before.items()
+                    if table not in grown | DROPPED}
         assert {table: after.get(table) for table in expected} == expected
         assert all(after[table] >= before[table] for table in grown)
-        assert not set(renamed) & set(after)
+        assert not (set(renamed) | DROPPED) & set(after)
 
         # This release's code reads and writes the upgraded data: nothing is new, nothing is duplicated.
         output = _manage(PROJECT, database.url, "import_regions", "32.02")

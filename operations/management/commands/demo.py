@@ -20,6 +20,7 @@ from cooperatives.selectors import month_start, next_month
 from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
 from regions.models import Boundary, Regency, Village
+from reporting.figures import figures_refresh
 from territories import publishing
 from territories import services as plans
 from territories.models import BaTerritory, PmoTerritory, TerritoryPlan
@@ -78,6 +79,7 @@ class Command(BaseCommand):
             self._people(regency)
             self._plan(regency)
             self._cooperatives(regency)
+        figures_refresh()  # the home pages' figures from the start (the worker then refreshes them every minute)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (fictional people), password for all: {DEMO_PASSWORD}")
         for role, email in self._logins(regency):

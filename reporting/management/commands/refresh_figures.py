@@ -1,5 +1,5 @@
-"""`manage.py refresh_figures`: recompute the pre-aggregated figures of every regency (run it every minute
-from a timer in production, so that no page has to)."""
+"""`manage.py refresh_figures`: recompute the pre-aggregated figures of every regency (or of some) now. The
+worker does it on its schedule (`reporting.tasks.figures_refresh`); this is for a catch-up or a benchmark."""
 
 import time
 
