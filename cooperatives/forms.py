@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField
 from toolkit.phones import phone_normalize
+from toolkit.versions import content_version
 
 from .models import (
     MAX_MEMBERS,
@@ -31,7 +32,7 @@ STANDARD_UNITS = [(k, label) for k, label in UnitKind.choices if k != UnitKind.O
 
 
 class CooperativeForm(forms.ModelForm):
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)  # none sent: refused as stale
     stage_reached_on = forms.DateField(
         label=_("Stage reached on"), required=False, help_text=_("Only when the stage changes; default today."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -81,7 +82,7 @@ class CooperativeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.updated_at.isoformat()
+        self.fields["version"].initial = content_version(self.instance)
         units = list(self.instance.units.all())
         self.fields["units"].initial = [u.kind for u in units if u.kind != UnitKind.OTHER]
         self.fields["other_units"].initial = ", ".join(u.name for u in units if u.kind == UnitKind.OTHER)

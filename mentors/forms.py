@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField, SheetEmailField
 from toolkit.phones import phone_normalize
+from toolkit.versions import content_version
 
 from .models import Membership, Mentor, User
 
@@ -22,7 +23,7 @@ class AdminUserChangeForm(auth_forms.UserChangeForm):
 
 
 class MentorForm(forms.ModelForm):
-    """Create or edit a mentor. `version` carries the `updated_at` the editor saw (no lost updates)."""
+    """Create or edit a mentor. `version` carries the version the editor saw (`toolkit.versions`: no lost updates)."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -42,8 +43,7 @@ class MentorForm(forms.ModelForm):
         self.fields["regency"].empty_label = None
         if self.instance.pk:
             del self.fields["regency"]
-            self.fields["version"].initial = self.instance.updated_at.isoformat()
-            self.fields["version"].required = True
+            self.fields["version"].initial = content_version(self.instance)  # none sent: refused as stale
         elif len(regencies) == 1:
             self.fields["regency"].widget = forms.HiddenInput()
             self.fields["regency"].initial = regencies[0].pk

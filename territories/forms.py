@@ -17,7 +17,10 @@ from .models import BaTerritory, PmoTerritory, TerritoryPlan
 class VersionedForm(forms.Form):
     """Every draft edit carries the version the admin saw; the service refuses a stale one."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def clean_version(self) -> int:
+        return self.cleaned_data["version"] or 0  # none sent: refused as stale (a plan starts at version 1)
 
 
 class PlanCreateForm(RegencyChoiceForm):

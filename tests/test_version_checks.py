@@ -133,3 +133,233 @@ def test_a_save_without_its_version_is_refused_like_a_stale_one(split, admin_use
                                  "ba_span_max_km": 30}, follow=True)
     assert "Tidak ada yang disimpan" in refused.text
     assert Regency.objects.get(pk=split.plan.regency_id).recency_amber_days != 11
+
+
+# --- one scheme: every save path of an editable record refuses a stale and a missing version alike ----------
+
+STALE_CASES = {}
+
+
+def stale_case(function):
+    """A save path: given the fixtures, what to post where, the stored row to compare, and a change made meanwhile
+    by someone else (through the service with `version=None`, as an import or the demo does)."""
+    STALE_CASES[function.__name__] = function
+    return function
+
+
+def form_data(form) -> dict:
+    """What the browser would post back for an unbound form, as it was shown."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[form.add_prefix(name)] = value if isinstance(value, list) else str(value)
+    return data
+
+
+@stale_case
+def cooperative_edit(split, admin_user, unit):
+    from cooperatives import services
+
+    cooperative = unit.cooperative
+    url = reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})
+    data = form_data(signed_in(admin_user).get(url).context["form"])
+    return {"user": admin_user, "url": url, "view": "cooperatives.views", "message": "Orang lain telah mengubah data",
+            "data": {**data, "notes": "STALE-EDIT"}, "row": lambda: Cooperative.objects.get(pk=cooperative.pk),
+            "touch": lambda: services.cooperative_update(actor=None, cooperative=cooperative, version=None,
+                                                         notes="Diubah orang lain")}
+
+
+def _touch_unit(unit):
+    from cooperatives import services
+
+    return lambda: services.part_save(actor=None, cooperative=unit.cooperative, part=unit,
+                                      values={"name": "Diubah orang lain"})
+
+
+@stale_case
+def record_part_save(split, admin_user, unit):
+    return {"user": admin_user, "url": part_url(unit), "view": "cooperatives.views",
+            "message": "Tidak ada yang disimpan", "data": unit_post(unit, "STALE-EDIT", None),
+            "row": lambda: BusinessUnit.objects.get(pk=unit.pk), "touch": _touch_unit(unit)}
+
+
+@stale_case
+def record_part_delete(split, admin_user, unit):
+    url = reverse("cooperatives:cooperative_part_delete", kwargs={"pk": unit.cooperative_id, "part": "units",
+                                                                  "part_pk": unit.pk})
+    return {"user": admin_user, "url": url, "view": "cooperatives.views", "message": "Tidak ada yang dihapus",
+            "data": {}, "row": lambda: BusinessUnit.objects.get(pk=unit.pk), "touch": _touch_unit(unit)}
+
+
+@stale_case
+def visit_correction(split, admin_user, unit):
+    from cooperatives import services
+    from cooperatives.models import Visit
+
+    visit = services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=unit.cooperative,
+                                  date=timezone.localdate(), mode="phone", focus_areas=["training"], summary="Awal")
+    data = {"date": visit.date.isoformat(), "mode": "phone", "focus_areas": ["training"], "summary": "STALE-EDIT",
+            "follow-TOTAL_FORMS": 0, "follow-INITIAL_FORMS": 0}
+    return {"user": split.ba, "url": reverse("cooperatives:visit_update", kwargs={"pk": visit.pk}),
+            "view": "cooperatives.views", "message": "Orang lain mengubah kunjungan ini", "data": data,
+            "row": lambda: Visit.objects.get(pk=visit.pk),
+            "touch": lambda: services.visit_update(actor=None, visit=Visit.objects.get(pk=visit.pk),
+                                                   date=visit.date, mode="phone", focus_areas=["training"],
+                                                   summary="Diubah orang lain")}
+
+
+@stale_case
+def report_draft(split, admin_user, unit):
+    from cooperatives import services
+
+    month = timezone.localdate().replace(day=1)
+    services.report_save(actor=None, mentor=split.ba_mentor, month=month, obstacles="Awal", next_month_plan="")
+    url = reverse("cooperatives:report_detail", kwargs={"mentor_pk": split.ba_mentor.pk, "month": f"{month:%Y-%m}"})
+    return {"user": split.ba, "url": url, "view": "cooperatives.views", "message": "disimpan dari perangkat lain",
+            "data": {"action": "save", "obstacles": "STALE-EDIT", "next_month_plan": ""},
+            "row": lambda: MonthlyReport.objects.get(mentor=split.ba_mentor, month=month),
+            "touch": lambda: services.report_save(actor=None, mentor=split.ba_mentor, month=month,
+                                                  obstacles="Diubah orang lain", next_month_plan="")}
+
+
+@stale_case
+def regency_limits(split, admin_user, unit):
+    from regions import services
+
+    regency = Regency.objects.get(pk=split.plan.regency_id)
+    values = {"recency_amber_days": 20, "recency_red_days": 40, "report_due_day": 5, "ba_span_max_km": 30}
+    return {"user": admin_user, "url": reverse("reporting:regency_limits", kwargs={"code": regency.code}),
+            "view": "reporting.views", "message": "Tidak ada yang disimpan", "data": {**values, "report_due_day": 9},
+            "row": lambda: Regency.objects.get(pk=regency.pk),
+            "touch": lambda: services.regency_limits_update(regency=Regency.objects.get(pk=regency.pk),
+                                                           **{**values, "recency_amber_days": 21})}
+
+
+@stale_case
+def mentor_edit(split, admin_user, unit):
+    from mentors.models import Mentor
+    from mentors.services import mentor_update
+
+    mentor = split.ba_mentor
+    url = reverse("mentors:mentor_update", kwargs={"pk": mentor.pk})
+    data = form_data(signed_in(admin_user).get(url).context["form"])
+    return {"user": admin_user, "url": url, "view": "territories.mentor_views",
+            "message": "telah mengubah data pendamping ini", "data": {**data, "notes": "STALE-EDIT"},
+            "row": lambda: Mentor.objects.get(pk=mentor.pk),
+            "touch": lambda: mentor_update(actor=None, mentor=mentor, notes="Diubah orang lain")}
+
+
+@stale_case
+def office_account(split, admin_user, unit):
+    from mentors import services
+    from mentors.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    member = MembershipFactory(user=UserFactory(email="staf2@example.test"), regency_id=split.plan.regency_id,
+                               role=Membership.Role.STAFF)
+    url = reverse("mentors:office_account_role", kwargs={"code": member.regency.code, "pk": member.pk})
+    return {"user": admin_user, "url": url, "view": "mentors.views", "message": "Orang lain telah mengubah akun ini",
+            "data": {"role": "staff"}, "row": lambda: Membership.objects.get(pk=member.pk),
+            "touch": lambda: services.office_account_set_role(actor=None, membership=member, role="admin")}
+
+
+@stale_case
+def plan_editor(split, admin_user, unit):
+    from territories import services
+    from territories.models import TerritoryPlan
+
+    plan = services.plan_create(actor=None, regency=split.plan.regency, name="Draf")
+    return {"user": admin_user, "url": reverse("territories:territory_create", kwargs={"pk": plan.pk}),
+            "view": "territories.views", "message": "Admin lain telah mengubah draf ini",
+            "data": {"kind": "ba", "name": "STALE-EDIT"}, "headers": {"HX-Request": "true"},
+            "row": lambda: TerritoryPlan.objects.get(pk=plan.pk),
+            "touch": lambda: services.territory_create(actor=None, plan=plan, version=plan.version, kind="ba",
+                                                       name="Dibuat orang lain")}
+
+
+@pytest.mark.parametrize("missing", [False, True], ids=["stale", "missing"])
+@pytest.mark.parametrize("name", sorted(STALE_CASES))
+def test_every_save_path_refuses_a_stale_or_missing_version_through_the_one_helper(
+    name, missing, split, admin_user, unit, monkeypatch
+):
+    import importlib
+
+    from toolkit import versions
+
+    case = STALE_CASES[name](split, admin_user, unit)
+    data = {key: value for key, value in case["data"].items() if key != "version"}
+    if not missing:
+        data["version"] = versions.content_version(case["row"]())  # the version the page showed…
+        case["touch"]()  # …before someone else saved
+    written = versions.content_version(case["row"]())
+    answered = []
+    view = importlib.import_module(case["view"])
+
+    def helper(*args, **kwargs):
+        answered.append(args)
+        return versions.stale_edit_response(*args, **kwargs)
+
+    monkeypatch.setattr(view, "stale_edit_response", helper)
+    response = signed_in(case["user"]).post(case["url"], data, follow=True, headers=case.get("headers", {}))
+    assert len(answered) == 1, "refused through toolkit.versions.stale_edit_response"
+    assert response.status_code == 200 and case["message"] in response.text
+    assert versions.content_version(case["row"]()) == written, "nothing written"
+    assert "STALE-EDIT" not in response.text, "the page shows the current data, not the refused edit"
+
+
+def test_internal_callers_without_a_version_are_not_checked_but_an_empty_one_is(unit):
+    from cooperatives import services
+    from toolkit.versions import StaleEdit, check_version
+
+    seen = BusinessUnit.objects.get(pk=unit.pk)
+    services.part_save(actor=None, cooperative=unit.cooperative, part=unit, values={"name": "Dari impor"})
+    services.part_save(actor=None, cooperative=unit.cooperative, part=seen, values={"name": "Dari demo"})
+    assert BusinessUnit.objects.get(pk=unit.pk).name == "Dari demo"
+    with pytest.raises(StaleEdit):
+        check_version(unit, "")
+
+
+# --- a guard: the scheme stays one ----------------------------------------------------------------------
+
+def stale_scheme_violations(root) -> list[str]:
+    """Places outside toolkit/versions.py that compare `updated_at.isoformat()` or define (or alias) a Stale*
+    exception of their own."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in sorted(Path(root).rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative == "toolkit/versions.py" or relative.split("/")[0] in {"tests", ".venv", "node_modules"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                    isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute)
+                    and side.func.attr == "isoformat" and isinstance(side.func.value, ast.Attribute)
+                    and side.func.value.attr == "updated_at" for side in [node.left, *node.comparators]):
+                found.append(f"{relative}:{node.lineno} compares updated_at.isoformat()")
+            names = ([node.name] if isinstance(node, ast.ClassDef) else
+                     [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else [])
+            found += [f"{relative}:{node.lineno} defines {name}" for name in names if name.startswith("Stale")]
+    return found
+
+
+def test_no_module_has_a_stale_edit_scheme_of_its_own():
+    from django.conf import settings
+
+    assert stale_scheme_violations(settings.BASE_DIR) == []
+
+
+def test_the_guard_finds_a_planted_violation(tmp_path):
+    (tmp_path / "cooperatives").mkdir()
+    (tmp_path / "cooperatives" / "services.py").write_text(
+        "class StaleThing(Exception):\n    pass\n\n\nStaleAlias = StaleThing\n\n\n"
+        "def save(current, version):\n    if current.updated_at.isoformat() != version:\n        raise StaleThing\n")
+    (tmp_path / "toolkit").mkdir()
+    (tmp_path / "toolkit" / "versions.py").write_text("class StaleEdit(Exception):\n    pass\n")
+    assert stale_scheme_violations(tmp_path) == [
+        "cooperatives/services.py:1 defines StaleThing",
+        "cooperatives/services.py:5 defines StaleAlias",
+        "cooperatives/services.py:9 compares updated_at.isoformat()",
+    ]

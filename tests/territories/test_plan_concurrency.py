@@ -58,7 +58,7 @@ def test_two_admins_saving_the_same_draft_one_wins_and_the_draft_stays_consisten
         lambda: services.villages_move(actor=None, plan=draft, version=version, village_ids=[village], to=second),
         lambda: services.villages_move(actor=None, plan=draft, version=version, village_ids=[village], to=None),
     )
-    assert sorted(type(r).__name__ for r in results) == ["StalePlan", "int"]
+    assert sorted(type(r).__name__ for r in results) == ["StaleEdit", "int"]
     draft.refresh_from_db()
     assert draft.version == version + 1
     links = BaVillage.objects.filter(plan=draft, village_id=village)
