@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mentors.access import access_for
 from mentors.models import Mentor
-from territories.selectors import mentor_scope
+from territories.coverage import mentor_scope
 
 from .models import Cooperative, FollowUp, Visit
 
@@ -83,6 +83,11 @@ def can_list_report_statuses(user) -> bool:
     """Who sees every BA's report status for a month: the office, and a PMO for their BAs."""
     access = access_for(user)
     return access.is_office or access.is_pmo
+
+
+def can_list_pmo_reports(user) -> bool:
+    """The PMOs' report statuses (beside the BAs'): the office."""
+    return access_for(user).is_office
 
 
 def can_write_report(user, mentor: Mentor) -> bool:

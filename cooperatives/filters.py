@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
 from regions.models import District, Regency, Village
+from territories import coverage
 
 from .integrity import READINESS, ready_query
 from .models import Cooperative, SimkopdesStatus, Stage, UnitKind
@@ -78,8 +79,7 @@ class CooperativeFilter(django_filters.FilterSet):
     def with_ba(self, queryset, name, mentor):
         if mentor is None:
             return queryset
-        return queryset.filter(village__ba_links__plan__status="active",
-                               village__ba_links__ba_territory__mentor=mentor)
+        return queryset.filter(coverage.villages_of_ba(mentor, "village"))
 
     def with_readiness(self, queryset, name, value):
         if value == "ready":

@@ -6,11 +6,12 @@ these, is the reporting app's: `reporting/recap.py`.)
 
 from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from mentors.models import Mentor
-from territories.models import BaVillage, TerritoryPlan
+from territories import coverage
+from territories.coverage import plans_in_force_on, reviewer_of  # noqa: F401 (used here and by callers)
 
 from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitStatus, Visit
 from .selectors import due_on, members_at, month_start, next_month
@@ -32,35 +33,10 @@ def is_late(report_status: str | None, regency, month: date, today: date | None 
     return (report_status in (None, MonthlyReport.Status.DRAFT)) and today > due_date(regency, month)
 
 
-def plans_in_force_on(regency_ids, day: date):
-    """The plans (published) that were in force on a day."""
-    return TerritoryPlan.objects.filter(
-        regency_id__in=regency_ids, status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED],
-        effective_from__lte=day).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-
-
-def _review_day(month: date) -> date:
-    """The day whose plan decides a report's reviewer: the month's last day (today, for the running month)."""
-    return min(month_end(month), timezone.localdate())
-
-
-def reviewer_of(mentor: Mentor, month: date) -> Mentor | None:
-    """The PMO over a BA in the plan in force at the end of the report's month, if still active. None: the
-    regency office reviews (also every PMO report)."""
-    if mentor.role != Mentor.Role.BA:
-        return None
-    plans = plans_in_force_on([mentor.regency_id], _review_day(month))
-    return Mentor.objects.filter(
-        is_active=True, pmo_territories__plan__in=plans, pmo_territories__ba_territories__mentor=mentor,
-    ).first()
-
-
 def bas_of_pmo(pmo: Mentor, month: date) -> list[Mentor]:
-    """The BAs a PMO supervised at the end of the month (the plan in force then)."""
-    plans = plans_in_force_on([pmo.regency_id], _review_day(month))
-    return list(Mentor.objects.filter(
-        ba_territories__plan__in=plans, ba_territories__pmo_territory__mentor=pmo).distinct()
-        .order_by("full_name", "id"))
+    """The BAs a PMO supervised at the end of the month (the plan in force then). Who reviews a report is
+    `territories.coverage.reviewer_of`, re-exported here."""
+    return coverage.bas_under(pmo, coverage.review_day(month))
 
 
 # --- the BA's month-end snapshot -----------------------------------------------------------------------------
@@ -89,8 +65,7 @@ def ba_snapshot(mentor: Mentor, month: date) -> dict:
     """Every cooperative the BA held at the end of the month: stage then, members then, readiness and units now,
     visited that month or not."""
     end = next_month(month)
-    plans = plans_in_force_on([mentor.regency_id], _review_day(month))
-    villages = BaVillage.objects.filter(plan__in=plans, ba_territory__mentor=mentor).values("village_id")
+    villages = coverage.ba_village_ids_on(mentor, coverage.review_day(month))
     cooperatives = Cooperative.objects.filter(village_id__in=villages)
     stage = stages_at(cooperatives, end)
     visited = set(Visit.objects.filter(mentor=mentor, date__gte=month, date__lt=end)
@@ -132,9 +107,7 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
     closed = dict(FollowUp.objects.filter(visit__mentor__in=bas, done=True, done_at__date__gte=month,
                                           done_at__date__lt=end).order_by().values_list("visit__mentor")
                   .annotate(n=Count("id")))
-    holds = dict(BaVillage.objects.filter(plan__in=plans_in_force_on([pmo.regency_id], _review_day(month)),
-                                          ba_territory__mentor__in=bas).order_by()
-                 .values_list("ba_territory__mentor").annotate(n=Count("id")))
+    holds = coverage.village_counts_on(bas, regency_id=pmo.regency_id, on=coverage.review_day(month))
     rows = []
     for ba in bas:
         report = reports.get(ba.pk)

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from mentors.access import access_for, require
 from mentors.models import Mentor
-from territories.models import BaVillage, TerritoryPlan
-from territories.selectors import mentor_get_for_user, mentor_scope, mentors_visible_to, village_scope
+from territories import coverage
+from territories.coverage import mentor_scope
+from territories.selectors import mentor_get_for_user, mentors_visible_to, village_scope
 from toolkit.phones import phone_display
 
 from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
@@ -58,8 +59,7 @@ def cooperative_get_for_editor(user, pk) -> Cooperative:
 
 def current_ba_name():
     """The name of the village's BA under the plan in force, as a subquery for annotations."""
-    links = BaVillage.objects.filter(village=OuterRef("village_id"), plan__status=TerritoryPlan.Status.ACTIVE)
-    return Subquery(links.values("ba_territory__mentor__full_name")[:1])
+    return coverage.ba_name_of_village("village_id")
 
 
 def last_visit_date():
@@ -176,7 +176,7 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     access = access_for(user)
     if access.is_superuser:
         return Visit.objects.all()
-    scope = Q(cooperative__village__district__regency_id__in=access.office_regency_ids)
+    scope = access.office_scope("cooperative__village__district__regency")
     if access.mentor is not None:
         scope |= Q(mentor=access.mentor) | mentor_scope(access.mentor).villages_via("cooperative__village")
     return Visit.objects.filter(scope)
@@ -350,8 +350,7 @@ def _bas_of(user, pmo: Mentor | None, regency_code: str = "") -> QuerySet[Mentor
     if regency_code:
         bas = bas.filter(regency__code=regency_code)
     if pmo is not None:
-        bas = bas.filter(ba_territories__plan__status=TerritoryPlan.Status.ACTIVE,
-                         ba_territories__pmo_territory__mentor=pmo)
+        bas = bas.filter(coverage.bas_under_pmo(pmo))
     return bas
 
 

@@ -16,7 +16,7 @@ from mentors.models import Mentor
 from regions.models import Village
 from toolkit.phones import phone_normalize
 from toolkit.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
-from toolkit.versions import StaleVersion, check_version, content_version
+from toolkit.versions import StaleEdit, check_version
 
 from . import evidence, notifications, reports
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
@@ -53,9 +53,6 @@ def _tidy(cooperative: Cooperative) -> None:
     cooperative.legal_entity_number = sk_ahu_normalize(cooperative.legal_entity_number)
     for field in NUMBER_FIELDS:
         setattr(cooperative, field, "".join(ch for ch in getattr(cooperative, field) or "" if ch not in " .-"))
-
-
-StaleEdit = StaleVersion  # the record changed since the form was opened; nothing was saved
 
 
 class ReportError(Exception):
@@ -146,9 +143,7 @@ def cooperative_update(*, actor, cooperative: Cooperative, version: str | None, 
     a step back without a reason, "operating" without an operating unit, a bad or duplicate SK AHU number…"""
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
-    current = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
-    if version is not None and current.updated_at.isoformat() != version:
-        raise StaleEdit
+    current = check_version(Cooperative.objects.select_for_update().get(pk=cooperative.pk), version, locked=True)
     old_stage, old_count = current.stage, current.member_count
     for name, value in values.items():
         if name in RECORD_FIELDS:
@@ -185,7 +180,7 @@ def _sync_member_count(cooperative: Cooperative, *, actor) -> None:
 def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: str | None = None):
     """Create or change a unit, financing proposal, land plot, board member or member count of the cooperative
     (refused with the rule's message, nothing written, when one breaks). With `version` (the form's copy of the
-    row, `toolkit.versions`), a row someone else changed or deleted since is refused with StaleVersion."""
+    row, `toolkit.versions`), a row someone else changed or deleted since is refused with StaleEdit."""
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
     if part.pk and part.cooperative_id != cooperative.pk:
@@ -290,13 +285,11 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: list[str], summary: str,
                  follow_ups: list[tuple[str, date]] = (), version: str | None = None, **details) -> Visit:
-    """Correct a visit. With `version` (the form's copy of its last change), a visit changed by someone else
+    """Correct a visit. With `version` (the one the form was opened with), a visit changed by someone else
     since the form was opened is refused (StaleEdit) instead of overwritten."""
     if actor is not None and not can_correct_visit(actor, visit):
         raise PermissionDenied
-    current = Visit.objects.select_for_update().get(pk=visit.pk)
-    if version is not None and current.updated_at.isoformat() != version:
-        raise StaleEdit
+    check_version(Visit.objects.select_for_update().get(pk=visit.pk), version, locked=True)
     _check_visit(date, focus_areas, visit.mentor)
     if MonthlyReport.objects.filter(mentor=visit.mentor, month=visit.date.replace(day=1), status__in=[
             MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).exists():
@@ -369,14 +362,13 @@ def _report_for_update(mentor: Mentor, month: date) -> MonthlyReport:
 def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_month_plan: str,
                 submit: bool = False, version: str | None = None) -> MonthlyReport:
     """The BA writes (and optionally submits) their report. A submitted or accepted report is not editable. With
-    `version`, a draft saved meanwhile from another device is not overwritten (StaleVersion)."""
+    `version`, a draft saved meanwhile from another device is not overwritten (StaleEdit)."""
     if actor is not None and not can_write_report(actor, mentor):
         raise PermissionDenied
     if month > timezone.localdate().replace(day=1):
         raise ReportError(_("A report for a month that has not started cannot be written yet."))
     report = _report_for_update(mentor, month)
-    if version is not None and report.pk and content_version(report) != version:
-        raise StaleVersion
+    check_version(report, version, locked=True)
     if report.status in (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED):
         raise ReportError(_("This report has already been submitted; it can be changed only if its reviewer "
                             "returns it."))
@@ -405,10 +397,10 @@ def _report_first_save(report: MonthlyReport, *, actor, reason: str) -> None:
         with transaction.atomic():
             _audited_save(report, actor=actor, reason=reason)
     except IntegrityError as error:
-        raise StaleVersion from error
+        raise StaleEdit from error
     except ValidationError as error:
         if MonthlyReport.objects.filter(mentor=report.mentor_id, month=report.month).exists():
-            raise StaleVersion from error
+            raise StaleEdit from error
         raise
 
 

@@ -21,10 +21,11 @@ from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
 from regions.filters import refused_export
+from territories import coverage
 from territories import selectors as scope
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
 from toolkit.uploads import accepts_upload
-from toolkit.versions import StaleVersion, content_version
+from toolkit.versions import StaleEdit, content_version, stale_edit_response
 
 from . import reports, selectors, services
 from .access import (
@@ -33,6 +34,7 @@ from .access import (
     can_export_registry,
     can_import_cooperatives,
     can_list_follow_ups,
+    can_list_pmo_reports,
     can_list_report_statuses,
     can_record_visit,
     can_record_visits,
@@ -115,7 +117,7 @@ def cooperative_detail(request, pk):
         **selectors.record_parts(cooperative),
         "units": list(cooperative.units.all()),
         "stage_changes": list(cooperative.stage_changes.select_related("recorded_by")),
-        "history": scope.village_history(cooperative.village),
+        "history": coverage.village_history(cooperative.village),
         "visits": visits, "visits_page": visits_page,
         "open_follow_ups": list(selectors.cooperative_open_follow_ups(cooperative)),
         "can_edit": can_edit_cooperative(request.user, cooperative),
@@ -140,10 +142,10 @@ def cooperative_update(request, pk):
                                         version=form.cleaned_data["version"], units=form.cleaned_data["units"],
                                         other_units=others, stage_reached_on=form.cleaned_data["stage_reached_on"],
                                         stage_reason=form.cleaned_data["stage_reason"], **data)
-        except services.StaleEdit:
-            messages.error(request, _("Someone else changed this cooperative while you were editing. Your changes "
-                                      "were not saved: the form now shows the current data."))
-            return redirect("cooperatives:cooperative_update", pk=cooperative.pk)
+        except StaleEdit:
+            return stale_edit_response(request, _("Someone else changed this cooperative while you were editing. "
+                                                  "Your changes were not saved: the form now shows the current data."),
+                                       "cooperatives:cooperative_update", pk=cooperative.pk)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -182,10 +184,10 @@ def cooperative_part(request, pk, part):
         try:
             services.part_save(actor=request.user, cooperative=cooperative, part=instance, values=values,
                                version=request.POST.get("version", "") if instance.pk else None)
-        except StaleVersion:
-            messages.error(request, _("Someone else changed or deleted this entry while you were editing. Nothing "
-                                      "was saved: the list shows it as it is now."))
-            return redirect("cooperatives:cooperative_part", pk=cooperative.pk, part=part)
+        except StaleEdit:
+            return stale_edit_response(request, _("Someone else changed or deleted this entry while you were "
+                                                  "editing. Nothing was saved: the list shows it as it is now."),
+                                       "cooperatives:cooperative_part", pk=cooperative.pk, part=part)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -207,9 +209,10 @@ def cooperative_part_delete(request, pk, part, part_pk):
     try:
         services.part_delete(actor=request.user, cooperative=cooperative, part=instance,
                              version=request.POST.get("version", ""))
-    except StaleVersion:
-        messages.error(request, _("Someone else changed this entry after you opened the page. Nothing was deleted: "
-                                  "check it as it is now."))
+    except StaleEdit:
+        return stale_edit_response(request, _("Someone else changed this entry after you opened the page. Nothing "
+                                              "was deleted: check it as it is now."),
+                                   "cooperatives:cooperative_part", pk=cooperative.pk, part=part)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -263,7 +266,7 @@ def visit_update(request, pk):
                        % {"month": date_format(locked.month, "F Y")})
         return redirect(visit.get_absolute_url())
     initial = {"date": visit.date, "mode": visit.mode, "focus_areas": visit.focus_areas, "summary": visit.summary,
-               "version": visit.updated_at.isoformat(),
+               "version": content_version(visit),
                **{name: getattr(visit, name) for name in services.VISIT_DETAILS}}
     form = VisitForm(request.POST or None, request.FILES or None, initial=initial)
     form.fields.pop("member_count")  # counted when the visit is recorded; later counts go on the members page
@@ -277,10 +280,10 @@ def visit_update(request, pk):
                                   **{name: data[name] for name in services.VISIT_DETAILS})
             if data["files"]:
                 services.visit_files_add(actor=request.user, visit=visit, files=data["files"])
-        except services.StaleEdit:
-            messages.error(request, _("Someone else changed this visit while you were editing. Your changes were "
-                                      "not saved: the form now shows the current visit."))
-            return redirect("cooperatives:visit_update", pk=visit.pk)
+        except StaleEdit:
+            return stale_edit_response(request, _("Someone else changed this visit while you were editing. Your "
+                                                  "changes were not saved: the form now shows the current visit."),
+                                       "cooperatives:visit_update", pk=visit.pk)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -322,21 +325,22 @@ def report_list(request):
             "reports": own, "mentor": access.mentor,
             "current": selectors.month_start(timezone.localdate()),
         })
+    sees_pmo_reports = can_list_pmo_reports(request.user)
     pmo = selectors.report_pmo_get_for_user(request.user, request.GET.get("pmo"))
     regency = str(request.GET.get("regency", ""))[:13]  # a code; outside the user's scope it narrows to nothing
     rows = selectors.report_rows(request.user, month, pmo, regency)
     if request.GET.get("format") == "xlsx":
         return _report_list_workbook(month, rows, selectors.pmo_report_rows(request.user, month, regency)
-                                     if access.is_office else [])
+                                     if sees_pmo_reports else [])
     page_obj = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     for mentor in page_obj:
         mentor.late = reports.is_late(mentor.report_status, mentor.regency, month)
-    pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:200]) if access.is_office else []
+    pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:200]) if sees_pmo_reports else []
     for mentor in pmo_rows:
         mentor.late = reports.is_late(mentor.report_status, mentor.regency, month)
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
-        "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "is_office": access.is_office,
+        "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "is_office": sees_pmo_reports,
         "own_pmo_report": access.mentor if access.is_pmo else None,
         "counts": selectors.report_status_counts(request.user, month, pmo, regency),
         "previous": previous, "following": selectors.next_month(month), "pmo": pmo, "regency": regency,
@@ -416,10 +420,11 @@ def report_detail(request, mentor_pk, month):
                 require(False)
         except services.ReportError as error:
             messages.error(request, str(error))
-        except StaleVersion:
-            messages.error(request, _("This report was saved from another device while you were writing. Nothing "
-                                      "was saved: the form now shows the saved text; add your changes again."))
-            return redirect("cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
+        except StaleEdit:
+            return stale_edit_response(request, _("This report was saved from another device while you were "
+                                                  "writing. Nothing was saved: the form now shows the saved text; add "
+                                                  "your changes again."),
+                                       "cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
     version = request.POST.get("version", "") if request.method == "POST" else (
         content_version(report) if report.pk else "")
     return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review,

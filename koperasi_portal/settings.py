@@ -231,12 +231,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@koperasi.inval
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Figures over many rows (home pages, dashboards) are recomputed by a job every this many seconds
+# (reporting/tasks.py); pages read them, show their time, and keep what they compute from them this long.
+FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
+
 # Background jobs: one runner, django-tasks with its database backend. A job is a row written in the enqueuing
 # transaction, so it survives a restart; `manage.py run_worker` runs them (docs/deployment.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs, enqueued by run_worker when due, once however many workers run (toolkit/jobs.py): a task's
 # dotted path, and every N seconds or daily at "HH:MM" (TIME_ZONE).
 JOB_SCHEDULE = {
+    "reporting.tasks.figures_refresh": max(FIGURES_MAX_AGE, 30),
     "toolkit.tasks.mail_sweep": 60,
     "toolkit.tasks.task_results_prune": "03:30",
     "cooperatives.tasks.report_reminders_send": "07:15",
@@ -273,8 +278,6 @@ PAGE_SIZE = 50
 REQUEST_MAX_BYTES = int(float(os.environ.get("REQUEST_MAX_MB", "2.5")) * 2**20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 
-# Figures over many rows (home pages, dashboards) are at most this many seconds old (koperasi_portal/figures.py).
-FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
 # A PMO's "needs you now" names their BAs who have recorded no visit for longer than this.
 DASHBOARD_IDLE_BA_DAYS = int(os.environ.get("DASHBOARD_IDLE_BA_DAYS", "14"))
 

@@ -22,28 +22,29 @@ from mentors import selectors as people
 from mentors.access import access_for, has_mfa, must_use_mfa
 from reporting import dashboards
 from reporting.figures import cached_figures, figures_for, regency_rows
-from territories import selectors as regions
+from territories import coverage
 
+from .access import sees_ba_home, sees_office_home, sees_pmo_home
 from .middleware import outage, outage_response
 
 
 def home(request):
     """The start page, by role: the office overview for admins and staff, "my page" for mentors."""
     access = access_for(request.user)
-    if access.is_office:
+    if sees_office_home(request.user):
         return _office_home(request, access)
     mentor = access.mentor
     today = timezone.localdate()
     context = {"mentor": mentor, "today": today, "month": registry.month_start(today)}
-    if mentor is not None and mentor.role == mentor.Role.BA:
+    if sees_ba_home(request.user):
         reports = dashboards.recent_reports(mentor, today)
         context["needs"] = dashboards.needs_of_ba(mentor, today, reports)
-        context["territory"] = regions.ba_territory_of(mentor)
-        context["villages"] = regions.mentor_villages(mentor)
+        context["territory"] = coverage.ba_territory_of(mentor)
+        context["villages"] = coverage.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
         context["month"] = dashboards.report_due_month(reports, today)
         context["report"] = reports.get(context["month"]) or MonthlyReport(mentor=mentor, month=context["month"])
-    elif mentor is not None:
+    elif sees_pmo_home(request.user):
         context["team"] = dashboards.team_rows(mentor, today)
         context["needs"] = dashboards.needs_of_pmo(mentor, today, context["team"])
         context["follow_ups"] = registry.open_follow_ups(mentor)[:5]
@@ -52,7 +53,7 @@ def home(request):
 
 def _office_home(request, access):
     """Counts come from the pre-aggregated figures (koperasi_portal/figures.py), never from the raw rows."""
-    regency_ids = None if access.is_superuser else sorted(access.office_regency_ids)
+    regency_ids = access.office_regencies
     figures = figures_for(regency_ids)
     today = timezone.localdate()
     reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists
+from django.db.models import Exists, Q
 
 from .models import Membership, Mentor
 
@@ -28,6 +28,19 @@ class Access:
     @property
     def office_regency_ids(self) -> frozenset[int]:
         return self.admin_regency_ids | self.staff_regency_ids
+
+    def office_scope(self, path: str = "regency") -> Q:
+        """The regencies the office user sees, as a filter through `path` to a regency ("regency" from Mentor,
+        "district__regency" from Village, "" for Regency itself). Everything for a superuser; nothing for a
+        user with no office."""
+        if self.is_superuser:
+            return Q()
+        return Q(**{f"{path}_id__in" if path else "id__in": self.office_regency_ids})
+
+    @property
+    def office_regencies(self) -> list[int] | None:
+        """The office's regency ids, sorted; None means every regency (superuser)."""
+        return None if self.is_superuser else sorted(self.office_regency_ids)
 
     @property
     def is_office(self) -> bool:
@@ -119,6 +132,11 @@ def can_export_roster(user) -> bool:
 def can_add_mentors(user) -> bool:
     """Admins add and import mentors (into a regency they manage)."""
     return access_for(user).is_admin
+
+
+def can_add_mentors_to(user, regency_id: int) -> bool:
+    """Add or import mentors into one regency: an admin of that regency."""
+    return access_for(user).manages(regency_id)
 
 
 def can_manage_mentor(user, mentor: Mentor) -> bool:

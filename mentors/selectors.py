@@ -33,9 +33,7 @@ def regencies_managed_by(user) -> QuerySet[Regency]:
 
 
 def regencies_seen_by_office(user) -> QuerySet[Regency]:
-    access = access_for(user)
-    regencies = Regency.objects.order_by("code")
-    return regencies if access.is_superuser else regencies.filter(id__in=access.office_regency_ids)
+    return Regency.objects.filter(access_for(user).office_scope("")).order_by("code")
 
 
 def office_mentor_scope(user) -> Q:
@@ -43,7 +41,7 @@ def office_mentor_scope(user) -> Q:
     access = access_for(user)
     if access.is_superuser:
         return Q()
-    scope = Q(regency_id__in=access.office_regency_ids)
+    scope = access.office_scope("regency")
     if access.mentor is not None:
         scope |= Q(pk=access.mentor.pk)
     return scope
@@ -74,10 +72,7 @@ def office_regency_get_for_user(user, code: str) -> Regency:
     """A regency whose office the user works in, by its code (else 404); superusers: any regency.
 
     Callers check `can_manage_office` next: the regency's own staff get 403 there, everyone else 404 here."""
-    access = access_for(user)
-    regencies = Regency.objects.all() if access.is_superuser else Regency.objects.filter(
-        id__in=access.office_regency_ids)
-    return get_object_or_404(regencies, code=code)
+    return get_object_or_404(Regency.objects.filter(access_for(user).office_scope("")), code=code)
 
 
 def office_regencies_managed_by(user) -> QuerySet[Regency]:

@@ -19,16 +19,19 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from toolkit.phones import phone_normalize
 from toolkit.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
+from toolkit.versions import StaleEdit, check_version
 
-from .access import can_manage_office
+from .access import can_add_mentors_to, can_manage_mentor, can_manage_office
 from .forms import MentorRowForm
 from .models import Membership, Mentor, User
 
 MENTOR_FIELDS = ["full_name", "role", "phone", "email", "contract_start", "contract_end", "notes"]
 
 
-class StaleEdit(Exception):
-    """The record changed since the form was opened; the edit is refused so nothing is lost."""
+def _may(actor: User | None, allowed) -> None:
+    """Refuse a change the actor may not make (`actor` None: the system, e.g. a command or the demo)."""
+    if actor is not None and not allowed(actor):
+        raise PermissionDenied
 
 
 def _save(mentor: Mentor, *, actor: User | None, reason: str) -> Mentor:
@@ -41,6 +44,7 @@ def _save(mentor: Mentor, *, actor: User | None, reason: str) -> Mentor:
 
 @transaction.atomic
 def mentor_create(*, actor: User | None, regency, **values) -> Mentor:
+    _may(actor, lambda user: can_add_mentors_to(user, regency.pk))
     values["phone"] = phone_normalize(values.get("phone", ""))
     mentor = Mentor(regency=regency, **{k: v for k, v in values.items() if k in MENTOR_FIELDS})
     return _save(mentor, actor=actor, reason="created")
@@ -49,13 +53,12 @@ def mentor_create(*, actor: User | None, regency, **values) -> Mentor:
 @transaction.atomic
 def mentor_update(*, actor: User | None, mentor: Mentor, version: str | None = None, role_locked: bool = False,
                   **values) -> Mentor:
-    """Change the listed fields. `version` is the `updated_at` the editor saw; a newer row wins.
+    """Change the listed fields. `version` is the one the editor saw (`toolkit.versions`): a newer row wins.
 
     `role_locked`: the mentor holds a work territory in the plan in force (the caller reads the plan), so their
     role cannot change until the plan does."""
-    current = Mentor.objects.select_for_update().get(pk=mentor.pk)
-    if version is not None and current.updated_at.isoformat() != version:
-        raise StaleEdit
+    _may(actor, lambda user: can_manage_mentor(user, mentor))
+    current = check_version(Mentor.objects.select_for_update().get(pk=mentor.pk), version, locked=True)
     if "phone" in values:
         values["phone"] = phone_normalize(values["phone"])
     if role_locked and values.get("role", current.role) != current.role:
@@ -96,6 +99,7 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
 
     A mentor is never deleted: their history stays.
     """
+    _may(actor, lambda user: can_manage_mentor(user, mentor))
     mentor = _set_active(mentor, False, actor=actor, reason="deactivated")
     if mentor.user_id:
         user = mentor.user
@@ -105,6 +109,7 @@ def mentor_deactivate(*, actor: User | None, mentor: Mentor) -> Mentor:
 
 @transaction.atomic
 def mentor_activate(*, actor: User | None, mentor: Mentor) -> Mentor:
+    _may(actor, lambda user: can_manage_mentor(user, mentor))
     mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
     if mentor.user_id:
         _account_set_active(mentor.user, True, actor=actor, reason="reactivated")
@@ -146,6 +151,7 @@ def mentor_invite(*, actor: User | None, mentor: Mentor) -> str:
     Re-inviting gives the account a new unusable password, which invalidates every earlier link.
     Returns the address the invitation went to.
     """
+    _may(actor, lambda user: can_manage_mentor(user, mentor))
     mentor = Mentor.objects.select_for_update(of=("self",)).select_related("user", "regency").get(pk=mentor.pk)
     if not mentor.is_active:
         raise InvitationError(_("An inactive mentor cannot be invited. Activate them first."))
@@ -253,13 +259,13 @@ def _office_locked(membership: Membership, version) -> tuple[Membership, list[Me
     """Lock every office account of the membership's regency (always in the same order, so two admins acting at
     once wait for each other instead of deadlocking) and return this one, as it is now, with the others.
 
-    `version` is the one the admin's page showed: an account changed since then is refused."""
+    `version` is the one the admin's page showed: an account changed (or gone) since then is refused (StaleEdit)."""
     accounts = list(Membership.objects.select_for_update(of=("self",)).filter(regency_id=membership.regency_id)
                     .select_related("user", "regency").order_by("pk"))
     current = next((account for account in accounts if account.pk == membership.pk), None)
-    if current is None or (version is not None and str(version) != str(current.version)):
-        raise OfficeAccountError(_("Someone else changed this account while you were looking at the list. Nothing "
-                                   "was changed: check the list as it is now and try again."))
+    if current is None:
+        raise StaleEdit
+    check_version(current, version, locked=True)
     return current, [account for account in accounts if account.pk != current.pk]
 
 
@@ -480,6 +486,7 @@ IMPORT_BATCH = 500  # rows per INSERT or UPDATE statement
 def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> ImportPreview:
     """Apply an import all or nothing: any row error (re-checked now) and nothing is written. The rows are
     written in bulk, with their history: a few statements per 500 rows, whatever the size of the file."""
+    _may(actor, lambda user: can_add_mentors_to(user, regency.pk))
 
     def write_all(results):
         created = [row.extra["mentor"] for row in results if row.action == "create"]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError
 from toolkit.uploads import accepts_upload
+from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors, services
 from .access import (
@@ -199,6 +200,10 @@ def _office_action(request, code, pk, act):
     membership = selectors.office_account_get(regency, pk)
     try:
         message = act(membership, request.POST.get("version", ""))
+    except StaleEdit:
+        return stale_edit_response(request, _("Someone else changed this account while you were looking at the list. "
+                                              "Nothing was changed: check the list as it is now and try again."),
+                                   "mentors:office_accounts", code=regency.code)
     except services.OfficeAccountError as error:
         messages.error(request, str(error))
     else:

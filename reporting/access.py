@@ -6,3 +6,35 @@ from mentors.access import access_for
 def can_view_recap(user) -> bool:
     """The office's month-end recap: staff and admins of an office, and the national operator."""
     return access_for(user).is_office
+
+
+def can_view_dashboard(user) -> bool:
+    """Dashboards and maps: the office for its regencies, a mentor for their own area."""
+    access = access_for(user)
+    return access.is_office or access.mentor is not None
+
+
+def sees_office_figures(user) -> bool:
+    """Whole regencies (the office's dashboards); anyone else sees only their own area."""
+    return access_for(user).is_office
+
+
+def sees_own_area_only(user) -> bool:
+    """A mentor without an office: their dashboard and map are of their own villages or districts."""
+    access = access_for(user)
+    return access.mentor is not None and not access.is_office
+
+
+def can_choose_province(user) -> bool:
+    """A province's figures (the chooser, `?province=`): the national operator."""
+    return access_for(user).is_superuser
+
+
+def can_set_regency_limits(user, regency_id: int) -> bool:
+    """The recency limits and the report due day of a regency: an admin of its office."""
+    return access_for(user).manages(regency_id)
+
+
+def can_set_limits_on(user, place) -> bool:
+    """The dashboard's "set the limits" link: a regency's office dashboard, for an admin of that regency."""
+    return place.level == "regency" and place.is_office and can_set_regency_limits(user, place.regency.pk)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
@@ -29,9 +30,10 @@ from mentors.access import Access, require
 from mentors.models import Mentor
 from mentors.selectors import office_overview
 from regions.models import Province, Regency
+from territories import coverage
 from territories import selectors as regions
-from territories.models import BaTerritory, TerritoryPlan
 
+from .access import can_choose_province, can_view_dashboard, sees_office_figures
 from .figures import (
     DISTRICT_COUNTS,
     EARLIER_COUNTS,
@@ -85,12 +87,12 @@ class Place:
 def place_for(user, access: Access, params) -> Place:
     """The place asked for by `?regency=` or `?province=` within the user's scope (404 outside it); without
     one, the office's regency (or all its regencies, or the nation for a superuser), or the mentor's area."""
-    if not access.is_office:
+    if not sees_office_figures(user):
+        require(can_view_dashboard(user))
         mentor = access.mentor
-        require(mentor is not None)
         return Place(level=mentor.role, name=mentor.full_name, regency_ids=(mentor.regency_id,),
                      regency=mentor.regency, mentor=mentor)
-    visible = None if access.is_superuser else sorted(access.office_regency_ids)
+    visible = access.office_regencies
     regency_code = str(params.get("regency", "")).strip()
     province_code = str(params.get("province", "")).strip()
     choices = _choices(visible)
@@ -98,7 +100,7 @@ def place_for(user, access: Access, params) -> Place:
         regency = regions.regency_get_for_user(user, regency_code)
         return Place(level="regency", name=regency.name, regency_ids=(regency.pk,), regency=regency,
                      province=regency.province, choices=choices)
-    if province_code and access.is_superuser:
+    if province_code and can_choose_province(user):
         province = get_object_or_404(Province, code=province_code)
         ids = tuple(province.regencies.values_list("pk", flat=True))
         return Place(level="province", name=province.name, regency_ids=ids, province=province, choices=choices)
@@ -320,12 +322,9 @@ def trend(regency_ids, month: date) -> list[dict]:
 
 def workload(regency: Regency, today: date) -> list[dict]:
     """Villages and cooperatives per BA territory of the plan in force, with visits in the last 30 days."""
-    territories = list(
-        BaTerritory.objects.filter(plan__regency=regency, plan__status=TerritoryPlan.Status.ACTIVE)
-        .select_related("mentor")
-        .annotate(villages=Count("village_links", distinct=True),
-                  cooperatives=Count("village_links__village__cooperative", distinct=True))
-        .order_by("name"))
+    held = Cooperative.objects.filter(coverage.villages_of_territory(OuterRef(OuterRef("pk")), "village"))
+    territories = list(coverage.ba_territories_in_force(regency).annotate(cooperatives=Coalesce(Subquery(
+        held.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")[:1]), 0)))
     mentor_ids = [t.mentor_id for t in territories if t.mentor_id]
     visits = dict(Visit.objects.filter(mentor_id__in=mentor_ids, date__gt=today - timedelta(days=30),
                                        date__lte=today)
@@ -375,14 +374,13 @@ def office_dashboard(place: Place, today: date, *, sort: str = "") -> dict:
         context.update(
             workload=workload(regency, today), target=(regency.ba_target_min, regency.ba_target_max),
             recency_list=recency_list(cooperatives, regency, today),
-            plans=list(TerritoryPlan.objects.filter(regency=regency, status__in=["active", "draft"])
-                       .order_by("status", "-created_at")))
+            plans=coverage.current_and_draft_plans(regency))
     return context
 
 
 def mentor_area(mentor: Mentor) -> Scope:
     """What the plan in force gives a mentor, as a Scope of the figures: a PMO's districts, a BA's villages."""
-    mine = regions.mentor_scope(mentor)
+    mine = coverage.mentor_scope(mentor)
     if mentor.role == Mentor.Role.PMO:
         return Scope.of_area(regency_id=mentor.regency_id, district_ids=mine.district_ids)
     return Scope.of_area(regency_id=mentor.regency_id, village_ids=mine.village_ids)
@@ -423,7 +421,7 @@ def mentor_dashboard(mentor: Mentor, today: date) -> dict:
 
 def team_rows(pmo: Mentor, today: date) -> list[dict]:
     """A PMO's BAs side by side: villages, visits this month, overdue follow-ups, last visit, report status."""
-    team = regions.pmo_team(pmo)
+    team = coverage.pmo_team(pmo)
     ids = [t.mentor_id for t in team if t.mentor_id]
     month = month_start(today)
     shown = month_start(month - timedelta(days=1))  # the report last due (or due on the 5th): last month's
@@ -574,7 +572,7 @@ def _office_reviews(regency_ids) -> list[Need]:
 def needs_of_office(user, access: Access, today: date, figures: Figures) -> list[Need]:
     """Reports waiting or late per PMO, villages without a BA, contracts ending, drafts to publish. For many
     regencies (a superuser) the regencies with the most waiting work instead of each PMO."""
-    regency_ids = None if access.is_superuser else sorted(access.office_regency_ids)
+    regency_ids = access.office_regencies
     previous = month_start(month_start(today) - timedelta(days=1))
     needs = []
     if regency_ids is None or len(regency_ids) > 20:
@@ -605,9 +603,7 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
         needs.append(Need(_("%(count)s contracts end in the next 30 days")
                           % {"count": overview["contracts_ending_count"]},
                           reverse("mentors:mentor_list"), "soon"))
-    drafts = TerritoryPlan.objects.filter(status=TerritoryPlan.Status.DRAFT).select_related("regency")
-    if regency_ids is not None:
-        drafts = drafts.filter(regency_id__in=regency_ids)
+    drafts = coverage.draft_plans(regency_ids)
     for plan in drafts.order_by("created_at")[:3]:
         needs.append(Need(_("Draft plan “%(name)s” (%(regency)s) waits to be published")
                           % {"name": plan.name, "regency": plan.regency.name}, plan.get_absolute_url()))
@@ -622,24 +618,22 @@ def _reports_per_pmo(regency_ids, today: date) -> list[Need]:
     reports of last month not in after the due day (two grouped queries)."""
     month = month_start(today)
     previous = month_start(month - timedelta(days=1))
-    links = BaTerritory.objects.filter(plan__regency_id__in=regency_ids, plan__status="active",
-                                       mentor__is_active=True)
-    waiting = {row["pmo_territory__mentor_id"]: row for row in
-               links.filter(mentor__monthly_reports__status="submitted").order_by()
-               .values("pmo_territory__mentor_id", "pmo_territory__mentor__full_name", "plan__regency__report_due_day")
-               .annotate(n=Count("mentor__monthly_reports"))}
+    bas = Mentor.objects.filter(coverage.bas_in_force(regency_ids), is_active=True).annotate(
+        pmo_id=coverage.pmo_of_ba("pk", "id"), pmo_name=coverage.pmo_of_ba("pk", "full_name"))
+    waiting = {row["pmo_id"]: row for row in
+               bas.filter(monthly_reports__status="submitted").order_by()
+               .values("pmo_id", "pmo_name").annotate(n=Count("monthly_reports"))}
     # A returned report was sent: it waits for its BA again, it is not late.
-    sent = MonthlyReport.objects.filter(mentor=OuterRef("mentor"), month=previous,
+    sent = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=previous,
                                         status__in=["submitted", "accepted", "returned"])
-    late_links = links.filter(~Exists(sent), plan__regency__report_due_day__lt=today.day)
-    late = {row["pmo_territory__mentor_id"]: row for row in
-            late_links.order_by().values("pmo_territory__mentor_id", "pmo_territory__mentor__full_name")
-            .annotate(n=Count("id"))}
+    late = {row["pmo_id"]: row for row in
+            bas.filter(~Exists(sent), regency__report_due_day__lt=today.day).order_by()
+            .values("pmo_id", "pmo_name").annotate(n=Count("id"))}
     needs = []
     for pmo_id in sorted(set(waiting) | set(late), key=lambda pk: -(waiting.get(pk, {}).get("n", 0)
                                                                        + late.get(pk, {}).get("n", 0))):
         row = waiting.get(pmo_id) or late.get(pmo_id)
-        name = row["pmo_territory__mentor__full_name"] or _("no PMO")
+        name = row["pmo_name"] or _("no PMO")
         n_waiting, n_late = waiting.get(pmo_id, {}).get("n", 0), late.get(pmo_id, {}).get("n", 0)
         parts = []
         if n_waiting:

@@ -28,9 +28,9 @@ from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Sta
 from cooperatives.selectors import last_visit_date, month_start
 from mentors.models import Mentor
 from regions.models import District, Regency, Village
-from territories.models import BaVillage, TerritoryPlan
+from territories import coverage
 
-from .models import DistrictFigures, FiguresRefresh, MonthlyFigures, RegencyFigures
+from .models import DistrictFigures, MonthlyFigures, RegencyFigures
 
 STAGES = Stage.values
 STATUSES = ["draft", "submitted", "returned", "accepted"]
@@ -50,7 +50,7 @@ MONTHLY_ACTIVITY = ["visits", "stage_changes", "cooperatives_visited"]
 MONTHLY_SNAPSHOT = ["villages_covered", "cooperatives", "stage_operating", "ba_active", "pmo_active",
                     "visits_30_days", "cooperatives_visited_30_days", "reports_in"]
 TREND_MONTHS = 12
-CLAIM_SECONDS = 30
+COMPUTED_ON_A_PAGE = 20  # regencies whose first figures a page may compute (an office's own)
 
 
 def share(part: int, whole: int) -> int | None:
@@ -206,10 +206,7 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
                  .annotate(n=Count("id"))):
         row(item["district_id"], item["district__regency_id"], item["district__code"],
             item["district__name"])["villages"] = item["n"]
-    covered = BaVillage.objects.filter(scope.villages("village"), plan__status=TerritoryPlan.Status.ACTIVE,
-                                       ba_territory__mentor__is_active=True)
-    for (district_id,), item in _grouped(covered, "village__district_id", n=Count("village_id", distinct=True),
-                                         bas=Count("ba_territory__mentor_id", distinct=True)).items():
+    for district_id, item in coverage.covered_per_district(scope.villages).items():
         row(district_id).update(villages_covered=item["n"], bas=item["bas"])
     for (amber, red), regency_ids in _limits(scope).items():
         cooperatives = Cooperative.objects.filter(scope.narrowed(regency_ids).cooperatives(),
@@ -330,7 +327,7 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
                                                         mentor__is_active=True, mentor__role=Mentor.Role.BA,
                                                         status__in=["submitted", "accepted", "returned"]),
                            "mentor__regency_id", n=Count("id"))
-    drafts = _grouped(TerritoryPlan.objects.filter(where("regency_id"), status=TerritoryPlan.Status.DRAFT),
+    drafts = _grouped(coverage.draft_plans().filter(where("regency_id")),
                       "regency_id", n=Count("id"))
     sums: dict[int, dict] = {pk: {**dict.fromkeys(DISTRICT_COUNTS + EARLIER_COUNTS, 0), "last_visit": None,
                                   "stages": dict.fromkeys(STAGES, 0)} for pk in ids}
@@ -442,23 +439,6 @@ def _monthly_refresh(scope: Scope, ids: list[int], snapshots: list[MonthlyFigure
             ignore_conflicts=True, batch_size=1000)
 
 
-def _claim() -> bool:
-    """Take the refresh for CLAIM_SECONDS unless another request holds it (any worker, any node)."""
-    now = timezone.now()
-    with transaction.atomic():
-        if FiguresRefresh.objects.filter(pk=1, claimed_until__lt=now).update(
-                claimed_until=now + timedelta(seconds=CLAIM_SECONDS)):
-            return True
-        # The first refresh ever (the migration creates the row; an emptied database has none).
-        _, created = FiguresRefresh.objects.get_or_create(
-            pk=1, defaults={"claimed_until": now + timedelta(seconds=CLAIM_SECONDS)})
-        return created
-
-
-def _release() -> None:
-    FiguresRefresh.objects.filter(pk=1).update(claimed_until=timezone.now() - timedelta(seconds=1))
-
-
 def _scope(regency_ids):
     rows = RegencyFigures.objects.all()
     return rows if regency_ids is None else rows.filter(regency_id__in=regency_ids)
@@ -513,29 +493,20 @@ def cached_figures(key: str, compute):
 
 
 def figures_for(regency_ids=None) -> Figures:
-    """The summed figures of these regencies (every regency when None), no older than FIGURES_MAX_AGE
-    unless another request is refreshing them right now. The sums are kept in the cache until the oldest of
-    their rows turns FIGURES_MAX_AGE old, so that the many pages of a minute do not sum the same rows again."""
+    """The summed figures of these regencies (every regency when None), as the refresh job last computed them
+    (`reporting.tasks.figures_refresh`, every FIGURES_MAX_AGE seconds): a page never recomputes them, it shows
+    their time. Only a few regencies never computed at all (a regency just imported) are computed here, since
+    that is cheap; a wider scope waits for the job. The sums are kept in the cache until the oldest of their rows
+    turns FIGURES_MAX_AGE old, so that the many pages of a minute do not sum the same rows again."""
     scope = "all" if regency_ids is None else ",".join(map(str, sorted(set(regency_ids))))
     key = f"figures:{generation()}:sum:{scope}"
     kept = cache.get(key) if settings.FIGURES_MAX_AGE else None
     if kept is not None:
         return kept
-    today = timezone.localdate()
-    month = today.replace(day=1)
     summary = _summary(regency_ids)
-    wanted = Regency.objects.count() if regency_ids is None else len(set(regency_ids))
-    too_old = timezone.now() - timedelta(seconds=settings.FIGURES_MAX_AGE)
-    stale = summary["rows"] and (summary["oldest"] < too_old or summary["first_month"] != month
-                                 or summary["last_month"] != month)
-    if summary["rows"] < wanted:  # never computed: compute now, whoever else is at it
-        figures_refresh(regency_ids=regency_ids, today=today)
-        summary = _summary(regency_ids)
-    elif stale and _claim():
-        try:
-            figures_refresh(regency_ids=regency_ids, today=today)
-        finally:
-            _release()
+    few = regency_ids is not None and len(set(regency_ids)) <= COMPUTED_ON_A_PAGE
+    if few and summary["rows"] < len(set(regency_ids)):
+        figures_refresh(regency_ids=regency_ids, today=timezone.localdate())
         summary = _summary(regency_ids)
     figures = Figures(regencies=summary["rows"], per_regency=summary.get("per_regency"),
                       computed_at=summary["oldest"], month=summary["last_month"],

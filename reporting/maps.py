@@ -6,7 +6,6 @@ Only villages inside the caller's scope are read, so the data holds no name or c
 
 from datetime import date
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from cooperatives.models import Cooperative, Stage
 from cooperatives.selectors import last_visit_date
 from regions.models import Boundary, Regency
-from territories.models import BaVillage, TerritoryPlan
+from territories import coverage
 from territories.selectors import villages_visible_to
 
 from .figures import recency_bucket, recency_labels
@@ -22,15 +21,13 @@ from .figures import recency_bucket, recency_labels
 COLOURINGS = ["territory", "stage", "recency"]
 
 
-def map_data(villages, *, regency: Regency, today: date, plan: TerritoryPlan | None = None) -> dict:
+def map_data(villages, *, regency: Regency, today: date, plan=None) -> dict:
     """{"villages": [...], "territories": [...], "stages": [...], "missing": n} for the given villages (already
     limited to the user's scope), with territories from `plan` (default: the plan in force)."""
     villages = list(villages.select_related("district").order_by("code").values(
         "id", "code", "name", "kind", "latitude", "longitude", "district__name"))
     ids = [v["id"] for v in villages]
-    plan_filter = Q(plan=plan) if plan is not None else Q(plan__regency=regency, plan__status="active")
-    links = {row[0]: row[1:] for row in BaVillage.objects.filter(plan_filter, village_id__in=ids).values_list(
-        "village_id", "ba_territory_id", "ba_territory__name", "ba_territory__mentor__full_name")}
+    links = coverage.territory_of_villages(ids, regency=regency, plan=plan)
     cooperatives = {row[0]: row[1:] for row in Cooperative.objects.filter(village_id__in=ids).annotate(
         last=last_visit_date()).values_list("village_id", "pk", "stage", "last")}
     shapes = dict(Boundary.objects.filter(code__in=[v["code"] for v in villages], outline__isnull=False)

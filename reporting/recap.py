@@ -12,11 +12,11 @@ from django.utils import timezone, translation
 
 from cooperatives.integrity import READINESS, ready_query
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
-from cooperatives.reports import SENT, is_late, plans_in_force_on, stages_at
+from cooperatives.reports import SENT, is_late, stages_at
 from cooperatives.selectors import next_month
 from mentors.models import Mentor
 from regions.models import Village
-from territories.models import BaTerritory, BaVillage
+from territories import coverage
 
 SHOWN_NOT_VISITED = 500  # the printable page names this many; the Excel download names them all
 
@@ -28,9 +28,9 @@ def recap(regency_ids: list[int], month: date, today: date | None = None, *, ful
     today = today or timezone.localdate()
     end = next_month(month)
     last_day = end - timedelta(days=1)
-    plans = plans_in_force_on(regency_ids, min(last_day, today))
+    plans = coverage.plans_in_force_on(regency_ids, min(last_day, today))
     villages = Village.objects.filter(district__regency_id__in=regency_ids)
-    covered = BaVillage.objects.filter(plan__in=plans).values("village_id")
+    covered = coverage.covered_village_ids(plans)
     cooperatives = Cooperative.objects.filter(village__district__regency_id__in=regency_ids)
     stage = Counter(stages_at(cooperatives, end).values())
     visits = Visit.objects.filter(cooperative__in=cooperatives, date__gte=month, date__lt=end)
@@ -38,8 +38,7 @@ def recap(regency_ids: list[int], month: date, today: date | None = None, *, ful
     for mentor_id, name, n, places in (visits.order_by().values_list("mentor", "mentor__full_name")
                                        .annotate(n=Count("id"), places=Count("cooperative", distinct=True))):
         per_ba[mentor_id] = {"name": name, "visits": n, "cooperatives": places}
-    territories = BaTerritory.objects.filter(plan__in=plans, mentor__isnull=False).select_related("mentor").annotate(
-        villages=Count("village_links"))
+    territories = coverage.staffed_ba_territories_of(plans)
     ba_rows = []
     for territory in sorted(territories, key=lambda t: (t.mentor.full_name, t.mentor_id)):
         done = per_ba.get(territory.mentor_id, {"visits": 0, "cooperatives": 0})

@@ -22,11 +22,17 @@ from regions.forms import RegencyLimitsForm
 from regions.models import Regency
 from territories import selectors as regions
 from toolkit.spreadsheets import xlsx_response
-from toolkit.versions import StaleVersion, content_version
+from toolkit.versions import StaleEdit, content_version, stale_edit_response
 
 from . import dashboards, maps
 from . import recap as recaps
-from .access import can_view_recap
+from .access import (
+    can_set_limits_on,
+    can_set_regency_limits,
+    can_view_dashboard,
+    can_view_recap,
+    sees_own_area_only,
+)
 from .figures import cached_figures, figures_changed, figures_refresh
 
 
@@ -40,8 +46,7 @@ def _dashboard_context(request, place=None):
     else:
         context = dashboards.mentor_dashboard(place.mentor, today)
         context["computed_at"] = timezone.now()
-    context.update(place=place, today=today, access=access,
-                   can_set_limits=place.level == "regency" and place.is_office and access.manages(place.regency.pk))
+    context.update(place=place, today=today, access=access, can_set_limits=can_set_limits_on(request.user, place))
     return context
 
 
@@ -85,7 +90,7 @@ def dashboard(request):
         return render_to_string("reporting/_dashboard_body.html", context, request)
 
     who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{place.regency_ids or 'all'}"
-    limits = place.level == "regency" and place.is_office and access.manages(place.regency.pk)
+    limits = can_set_limits_on(request.user, place)
     key = f"dashboard:{who}:{place.query()}:{sort}:{limits}:{timezone.localdate():%Y-%m-%d}"
     return render(request, "reporting/dashboard.html", {"place": place, "access": access,
                                                          "body": cached_figures(key, body)})
@@ -152,7 +157,7 @@ def dashboard_export(request, table):
 def regency_limits(request, code):
     """An office admin sets the regency's recency limits and report due day (shown on its dashboard)."""
     regency = regions.regency_get_for_user(request.user, code)
-    require(access_for(request.user).manages(regency.pk))
+    require(can_set_regency_limits(request.user, regency.pk))
     # The form gets its own copy: a ModelForm writes the posted values onto its instance even when they are
     # refused, and `regency` must keep the saved ones.
     form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
@@ -160,10 +165,10 @@ def regency_limits(request, code):
         try:
             region_services.regency_limits_update(regency=regency, version=request.POST.get("version", ""),
                                                   **form.cleaned_data)
-        except StaleVersion:
-            messages.error(request, _("Another admin changed these limits while you were editing. Nothing was "
-                                      "saved: the form now shows the current limits."))
-            return redirect("reporting:regency_limits", code=regency.code)
+        except StaleEdit:
+            return stale_edit_response(request, _("Another admin changed these limits while you were editing. "
+                                                  "Nothing was saved: the form now shows the current limits."),
+                                       "reporting:regency_limits", code=regency.code)
         figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once,
         figures_changed()  # and no dashboard kept with the old ones is shown again
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
@@ -195,7 +200,7 @@ def map_page(request):
 def map_data(request):
     """JSON for static/js/map.js: `?regency=`, `?district=` or `?plan=`; a mentor's own villages by default."""
     access = access_for(request.user)
-    require(access.is_office or access.mentor is not None)
+    require(can_view_dashboard(request.user))
     plan = None
     if request.GET.get("plan"):
         if not request.GET["plan"].isdigit():
@@ -209,7 +214,7 @@ def map_data(request):
     elif request.GET.get("regency"):
         regency = regions.regency_get_for_user(request.user, request.GET["regency"])
         villages = maps.map_villages(request.user, regency=regency)
-    elif access.mentor is not None and not access.is_office:
+    elif sees_own_area_only(request.user):
         regency = access.mentor.regency
         villages = maps.map_villages(request.user, regency=regency)
     else:
@@ -228,8 +233,7 @@ def recap(request):
     access = access_for(request.user)
     month = registry.month_from_text(request.GET["month"]) if request.GET.get("month") else registry.month_start(
         registry.month_start(timezone.localdate()) - timedelta(days=1))
-    regencies = regions.regencies_visible_to(request.user).filter(pk__in=access.office_regency_ids) \
-        if not access.is_superuser else regions.regencies_visible_to(request.user)
+    regencies = regions.regencies_visible_to(request.user).filter(access.office_scope(""))
     code = str(request.GET.get("regency", "") or request.GET.get("province", ""))[:13]
     chosen = regencies.filter(code=code) if "regency" in request.GET else \
         regencies.filter(province__code=code) if "province" in request.GET else regencies

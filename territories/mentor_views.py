@@ -25,6 +25,7 @@ from mentors.forms import MentorForm
 from mentors.models import Mentor
 from regions.filters import refused_export
 from toolkit.spreadsheets import xlsx_response
+from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors
 from .filters import RosterFilter
@@ -106,10 +107,10 @@ def mentor_update(request, pk):
                                           role_locked=selectors.holds_territory(mentor), **data)
         except ValidationError as error:
             form.add_error(None, error)
-        except people_services.StaleEdit:
-            messages.error(request, _("Someone else changed this mentor while you were editing. Your changes were "
-                                      "not saved: the form now shows the current data."))
-            return redirect("mentors:mentor_update", pk=mentor.pk)
+        except StaleEdit:
+            return stale_edit_response(request, _("Someone else changed this mentor while you were editing. Your "
+                                                  "changes were not saved: the form now shows the current data."),
+                                       "mentors:mentor_update", pk=mentor.pk)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(mentor)

@@ -10,8 +10,7 @@ over a mentor's mentoring read only the mentor's own rows.
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 
 from django.core.cache import cache
 from django.db.models import BigIntegerField, Case, Count, Max, Q, QuerySet, Value, When
@@ -24,6 +23,16 @@ from mentors.selectors import office_mentor_scope, regency_ids_visible_to
 from regions.models import Boundary, District, Regency, Village
 
 from .access import can_manage_plans_of
+from .coverage import (  # noqa: F401 (the coverage API, re-exported for the territories app's own modules)
+    MentorScope,
+    active_plan,
+    ba_territory_of,
+    mentor_scope,
+    mentor_villages,
+    pmo_team,
+    village_history,
+    who_covered,
+)
 from .models import BaTerritory, BaVillage, PmoDistrict, PmoTerritory, TerritoryPlan
 from .planning import (
     Geography,
@@ -38,40 +47,6 @@ from .planning import (
 )
 
 ACTIVE = TerritoryPlan.Status.ACTIVE
-
-
-@dataclass(frozen=True)
-class MentorScope:
-    """What the plan in force gives a mentor: a BA their villages, a PMO their districts and their BAs."""
-
-    village_ids: tuple[int, ...] = ()
-    district_ids: tuple[int, ...] = ()
-    team_ids: tuple[int, ...] = ()
-
-    def villages(self) -> Q:
-        """The mentor's villages as a filter on Village."""
-        return Q(id__in=self.village_ids) | Q(district_id__in=self.district_ids)
-
-    def villages_via(self, prefix: str) -> Q:
-        """The same filter through a relation, e.g. `village` from a model that points at a village."""
-        return Q(**{f"{prefix}_id__in": self.village_ids}) | Q(**{f"{prefix}__district_id__in": self.district_ids})
-
-
-def mentor_scope(mentor: Mentor) -> MentorScope:
-    """Resolved once per mentor object (one or two indexed queries)."""
-    cached = getattr(mentor, "_territory_scope", None)
-    if cached is not None:
-        return cached
-    if mentor.role == Mentor.Role.PMO:
-        districts = PmoDistrict.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor)
-        team = BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor, mentor__isnull=False)
-        scope = MentorScope(district_ids=tuple(districts.values_list("district_id", flat=True)),
-                            team_ids=tuple(team.values_list("mentor_id", flat=True)))
-    else:
-        links = BaVillage.objects.filter(plan__status=ACTIVE, ba_territory__mentor=mentor)
-        scope = MentorScope(village_ids=tuple(links.values_list("village_id", flat=True)))
-    mentor._territory_scope = scope
-    return scope
 
 
 def user_mentor_scope(user) -> MentorScope | None:
@@ -95,7 +70,7 @@ def village_scope(user, prefix: str = "") -> Q | None:
     if access.is_superuser:
         return None
     path = f"{prefix}__" if prefix else ""
-    scope = Q(**{f"{path}district__regency_id__in": access.office_regency_ids})
+    scope = access.office_scope(f"{path}district__regency")
     if access.mentor is not None:
         mine = mentor_scope(access.mentor)
         scope |= mine.villages_via(prefix) if prefix else mine.villages()
@@ -112,7 +87,7 @@ def districts_visible_to(user) -> QuerySet[District]:
     access = access_for(user)
     if access.is_superuser:
         return District.objects.all()
-    scope = Q(regency_id__in=access.office_regency_ids)
+    scope = access.office_scope("regency")
     if access.mentor is not None:
         mine = mentor_scope(access.mentor)
         held = Village.objects.filter(id__in=mine.village_ids).values_list("district_id", flat=True)
@@ -213,10 +188,7 @@ def mentors_in_district(district: District) -> QuerySet[Mentor]:
 
 def plans_visible_to(user) -> QuerySet[TerritoryPlan]:
     """Plans are the office's business: admins, staff and superusers see those of their regencies."""
-    access = access_for(user)
-    if access.is_superuser:
-        return TerritoryPlan.objects.all()
-    return TerritoryPlan.objects.filter(regency_id__in=access.office_regency_ids)
+    return TerritoryPlan.objects.filter(access_for(user).office_scope("regency"))
 
 
 def plan_get_for_user(user, pk) -> TerritoryPlan:
@@ -244,10 +216,6 @@ def plans_with_counts(user) -> QuerySet[TerritoryPlan]:
         .order_by("regency__code", Case(When(status="draft", then=0), When(status="active", then=1), default=2),
                   "-effective_from", "-created_at")
     )
-
-
-def active_plan(regency) -> TerritoryPlan | None:
-    return TerritoryPlan.objects.filter(regency=regency, status=TerritoryPlan.Status.ACTIVE).first()
 
 
 def plan_predecessor(plan: TerritoryPlan, others) -> TerritoryPlan | None:
@@ -426,62 +394,3 @@ def plan_overview(plan: TerritoryPlan, snapshot: Snapshot) -> list[dict]:
             "ba_rows": rows, "village_count": sum(len(row["villages"]) for row in rows),
         })
     return groups
-
-
-def who_covered(village: Village, on: date) -> dict | None:
-    """The BA (and PMO) who covered `village` on a date, from the plan that was in force then."""
-    link = (
-        BaVillage.objects.filter(
-            village=village, plan__status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED],
-            plan__effective_from__lte=on,
-        )
-        .filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=on))
-        .select_related("plan", "ba_territory__mentor", "ba_territory__pmo_territory__mentor")
-        .order_by("-plan__effective_from")
-        .first()
-    )
-    return _coverage(link) if link else None
-
-
-def village_history(village: Village) -> list[dict]:
-    """Who mentored the village in each period, newest first (published plans only)."""
-    links = (
-        BaVillage.objects.filter(
-            village=village, plan__status__in=[TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED]
-        )
-        .select_related("plan", "ba_territory__mentor", "ba_territory__pmo_territory__mentor")
-        .order_by("-plan__effective_from")
-    )
-    return [_coverage(link) for link in links]
-
-
-def _coverage(link: BaVillage) -> dict:
-    pmo_territory = link.ba_territory.pmo_territory
-    return {
-        "plan": link.plan, "since": link.plan.effective_from, "until": link.plan.effective_to,
-        "territory": link.ba_territory, "ba": link.ba_territory.mentor,
-        "pmo": pmo_territory.mentor if pmo_territory else None,
-    }
-
-
-def mentor_villages(mentor: Mentor) -> QuerySet[Village]:
-    return Village.objects.filter(mentor_scope(mentor).villages()).select_related("district").order_by("code")
-
-
-def pmo_team(mentor: Mentor) -> list[dict]:
-    """A PMO's Business Assistants under the plan in force, with their village counts."""
-    territories = (
-        BaTerritory.objects.filter(plan__status=TerritoryPlan.Status.ACTIVE, pmo_territory__mentor=mentor)
-        .select_related("mentor")
-        .annotate(village_count=Count("village_links"))
-        .order_by("name")
-    )
-    return list(territories)
-
-
-def ba_territory_of(mentor: Mentor) -> BaTerritory | None:
-    return (
-        BaTerritory.objects.filter(plan__status=TerritoryPlan.Status.ACTIVE, mentor=mentor)
-        .select_related("pmo_territory__mentor", "plan")
-        .first()
-    )

@@ -1,5 +1,6 @@
 """Writes to territory plans while they are drafts: create, edit territories, move villages and districts,
-propose a split, discard. Every edit claims the draft's next version (no lost updates) and is logged.
+propose a split, discard. Every edit claims the draft's next version (no lost updates: an edit made on an older
+one is refused with `toolkit.versions.StaleEdit`) and is logged.
 
 Publishing lives in `publishing.py`, the Excel round trip in `workbook.py`.
 """
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from regions.models import District, Regency, Village
+from toolkit.versions import check_version
 
 from .access import can_manage_plans_of
 from .models import BaTerritory, BaVillage, PlanChange, PmoDistrict, PmoTerritory, TerritoryPlan
@@ -24,34 +26,24 @@ class PlanError(Exception):
     """A plan change that cannot be made; the message says why and nothing was changed."""
 
 
-class StalePlan(PlanError):
-    pass
-
-
 def _log(plan: TerritoryPlan, actor, message: str, **params) -> None:
     PlanChange.objects.create(regency_id=plan.regency_id, plan=plan, plan_name=plan.name, actor=actor,
                               message=message, params=params)
 
 
 def _claim(plan: TerritoryPlan, version: int, *, actor, message: str, **params) -> None:
-    """Take the next version of a draft, or refuse an edit made on an older version (no lost updates).
+    """Take the next version of a draft, or refuse an edit made on an older version (StaleEdit: no lost updates).
 
-    The conditional UPDATE also locks the plan row until the surrounding transaction ends.
+    The plan row stays locked until the surrounding transaction ends.
     """
     if actor is not None and not can_manage_plans_of(actor, plan.regency_id):
         raise PermissionDenied
-    claimed = TerritoryPlan.objects.filter(pk=plan.pk, status=TerritoryPlan.Status.DRAFT, version=version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        current = TerritoryPlan.objects.filter(pk=plan.pk).values("status", "version").first()
-        if current is None or current["status"] != TerritoryPlan.Status.DRAFT:
-            raise PlanError(_("Only a draft can be changed. This plan is no longer a draft."))
-        raise StalePlan(
-            _("Another admin changed this draft while you were looking at it. Nothing was changed: the page now "
-              "shows the current draft, check it and try again.")
-        )
-    plan.version = version + 1
+    current = TerritoryPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    if current is None or current.status != TerritoryPlan.Status.DRAFT:
+        raise PlanError(_("Only a draft can be changed. This plan is no longer a draft."))
+    check_version(current, version, locked=True)
+    TerritoryPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+    plan.version = current.version + 1
     _log(plan, actor, message, **params)
 
 

@@ -20,6 +20,7 @@ from mentors.access import (
 )
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
 from toolkit.uploads import accepts_upload
+from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import publishing, selectors, services, workbook
 from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans
@@ -211,9 +212,18 @@ def _whole_editor(request, plan):
     return response
 
 
+def _stale(request, plan):
+    """An edit made on an older version of the draft (StaleEdit): the whole editor again, as the draft is now."""
+    return stale_edit_response(request, _("Another admin changed this draft while you were looking at it. Nothing was "
+                                          "changed: the page now shows the current draft, check it and try again."),
+                               lambda: _whole_editor(request, plan))
+
+
 def _run(request, plan, action, success: str | None = None):
     try:
         action()
+    except StaleEdit:
+        return _stale(request, plan)
     except services.PlanError as error:
         messages.error(request, str(error))
     else:
@@ -261,9 +271,8 @@ def territory_update(request, pk, kind, territory_pk):
         try:
             services.territory_update(actor=request.user, plan=plan, version=data["version"], territory=territory,
                                       name=data["name"], mentor=data["mentor"], pmo_territory=data["pmo_territory"])
-        except services.StalePlan as stale:
-            messages.error(request, str(stale))
-            return _whole_editor(request, plan)
+        except StaleEdit:
+            return _stale(request, plan)
         except services.PlanError as refused:
             error = str(refused)
     else:
@@ -312,9 +321,8 @@ def villages_move(request, pk):
     try:
         services.villages_move(actor=request.user, plan=plan, version=form.cleaned_data["version"], village_ids=ids,
                                to=to)
-    except services.StalePlan as stale:
-        messages.error(request, str(stale))
-        return _whole_editor(request, plan)
+    except StaleEdit:
+        return _stale(request, plan)
     except services.PlanError as error:
         messages.error(request, str(error))
         return _moved(request, plan, [])
@@ -368,6 +376,8 @@ def plan_propose(request, pk):
                 messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
                 return redirect(plan)
             proposal, pmo_rows, ba_rows = services.proposal_for(plan, **choice)
+        except StaleEdit:
+            return _stale(request, plan)
         except (services.PlanError, ValueError) as error:
             messages.error(request, str(error))
         else:
@@ -418,6 +428,8 @@ def plan_publish(request, pk):
             publishing.plan_publish(actor=request.user, plan=plan, version=data["version"],
                                   effective_from=data["effective_from"], decree_number=data["decree_number"],
                                   reviewed_active_id=data["reviewed_active"])
+        except StaleEdit:
+            return _stale(request, plan)
         except publishing.PlanInvalid as error:
             messages.error(request, str(error))
             validation = error.validation
@@ -448,6 +460,8 @@ def plan_discard(request, pk):
     version = request.POST.get("version", "")
     try:
         services.plan_discard(actor=request.user, plan=plan, version=int(version) if version.isdigit() else 0)
+    except StaleEdit:
+        return _stale(request, plan)
     except services.PlanError as error:
         messages.error(request, str(error))
         return redirect(plan)
@@ -496,6 +510,8 @@ def plan_import_apply(request, pk):
         return redirect("territories:plan_import", pk=plan.pk)
     try:
         workbook.plan_import_apply(actor=request.user, plan=plan, version=pending["version"], rows=pending["rows"])
+    except StaleEdit:
+        return _stale(request, plan)
     except services.PlanError as error:
         messages.error(request, str(error))
         return redirect("territories:plan_import", pk=plan.pk)

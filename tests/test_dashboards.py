@@ -140,6 +140,7 @@ def test_recency_limits_are_the_regencys_own(seeded, sukabumi, admin_user, clien
     before = {row["key"]: row["count"] for row in client.get("/dashboard/").context["recency"]}
     sukabumi.recency_amber_days, sukabumi.recency_red_days = 90, 150
     sukabumi.save()
+    figures_refresh(regency_ids=[sukabumi.pk])  # what the refresh job (or saving the limits' page) does
     after = client.get("/dashboard/")
     counts = {row["key"]: row["count"] for row in after.context["recency"]}
     assert counts["green"] > before["green"] and sum(counts.values()) == sum(before.values())
@@ -279,6 +280,7 @@ def test_someone_with_no_role_is_refused_the_dashboard_and_the_map(sukabumi, cli
 
 def test_a_superuser_chooses_the_nation_a_province_or_a_regency(seeded, other_regency, superuser, client_for):
     client = client_for(superuser)
+    figures_refresh()  # the refresh job: a national page never computes them
     nation = client.get("/dashboard/")
     assert nation.context["place"].level == "nation" and nation.context["breakdown_kind"] == "province"
     assert [row["villages"] for row in nation.context["breakdown"]] == [387]

@@ -1,10 +1,13 @@
 """The apps depend one way: toolkit ← regions ← mentors ← territories ← cooperatives ← reporting ←
 koperasi_portal ← operations.
 
-No import and no migration dependency of an app names an app above it.
+No import and no migration dependency of an app names an app above it; nor does a name in a string: a model
+(`apps.get_model`), a URL (`reverse`, `redirect`, `{% url %}`) or, outside `territories/`, a lookup across the
+plans' relations ("who covers which village" is asked through `territories.coverage`).
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -40,3 +43,141 @@ def test_no_migration_depends_on_an_app_above_its_own():
         if node[0] in ORDER and parent.key[0] in ORDER and ORDER.index(parent.key[0]) > ORDER.index(node[0])
     ]
     assert wrong == []
+
+
+# --- names in strings -----------------------------------------------------------------------------------------
+
+# Lookups across the plans' relations, and their tables' module: only `territories/` names them.
+TERRITORY_RELATIONS = re.compile(r"plan__|ba_links__|village_links|pmo_territor|ba_territor")
+# The operations app builds, publishes and wipes whole plans for the benchmark, the demo and the load test: it
+# writes the tables themselves, which no read API covers. Only these files; a new one is caught.
+WRITES_PLANS = {"operations/management/commands/benchmark.py", "operations/management/commands/benchmark_plans.py",
+                "operations/management/commands/demo.py", "operations/management/commands/seed_scale.py",
+                "operations/management/commands/loadtest.py"}
+URL_CALLS = {"reverse", "reverse_lazy", "redirect", "resolve_url"}
+TEMPLATE_URL = re.compile(r"""{%\s*url\s+["']([\w-]+(?::[\w-]+)?)["']""")
+
+
+def _url_owners() -> dict[str, str]:
+    """{"namespace:name" (or "name"): the app whose view the URL renders}, from the project's URLconf. A namespace
+    can gather several apps' views ("mentors:" holds the roster of `mentors` and the pages `territories` adds)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    owners = {}
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, ":".join(filter(None, [namespace, pattern.namespace])))
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                app = getattr(pattern.callback, "__module__", "").split(".")[0]
+                if app in ORDER:
+                    owners[":".join(filter(None, [namespace, pattern.name]))] = app
+
+    walk(get_resolver().url_patterns, "")
+    return owners
+
+
+URL_OWNERS = _url_owners()
+# Links that predate the check, to remove, not to add to: models' `get_absolute_url` and pages of `regions` and
+# `mentors` point at the pages `territories` renders for them, and the roster's views go home when done.
+KNOWN_LINKS_UP = {
+    "regions/models.py": 3, "mentors/models.py": 1, "mentors/views.py": 2,
+}
+
+
+def _url_owner(name: str) -> str | None:
+    return URL_OWNERS.get(name)
+
+
+def _above(app: str, other: str | None) -> bool:
+    return other in ORDER and ORDER.index(other) > ORDER.index(app)
+
+
+def territory_lookups(source: str) -> list[str]:
+    """Keyword names and string literals that cross the plans' relations, and imports of their models."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.keyword) and node.arg and TERRITORY_RELATIONS.search(node.arg):
+            found.append(f"line {node.value.lineno}: {node.arg}=")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and TERRITORY_RELATIONS.search(node.value):
+            found.append(f"line {node.lineno}: {node.value[:60]!r}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "territories.models":
+            found.append(f"line {node.lineno}: from territories.models import")
+        elif isinstance(node, ast.Import) and any(a.name == "territories.models" for a in node.names):
+            found.append(f"line {node.lineno}: import territories.models")
+    return found
+
+
+def names_above(app: str, source: str) -> list[str]:
+    """`apps.get_model("<app>", …)` and `reverse("<ns>:…")`-like calls that name an app above `app`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        value = node.args[0].value
+        if name == "get_model" and _above(app, value.split(".")[0]):
+            found.append(f"line {node.lineno}: get_model({value!r})")
+        elif name in URL_CALLS and _above(app, _url_owner(value)):
+            found.append(f"line {node.lineno}: {name}({value!r})")
+    return found
+
+
+def template_urls_above(app: str, source: str) -> list[str]:
+    """`{% url %}` tags of a template of `app` naming a page of an app above. Not yet run over templates/: its
+    folders are not the apps that render them (templates/mentors/ is rendered by territories' views)."""
+    return [f"{{% url '{name}' %}}" for name in TEMPLATE_URL.findall(source) if _above(app, _url_owner(name))]
+
+
+def _modules(app: str):
+    for path in sorted((PROJECT / app).rglob("*.py")):
+        yield str(path.relative_to(PROJECT)), path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("app", [app for app in ORDER if app != "territories"])
+def test_no_app_but_territories_joins_the_plans(app):
+    offenders = {name: territory_lookups(source) for name, source in _modules(app)
+                 if "/migrations/" not in name and name not in WRITES_PLANS and territory_lookups(source)}
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("app", ORDER[:-1])
+def test_no_model_or_url_in_a_string_names_an_app_above(app):
+    found = {name: names_above(app, source) for name, source in _modules(app)}
+    offenders = {name: links for name, links in found.items() if len(links) > KNOWN_LINKS_UP.get(name, 0)}
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("planted", [
+    'Cooperative.objects.filter(village__ba_links__plan__status="active")',
+    'Mentor.objects.filter(ba_territories__pmo_territory__mentor=pmo)',
+    'BaTerritory.objects.annotate(n=Count("village_links"))',
+    'rows.values_list("pmo_territory__mentor_id")',
+    'from territories.models import BaVillage',
+])
+def test_the_check_finds_a_planted_join_across_the_plans(planted):
+    assert territory_lookups(f"def figures():\n    return {planted}\n" if "import" not in planted else planted)
+
+
+@pytest.mark.parametrize(("app", "planted"), [
+    ("cooperatives", 'apps.get_model("reporting", "RegencyFigures")'),
+    ("mentors", 'apps.get_model("cooperatives.Cooperative")'),
+    ("territories", 'reverse("cooperatives:cooperative_list")'),
+    ("cooperatives", 'redirect("reporting:dashboard")'),
+    ("reporting", 'reverse_lazy("home")'),
+])
+def test_the_check_finds_a_planted_name_of_an_app_above(app, planted):
+    assert names_above(app, f"def view(request):\n    return {planted}\n")
+
+
+def test_the_check_lets_a_name_below_pass():
+    assert names_above("reporting", 'reverse("cooperatives:report_list")\napps.get_model("regions", "Village")') == []
+    assert territory_lookups('Village.objects.filter(district__regency_id=1)') == []
+
+
+def test_the_check_finds_a_planted_template_link_to_an_app_above():
+    assert template_urls_above("cooperatives", "<a href=\"{% url 'reporting:dashboard' %}\">x</a>")
+    assert template_urls_above("territories", "{% url 'home' %}")
+    assert template_urls_above("reporting", "{% url 'cooperatives:cooperative_list' %}") == []

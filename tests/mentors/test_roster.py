@@ -5,8 +5,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from mentors.models import Mentor
-from mentors.services import StaleEdit, mentor_update
+from mentors.services import mentor_update
 from toolkit.phones import phone_normalize
+from toolkit.versions import StaleEdit, content_version
 
 from ..factories import MentorFactory, UserFactory
 
@@ -62,7 +63,7 @@ def test_editing_records_who_changed_what(admin_client, admin_user, sukabumi):
 
 def test_an_edit_based_on_a_stale_version_is_refused_and_nothing_is_lost(admin_client, sukabumi):
     mentor = MentorFactory(regency=sukabumi, full_name="Versi Awal")
-    seen = mentor.updated_at.isoformat()
+    seen = content_version(mentor)
     mentor_update(actor=None, mentor=mentor, full_name="Diubah Orang Lain")
 
     with pytest.raises(StaleEdit):

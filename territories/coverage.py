@@ -1,0 +1,263 @@
+"""Who covers what: the one read API of the plans in force, for every app above this one.
+
+Which BA and which PMO cover a village on a day, the BAs under a PMO, the villages a mentor covers, who reviews a
+BA's report for a month, and expressions (`Q`, `Subquery`) that other apps use to filter or annotate their own
+querysets. No module outside `territories/` names the plans' tables or their relations: it asks here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from mentors.models import Mentor
+from regions.models import Village
+
+from .models import BaTerritory, BaVillage, PmoDistrict, TerritoryPlan
+
+ACTIVE = TerritoryPlan.Status.ACTIVE
+PUBLISHED = (TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED)
+
+
+# --- plans ------------------------------------------------------------------------------------------------
+
+
+def active_plan(regency) -> TerritoryPlan | None:
+    """The plan in force in a regency today."""
+    return TerritoryPlan.objects.filter(regency=regency, status=ACTIVE).first()
+
+
+def plans_in_force_on(regency_ids, day: date) -> QuerySet[TerritoryPlan]:
+    """The published plans of the regencies that were in force on a day."""
+    return TerritoryPlan.objects.filter(
+        regency_id__in=regency_ids, status__in=PUBLISHED, effective_from__lte=day,
+    ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+
+
+def current_and_draft_plans(regency) -> list[TerritoryPlan]:
+    """The plan in force and the drafts of a regency (the regency's dashboard lists them)."""
+    return list(TerritoryPlan.objects.filter(regency=regency, status__in=[ACTIVE, TerritoryPlan.Status.DRAFT])
+                .order_by("status", "-created_at"))
+
+
+def draft_plans(regency_ids=None) -> QuerySet[TerritoryPlan]:
+    """Drafts waiting to be published (of the regencies, or all when None), with their regency."""
+    drafts = TerritoryPlan.objects.filter(status=TerritoryPlan.Status.DRAFT).select_related("regency")
+    return drafts if regency_ids is None else drafts.filter(regency_id__in=regency_ids)
+
+
+# --- a mentor's area --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MentorScope:
+    """What the plan in force gives a mentor: a BA their villages, a PMO their districts and their BAs."""
+
+    village_ids: tuple[int, ...] = ()
+    district_ids: tuple[int, ...] = ()
+    team_ids: tuple[int, ...] = ()
+
+    def villages(self) -> Q:
+        """The mentor's villages as a filter on Village."""
+        return Q(id__in=self.village_ids) | Q(district_id__in=self.district_ids)
+
+    def villages_via(self, prefix: str) -> Q:
+        """The same filter through a relation, e.g. `village` from a model that points at a village."""
+        return Q(**{f"{prefix}_id__in": self.village_ids}) | Q(**{f"{prefix}__district_id__in": self.district_ids})
+
+    def holds(self, village) -> bool:
+        return village.pk in self.village_ids or village.district_id in self.district_ids
+
+
+def mentor_scope(mentor: Mentor) -> MentorScope:
+    """What the plan in force gives the mentor now, resolved once per mentor object (one or two indexed queries)."""
+    cached = getattr(mentor, "_territory_scope", None)
+    if cached is not None:
+        return cached
+    if mentor.role == Mentor.Role.PMO:
+        districts = PmoDistrict.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor)
+        team = BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor, mentor__isnull=False)
+        scope = MentorScope(district_ids=tuple(districts.values_list("district_id", flat=True)),
+                            team_ids=tuple(team.values_list("mentor_id", flat=True)))
+    else:
+        links = BaVillage.objects.filter(plan__status=ACTIVE, ba_territory__mentor=mentor)
+        scope = MentorScope(village_ids=tuple(links.values_list("village_id", flat=True)))
+    mentor._territory_scope = scope
+    return scope
+
+
+def mentor_villages(mentor: Mentor) -> QuerySet[Village]:
+    """The villages a mentor covers now (a BA's villages, a PMO's districts' villages)."""
+    return Village.objects.filter(mentor_scope(mentor).villages()).select_related("district").order_by("code")
+
+
+def ba_village_ids_on(mentor: Mentor, day: date) -> QuerySet:
+    """The ids of the villages a BA covered on a day (the plan in force then), as a subquery."""
+    return BaVillage.objects.filter(plan__in=plans_in_force_on([mentor.regency_id], day),
+                                    ba_territory__mentor=mentor).values("village_id")
+
+
+def ba_territory_of(mentor: Mentor) -> BaTerritory | None:
+    """The BA's territory in the plan in force, with its PMO."""
+    return (BaTerritory.objects.filter(plan__status=ACTIVE, mentor=mentor)
+            .select_related("pmo_territory__mentor", "plan").first())
+
+
+def pmo_team(mentor: Mentor) -> list[BaTerritory]:
+    """A PMO's BA territories under the plan in force, with their mentors and village counts."""
+    return list(BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor)
+                .select_related("mentor").annotate(village_count=Count("village_links")).order_by("name"))
+
+
+# --- a village ------------------------------------------------------------------------------------------
+
+
+def _coverage(link: BaVillage) -> dict:
+    pmo_territory = link.ba_territory.pmo_territory
+    return {
+        "plan": link.plan, "since": link.plan.effective_from, "until": link.plan.effective_to,
+        "territory": link.ba_territory, "ba": link.ba_territory.mentor,
+        "pmo": pmo_territory.mentor if pmo_territory else None,
+    }
+
+
+def _published_links(village) -> QuerySet[BaVillage]:
+    return (BaVillage.objects.filter(village=village, plan__status__in=PUBLISHED)
+            .select_related("plan", "ba_territory__mentor", "ba_territory__pmo_territory__mentor")
+            .order_by("-plan__effective_from"))
+
+
+def who_covered(village: Village, on: date) -> dict | None:
+    """The BA (and PMO) who covered `village` on a date, from the plan that was in force then:
+    {"plan", "since", "until", "territory", "ba", "pmo"}; None when no plan gave it a BA territory."""
+    link = (_published_links(village).filter(plan__effective_from__lte=on)
+            .filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=on)).first())
+    return _coverage(link) if link else None
+
+
+def ba_of(village: Village, on: date) -> Mentor | None:
+    """The BA of a village on a day."""
+    covered = who_covered(village, on)
+    return covered["ba"] if covered else None
+
+
+def pmo_of(village: Village, on: date) -> Mentor | None:
+    """The PMO over the village's BA territory on a day."""
+    covered = who_covered(village, on)
+    return covered["pmo"] if covered else None
+
+
+def village_history(village: Village) -> list[dict]:
+    """Who mentored the village in each period, newest first (published plans only)."""
+    return [_coverage(link) for link in _published_links(village)]
+
+
+# --- PMOs, their BAs and the reporting chain ------------------------------------------------------------
+
+
+def review_day(month: date) -> date:
+    """The day whose plan decides a month's chain (reviewer, BAs under a PMO): the month's last day, or today
+    for the running month."""
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return min(last, timezone.localdate())
+
+
+def bas_under(pmo: Mentor, on: date) -> list[Mentor]:
+    """The BAs a PMO supervised on a day (the plan in force then), by name."""
+    plans = plans_in_force_on([pmo.regency_id], on)
+    return list(Mentor.objects.filter(ba_territories__plan__in=plans, ba_territories__pmo_territory__mentor=pmo)
+                .distinct().order_by("full_name", "id"))
+
+
+def village_counts_on(bas, *, regency_id: int, on: date) -> dict[int, int]:
+    """{BA id: how many villages their territory held on a day} (one grouped query)."""
+    return dict(BaVillage.objects.filter(plan__in=plans_in_force_on([regency_id], on), ba_territory__mentor__in=bas)
+                .order_by().values_list("ba_territory__mentor").annotate(n=Count("id")))
+
+
+def reviewer_of(mentor: Mentor, month: date) -> Mentor | None:
+    """The PMO over a BA in the plan in force at the end of the report's month (today, for the running month), if
+    still active. None: the regency office reviews (also every PMO report)."""
+    if mentor.role != Mentor.Role.BA:
+        return None
+    plans = plans_in_force_on([mentor.regency_id], review_day(month))
+    return Mentor.objects.filter(
+        is_active=True, pmo_territories__plan__in=plans, pmo_territories__ba_territories__mentor=mentor,
+    ).first()
+
+
+# --- territories, for figures and maps --------------------------------------------------------------------
+
+
+def ba_territories_in_force(regency) -> QuerySet[BaTerritory]:
+    """The BA territories of a regency's plan in force, with their mentor and `villages` (their count)."""
+    return (BaTerritory.objects.filter(plan__regency=regency, plan__status=ACTIVE).select_related("mentor")
+            .annotate(villages=Count("village_links", distinct=True)).order_by("name"))
+
+
+def staffed_ba_territories_of(plans) -> QuerySet[BaTerritory]:
+    """The BA territories with a mentor of the given plans, with their mentor and `villages` (their count)."""
+    return (BaTerritory.objects.filter(plan__in=plans, mentor__isnull=False).select_related("mentor")
+            .annotate(villages=Count("village_links")))
+
+
+def covered_village_ids(plans) -> QuerySet:
+    """The ids of the villages that the plans give a BA territory, as a subquery."""
+    return BaVillage.objects.filter(plan__in=plans).values("village_id")
+
+
+def covered_per_district(where: Callable[[str], Q]) -> dict[int, dict]:
+    """{district id: {"n": villages the plan in force gives an active BA, "bas": how many BAs}} over the villages
+    `where(path)` selects (`path` is the relation to the village, e.g. `Scope.villages`); one grouped query."""
+    covered = BaVillage.objects.filter(where("village"), plan__status=ACTIVE, ba_territory__mentor__is_active=True)
+    rows = (covered.order_by().values("village__district_id")
+            .annotate(n=Count("village_id", distinct=True), bas=Count("ba_territory__mentor_id", distinct=True)))
+    return {row["village__district_id"]: row for row in rows}
+
+
+def territory_of_villages(village_ids, *, regency, plan: TerritoryPlan | None = None) -> dict[int, tuple]:
+    """{village id: (territory id, territory name, BA's name)} in `plan` (default: the regency's plan in force)."""
+    in_plan = Q(plan=plan) if plan is not None else Q(plan__regency=regency, plan__status=ACTIVE)
+    return {row[0]: row[1:] for row in BaVillage.objects.filter(in_plan, village_id__in=village_ids).values_list(
+        "village_id", "ba_territory_id", "ba_territory__name", "ba_territory__mentor__full_name")}
+
+
+# --- expressions other apps filter and annotate with --------------------------------------------------------
+
+
+def ba_name_of_village(village: str = "village_id") -> Subquery:
+    """The name of the village's BA under the plan in force, for annotations (`village`: the outer field)."""
+    links = BaVillage.objects.filter(village=OuterRef(village), plan__status=ACTIVE)
+    return Subquery(links.values("ba_territory__mentor__full_name")[:1])
+
+
+def villages_of_ba(mentor: Mentor, path: str = "village") -> Q:
+    """A filter on the village reached by `path` ("" for Village): those of the BA's territory in force."""
+    ids = BaVillage.objects.filter(plan__status=ACTIVE, ba_territory__mentor=mentor).values("village_id")
+    return Q(**{f"{path}_id__in" if path else "id__in": ids})
+
+
+def villages_of_territory(territory, path: str = "village") -> Q:
+    """A filter on the village reached by `path`: those of a BA territory (an id, or an `OuterRef` to one)."""
+    ids = BaVillage.objects.filter(ba_territory=territory).values("village_id")
+    return Q(**{f"{path}_id__in" if path else "id__in": ids})
+
+
+def bas_under_pmo(pmo: Mentor, path: str = "") -> Q:
+    """A filter on Mentor (or the mentor reached by `path`): the BAs under the PMO in the plan in force."""
+    ids = BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=pmo).values("mentor_id")
+    return Q(**{f"{path}_id__in" if path else "pk__in": ids})
+
+
+def bas_in_force(regency_ids, path: str = "") -> Q:
+    """A filter on Mentor (or through `path`): BAs holding a territory in the plans in force of the regencies."""
+    ids = BaTerritory.objects.filter(plan__regency_id__in=regency_ids, plan__status=ACTIVE).values("mentor_id")
+    return Q(**{f"{path}_id__in" if path else "pk__in": ids})
+
+
+def pmo_of_ba(ba: str = "pk", field: str = "id") -> Subquery:
+    """The PMO (its `field`: "id", "full_name") over the BA in the outer row's `ba` under the plan in force."""
+    links = BaTerritory.objects.filter(plan__status=ACTIVE, mentor=OuterRef(ba)).order_by("pk")
+    return Subquery(links.values(f"pmo_territory__mentor__{field}")[:1])
