@@ -479,6 +479,16 @@ def _statuses_after(cooperative: Cooperative | None, units) -> set[str]:
     return {statuses.get(key) or have.get(key, UnitStatus.PLANNED) for key in keys}
 
 
+IMPORT_ROWS_MARGIN = 200  # blank, repeated or mistyped rows beyond one per village, each reported
+
+
+def cooperative_import_max_rows(regency) -> int:
+    """The most rows a registry workbook of the regency may have: one cooperative per village, and a margin (the
+    sheet's own limit, 5,000, stays the ceiling)."""
+    villages = Village.objects.filter(district__regency=regency).count()
+    return min(COOPERATIVE_SHEET.max_rows, villages + IMPORT_ROWS_MARGIN)
+
+
 def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
     """What importing the sheet into the regency would do, row by row (keyed by village code). Writes nothing."""
     villages = {v.code: v for v in Village.objects.filter(district__regency=regency)}

@@ -465,7 +465,8 @@ def cooperative_import(request):
         try:
             preview, token = IMPORT.preview(
                 request, form.cleaned_data["file"],
-                lambda rows: services.cooperatives_import_check(regency=regency, rows=rows), regency=regency.pk)
+                lambda rows: services.cooperatives_import_check(regency=regency, rows=rows),
+                max_rows=services.cooperative_import_max_rows(regency), regency=regency.pk)
         except SpreadsheetError as error:
             form.add_error("file", str(error))
         else:

@@ -68,6 +68,19 @@ def test_the_clean_sheet_imports_and_re_importing_changes_nothing(admin_client, 
         history, changes, units)
 
 
+def test_a_sheet_with_more_rows_than_the_regency_has_villages_and_a_margin_is_refused(admin_client, sukabumi):
+    """A regency holds one cooperative per village: a sheet of 5,000 rows for its 386 villages is refused before
+    any row is checked, and nothing is written."""
+    from cooperatives.services import cooperative_import_max_rows
+
+    assert cooperative_import_max_rows(sukabumi) == 386 + 200
+    rows = sheet_rows()
+    filler = [[f"32.02.99.{n:04d}", "", "musyawarah", "", "", 1, "", "", ""] for n in range(587 - len(rows))]
+    refused = upload(admin_client, sukabumi, rows + filler, name="koperasi.xlsx")
+    assert refused.status_code == 200 and "586" in refused.text and "preview" not in refused.context
+    assert not Cooperative.objects.exists()
+
+
 @pytest.mark.parametrize("change, message", [
     ({0: "32.02.99.2999"}, "tidak dikenal"),
     ({2: "tahap aneh"}, "tahap “tahap aneh” tidak dikenal"),
