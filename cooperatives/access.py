@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mentors.access import access_for
 from mentors.models import Mentor
-from territories.coverage import mentor_scope
+from territories.coverage import mentor_scope, reviewer_of
 
 from .models import Cooperative, FollowUp, Visit
 
@@ -102,8 +102,6 @@ def can_review_report(user, mentor: Mentor, month, reviewer=_UNKNOWN) -> bool:
     """A BA's report: the PMO over them in the plan in force at the end of the month; when there is none, an
     admin of the regency's office. A PMO's report: an admin of the regency's office. (`reviewer`: the BA's PMO
     when the caller already looked it up.)"""
-    from .reports import reviewer_of
-
     access = access_for(user)
     if mentor.role == Mentor.Role.BA:
         if reviewer is _UNKNOWN:

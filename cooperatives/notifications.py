@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from mentors.models import Mentor, User
+from territories.coverage import reviewer_of
 from toolkit.mail import mail_queue
 from toolkit.models import OutgoingMail
 
@@ -19,8 +20,6 @@ def recipients(users) -> list[str]:
 
 def reviewers(mentor: Mentor, month) -> list[User]:
     """Who reviews the report: the PMO in force, or the regency's office admins."""
-    from .reports import reviewer_of
-
     pmo = reviewer_of(mentor, month)
     if pmo is not None and pmo.user_id:
         return [pmo.user]

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from mentors.models import Mentor
 from territories import coverage
-from territories.coverage import plans_in_force_on, reviewer_of  # noqa: F401 (used here and by callers)
 
 from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitStatus, Visit
 from .selectors import due_on, members_at, month_start, next_month
@@ -35,7 +34,7 @@ def is_late(report_status: str | None, regency, month: date, today: date | None 
 
 def bas_of_pmo(pmo: Mentor, month: date) -> list[Mentor]:
     """The BAs a PMO supervised at the end of the month (the plan in force then). Who reviews a report is
-    `territories.coverage.reviewer_of`, re-exported here."""
+    `territories.coverage.reviewer_of`."""
     return coverage.bas_under(pmo, coverage.review_day(month))
 
 
@@ -125,4 +124,4 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
     return {"ba_rows": rows, "totals": totals}
 
 
-__all__ = ["month_start", "reviewer_of", "ba_snapshot", "pmo_compilation", "is_late", "due_date"]
+__all__ = ["month_start", "ba_snapshot", "pmo_compilation", "is_late", "due_date"]

@@ -20,10 +20,9 @@ from django.views.decorators.http import require_POST
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import regencies_managed_by
-from regions.filters import refused_export
 from territories import coverage
 from territories import selectors as scope
-from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
+from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, export_refusal, xlsx_response
 from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, content_version, stale_edit_response
 
@@ -92,11 +91,9 @@ def cooperative_list(request):
 def cooperative_export(request):
     require(can_export_registry(request.user))
     registry = _registry_filter(request)
-    if registry.export_needs_regency:
-        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
-        return redirect(f"{reverse('cooperatives:cooperative_list')}?{request.GET.urlencode()}")
-    if not registry.is_valid():
-        return refused_export(request, registry, reverse("cooperatives:cooperative_list"))
+    refused = export_refusal(request, registry, reverse("cooperatives:cooperative_list"))
+    if refused is not None:
+        return refused
     headers = selectors.registry_export_headers()
     rows = selectors.registry_export_rows(registry.qs)
     return xlsx_response([(_("Cooperatives"), headers, rows)], f"koperasi-{timezone.localdate():%Y%m%d}.xlsx")
@@ -368,7 +365,7 @@ def _report_context(request, mentor_pk, month_text):
     month = selectors.month_from_text(month_text)
     report = selectors.report_or_new(mentor, month)
     is_author = can_write_report(request.user, mentor)
-    reviewer = reports.reviewer_of(mentor, month)
+    reviewer = coverage.reviewer_of(mentor, month)
     is_reviewer = can_review_report(request.user, mentor, month, reviewer=reviewer)
     context = {
         "mentor": mentor, "month": month, "report": report, "reviewer": reviewer,

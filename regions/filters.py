@@ -1,20 +1,8 @@
 import django_filters
-from django.contrib import messages
 from django.db.models import Q
-from django.shortcuts import redirect
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import District, Province, Regency, Village
-
-
-def refused_export(request, filterset, list_url: str):
-    """When an export's filters are not valid: say which and why, export nothing, and go back to the list."""
-    problems = "; ".join(f"{filterset.filters[name].label}: {' '.join(errors)}" if name in filterset.filters
-                         else " ".join(errors) for name, errors in filterset.errors.items())
-    messages.error(request, gettext("The filter is not valid, so nothing was exported: %(problems)s")
-                   % {"problems": problems})
-    return redirect(list_url)
 
 
 class SearchFilterSet(django_filters.FilterSet):

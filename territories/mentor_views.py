@@ -23,8 +23,7 @@ from mentors.access import (
 )
 from mentors.forms import MentorForm
 from mentors.models import Mentor
-from regions.filters import refused_export
-from toolkit.spreadsheets import xlsx_response
+from toolkit.spreadsheets import export_refusal, xlsx_response
 from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors
@@ -55,11 +54,9 @@ def mentor_list(request):
 def mentor_export(request):
     require(can_export_roster(request.user))
     roster = _roster_filter(request)
-    if roster.export_needs_regency:
-        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
-        return redirect(f"{reverse('mentors:mentor_list')}?{request.GET.urlencode()}")
-    if not roster.is_valid():
-        return refused_export(request, roster, reverse("mentors:mentor_list"))
+    refused = export_refusal(request, roster, reverse("mentors:mentor_list"))
+    if refused is not None:
+        return refused
     headers = [_("Name"), _("Role"), _("Regency"), _("Phone"), _("E-mail"), _("Contract start"), _("Contract end"),
                _("Active"), _("Account"), _("Notes")]
     rows = [

@@ -11,8 +11,7 @@ mail server that is down never breaks a request.
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
@@ -20,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import OutgoingMail
+from .tasks import delivery_enqueue
 
 
 class OutboxBackend(BaseEmailBackend):
@@ -80,20 +80,6 @@ def _add(**fields) -> OutgoingMail:
     return mail
 
 
-def delivery_enqueue(mail: OutgoingMail, *, run_after=None) -> None:
-    """Enqueue the delivery of `mail`, in the current transaction (the database task backend writes its job
-    there, so the worker sees it only after the commit). A retry later than now needs a backend that can wait;
-    without one (the tests' immediate backend) `mail_sweep` enqueues it once it is due."""
-    from .tasks import mail_deliver
-
-    if run_after is not None:
-        if not mail_deliver.get_backend().supports_defer:
-            return
-        mail_deliver.using(run_after=run_after).enqueue(mail_id=mail.pk)
-    else:
-        mail_deliver.enqueue(mail_id=mail.pk)
-
-
 def mail_retry(*, mails: Iterable[OutgoingMail]) -> int:
     """Make waiting or failed mail due now (a failed one gets its attempts back) and enqueue its delivery.
     Returns how many; sent mail, and mail a worker is delivering this moment, are left alone."""
@@ -109,26 +95,3 @@ def mail_retry(*, mails: Iterable[OutgoingMail]) -> int:
             delivery_enqueue(mail)
             retried += 1
     return retried
-
-
-def delivery_message(mail: OutgoingMail, connection) -> EmailMessage:
-    """The message as it was queued, for the delivery backend."""
-    fields = {"subject": mail.subject, "from_email": mail.from_email, "to": mail.to, "cc": mail.cc,
-              "bcc": mail.bcc, "reply_to": mail.reply_to, "headers": mail.headers, "connection": connection}
-    if mail.html_body and mail.body:
-        message = EmailMultiAlternatives(body=mail.body, **fields)
-        message.attach_alternative(mail.html_body, "text/html")
-    elif mail.html_body:
-        message = EmailMessage(body=mail.html_body, **fields)
-        message.content_subtype = "html"
-    else:
-        message = EmailMessage(body=mail.body, **fields)
-    return message
-
-
-def delivery_connection():
-    """A connection of the real transport, MAIL_DELIVERY_BACKEND (EMAIL_TIMEOUT applies to SMTP)."""
-    backend = settings.MAIL_DELIVERY_BACKEND
-    if backend == f"{OutboxBackend.__module__}.{OutboxBackend.__qualname__}":
-        raise ImproperlyConfigured("MAIL_DELIVERY_BACKEND must be a real transport, not the outbox itself.")
-    return get_connection(backend, fail_silently=False)

@@ -26,6 +26,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from openpyxl.packaging.relationship import get_rels_path
 from openpyxl.reader.excel import ExcelReader, _find_workbook_part
@@ -357,6 +358,22 @@ def _read_csv(content: bytes, limits: _Limits) -> list[list]:
         return [limits.take(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as error:
         raise SpreadsheetError(_("The file is not a valid CSV file.")) from error
+
+
+def export_refusal(request, filterset, list_url: str):
+    """Why an export of a list cannot be made, as the list page with a message (nothing is exported): someone who
+    sees several regencies has not chosen one (`export_needs_regency`), or a filter is not valid. None when it can.
+    """
+    if getattr(filterset, "export_needs_regency", False):
+        messages.error(request, _("Choose a regency first: a workbook holds one regency at a time."))
+        return redirect(f"{list_url}?{request.GET.urlencode()}")
+    if not filterset.is_valid():
+        problems = "; ".join(f"{filterset.filters[name].label}: {' '.join(errors)}" if name in filterset.filters
+                             else " ".join(errors) for name, errors in filterset.errors.items())
+        messages.error(request, _("The filter is not valid, so nothing was exported: %(problems)s")
+                       % {"problems": problems})
+        return redirect(list_url)
+    return None
 
 
 def xlsx_response(sheets: list[tuple[str, list[str], list[list]]], filename: str) -> HttpResponse:

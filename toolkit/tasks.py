@@ -5,6 +5,8 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Q
@@ -13,7 +15,6 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction
 
-from .mail import delivery_connection, delivery_enqueue, delivery_message
 from .models import OutgoingMail
 
 logger = logging.getLogger("koperasi.mail")
@@ -94,3 +95,41 @@ def task_results_prune() -> None:
     """Daily: delete the results of jobs that finished more than 14 days ago (the sweep alone adds 1,440 a day).
     The outbox keeps every e-mail; only the job rows go."""
     call_command("prune_db_task_results", queue_name="*", min_age_days=14, verbosity=0)
+
+
+# --- delivery: what the jobs above send, and how they are enqueued ---------------------------------
+
+
+def delivery_enqueue(mail: OutgoingMail, *, run_after=None) -> None:
+    """Enqueue the delivery of `mail`, in the current transaction (the database task backend writes its job
+    there, so the worker sees it only after the commit). A retry later than now needs a backend that can wait;
+    without one (the tests' immediate backend) `mail_sweep` enqueues it once it is due."""
+    if run_after is not None:
+        if not mail_deliver.get_backend().supports_defer:
+            return
+        mail_deliver.using(run_after=run_after).enqueue(mail_id=mail.pk)
+    else:
+        mail_deliver.enqueue(mail_id=mail.pk)
+
+
+def delivery_message(mail: OutgoingMail, connection) -> EmailMessage:
+    """The message as it was queued, for the delivery backend."""
+    fields = {"subject": mail.subject, "from_email": mail.from_email, "to": mail.to, "cc": mail.cc,
+              "bcc": mail.bcc, "reply_to": mail.reply_to, "headers": mail.headers, "connection": connection}
+    if mail.html_body and mail.body:
+        message = EmailMultiAlternatives(body=mail.body, **fields)
+        message.attach_alternative(mail.html_body, "text/html")
+    elif mail.html_body:
+        message = EmailMessage(body=mail.html_body, **fields)
+        message.content_subtype = "html"
+    else:
+        message = EmailMessage(body=mail.body, **fields)
+    return message
+
+
+def delivery_connection():
+    """A connection of the real transport, MAIL_DELIVERY_BACKEND (EMAIL_TIMEOUT applies to SMTP)."""
+    backend = settings.MAIL_DELIVERY_BACKEND
+    if backend == "toolkit.mail.OutboxBackend":
+        raise ImproperlyConfigured("MAIL_DELIVERY_BACKEND must be a real transport, not the outbox itself.")
+    return get_connection(backend, fail_silently=False)

@@ -21,7 +21,7 @@ from cooperatives import reports, services
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, ReportNotice, StageChange, Visit, VisitFile
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Mentor
-from territories import publishing
+from territories import coverage, publishing
 from territories import services as plans
 from territories.models import BaVillage, PmoTerritory
 from toolkit.models import OutgoingMail
@@ -66,7 +66,7 @@ def admin_of(split, sukabumi):
 
 def test_the_reviewer_is_the_pmo_in_force_in_the_reports_month(split, sukabumi):
     month = last_month()
-    assert reports.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
+    assert coverage.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
     # A new plan from today puts another PMO over the BA: last month's report still goes to the first one.
     draft = plans.plan_create(actor=None, regency=sukabumi, name="Baru")
     first, second = PmoTerritory.objects.filter(plan=draft).order_by("name")
@@ -76,8 +76,8 @@ def test_the_reviewer_is_the_pmo_in_force_in_the_reports_month(split, sukabumi):
     publishing.plan_publish(actor=None, plan=draft, version=draft.version, effective_from=timezone.localdate(),
                             reviewed_active_id=split.plan.pk)
     now = month_start(timezone.localdate())
-    assert reports.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
-    assert reports.reviewer_of(split.ba_mentor, now) != split.pmo_mentor
+    assert coverage.reviewer_of(split.ba_mentor, month) == split.pmo_mentor
+    assert coverage.reviewer_of(split.ba_mentor, now) != split.pmo_mentor
 
 
 def test_without_an_active_pmo_the_office_admin_reviews_the_ba_report(client_for, split, admin_of):

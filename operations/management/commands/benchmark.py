@@ -33,7 +33,6 @@ from openpyxl import __version__ as openpyxl_version
 
 from cooperatives import services as registry
 from cooperatives.models import Cooperative, MonthlyReport, Visit
-from cooperatives.reports import reviewer_of
 from cooperatives.selectors import locked_visits, month_start
 from mentors.models import Membership, Mentor, User
 from mentors.services import MENTOR_SHEET
@@ -41,6 +40,7 @@ from regions.models import District, Regency, Village
 from territories import publishing
 from territories import selectors as plan_selectors
 from territories import services as plans
+from territories.coverage import reviewer_of
 from territories.models import BaTerritory, BaVillage, PmoTerritory, TerritoryPlan
 from territories.planning import diff
 from toolkit.spreadsheets import (
