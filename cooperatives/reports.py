@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from mentors.models import Mentor
+from offices.models import OfficeSettings
 from territories import coverage
 
 from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitStatus, Visit
@@ -23,7 +24,7 @@ def month_end(month: date) -> date:
 
 
 def due_date(regency, month: date) -> date:
-    return due_on(regency.report_due_day, month)
+    return due_on(OfficeSettings.of(regency).report_due_day, month)
 
 
 def is_late(report_status: str | None, regency, month: date, today: date | None = None) -> bool:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from mentors.access import access_for, require
 from mentors.models import Mentor
+from offices.models import setting
 from territories import coverage
 from territories.coverage import mentor_scope
 from territories.selectors import mentor_get_for_user, mentors_visible_to, village_scope
@@ -370,7 +371,7 @@ def report_rows(user, month: date, pmo: Mentor | None = None, regency_code: str 
               .order_by().values("mentor").annotate(n=Count("id")).values("n"))
     return (
         _bas_of(user, pmo, regency_code)
-        .select_related("regency")
+        .select_related("regency__office_settings")
         .annotate(report_status=Subquery(reports.values("status")[:1]), visit_count=Subquery(visits))
         .order_by("full_name", "id")
     )
@@ -389,7 +390,7 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
     today = timezone.localdate()
     sent = set(MonthlyReport.objects.filter(month=month, mentor__in=bas).exclude(status="draft")
                .values_list("mentor_id", flat=True))
-    counts["late"] = sum(1 for pk, due_day in bas.values_list("pk", "regency__report_due_day")
+    counts["late"] = sum(1 for pk, due_day in bas.values_list("pk", setting("report_due_day", "regency"))
                          if pk not in sent and today > due_on(due_day, month))
     return counts
 
@@ -400,6 +401,6 @@ def pmo_report_rows(user, month: date, regency_code: str = "") -> QuerySet[Mento
     if regency_code:
         pmos = pmos.filter(regency__code=regency_code)
     reports = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=month)
-    return pmos.select_related("regency").annotate(report_status=Subquery(reports.values("status")[:1])).order_by(
-        "full_name", "id")
+    return (pmos.select_related("regency__office_settings")
+            .annotate(report_status=Subquery(reports.values("status")[:1])).order_by("full_name", "id"))
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "toolkit",
     "regions",
     "mentors",
+    "offices",
     "territories",
     "cooperatives",
     "reporting",

@@ -11,7 +11,7 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 @admin.register(Regency)
 class RegencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "province", "recency_amber_days", "recency_red_days", "report_due_day"]
+    list_display = ["code", "name", "kind", "province"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
     list_select_related = ["province"]

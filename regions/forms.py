@@ -4,8 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from toolkit.phones import phone_normalize
 
-from .models import Regency
-
 
 class RegencyChoiceForm(forms.Form):
     """A form whose regency is chosen among the user's; with only one, the choice is hidden."""
@@ -70,32 +68,3 @@ class SheetEmailField(forms.CharField):
                 raise forms.ValidationError(_("“%(email)s” is not a valid e-mail address"), code="invalid",
                                             params={"email": value}) from error
         return value
-
-
-class RegencyLimitsForm(forms.ModelForm):
-    """What an office sets for its regency: when a cooperative without a visit turns amber and red on the
-    dashboards, the day of the following month a month's reports are due, and how wide a BA territory may be
-    before the draft checks flag it."""
-
-    class Meta:
-        model = Regency
-        fields = ["recency_amber_days", "recency_red_days", "report_due_day", "ba_span_max_km"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            field.min_value = 1
-            field.widget.attrs.update(min=1, max={"report_due_day": 28, "ba_span_max_km": 500}.get(name, 366))
-
-    def clean(self):
-        cleaned = super().clean()
-        amber, red = cleaned.get("recency_amber_days"), cleaned.get("recency_red_days")
-        if amber is not None and red is not None and red <= amber:
-            self.add_error("recency_red_days", _("Red must come after amber: give more days than for amber."))
-        due = cleaned.get("report_due_day")
-        if due is not None and not 1 <= due <= 28:
-            self.add_error("report_due_day", _("Choose a day from 1 to 28, which every month has."))
-        span = cleaned.get("ba_span_max_km")
-        if span is not None and not 1 <= span <= 500:
-            self.add_error("ba_span_max_km", _("Choose a distance from 1 to 500 km."))
-        return cleaned

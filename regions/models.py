@@ -49,33 +49,11 @@ class Regency(Region):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="regencies",
                                  verbose_name=_("province"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGENCY)
-    # The workload the office aims for: villages per Business Assistant (the programme says 7–15).
-    ba_target_min = models.PositiveSmallIntegerField(_("fewest villages per BA"), default=7)
-    ba_target_max = models.PositiveSmallIntegerField(_("most villages per BA"), default=15)
-    # A BA territory wider than this (km between its furthest villages) is flagged on the draft checks.
-    ba_span_max_km = models.PositiveSmallIntegerField(_("widest BA territory (km)"), default=30)
-    # How long a cooperative may go without a visit before the dashboards mark it amber, then red.
-    recency_amber_days = models.PositiveSmallIntegerField(_("days without a visit before amber"), default=30)
-    recency_red_days = models.PositiveSmallIntegerField(_("days without a visit before red"), default=60)
-    # A month's reports are due on this day of the following month.
-    report_due_day = models.PositiveSmallIntegerField(_("reports due on day"), default=5)
+    # What the regency's office sets for its own work (targets, limits, due day) is kept above, with the offices.
 
     class Meta(Region.Meta):
         verbose_name = _("regency")
         verbose_name_plural = _("regencies")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ba_target_min__gte=1, ba_target_max__gte=models.F("ba_target_min")),
-                name="regency_ba_target_range_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(recency_amber_days__gte=1, recency_red_days__gt=models.F("recency_amber_days")),
-                name="regency_recency_limits_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(report_due_day__gte=1, report_due_day__lte=28), name="regency_report_due_day_valid",
-            ),
-        ]
 
     def get_absolute_url(self):
         return reverse("regions:regency_detail", kwargs={"code": self.code})

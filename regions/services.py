@@ -8,8 +8,6 @@ from decimal import Decimal
 from django.db import transaction
 from lokal import wilayah
 
-from toolkit.versions import check_version
-
 from .centroids import centroids
 from .geometry import simplified, touching
 from .models import Boundary, District, Province, Regency, Village
@@ -283,19 +281,3 @@ def boundaries_link(regency_codes: list[str]) -> None:
             for row in rows:
                 row.neighbours = links[row.code]
             Boundary.objects.bulk_update(rows, ["neighbours"], batch_size=200)
-
-
-@transaction.atomic
-def regency_limits_update(*, regency: Regency, recency_amber_days: int, recency_red_days: int,
-                          report_due_day: int, ba_span_max_km: int | None = None,
-                          version: str | None = None) -> Regency:
-    """The office's recency limits, report due day and widest BA territory; the database's checks hold them
-    as well. With `version`, limits another admin saved since the form was opened are not overwritten."""
-    check_version(regency, version)
-    regency.recency_amber_days, regency.recency_red_days = recency_amber_days, recency_red_days
-    regency.report_due_day = report_due_day
-    if ba_span_max_km is not None:
-        regency.ba_span_max_km = ba_span_max_km
-    regency.full_clean()
-    regency.save(update_fields=["recency_amber_days", "recency_red_days", "report_due_day", "ba_span_max_km"])
-    return regency

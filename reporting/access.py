@@ -1,6 +1,7 @@
 """Who may read which figures: named predicates the reporting views decide with."""
 
 from mentors.access import access_for
+from offices.access import can_set_office_settings
 
 
 def can_view_recap(user) -> bool:
@@ -31,8 +32,8 @@ def can_choose_province(user) -> bool:
 
 
 def can_set_regency_limits(user, regency_id: int) -> bool:
-    """The recency limits and the report due day of a regency: an admin of its office."""
-    return access_for(user).manages(regency_id)
+    """The office's settings page (targets, span, recency limits, due day): whoever may change them."""
+    return can_set_office_settings(user, regency_id)
 
 
 def can_set_limits_on(user, place) -> bool:

@@ -29,6 +29,7 @@ from cooperatives.selectors import (
 from mentors.access import Access, require
 from mentors.models import Mentor
 from mentors.selectors import office_overview
+from offices.models import OfficeSettings, setting
 from regions.models import Province, Regency
 from territories import coverage
 from territories import selectors as regions
@@ -213,7 +214,8 @@ def funnel(stage_counts: dict[str, int]) -> list[dict]:
 
 def recency_buckets(counts: dict, regency: Regency | None) -> list[dict]:
     """The three buckets with their counts; several regencies (a province, the nation) use the defaults' labels."""
-    labels = recency_labels(regency.recency_amber_days if regency else 30, regency.recency_red_days if regency else 60)
+    limits = OfficeSettings.of(regency) if regency else OfficeSettings()
+    labels = recency_labels(limits.recency_amber_days, limits.recency_red_days)
     return [{"key": key, "label": labels[key], "count": counts[f"recency_{key}"]} for key in ("green", "amber", "red")]
 
 
@@ -329,7 +331,7 @@ def workload(regency: Regency, today: date) -> list[dict]:
     visits = dict(Visit.objects.filter(mentor_id__in=mentor_ids, date__gt=today - timedelta(days=30),
                                        date__lte=today)
                   .order_by().values_list("mentor_id").annotate(n=Count("id")))
-    low, high = regency.ba_target_min, regency.ba_target_max
+    low, high = OfficeSettings.of(regency).ba_target
     return [{"territory": t.name, "mentor": t.mentor.full_name if t.mentor else "", "mentor_url":
              t.mentor.get_absolute_url() if t.mentor else "", "villages": t.villages, "cooperatives": t.cooperatives,
              "visits_30_days": visits.get(t.mentor_id, 0), "target_low": low, "target_high": high,
@@ -338,7 +340,8 @@ def workload(regency: Regency, today: date) -> list[dict]:
 
 def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | None = RECENCY_LIST) -> list[dict]:
     """The cooperatives not visited within the amber limit, longest first (never visited first of all)."""
-    amber_cut = today - timedelta(days=regency.recency_amber_days)
+    limits = OfficeSettings.of(regency)
+    amber_cut = today - timedelta(days=limits.recency_amber_days)
     rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name())
             .filter(Q(last__lte=amber_cut) | Q(last__isnull=True))
             .select_related("village__district")
@@ -347,8 +350,8 @@ def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | No
         rows = rows[:limit]
     return [{"cooperative": c, "village": c.village.name, "district": c.village.district.name, "ba": c.ba or "",
              "last_visit": c.last, "days": (today - c.last).days if c.last else None,
-             "bucket": recency_bucket(c.last, today=today, amber_days=regency.recency_amber_days,
-                                      red_days=regency.recency_red_days),
+             "bucket": recency_bucket(c.last, today=today, amber_days=limits.recency_amber_days,
+                                      red_days=limits.recency_red_days),
              "url": c.get_absolute_url()} for c in rows]
 
 
@@ -372,7 +375,7 @@ def office_dashboard(place: Place, today: date, *, sort: str = "") -> dict:
         regency = place.regency
         cooperatives = Cooperative.objects.filter(village__district__regency=regency)
         context.update(
-            workload=workload(regency, today), target=(regency.ba_target_min, regency.ba_target_max),
+            workload=workload(regency, today), target=OfficeSettings.of(regency).ba_target,
             recency_list=recency_list(cooperatives, regency, today),
             plans=coverage.current_and_draft_plans(regency))
     return context
@@ -506,7 +509,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
             or "soon", _("Record a visit")))
     if len(stale) > 3:
         needs.append(Need(_("%(count)s cooperatives have gone %(days)s days or more without a visit")
-                          % {"count": len(stale), "days": regency.recency_amber_days},
+                          % {"count": len(stale), "days": OfficeSettings.of(regency).recency_amber_days},
                           reverse("reporting:dashboard") + "#recency", "soon"))
     return needs
 
@@ -577,7 +580,8 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
     needs = []
     if regency_ids is None or len(regency_ids) > 20:
         rows = (RegencyFigures.objects.filter(Q(reports_waiting__gt=0) | Q(reports_late__gt=0))
-                .select_related("regency").order_by(-(F("reports_waiting") + F("reports_late")), "regency__code"))
+                .select_related("regency__office_settings")
+                .order_by(-(F("reports_waiting") + F("reports_late")), "regency__code"))
         if regency_ids is not None:
             rows = rows.filter(regency_id__in=regency_ids)
         for row in rows[:5]:
@@ -627,7 +631,8 @@ def _reports_per_pmo(regency_ids, today: date) -> list[Need]:
     sent = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=previous,
                                         status__in=["submitted", "accepted", "returned"])
     late = {row["pmo_id"]: row for row in
-            bas.filter(~Exists(sent), regency__report_due_day__lt=today.day).order_by()
+            bas.alias(due_day=setting("report_due_day", "regency")).filter(~Exists(sent), due_day__lt=today.day)
+            .order_by()
             .values("pmo_id", "pmo_name").annotate(n=Count("id"))}
     needs = []
     for pmo_id in sorted(set(waiting) | set(late), key=lambda pk: -(waiting.get(pk, {}).get("n", 0)

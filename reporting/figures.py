@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
 from cooperatives.selectors import last_visit_date, month_start
 from mentors.models import Mentor
+from offices.models import setting
 from regions.models import District, Regency, Village
 from territories import coverage
 
@@ -184,7 +185,7 @@ def _limits(scope: Scope) -> dict[tuple[int, int], list[int]]:
     if scope.regency_ids is not None:
         regencies = regencies.filter(pk__in=scope.regency_ids)
     pairs: dict[tuple[int, int], list[int]] = {}
-    for pk, amber, red in regencies.values_list("pk", "recency_amber_days", "recency_red_days"):
+    for pk, amber, red in regencies.values_list("pk", setting("recency_amber_days"), setting("recency_red_days")):
         pairs.setdefault((amber, red), []).append(pk)
     return pairs
 
@@ -304,7 +305,7 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
     month = month_start(today)
     previous_month = month_start(month - timedelta(days=1))
     regencies = Regency.objects.all() if regency_ids is None else Regency.objects.filter(pk__in=regency_ids)
-    policy = {pk: due for pk, due in regencies.values_list("pk", "report_due_day")}
+    policy = {pk: due for pk, due in regencies.values_list("pk", setting("report_due_day"))}
     ids = list(policy)
     scope = Scope(regency_ids=None if regency_ids is None else tuple(ids))
 

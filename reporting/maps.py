@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cooperatives.models import Cooperative, Stage
 from cooperatives.selectors import last_visit_date
+from offices.models import OfficeSettings
 from regions.models import Boundary, Regency
 from territories import coverage
 from territories.selectors import villages_visible_to
@@ -37,6 +38,7 @@ def map_data(villages, *, regency: Regency, today: date, plan=None) -> dict:
     territories = {}
     features, missing = [], 0
     stage_labels = dict(Stage.choices)
+    limits = OfficeSettings.of(regency)
     for village in villages:
         link = links.get(village["id"])
         cooperative = cooperatives.get(village["id"])
@@ -59,7 +61,7 @@ def map_data(villages, *, regency: Regency, today: date, plan=None) -> dict:
             "cooperative": cooperative[0] if cooperative else None,
             "last_visit": date_format(last, "j F Y") if last else "",
             "recency": None if cooperative is None else recency_bucket(
-                last, today=today, amber_days=regency.recency_amber_days, red_days=regency.recency_red_days),
+                last, today=today, amber_days=limits.recency_amber_days, red_days=limits.recency_red_days),
         })
     return {
         "villages": features,
@@ -70,7 +72,7 @@ def map_data(villages, *, regency: Regency, today: date, plan=None) -> dict:
         },
         "territories": sorted(territories.values(), key=lambda t: t["index"]),
         "stages": [stage_labels[value] for value in Stage.values],
-        "recency": recency_labels(regency.recency_amber_days, regency.recency_red_days),
+        "recency": recency_labels(limits.recency_amber_days, limits.recency_red_days),
         "labels": {"no_territory": _("no BA territory"), "no_cooperative": _("no cooperative"),
                    "village": _("Village page"), "cooperative": _("Cooperative"), "last_visit": _("Last visit"),
                    "never": _("never")},

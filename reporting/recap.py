@@ -50,8 +50,9 @@ def recap(regency_ids: list[int], month: date, today: date | None = None, *, ful
     not_visited = list(unvisited if full else unvisited[:SHOWN_NOT_VISITED])
     overdue = FollowUp.objects.filter(visit__cooperative__in=cooperatives, due_date__lt=end).filter(
         Q(done=False) | Q(done_at__date__gte=end)).count()
-    mentors = Mentor.objects.filter(regency_id__in=regency_ids, is_active=True,
-                                    role__in=[Mentor.Role.BA, Mentor.Role.PMO]).select_related("regency")
+    mentors = (Mentor.objects.filter(regency_id__in=regency_ids, is_active=True,
+                                     role__in=[Mentor.Role.BA, Mentor.Role.PMO])
+               .select_related("regency__office_settings"))
     statuses = dict(MonthlyReport.objects.filter(month=month, mentor__in=mentors).values_list("mentor", "status"))
     reports = defaultdict(Counter)
     for mentor in mentors:

@@ -17,8 +17,9 @@ from django.views.decorators.gzip import gzip_page
 from cooperatives import selectors as registry
 from cooperatives.models import Cooperative
 from mentors.access import access_for, require
-from regions import services as region_services
-from regions.forms import RegencyLimitsForm
+from offices.forms import OfficeSettingsForm
+from offices.models import OfficeSettings
+from offices.services import office_settings_update
 from regions.models import Regency
 from territories import selectors as regions
 from toolkit.spreadsheets import xlsx_response
@@ -155,16 +156,17 @@ def dashboard_export(request, table):
 
 
 def regency_limits(request, code):
-    """An office admin sets the regency's recency limits and report due day (shown on its dashboard)."""
+    """An office admin sets the regency's settings: targets, span, recency limits and report due day."""
     regency = regions.regency_get_for_user(request.user, code)
     require(can_set_regency_limits(request.user, regency.pk))
     # The form gets its own copy: a ModelForm writes the posted values onto its instance even when they are
-    # refused, and `regency` must keep the saved ones.
-    form = RegencyLimitsForm(request.POST or None, instance=Regency.objects.get(pk=regency.pk))
+    # refused, and the version must be of the saved ones.
+    saved = OfficeSettings.of(Regency.objects.get(pk=regency.pk))
+    form = OfficeSettingsForm(request.POST or None, instance=OfficeSettings.of(regency))
     if request.method == "POST" and form.is_valid():
         try:
-            region_services.regency_limits_update(regency=regency, version=request.POST.get("version", ""),
-                                                  **form.cleaned_data)
+            office_settings_update(actor=request.user, regency=regency, version=request.POST.get("version", ""),
+                                   **form.cleaned_data)
         except StaleEdit:
             return stale_edit_response(request, _("Another admin changed these limits while you were editing. "
                                                   "Nothing was saved: the form now shows the current limits."),
@@ -173,7 +175,7 @@ def regency_limits(request, code):
         figures_changed()  # and no dashboard kept with the old ones is shown again
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
         return redirect(f"{reverse('reporting:dashboard')}?regency={regency.code}")
-    version = request.POST.get("version", "") if request.method == "POST" else content_version(regency)
+    version = request.POST.get("version", "") if request.method == "POST" else content_version(saved)
     return render(request, "reporting/regency_limits.html", {"regency": regency, "form": form, "version": version})
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from mentors.models import Mentor
 from regions.models import Village
 
-from .models import BaTerritory, BaVillage, PmoDistrict, TerritoryPlan
+from .models import BaTerritory, BaVillage, PmoDistrict, PmoTerritory, TerritoryPlan
 
 ACTIVE = TerritoryPlan.Status.ACTIVE
 PUBLISHED = (TerritoryPlan.Status.ACTIVE, TerritoryPlan.Status.ARCHIVED)
@@ -195,6 +195,30 @@ def ba_territories_in_force(regency) -> QuerySet[BaTerritory]:
     """The BA territories of a regency's plan in force, with their mentor and `villages` (their count)."""
     return (BaTerritory.objects.filter(plan__regency=regency, plan__status=ACTIVE).select_related("mentor")
             .annotate(villages=Count("village_links", distinct=True)).order_by("name"))
+
+
+def regencies_with_plan_in_force() -> QuerySet:
+    """The ids of the regencies that have a plan in force, as a subquery."""
+    return TerritoryPlan.objects.filter(status=ACTIVE).values("regency_id")
+
+
+def has_plans(regency_ids) -> bool:
+    """Whether any plan (draft or published) exists for the regencies."""
+    return TerritoryPlan.objects.filter(regency_id__in=regency_ids).exists()
+
+
+def holders_in_force(regency_ids) -> QuerySet:
+    """(village id, BA's mentor id, PMO's mentor id) of every village the plans in force of the regencies give a BA
+    territory; a mentor id is None where the territory has no mentor."""
+    return BaVillage.objects.filter(plan__regency_id__in=regency_ids, plan__status=ACTIVE).values_list(
+        "village_id", "ba_territory__mentor_id", "ba_territory__pmo_territory__mentor_id")
+
+
+def staffed_territories(plan) -> tuple[QuerySet[PmoTerritory], QuerySet[BaTerritory]]:
+    """A plan's PMO and BA territories whose mentor is active and can sign in, by name, with the mentor's user."""
+    with_account = {"mentor__is_active": True, "mentor__user__isnull": False, "mentor__user__is_active": True}
+    return tuple(model.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by("name", "pk")
+                 for model in (PmoTerritory, BaTerritory))
 
 
 def staffed_ba_territories_of(plans) -> QuerySet[BaTerritory]:

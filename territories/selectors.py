@@ -20,6 +20,7 @@ from django.utils import timezone
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from mentors.selectors import office_mentor_scope, regency_ids_visible_to
+from offices.models import OfficeSettings
 from regions.models import Boundary, District, Regency, Village
 
 from .access import can_manage_plans_of
@@ -346,9 +347,9 @@ def proposal_preview(plan: TerritoryPlan, pmo_rows, ba_rows) -> dict:
 
 def plan_validation(plan: TerritoryPlan, snapshot: Snapshot, *, effective_date=None) -> Validation:
     regency = plan.regency
-    return validate(snapshot, effective_date=effective_date or plan.effective_from,
-                    target=(regency.ba_target_min, regency.ba_target_max),
-                    geo=regency_geography(regency, snapshot.villages), span_km=regency.ba_span_max_km,
+    limits = OfficeSettings.of(regency)
+    return validate(snapshot, effective_date=effective_date or plan.effective_from, target=limits.ba_target,
+                    geo=regency_geography(regency, snapshot.villages), span_km=limits.ba_span_max_km,
                     today=timezone.localdate())
 
 
@@ -357,7 +358,7 @@ def in_force_checks(plan: TerritoryPlan, snapshot: Snapshot) -> Validation:
     within 30 days, territories whose mentor left."""
     today = timezone.localdate()
     regency = plan.regency
-    checks = validate(snapshot, effective_date=today, target=(regency.ba_target_min, regency.ba_target_max))
+    checks = validate(snapshot, effective_date=today, target=OfficeSettings.of(regency).ba_target)
     wanted = {"contract", "contract_ending", "ba_unstaffed", "pmo_unstaffed"}
     return Validation(blocking=[i for i in checks.blocking if i.code in wanted],
                       warnings=[i for i in checks.warnings if i.code in wanted])
@@ -380,7 +381,7 @@ def ba_row(snapshot: Snapshot, ba: TerritoryInfo, target: tuple[int, int]) -> di
 def plan_overview(plan: TerritoryPlan, snapshot: Snapshot) -> list[dict]:
     """PMO territories with their districts and BA territories, BA territories with their villages: for pages,
     the annex and the export. Territories with no PMO territory come last under None."""
-    target = (plan.regency.ba_target_min, plan.regency.ba_target_max)
+    target = OfficeSettings.of(plan.regency).ba_target
     groups = []
     for pmo in sorted(snapshot.pmo.values(), key=lambda t: (t.name, t.id)) + [None]:
         bas = sorted((b for b in snapshot.ba.values() if b.pmo_id == (pmo.id if pmo else None)

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from offices.models import OfficeSettings
 from regions.models import District, Regency, Village
 from toolkit.versions import check_version
 
@@ -218,7 +219,7 @@ def proposal_for(plan: TerritoryPlan, *, ba_mentors, pmo_mentors, keep: bool = T
         _check_mentor(plan, mentor, "pmo")
     villages, districts = regency_places(plan.regency)
     geo = regency_geography(plan.regency, villages)
-    target = (plan.regency.ba_target_min, plan.regency.ba_target_max)
+    target = OfficeSettings.of(plan.regency).ba_target
     ba_ids = [m.id for m in sorted(ba_mentors, key=lambda m: (m.full_name, m.id))]
     pmo_ids = [m.id for m in sorted(pmo_mentors, key=lambda m: (m.full_name, m.id))]
     active = TerritoryPlan.objects.filter(regency=plan.regency, status=TerritoryPlan.Status.ACTIVE).first()
@@ -271,3 +272,16 @@ def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_me
            pmos=len(pmo_mentors))
     _replace_content(plan, pmo_rows, ba_rows)
     return proposal
+
+
+def plans_wipe(regency_ids) -> None:
+    """Delete every plan of the regencies with its territories, links, change log and history, in bulk and
+    without signals: for generated data only (the scale seed's --reset), never for an office's records."""
+    def wipe(queryset):
+        queryset._raw_delete(queryset.db)
+
+    for model in (BaVillage, PmoDistrict, BaTerritory, PmoTerritory):
+        wipe(model.objects.filter(plan__regency_id__in=regency_ids))
+    wipe(PlanChange.objects.filter(regency_id__in=regency_ids))
+    wipe(TerritoryPlan.history.filter(regency_id__in=regency_ids))
+    wipe(TerritoryPlan.objects.filter(regency_id__in=regency_ids))

@@ -18,6 +18,7 @@ from mentors import selectors as people
 from mentors.access import (
     require,
 )
+from offices.models import OfficeSettings
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
 from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
@@ -118,7 +119,7 @@ def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
         "can_edit": can_edit,
         "pmo_territories": sorted(snapshot.pmo.values(), key=lambda t: t.name),
         "ba_territories": sorted(snapshot.ba.values(), key=lambda t: t.name),
-        "target": (plan.regency.ba_target_min, plan.regency.ba_target_max),
+        "target": OfficeSettings.of(plan.regency).ba_target,
         **(_options(snapshot) if can_edit else {}),
     }
 
@@ -177,7 +178,7 @@ def territory_row(request, pk, kind, territory_pk):
 
 def _row_context(request, plan, territory_id, *, editing=False, posted=None, error=None) -> dict:
     snapshot = selectors.plan_snapshot(plan)
-    target = (plan.regency.ba_target_min, plan.regency.ba_target_max)
+    target = OfficeSettings.of(plan.regency).ba_target
     row = selectors.ba_row(snapshot, snapshot.ba[territory_id], target)
     row["editing"] = editing
     if posted is not None:  # a refused edit comes back as the admin typed it
@@ -387,7 +388,7 @@ def plan_propose(request, pk):
             preview = selectors.proposal_preview(plan, pmo_rows, ba_rows)
             preview.update(token=token, kept=proposal.kept)
     return render(request, "territories/plan_propose.html", {
-        "plan": plan, "form": form, "preview": preview,
+        "plan": plan, "form": form, "preview": preview, "target": OfficeSettings.of(plan.regency).ba_target,
         "without_point": selectors.villages_without_point(plan.regency)})
 
 

@@ -15,7 +15,9 @@ from cooperatives import services as registry
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
 from cooperatives.selectors import month_start
 from mentors.models import Mentor
-from regions.models import Boundary, Village
+from offices.models import OfficeSettings
+from offices.services import office_settings_update
+from regions.models import Boundary, Regency, Village
 from reporting import dashboards
 from reporting.figures import figures_refresh
 from reporting.models import MonthlyFigures, RegencyFigures
@@ -63,7 +65,8 @@ def seeded(split, sukabumi):
 
 def _raw_figures(regency, today):
     """The dashboard's figures counted again, the slow way, from the rows themselves."""
-    amber, red = today - timedelta(days=regency.recency_amber_days), today - timedelta(days=regency.recency_red_days)
+    limits = OfficeSettings.of(regency)
+    amber, red = today - timedelta(days=limits.recency_amber_days), today - timedelta(days=limits.recency_red_days)
     since = today - timedelta(days=30)
     districts = {}
     for village in Village.objects.filter(district__regency=regency).select_related("district"):
@@ -138,8 +141,7 @@ def test_the_trend_counts_the_visits_and_stage_changes_of_each_month(seeded, suk
 def test_recency_limits_are_the_regencys_own(seeded, sukabumi, admin_user, client_for):
     client = client_for(admin_user)
     before = {row["key"]: row["count"] for row in client.get("/dashboard/").context["recency"]}
-    sukabumi.recency_amber_days, sukabumi.recency_red_days = 90, 150
-    sukabumi.save()
+    office_settings_update(actor=None, regency=sukabumi, recency_amber_days=90, recency_red_days=150)
     figures_refresh(regency_ids=[sukabumi.pk])  # what the refresh job (or saving the limits' page) does
     after = client.get("/dashboard/")
     counts = {row["key"]: row["count"] for row in after.context["recency"]}
@@ -368,7 +370,7 @@ def test_a_returned_report_is_not_counted_late(split, sukabumi, admin_user, clie
     report = registry.report_save(actor=None, mentor=split.ba_mentor, month=last_month, obstacles="-",
                                   next_month_plan="-", submit=True)
     registry.report_review(actor=None, report=report, accept=False, comment="Lengkapi")
-    day_after_due = month_start(TODAY()) + timedelta(days=sukabumi.report_due_day)
+    day_after_due = month_start(TODAY()) + timedelta(days=OfficeSettings.of(sukabumi).report_due_day)
     figures_refresh(regency_ids=[sukabumi.pk], today=day_after_due)
     bas = Mentor.objects.filter(regency=sukabumi, role="ba", is_active=True).count()
     assert RegencyFigures.objects.get(regency=sukabumi).reports_late == bas - 1
@@ -396,23 +398,25 @@ def test_an_office_admin_sets_the_recency_limits_and_the_figures_follow(seeded, 
     settings.FIGURES_MAX_AGE = 60  # the dashboard is kept: saving the limits must still show them at once
     client = client_for(admin_user)
     assert "/dashboard/limits/32.02/" in client.get("/dashboard/").content.decode()
-    refused = client.post("/dashboard/limits/32.02/", {"recency_amber_days": 40, "recency_red_days": 40,
+    refused = client.post("/dashboard/limits/32.02/", {"ba_target_min": 9, "ba_target_max": 8,
+                                                       "recency_amber_days": 40, "recency_red_days": 40,
                                                        "report_due_day": 31})
     assert refused.status_code == 200
     page = refused.content.decode()
     assert "Merah harus setelah kuning" in page and "tanggal 1 sampai 28" in page
-    sukabumi.refresh_from_db()
-    assert (sukabumi.recency_amber_days, sukabumi.recency_red_days, sukabumi.report_due_day) == (30, 60, 5)
+    assert "tidak boleh kurang dari" in page  # the most villages per BA below the fewest
+    assert not OfficeSettings.objects.filter(regency=sukabumi).exists()  # the defaults still hold
     version = client.get("/dashboard/limits/32.02/").context["version"]
-    saved = client.post("/dashboard/limits/32.02/", {"recency_amber_days": 45, "recency_red_days": 90,
+    saved = client.post("/dashboard/limits/32.02/", {"ba_target_min": 8, "ba_target_max": 14,
+                                                     "recency_amber_days": 45, "recency_red_days": 90,
                                                      "report_due_day": 10, "ba_span_max_km": 25, "version": version})
     assert saved.status_code == 302
-    sukabumi.refresh_from_db()
-    assert (sukabumi.recency_amber_days, sukabumi.recency_red_days, sukabumi.report_due_day) == (45, 90, 10)
-    assert sukabumi.ba_span_max_km == 25
+    limits = OfficeSettings.objects.get(regency=sukabumi)
+    assert (limits.recency_amber_days, limits.recency_red_days, limits.report_due_day) == (45, 90, 10)
+    assert (limits.ba_target, limits.ba_span_max_km) == ((8, 14), 25)
     recency = client.get("/dashboard/").context["recency"]
     assert "45" in recency[0]["label"]
-    _, buckets, _ = _raw_figures(sukabumi, TODAY())
+    _, buckets, _ = _raw_figures(Regency.objects.get(pk=sukabumi.pk), TODAY())  # its settings as saved
     assert {row["key"]: row["count"] for row in recency} == buckets
 
 

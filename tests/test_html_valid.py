@@ -71,6 +71,7 @@ def _posted_pages(client_for, scene):
                 member_count="1000000000")
     yield "admin", "cooperative form with errors", 200, admin.post(f"/cooperatives/{scene.coop.pk}/edit/", data)
     yield "admin", "dashboard limits with errors", 200, admin.post("/dashboard/limits/32.02/", {
+        "ba_target_min": "0", "ba_target_max": "7",
         "recency_amber_days": "60", "recency_red_days": "30", "report_due_day": "31", "ba_span_max_km": "0"})
     yield "admin", "registry filtered by an unknown stage", 200, admin.get("/cooperatives/?stage=entah&district=x")
     yield "admin", "mentor form with errors", 200, admin.post("/mentors/new/", {"full_name": "", "email": "x"})

@@ -1,7 +1,8 @@
 """A database built and filled by a previous release migrates forward without losing a row.
 
-Two previous releases: the commit before the region tables moved to the `regions` app, and the one before the
-toolkit, reporting and operations apps (figures and applied imports changed tables). Each one's code is taken
+Three previous releases: the commit before the region tables moved to the `regions` app, the one before the
+toolkit, reporting and operations apps (figures and applied imports changed tables), and the one before the
+office's settings left the regency's table for their own. Each one's code is taken
 from the repository's history, migrates and fills a fresh database with its demo (SQLite, or PostgreSQL when the
 suite runs on it), and this release's `migrate` then runs on that database.
 """
@@ -26,7 +27,11 @@ RELEASES = {
     "90884f6": {**{f"koperasi_portal_{name}": f"reporting_{name}" for name in (
         "regencyfigures", "districtfigures", "monthlyfigures")},
         "regions_appliedimport": "toolkit_appliedimport"},
+    # the last commit with the office's settings (targets, limits, due day) as columns of the regency
+    "60cd59b": {},
 }
+SETTINGS = {"ba_target_min": 8, "ba_target_max": 13, "ba_span_max_km": 40, "recency_amber_days": 21,
+            "recency_red_days": 45, "report_due_day": 9}
 # Tables a later release drops on purpose: the one-row claim of the request-triggered figures refresh, which the
 # refresh job replaced.
 DROPPED = {"koperasi_portal_figuresrefresh"}
@@ -116,6 +121,9 @@ def test_a_database_of_a_previous_release_migrates_forward_with_every_row(tmp_pa
         _manage(old, database.url, "demo")
         if previous == "90884f6":
             _manage(old, database.url, "refresh_figures")  # the figures tables hold rows to carry over
+        if previous == "60cd59b":  # one office's own settings, which must move with the regency
+            _manage(old, database.url, "shell", "-c", "from regions.models import Regency; "
+                    f"Regency.objects.filter(code='32.02').update(**{SETTINGS!r})")
         before = database.counts()
         assert before.get("territories_village", before.get("regions_village")) == 386
         assert before["cooperatives_visit"] > 0
@@ -135,5 +143,10 @@ def test_a_database_of_a_previous_release_migrates_forward_with_every_row(tmp_pa
         output = _manage(PROJECT, database.url, "import_regions", "32.02")
         assert "(0 new, 386 already present)" in output
         assert database.counts()["regions_village"] == 386
+        if previous == "60cd59b":
+            kept = _manage(PROJECT, database.url, "shell", "-c", "from offices.models import OfficeSettings; "
+                           "print(OfficeSettings.objects.filter(regency__code='32.02').values().get())")
+            assert all(f"'{name}': {value}" in kept for name, value in SETTINGS.items()), kept
+            assert database.counts()["offices_officesettings"] == after["regions_regency"]
     finally:
         database.drop()

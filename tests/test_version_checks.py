@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives.models import BusinessUnit, Cooperative, MonthlyReport, UnitKind, UnitStatus
+from offices.models import OfficeSettings
+from offices.services import office_settings_update
 from regions.models import Regency
 
 pytestmark = pytest.mark.django_db
@@ -89,11 +91,12 @@ def test_regency_limits_saved_by_two_admins_keep_the_first(sukabumi, admin_user)
     url = reverse("reporting:regency_limits", kwargs={"code": sukabumi.code})
     one, two = signed_in(admin_user), signed_in(other)
     first, second = hidden_version(one.get(url)), hidden_version(two.get(url))
-    values = {"recency_amber_days": 20, "recency_red_days": 40, "report_due_day": 5, "ba_span_max_km": 30}
+    values = {"ba_target_min": 7, "ba_target_max": 15, "recency_amber_days": 20, "recency_red_days": 40,
+              "report_due_day": 5, "ba_span_max_km": 30}
     assert one.post(url, {**values, "version": first}).status_code == 302
     refused = two.post(url, {**values, "recency_amber_days": 10, "version": second}, follow=True)
     assert "Tidak ada yang disimpan" in refused.text
-    assert Regency.objects.get(pk=sukabumi.pk).recency_amber_days == 20
+    assert OfficeSettings.objects.get(regency=sukabumi).recency_amber_days == 20
 
 
 def test_a_save_without_its_version_is_refused_like_a_stale_one(split, admin_user, unit):
@@ -129,10 +132,10 @@ def test_a_save_without_its_version_is_refused_like_a_stale_one(split, admin_use
     assert Visit.objects.get(pk=visit.pk).summary == "Awal"
 
     limits = reverse("reporting:regency_limits", kwargs={"code": split.plan.regency.code})
-    refused = desk.post(limits, {"recency_amber_days": 11, "recency_red_days": 40, "report_due_day": 5,
-                                 "ba_span_max_km": 30}, follow=True)
+    refused = desk.post(limits, {"ba_target_min": 7, "ba_target_max": 15, "recency_amber_days": 11,
+                                 "recency_red_days": 40, "report_due_day": 5, "ba_span_max_km": 30}, follow=True)
     assert "Tidak ada yang disimpan" in refused.text
-    assert Regency.objects.get(pk=split.plan.regency_id).recency_amber_days != 11
+    assert OfficeSettings.of(Regency.objects.get(pk=split.plan.regency_id)).recency_amber_days != 11
 
 
 # --- one scheme: every save path of an editable record refuses a stale and a missing version alike ----------
@@ -225,15 +228,14 @@ def report_draft(split, admin_user, unit):
 
 @stale_case
 def regency_limits(split, admin_user, unit):
-    from regions import services
-
     regency = Regency.objects.get(pk=split.plan.regency_id)
-    values = {"recency_amber_days": 20, "recency_red_days": 40, "report_due_day": 5, "ba_span_max_km": 30}
+    values = {"ba_target_min": 7, "ba_target_max": 15, "recency_amber_days": 20, "recency_red_days": 40,
+              "report_due_day": 5, "ba_span_max_km": 30}
     return {"user": admin_user, "url": reverse("reporting:regency_limits", kwargs={"code": regency.code}),
             "view": "reporting.views", "message": "Tidak ada yang disimpan", "data": {**values, "report_due_day": 9},
-            "row": lambda: Regency.objects.get(pk=regency.pk),
-            "touch": lambda: services.regency_limits_update(regency=Regency.objects.get(pk=regency.pk),
-                                                           **{**values, "recency_amber_days": 21})}
+            "row": lambda: OfficeSettings.of(Regency.objects.get(pk=regency.pk)),
+            "touch": lambda: office_settings_update(actor=None, regency=Regency.objects.get(pk=regency.pk),
+                                                    **{**values, "recency_amber_days": 21})}
 
 
 @stale_case

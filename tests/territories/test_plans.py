@@ -7,6 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from mentors.models import Mentor
+from offices.services import office_settings_update
 from regions.models import Village
 from territories import publishing, selectors, services
 from territories.models import BaTerritory, BaVillage, PmoTerritory, TerritoryPlan
@@ -227,8 +228,7 @@ def test_validation_names_every_blocking_problem_and_the_workload_warnings(sukab
 
 def test_the_target_range_is_set_per_regency(sukabumi, team):
     plan = proposed_draft(sukabumi, team)
-    sukabumi.ba_target_min, sukabumi.ba_target_max = 12, 20
-    sukabumi.save()
+    office_settings_update(actor=None, regency=sukabumi, ba_target_min=12, ba_target_max=20)
     plan.refresh_from_db()
     validation = selectors.plan_validation(plan, selectors.plan_snapshot(plan))
     assert "12–20" in validation.warnings[0].message

@@ -37,11 +37,11 @@ from cooperatives.selectors import locked_visits, month_start
 from mentors.models import Membership, Mentor, User
 from mentors.services import MENTOR_SHEET
 from regions.models import District, Regency, Village
-from territories import publishing
+from territories import coverage, publishing
 from territories import selectors as plan_selectors
 from territories import services as plans
 from territories.coverage import reviewer_of
-from territories.models import BaTerritory, BaVillage, PmoTerritory, TerritoryPlan
+from territories.models import BaTerritory, BaVillage
 from territories.planning import diff
 from toolkit.spreadsheets import (
     PACKAGE_ELEMENTS,
@@ -257,7 +257,7 @@ def pick_regency(code) -> Regency:
         if regency is None:
             raise CommandError(f"Unknown regency {code}.")
         return regency
-    with_plan = regencies.filter(plans__status=TerritoryPlan.Status.ACTIVE)
+    with_plan = regencies.filter(pk__in=coverage.regencies_with_plan_in_force())
     regency = (with_plan.order_by("-villages", "code").first()
                or regencies.order_by("-villages", "code").first())
     if regency is None:
@@ -278,12 +278,9 @@ def pick_personas(regency, plan) -> dict:
     }
     if plan is None:
         return people
-    with_account = {"mentor__is_active": True, "mentor__user__isnull": False, "mentor__user__is_active": True}
-    pmo = PmoTerritory.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by(
-        "name", "pk").first()
-    bas = BaTerritory.objects.filter(plan=plan, **with_account).select_related("mentor__user").order_by(
-        "name", "pk")
-    ba = (bas.filter(pmo_territory=pmo).first() if pmo else None) or bas.first()
+    pmos, bas = coverage.staffed_territories(plan)
+    pmo = pmos.first()
+    ba = next((t for t in bas if pmo and t.pmo_territory_id == pmo.pk), None) or bas.first()
     if pmo:
         people["pmo"], people["pmo_mentor"] = pmo.mentor.user, pmo.mentor
     if ba:
@@ -378,7 +375,7 @@ class Command(BaseCommand):
 
     def _run(self, code, ops_repeat, skip_operations) -> list[Result]:
         regency = self._regency(code)
-        plan = TerritoryPlan.objects.filter(regency=regency, status=TerritoryPlan.Status.ACTIVE).first()
+        plan = coverage.active_plan(regency)
         people = self._personas(regency, plan)
         if self.imports_only:
             self._operations(regency, plan, people, ops_repeat)
@@ -400,7 +397,7 @@ class Command(BaseCommand):
         territory = people.get("ba_territory")
         villages = Village.objects.filter(district__regency=regency)
         if territory is not None:
-            villages = villages.filter(ba_links__ba_territory=territory)
+            villages = villages.filter(coverage.villages_of_territory(territory, ""))
         village = villages.select_related("district").order_by("code").first()
         cooperative = Cooperative.objects.filter(village=village).first() if village else None
         # A visit that can still be corrected: not in a month whose report is submitted (those redirect).

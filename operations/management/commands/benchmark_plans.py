@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mentors.models import Mentor
 from regions.models import Regency
-from territories import publishing, selectors, services
+from territories import coverage, publishing, selectors, services
 from territories.models import TerritoryPlan
 from territories.planning import diff
 
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         first = services.plan_create(actor=None, regency=regency, name="Bench 1", clone=False)
         timed("propose", lambda: services.plan_propose(actor=None, plan=first, version=first.version,
                                                        ba_mentors=bas, pmo_mentors=pmos))
-        active = TerritoryPlan.objects.filter(regency=regency, status="active").first()
+        active = coverage.active_plan(regency)
         # A plan takes effect on the day it is published, after the plan in force.
         effective = timezone.localdate()
         if active is not None and active.effective_from >= effective:

@@ -21,9 +21,9 @@ from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
 from regions.models import Boundary, Regency, Village
 from reporting.figures import figures_refresh
-from territories import publishing
+from territories import coverage, publishing
 from territories import services as plans
-from territories.models import BaTerritory, PmoTerritory, TerritoryPlan
+from territories.models import BaTerritory, PmoTerritory
 
 DEMO_REGENCY = "32.02"
 GEOMETRY = Path(regions.__file__).resolve().parent / "data"
@@ -102,9 +102,9 @@ class Command(BaseCommand):
     def _logins(self, regency):
         """The logins to show: the PMO shown is the one over ba01 in the plan in force, so that a report can be
         followed from the BA to their reviewer."""
-        reviewer = (BaTerritory.objects.filter(plan__regency=regency, plan__status=TerritoryPlan.Status.ACTIVE,
-                                               mentor__email=f"ba01@{DOMAIN}")
-                    .values_list("pmo_territory__mentor__email", flat=True).first())
+        ba01 = Mentor.objects.filter(regency=regency, email=f"ba01@{DOMAIN}").first()
+        pmo = coverage.reviewer_of(ba01, month_start(timezone.localdate())) if ba01 else None
+        reviewer = pmo.email if pmo else None
         return [(role, reviewer if role == "pmo" and reviewer else email) for role, email in DEMO_LOGINS]
 
     def _people(self, regency):
@@ -157,7 +157,7 @@ class Command(BaseCommand):
 
     def _plan(self, regency):
         """Publish the portal's own proposed split, so every demo login sees a realistic scope."""
-        if TerritoryPlan.objects.filter(regency=regency).exists():
+        if coverage.has_plans([regency.pk]):
             return
         admin = User.objects.get(email=f"admin@{DOMAIN}")
         plan = plans.plan_create(actor=admin, regency=regency, name="Pembagian wilayah kerja PMO dan BA (demo)")

@@ -28,7 +28,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from reporting.figures import figures_refresh
-from territories.models import TerritoryPlan
+from territories import coverage
 
 from .benchmark import percentile, pick_personas, pick_regency
 
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         if not 0 < seconds <= 60 or not 0 < concurrency <= 64:
             raise CommandError("--seconds must be in (0, 60] and --concurrency in [1, 64].")
         chosen = pick_regency(regency)
-        plan = TerritoryPlan.objects.filter(regency=chosen, status=TerritoryPlan.Status.ACTIVE).first()
+        plan = coverage.active_plan(chosen)
         people = pick_personas(chosen, plan)
         key = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)  # gunicorn and the sessions share it
         with override_settings(SECRET_KEY=key):

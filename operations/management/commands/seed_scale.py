@@ -26,9 +26,8 @@ from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
 from regions.models import District, Regency, Village
 from regions.services import regions_import
-from territories import publishing
+from territories import coverage, publishing
 from territories import services as plans
-from territories.models import BaTerritory, BaVillage, PlanChange, PmoDistrict, PmoTerritory, TerritoryPlan
 
 from .demo import VISIT_SUMMARIES
 
@@ -236,7 +235,7 @@ class Command(BaseCommand):
                                "--reset to delete it first.")
         ids = [r.pk for r in targets]
         busy = (Mentor.objects.filter(regency_id__in=ids).exists()
-                or TerritoryPlan.objects.filter(regency_id__in=ids).exists()
+                or coverage.has_plans(ids)
                 or Cooperative.objects.filter(village__district__regency_id__in=ids).exists())
         if busy:
             raise CommandError("The chosen regencies already have mentors, plans or cooperatives. Run again with "
@@ -264,12 +263,7 @@ class Command(BaseCommand):
         for model in (FollowUp, Visit, MonthlyReport, BusinessUnit, Cooperative, Mentor):
             wipe(model.history.filter(history_change_reason=REASON))
         wipe(Cooperative.objects.filter(village__district__regency_id__in=ids))
-        in_plans = {"plan__regency_id__in": ids}
-        for model in (BaVillage, PmoDistrict, BaTerritory, PmoTerritory):
-            wipe(model.objects.filter(**in_plans))
-        wipe(PlanChange.objects.filter(regency_id__in=ids))
-        wipe(TerritoryPlan.history.filter(regency_id__in=ids))
-        wipe(TerritoryPlan.objects.filter(regency_id__in=ids))
+        plans.plans_wipe(ids)
         wipe(Mentor.history.filter(regency_id__in=ids))
         wipe(mentors)
         wipe(Membership.objects.filter(regency_id__in=ids))
@@ -346,8 +340,7 @@ class Command(BaseCommand):
         # village → (BA, PMO) of the plan in force, for visits and reports
         self.holder = {}
         self.reviewer = {}
-        links = BaVillage.objects.filter(plan__status="active", plan__regency__in=targets).values_list(
-            "village_id", "ba_territory__mentor_id", "ba_territory__pmo_territory__mentor_id")
+        links = coverage.holders_in_force([regency.pk for regency in targets])
         for village, ba, pmo in links:
             self.holder[village] = (ba, pmo)
             self.reviewer[ba] = pmo

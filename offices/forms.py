@@ -1,0 +1,43 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import OfficeSettings
+
+HIGHEST = {"ba_target_min": 100, "ba_target_max": 100, "ba_span_max_km": 500, "report_due_day": 28}
+
+
+class OfficeSettingsForm(forms.ModelForm):
+    """What an office sets for its regency: how many villages a Business Assistant should hold, how wide a BA
+    territory may be before the draft checks flag it, when a cooperative without a visit turns amber and red on
+    the dashboards, and the day of the following month a month's reports are due."""
+
+    class Meta:
+        model = OfficeSettings
+        fields = ["ba_target_min", "ba_target_max", "ba_span_max_km", "recency_amber_days", "recency_red_days",
+                  "report_due_day"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.min_value = 1
+            field.widget.attrs.update(min=1, max=HIGHEST.get(name, 366))
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("ba_target_min"), cleaned.get("ba_target_max")
+        if low is not None and not 1 <= low <= 100:
+            self.add_error("ba_target_min", _("Choose a number of villages from 1 to 100."))
+        elif low is not None and high is not None and high < low:
+            self.add_error("ba_target_max", _("The most villages per BA cannot be fewer than the fewest."))
+        if high is not None and not 1 <= high <= 100:
+            self.add_error("ba_target_max", _("Choose a number of villages from 1 to 100."))
+        amber, red = cleaned.get("recency_amber_days"), cleaned.get("recency_red_days")
+        if amber is not None and red is not None and red <= amber:
+            self.add_error("recency_red_days", _("Red must come after amber: give more days than for amber."))
+        due = cleaned.get("report_due_day")
+        if due is not None and not 1 <= due <= 28:
+            self.add_error("report_due_day", _("Choose a day from 1 to 28, which every month has."))
+        span = cleaned.get("ba_span_max_km")
+        if span is not None and not 1 <= span <= 500:
+            self.add_error("ba_span_max_km", _("Choose a distance from 1 to 500 km."))
+        return cleaned
