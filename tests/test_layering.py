@@ -50,11 +50,9 @@ def test_no_migration_depends_on_an_app_above_its_own():
 
 # Lookups across the plans' relations, and their tables' module: only `territories/` names them.
 TERRITORY_RELATIONS = re.compile(r"plan__|ba_links__|village_links|pmo_territor|ba_territor")
-# Three operations commands shape plans by hand before they measure or show them: the demo puts ba01 under pmo1,
-# the benchmark moves villages in a draft, the plans' benchmark backdates the plan in force. They write the tables
-# themselves; everything they read goes through `territories.coverage`. Only these files; a new one is caught.
-WRITES_PLANS = {"operations/management/commands/benchmark.py", "operations/management/commands/benchmark_plans.py",
-                "operations/management/commands/demo.py"}
+# The plans' benchmark backdates the plan in force so that the plan it publishes can take effect today: it writes
+# that row itself; everything it reads goes through `territories`' API. Only this file; a new one is caught.
+WRITES_PLANS = {"operations/management/commands/benchmark_plans.py"}
 URL_CALLS = {"reverse", "reverse_lazy", "redirect", "resolve_url"}
 TEMPLATE_URL = re.compile(r"""{%\s*url\s+["']([\w-]+(?::[\w-]+)?)["']""")
 

@@ -41,7 +41,6 @@ from territories import coverage, publishing
 from territories import selectors as plan_selectors
 from territories import services as plans
 from territories.coverage import reviewer_of
-from territories.models import BaTerritory, BaVillage
 from territories.planning import diff
 from toolkit.spreadsheets import (
     PACKAGE_ELEMENTS,
@@ -284,7 +283,7 @@ def pick_personas(regency, plan) -> dict:
     if pmo:
         people["pmo"], people["pmo_mentor"] = pmo.mentor.user, pmo.mentor
     if ba:
-        people["ba"], people["ba_mentor"], people["ba_territory"] = ba.mentor.user, ba.mentor, ba
+        people["ba"], people["ba_mentor"], people["ba_area"] = ba.mentor.user, ba.mentor, ba
     return people
 
 
@@ -394,7 +393,7 @@ class Command(BaseCommand):
         return pick_personas(regency, plan)
 
     def _objects(self, regency, plan, people) -> dict:
-        territory = people.get("ba_territory")
+        territory = people.get("ba_area")
         villages = Village.objects.filter(district__regency=regency)
         if territory is not None:
             villages = villages.filter(coverage.villages_of_territory(territory, ""))
@@ -417,12 +416,11 @@ class Command(BaseCommand):
         if plan is None or admin is None:
             return None
         draft = plans.plan_create(actor=admin, regency=regency, name="Benchmark draft (rolled back)")
-        territories = list(BaTerritory.objects.filter(plan=draft).order_by("name", "pk")[:4])
-        if len(territories) == 4:
-            moved = list(BaVillage.objects.filter(ba_territory__in=territories[:3]).values_list("village_id",
-                                                                                              flat=True))
+        infos = sorted(plan_selectors.plan_snapshot(draft).ba.values(), key=lambda t: (t.name, t.id))[:4]
+        if len(infos) == 4:
+            moved = [village for info in infos[:3] for village in info.members]
             plans.villages_move(actor=admin, plan=draft, version=draft.version, village_ids=moved,
-                                to=territories[3])
+                                to=plan_selectors.plan_territory_get(draft, "ba", infos[3].id))
         return draft
 
     def _describe(self, regency, people):

@@ -80,9 +80,9 @@ class Command(BaseCommand):
         timed("validate", lambda: selectors.plan_validation(clone, selectors.plan_snapshot(clone)))
         timed("diff", lambda: diff(selectors.plan_snapshot(first), selectors.plan_snapshot(clone)))
         # Re-proposing without one BA: the split in force changed as little as possible.
-        removed = first.ba_territories.order_by("name").first()
+        removed = min(selectors.plan_snapshot(first).ba.values(), key=lambda t: (t.name, t.id))
         kept = [ba for ba in bas if ba.pk != removed.mentor_id]
         timed("repropose", lambda: services.plan_propose(actor=None, plan=clone, version=clone.version,
                                                          ba_mentors=kept, pmo_mentors=pmos))
         moves = len(diff(selectors.plan_snapshot(first), selectors.plan_snapshot(clone)).moves)
-        self.moved = (removed.village_links.count(), moves)
+        self.moved = (len(removed.members), moves)

@@ -23,7 +23,6 @@ from regions.models import Boundary, Regency, Village
 from reporting.figures import figures_refresh
 from territories import coverage, publishing
 from territories import services as plans
-from territories.models import BaTerritory, PmoTerritory
 
 DEMO_REGENCY = "32.02"
 GEOMETRY = Path(regions.__file__).resolve().parent / "data"
@@ -170,14 +169,9 @@ class Command(BaseCommand):
                            effective_from=month_start(month_start(month_start(timezone.localdate())
                                                                   - timedelta(days=1)) - timedelta(days=1)),
                            decree_number="500.3/001/DKUKM/2026 (fiktif)")
-        # ba01 reports to pmo1: the demo's logins follow one report from the BA to their PMO.
-        ba01 = BaTerritory.objects.get(plan=plan, mentor__email=f"ba01@{DOMAIN}")
-        if ba01.pmo_territory.mentor.email != f"pmo1@{DOMAIN}":
-            first, second = list(plan.pmo_territories.all()[:2])
-            first.mentor, second.mentor = second.mentor, first.mentor
-            PmoTerritory.objects.filter(pk=first.pk).update(mentor=first.mentor)
-            PmoTerritory.objects.filter(pk=second.pk).update(mentor=second.mentor)
-        self.stdout.write(f"Published the demo territory plan: {plan.ba_territories.count()} BA territories.")
+        # The logins printed name the PMO over ba01 (`_logins`): one report can be followed from BA to reviewer.
+        self.stdout.write(f"Published the demo territory plan: {coverage.ba_territories_in_force(regency).count()} "
+                          "BA territories.")
 
     @staticmethod
     def _record(rng, index, village, stage, today) -> Cooperative:
@@ -324,9 +318,11 @@ class Command(BaseCommand):
             [month_start(today)]
         visits, plans = [], {}
         summaries = VISIT_SUMMARIES
-        for territory in BaTerritory.objects.filter(plan__regency=regency, plan__status="active").select_related(
-                "mentor").prefetch_related("village_links"):
-            coops = [by_village[link.village_id] for link in territory.village_links.all()]
+        held = {}
+        for village_id, ba_id, _pmo_id in coverage.holders_in_force([regency.pk]).order_by("pk"):
+            held.setdefault(ba_id, []).append(village_id)
+        for territory in coverage.ba_territories_in_force(regency).select_related("mentor__user"):
+            coops = [by_village[village_id] for village_id in held.get(territory.mentor_id, [])]
             plans[territory.mentor_id] = territory.mentor
             for month in months:
                 last_day = min(today, next_month(month) - timedelta(days=1))
