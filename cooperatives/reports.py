@@ -4,7 +4,7 @@ cooperatives and the PMO report compiled from their BAs' reports. (The office's 
 these, is the reporting app's: `reporting/recap.py`.)
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
@@ -26,10 +26,34 @@ def due_date(regency, month: date) -> date:
     return due_on(regency.report_due_day, month)
 
 
-def is_late(report_status: str | None, regency, month: date, today: date | None = None) -> bool:
-    """Not sent (no report, or a draft) after its due date. A returned report counts as sent."""
+def day_in_regency(regency, moment: datetime) -> date:
+    """The day a moment falls on in the regency's time (the portal's time zone until regencies carry their own)."""
+    return timezone.localtime(moment).date()
+
+
+def lateness(report_status: str | None, regency, month: date, *, sent_late: bool = False,
+             today: date | None = None) -> str:
+    """"sent" for a report sent after its due day (kept as decided when it was first sent), "unsent" for one not
+    sent (no report, or a draft) after its due day, "" otherwise. A returned report counts as sent."""
+    if report_status in SENT:
+        return "sent" if sent_late else ""
     today = today or timezone.localdate()
-    return (report_status in (None, MonthlyReport.Status.DRAFT)) and today > due_date(regency, month)
+    return "unsent" if today > due_date(regency, month) else ""
+
+
+def is_late(report_status: str | None, regency, month: date, today: date | None = None, *,
+            sent_late: bool = False) -> bool:
+    """Sent after its due day, or not sent (no report, or a draft) and past it."""
+    return bool(lateness(report_status, regency, month, sent_late=sent_late, today=today))
+
+
+def sending_record(report: MonthlyReport, regency, now: datetime) -> None:
+    """Decide lateness when a report is first sent, and keep it: sent again after a return, it stays as it was."""
+    if report.first_submitted_at is not None:
+        return
+    report.first_submitted_at = now
+    report.due_on = due_date(regency, report.month)
+    report.sent_late = day_in_regency(regency, now) > report.due_on
 
 
 def bas_of_pmo(pmo: Mentor, month: date) -> list[Mentor]:
@@ -50,11 +74,12 @@ def stages_at(cooperatives, end: date) -> dict[int, str]:
             cooperatives.annotate(then=Subquery(last)).values_list("pk", "then", "stage")}
 
 
-def pmo_snapshot(pmo: Mentor, month: date) -> dict:
+def pmo_snapshot(pmo: Mentor, month: date, compiled: dict | None = None) -> dict:
     """A PMO's report as it stands when it is sent: the totals and a row per BA."""
-    compiled = pmo_compilation(pmo, month)
+    compiled = compiled or pmo_compilation(pmo, month)
     return {"totals": compiled["totals"], "taken": timezone.now().isoformat(),
-            "bas": [{"name": row["ba"].full_name, "status": row["status"] or "", "late": row["late"],
+            "bas": [{"id": row["ba"].pk, "name": row["ba"].full_name, "status": row["status"] or "",
+                     "late": row["late"],
                      "villages": row["villages"], "visits": row["visits"], "visited": row["visited"],
                      "opened": row["opened"], "closed": row["closed"], "obstacles": row["obstacles"]}
                     for row in compiled["ba_rows"]]}
@@ -112,7 +137,8 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
         report = reports.get(ba.pk)
         status = report.status if report else None
         rows.append({
-            "ba": ba, "report": report, "status": status, "late": is_late(status, pmo.regency, month),
+            "ba": ba, "report": report, "status": status,
+            "late": lateness(status, pmo.regency, month, sent_late=bool(report and report.sent_late)),
             "villages": holds.get(ba.pk, 0), "visits": visits.get(ba.pk, 0), "visited": visited.get(ba.pk, 0),
             "opened": opened.get(ba.pk, 0), "closed": closed.get(ba.pk, 0),
             "obstacles": report.obstacles if report and status in SENT else "",
@@ -124,4 +150,15 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
     return {"ba_rows": rows, "totals": totals}
 
 
-__all__ = ["month_start", "ba_snapshot", "pmo_compilation", "is_late", "due_date"]
+OPEN_STATES = {MonthlyReport.Status.SUBMITTED: "waiting", MonthlyReport.Status.RETURNED: "returned"}
+
+
+def pmo_open_reports(pmo: Mentor, month: date, compiled: dict | None = None) -> list[dict]:
+    """The team's reports a PMO report would be sent over without: waiting for review ("waiting"), returned and not
+    sent again ("returned"), or not sent at all ("missing"). Empty when every BA's report is accepted."""
+    compiled = compiled or pmo_compilation(pmo, month)
+    return [{"ba": row["ba"], "report": row["report"], "state": OPEN_STATES.get(row["status"], "missing")}
+            for row in compiled["ba_rows"] if row["status"] != MonthlyReport.Status.ACCEPTED]
+
+
+__all__ = ["month_start", "ba_snapshot", "pmo_compilation", "pmo_open_reports", "is_late", "lateness", "due_date"]
