@@ -6,13 +6,15 @@ these, is the reporting app's: `reporting/recap.py`.)
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mentors.models import Mentor
 from territories import coverage
 
-from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitStatus, Visit
+from .integrity import READINESS
+from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, UnitStatus, Visit
 from .selectors import due_on, members_at, month_start, next_month
 
 SENT = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.RETURNED, MonthlyReport.Status.ACCEPTED)
@@ -95,22 +97,71 @@ def ba_snapshot(mentor: Mentor, month: date) -> dict:
     visited = set(Visit.objects.filter(mentor=mentor, date__gte=month, date__lt=end)
                   .values_list("cooperative_id", flat=True))
     rows = []
-    labels = dict(Stage.choices)
     for entry in members_at(cooperatives.prefetch_related("units"), end):
         cooperative = entry["cooperative"]
         readiness = cooperative.readiness
+        # Codes, not labels: each reader sees the snapshot in their own language (`snapshot_in_language`).
         rows.append({
             "id": cooperative.pk, "code": cooperative.village.code, "village": cooperative.village.name,
             "stage": stage.get(cooperative.pk, cooperative.stage),
-            "stage_label": str(labels.get(stage.get(cooperative.pk, cooperative.stage), "")),
             "members": entry["count"], "members_change": entry["change"],
-            "ready": readiness.ready, "missing": readiness.missing,
-            "units": [f"{u} ({u.get_status_display()})" for u in cooperative.units.all()],
+            "ready": readiness.ready, "missing_codes": [item.code for item, done in readiness.items if not done],
+            "unit_list": [{"kind": u.kind, "name": u.name if u.kind == UnitKind.OTHER else "", "status": u.status}
+                          for u in cooperative.units.all()],
             "operating_units": sum(1 for u in cooperative.units.all() if u.status == UnitStatus.OPERATING),
             "visited": cooperative.pk in visited,
         })
     return {"cooperatives": rows, "not_visited": [r for r in rows if not r["visited"]],
             "taken": timezone.now().isoformat()}
+
+
+def _legacy_labels() -> tuple[dict, dict, dict]:
+    """{label in any of the portal's languages: code} of readiness items, unit kinds and unit statuses: snapshots
+    sent before they kept codes stored the labels of the sender's language."""
+    readiness, kinds, statuses = {}, {}, {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            readiness.update({str(item.label): item.code for item in READINESS})
+            kinds.update({str(label): value for value, label in UnitKind.choices})
+            statuses.update({str(label): value for value, label in UnitStatus.choices})
+    return readiness, kinds, statuses
+
+
+def _unit_from_text(text: str, kinds: dict, statuses: dict) -> dict:
+    name, _sep, status = text.rpartition(" (")
+    status = status.removesuffix(")")
+    if not name or status not in statuses:
+        return {"text": text}
+    return {"kind": kinds.get(name, UnitKind.OTHER), "name": "" if name in kinds else name,
+            "status": statuses[status]}
+
+
+def snapshot_in_language(snapshot: dict) -> dict:
+    """A BA report's snapshot with its labels in the reader's language: stages, missing readiness items and business
+    units are kept as codes and labelled here (older snapshots kept labels: they are read back to codes)."""
+    if not snapshot.get("cooperatives"):
+        return {**snapshot, "cooperatives": [], "not_visited": []}
+    stages, kind_labels, status_labels = dict(Stage.choices), dict(UnitKind.choices), dict(UnitStatus.choices)
+    item_labels = {item.code: item.label for item in READINESS}
+    legacy = None
+    rows = []
+    for row in snapshot["cooperatives"]:
+        if "missing_codes" not in row and legacy is None:
+            legacy = _legacy_labels()
+        missing = row.get("missing_codes")
+        if missing is None:
+            missing = [legacy[0].get(text, text) for text in row.get("missing", [])]
+        units = row.get("unit_list")
+        if units is None:
+            units = [_unit_from_text(text, legacy[1], legacy[2]) for text in row.get("units", [])]
+        rows.append({
+            **row, "stage_label": str(stages.get(row.get("stage"), row.get("stage_label", ""))),
+            "missing": [str(item_labels.get(code, code)) for code in missing],
+            "units": [unit["text"] if "text" in unit else
+                      f"{unit['name'] or kind_labels.get(unit['kind'], unit['kind'])} "
+                      f"({status_labels.get(unit['status'], unit['status'])})" for unit in units],
+        })
+    return {**snapshot, "cooperatives": rows, "not_visited": [row for row in rows if not row.get("visited")]}
 
 
 # --- the PMO report -------------------------------------------------------------------------------------------

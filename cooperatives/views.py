@@ -392,8 +392,9 @@ def _report_context(request, mentor_pk, month_text):
                 rows := [row for row in context["open_reports"] if row["state"] == state])]
     else:
         context.update(selectors.report_compilation(mentor, month))
-        # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand.
-        context["snapshot"] = report.snapshot if report.snapshot else reports.ba_snapshot(mentor, month)
+        # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand. Either
+        # way in the reader's language.
+        context["snapshot"] = reports.snapshot_in_language(report.snapshot or reports.ba_snapshot(mentor, month))
     return context
 
 
