@@ -343,10 +343,13 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     }
 
 
-def _bas_of(user, pmo: Mentor | None, regency_code: str = "") -> QuerySet[Mentor]:
-    """The active BAs the user sees; with `pmo`, only those the plan in force puts under that PMO; with a
-    regency code, only that regency's."""
+def _bas_of(user, pmo: Mentor | None, regency_code: str = "", month: date | None = None) -> QuerySet[Mentor]:
+    """The active BAs the user sees; with `month`, only those whose territory in the plan in force at the month's
+    end (today, for the running month) holds villages: a BA without one is not expected to report; with `pmo`,
+    only those the plan in force puts under that PMO; with a regency code, only that regency's."""
     bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+    if month is not None:
+        bas = bas.filter(coverage.bas_covering_on(coverage.review_day(month)))
     if regency_code:
         bas = bas.filter(regency__code=regency_code)
     if pmo is not None:
@@ -369,7 +372,7 @@ def report_rows(user, month: date, pmo: Mentor | None = None, regency_code: str 
     visits = (Visit.objects.filter(mentor=OuterRef("pk"), date__gte=month, date__lt=next_month(month))
               .order_by().values("mentor").annotate(n=Count("id")).values("n"))
     return (
-        _bas_of(user, pmo, regency_code)
+        _bas_of(user, pmo, regency_code, month)
         .select_related("regency")
         .annotate(report_status=Subquery(reports.values("status")[:1]),
                   report_sent_late=Subquery(reports.values("sent_late")[:1]), visit_count=Subquery(visits))
@@ -378,10 +381,10 @@ def report_rows(user, month: date, pmo: Mentor | None = None, regency_code: str 
 
 
 def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_code: str = "") -> dict[str, int]:
-    """How many active BAs in scope have no report (or a draft), and how many submitted,
+    """How many active BAs in scope (expected to report) have no report (or a draft), and how many submitted,
     returned, accepted; how many are late: sent after the due day (`late_sent`) or not sent past it
     (`late_unsent`)."""
-    bas = _bas_of(user, pmo, regency_code)
+    bas = _bas_of(user, pmo, regency_code, month)
     by_status = dict(MonthlyReport.objects.filter(month=month, mentor__in=bas).order_by().values_list("status")
                      .annotate(n=Count("id")))
     total = bas.count()

@@ -50,9 +50,11 @@ def recap(regency_ids: list[int], month: date, today: date | None = None, *, ful
     not_visited = list(unvisited if full else unvisited[:SHOWN_NOT_VISITED])
     overdue = FollowUp.objects.filter(visit__cooperative__in=cooperatives, due_date__lt=end).filter(
         Q(done=False) | Q(done_at__date__gte=end)).count()
-    # Late counts apart those sent after the due day and those not sent past it.
-    mentors = Mentor.objects.filter(regency_id__in=regency_ids, is_active=True,
-                                    role__in=[Mentor.Role.BA, Mentor.Role.PMO]).select_related("regency")
+    # Expected to report: active PMOs, and active BAs whose territory held villages at month end (a BA without
+    # one is not expected). Late counts apart those sent after the due day and those not sent past it.
+    mentors = Mentor.objects.filter(Q(role=Mentor.Role.PMO) | Q(
+        coverage.bas_covering_on(min(last_day, today)), role=Mentor.Role.BA),
+        regency_id__in=regency_ids, is_active=True).select_related("regency")
     statuses = {mentor: (status, sent_late) for mentor, status, sent_late in MonthlyReport.objects.filter(
         month=month, mentor__in=mentors).values_list("mentor", "status", "sent_late")}
     reports = defaultdict(Counter)
