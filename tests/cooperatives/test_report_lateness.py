@@ -1,9 +1,11 @@
 """Lateness is a fact of a report, decided when it is first sent and kept; a PMO report names the team's reports it
 would be sent without and keeps the reason."""
 
+import io
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,3 +172,16 @@ def test_no_warning_when_every_team_report_is_accepted(split, client_for):
     services.report_save(actor=split.pmo, mentor=split.pmo_mentor, month=month, obstacles="", next_month_plan="",
                          submit=True)
     assert MonthlyReport.objects.get(mentor=split.pmo_mentor, month=month).status == "submitted"
+
+
+def test_the_demo_has_reports_sent_late_and_on_time(sukabumi):
+    call_command("demo", stdout=io.StringIO())
+    month = last_month()
+    before = month_start(month - timedelta(days=1))
+    sent = MonthlyReport.objects.filter(month=before).exclude(status="draft").select_related("mentor__regency")
+    assert sent.filter(sent_late=True).exists() and sent.filter(sent_late=False).exists()
+    for report in sent:
+        assert report.first_submitted_at <= timezone.now()
+        assert report.sent_late == (timezone.localdate(report.first_submitted_at) > report.due_on)
+    waiting = MonthlyReport.objects.get(mentor__email__startswith="ba01@", month=month)
+    assert waiting.status == "submitted" and waiting.due_on == reports.due_date(sukabumi, month)
