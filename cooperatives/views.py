@@ -354,10 +354,11 @@ def _report_list_workbook(month, rows, pmo_rows):
     """The report list as a workbook: BAs (and, for the office, PMOs) with status, lateness and visits."""
     from .templatetags.reports import report_status
 
+    said = {"sent": _("late, sent"), "unsent": _("late, not sent"), "": _("no")}
+
     def sheet(mentors, with_visits):
         return [[m.full_name, m.regency.name, str(report_status(m.report_status)),
-                 _("yes") if reports.is_late(m.report_status, m.regency, month,
-                                             sent_late=bool(m.report_sent_late)) else _("no")]
+                 said[reports.lateness(m.report_status, m.regency, month, sent_late=bool(m.report_sent_late))]]
                 + ([m.visit_count or 0] if with_visits else []) for m in mentors]
 
     headers = [_("Name"), _("Regency"), _("Report"), _("Late")]

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from cooperatives import reports, services
 from cooperatives.models import MonthlyReport
@@ -79,6 +80,11 @@ def test_a_report_sent_two_days_after_its_due_day_is_late_and_stays_late(split, 
     listing = client_for(office_user).get(reverse("cooperatives:report_list"), {"month": f"{last_month():%Y-%m}"})
     row = next(m for m in listing.context["page_obj"] if m.pk == split.ba_mentor.pk)
     assert row.late == "sent" and listing.context["counts"]["late_sent"] == 1
+    exported = client_for(office_user).get(reverse("cooperatives:report_list"),
+                                           {"month": f"{last_month():%Y-%m}", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
+    assert [r[3] for r in sheet.iter_rows(values_only=True) if r[0] == split.ba_mentor.full_name] == [
+        "terlambat, sudah dikirim"]
     own = client_for(split.ba).get(reverse("cooperatives:report_list"))
     assert "dikirim terlambat" in own.text
 
