@@ -245,11 +245,17 @@ class ReportForm(forms.Form):
     next_month_plan = forms.CharField(label=_("Plan for next month"), widget=forms.Textarea(attrs={"rows": 4}),
                                       required=False)
 
-    def __init__(self, *args, pmo: bool = False, **kwargs):
+    def __init__(self, *args, pmo: bool = False, open_reports: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if pmo:  # the PMO's own part of their report
             self.fields["obstacles"].label = _("Analysis of the BAs' month")
             self.fields["next_month_plan"].label = _("Plan and follow-up for next month")
+        if pmo and open_reports:  # some of the team's reports are not accepted: a reason to send anyway
+            self.fields["send_reason"] = forms.CharField(
+                label=_("Reason to send with these reports open"), required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Needed only while some of your Business Assistants' reports are not accepted; the "
+                            "regency office reads it with your report."))
 
 
 class ReviewForm(forms.Form):

@@ -554,6 +554,13 @@ class MonthlyReport(models.Model):
     obstacles = models.TextField(_("obstacles"), blank=True)
     next_month_plan = models.TextField(_("plan for next month"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # Lateness is a fact of the first sending, kept as it was decided then: a report sent after its due day stays
+    # late after it is returned and sent again, and a later change of the regency's due day rewrites nothing.
+    first_submitted_at = models.DateTimeField(_("first sent at"), null=True, blank=True)
+    due_on = models.DateField(_("due on when sent"), null=True, blank=True)
+    sent_late = models.BooleanField(_("sent late"), default=False)
+    # A PMO report sent while some of the team's reports were still waiting for review or missing: why.
+    send_reason = models.TextField(_("reason to send with the team's reports open"), blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)

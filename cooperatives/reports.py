@@ -4,16 +4,18 @@ cooperatives and the PMO report compiled from their BAs' reports. (The office's 
 these, is the reporting app's: `reporting/recap.py`.)
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mentors.models import Mentor
 from offices.models import OfficeSettings
 from territories import coverage
 
-from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitStatus, Visit
+from .integrity import READINESS
+from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, UnitStatus, Visit
 from .selectors import due_on, members_at, month_start, next_month
 
 SENT = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.RETURNED, MonthlyReport.Status.ACCEPTED)
@@ -27,10 +29,34 @@ def due_date(regency, month: date) -> date:
     return due_on(OfficeSettings.of(regency).report_due_day, month)
 
 
-def is_late(report_status: str | None, regency, month: date, today: date | None = None) -> bool:
-    """Not sent (no report, or a draft) after its due date. A returned report counts as sent."""
+def day_in_regency(regency, moment: datetime) -> date:
+    """The day a moment falls on in the regency's time (the portal's time zone until regencies carry their own)."""
+    return timezone.localtime(moment).date()
+
+
+def lateness(report_status: str | None, regency, month: date, *, sent_late: bool = False,
+             today: date | None = None) -> str:
+    """"sent" for a report sent after its due day (kept as decided when it was first sent), "unsent" for one not
+    sent (no report, or a draft) after its due day, "" otherwise. A returned report counts as sent."""
+    if report_status in SENT:
+        return "sent" if sent_late else ""
     today = today or timezone.localdate()
-    return (report_status in (None, MonthlyReport.Status.DRAFT)) and today > due_date(regency, month)
+    return "unsent" if today > due_date(regency, month) else ""
+
+
+def is_late(report_status: str | None, regency, month: date, today: date | None = None, *,
+            sent_late: bool = False) -> bool:
+    """Sent after its due day, or not sent (no report, or a draft) and past it."""
+    return bool(lateness(report_status, regency, month, sent_late=sent_late, today=today))
+
+
+def sending_record(report: MonthlyReport, regency, now: datetime) -> None:
+    """Decide lateness when a report is first sent, and keep it: sent again after a return, it stays as it was."""
+    if report.first_submitted_at is not None:
+        return
+    report.first_submitted_at = now
+    report.due_on = due_date(regency, report.month)
+    report.sent_late = day_in_regency(regency, now) > report.due_on
 
 
 def bas_of_pmo(pmo: Mentor, month: date) -> list[Mentor]:
@@ -51,11 +77,12 @@ def stages_at(cooperatives, end: date) -> dict[int, str]:
             cooperatives.annotate(then=Subquery(last)).values_list("pk", "then", "stage")}
 
 
-def pmo_snapshot(pmo: Mentor, month: date) -> dict:
+def pmo_snapshot(pmo: Mentor, month: date, compiled: dict | None = None) -> dict:
     """A PMO's report as it stands when it is sent: the totals and a row per BA."""
-    compiled = pmo_compilation(pmo, month)
+    compiled = compiled or pmo_compilation(pmo, month)
     return {"totals": compiled["totals"], "taken": timezone.now().isoformat(),
-            "bas": [{"name": row["ba"].full_name, "status": row["status"] or "", "late": row["late"],
+            "bas": [{"id": row["ba"].pk, "name": row["ba"].full_name, "status": row["status"] or "",
+                     "late": row["late"],
                      "villages": row["villages"], "visits": row["visits"], "visited": row["visited"],
                      "opened": row["opened"], "closed": row["closed"], "obstacles": row["obstacles"]}
                     for row in compiled["ba_rows"]]}
@@ -71,22 +98,71 @@ def ba_snapshot(mentor: Mentor, month: date) -> dict:
     visited = set(Visit.objects.filter(mentor=mentor, date__gte=month, date__lt=end)
                   .values_list("cooperative_id", flat=True))
     rows = []
-    labels = dict(Stage.choices)
     for entry in members_at(cooperatives.prefetch_related("units"), end):
         cooperative = entry["cooperative"]
         readiness = cooperative.readiness
+        # Codes, not labels: each reader sees the snapshot in their own language (`snapshot_in_language`).
         rows.append({
             "id": cooperative.pk, "code": cooperative.village.code, "village": cooperative.village.name,
             "stage": stage.get(cooperative.pk, cooperative.stage),
-            "stage_label": str(labels.get(stage.get(cooperative.pk, cooperative.stage), "")),
             "members": entry["count"], "members_change": entry["change"],
-            "ready": readiness.ready, "missing": readiness.missing,
-            "units": [f"{u} ({u.get_status_display()})" for u in cooperative.units.all()],
+            "ready": readiness.ready, "missing_codes": [item.code for item, done in readiness.items if not done],
+            "unit_list": [{"kind": u.kind, "name": u.name if u.kind == UnitKind.OTHER else "", "status": u.status}
+                          for u in cooperative.units.all()],
             "operating_units": sum(1 for u in cooperative.units.all() if u.status == UnitStatus.OPERATING),
             "visited": cooperative.pk in visited,
         })
     return {"cooperatives": rows, "not_visited": [r for r in rows if not r["visited"]],
             "taken": timezone.now().isoformat()}
+
+
+def _legacy_labels() -> tuple[dict, dict, dict]:
+    """{label in any of the portal's languages: code} of readiness items, unit kinds and unit statuses: snapshots
+    sent before they kept codes stored the labels of the sender's language."""
+    readiness, kinds, statuses = {}, {}, {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            readiness.update({str(item.label): item.code for item in READINESS})
+            kinds.update({str(label): value for value, label in UnitKind.choices})
+            statuses.update({str(label): value for value, label in UnitStatus.choices})
+    return readiness, kinds, statuses
+
+
+def _unit_from_text(text: str, kinds: dict, statuses: dict) -> dict:
+    name, _sep, status = text.rpartition(" (")
+    status = status.removesuffix(")")
+    if not name or status not in statuses:
+        return {"text": text}
+    return {"kind": kinds.get(name, UnitKind.OTHER), "name": "" if name in kinds else name,
+            "status": statuses[status]}
+
+
+def snapshot_in_language(snapshot: dict) -> dict:
+    """A BA report's snapshot with its labels in the reader's language: stages, missing readiness items and business
+    units are kept as codes and labelled here (older snapshots kept labels: they are read back to codes)."""
+    if not snapshot.get("cooperatives"):
+        return {**snapshot, "cooperatives": [], "not_visited": []}
+    stages, kind_labels, status_labels = dict(Stage.choices), dict(UnitKind.choices), dict(UnitStatus.choices)
+    item_labels = {item.code: item.label for item in READINESS}
+    legacy = None
+    rows = []
+    for row in snapshot["cooperatives"]:
+        if "missing_codes" not in row and legacy is None:
+            legacy = _legacy_labels()
+        missing = row.get("missing_codes")
+        if missing is None:
+            missing = [legacy[0].get(text, text) for text in row.get("missing", [])]
+        units = row.get("unit_list")
+        if units is None:
+            units = [_unit_from_text(text, legacy[1], legacy[2]) for text in row.get("units", [])]
+        rows.append({
+            **row, "stage_label": str(stages.get(row.get("stage"), row.get("stage_label", ""))),
+            "missing": [str(item_labels.get(code, code)) for code in missing],
+            "units": [unit["text"] if "text" in unit else
+                      f"{unit['name'] or kind_labels.get(unit['kind'], unit['kind'])} "
+                      f"({status_labels.get(unit['status'], unit['status'])})" for unit in units],
+        })
+    return {**snapshot, "cooperatives": rows, "not_visited": [row for row in rows if not row.get("visited")]}
 
 
 # --- the PMO report -------------------------------------------------------------------------------------------
@@ -113,7 +189,8 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
         report = reports.get(ba.pk)
         status = report.status if report else None
         rows.append({
-            "ba": ba, "report": report, "status": status, "late": is_late(status, pmo.regency, month),
+            "ba": ba, "report": report, "status": status,
+            "late": lateness(status, pmo.regency, month, sent_late=bool(report and report.sent_late)),
             "villages": holds.get(ba.pk, 0), "visits": visits.get(ba.pk, 0), "visited": visited.get(ba.pk, 0),
             "opened": opened.get(ba.pk, 0), "closed": closed.get(ba.pk, 0),
             "obstacles": report.obstacles if report and status in SENT else "",
@@ -125,4 +202,15 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
     return {"ba_rows": rows, "totals": totals}
 
 
-__all__ = ["month_start", "ba_snapshot", "pmo_compilation", "is_late", "due_date"]
+OPEN_STATES = {MonthlyReport.Status.SUBMITTED: "waiting", MonthlyReport.Status.RETURNED: "returned"}
+
+
+def pmo_open_reports(pmo: Mentor, month: date, compiled: dict | None = None) -> list[dict]:
+    """The team's reports a PMO report would be sent over without: waiting for review ("waiting"), returned and not
+    sent again ("returned"), or not sent at all ("missing"). Empty when every BA's report is accepted."""
+    compiled = compiled or pmo_compilation(pmo, month)
+    return [{"ba": row["ba"], "report": row["report"], "state": OPEN_STATES.get(row["status"], "missing")}
+            for row in compiled["ba_rows"] if row["status"] != MonthlyReport.Status.ACCEPTED]
+
+
+__all__ = ["month_start", "ba_snapshot", "pmo_compilation", "pmo_open_reports", "is_late", "lateness", "due_date"]

@@ -344,10 +344,13 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     }
 
 
-def _bas_of(user, pmo: Mentor | None, regency_code: str = "") -> QuerySet[Mentor]:
-    """The active BAs the user sees; with `pmo`, only those the plan in force puts under that PMO; with a
-    regency code, only that regency's."""
+def _bas_of(user, pmo: Mentor | None, regency_code: str = "", month: date | None = None) -> QuerySet[Mentor]:
+    """The active BAs the user sees; with `month`, only those whose territory in the plan in force at the month's
+    end (today, for the running month) holds villages: a BA without one is not expected to report; with `pmo`,
+    only those the plan in force puts under that PMO; with a regency code, only that regency's."""
     bas = mentors_visible_to(user).filter(role=Mentor.Role.BA, is_active=True)
+    if month is not None:
+        bas = bas.filter(coverage.bas_covering_on(coverage.review_day(month)))
     if regency_code:
         bas = bas.filter(regency__code=regency_code)
     if pmo is not None:
@@ -370,28 +373,33 @@ def report_rows(user, month: date, pmo: Mentor | None = None, regency_code: str 
     visits = (Visit.objects.filter(mentor=OuterRef("pk"), date__gte=month, date__lt=next_month(month))
               .order_by().values("mentor").annotate(n=Count("id")).values("n"))
     return (
-        _bas_of(user, pmo, regency_code)
+        _bas_of(user, pmo, regency_code, month)
         .select_related("regency__office_settings")
-        .annotate(report_status=Subquery(reports.values("status")[:1]), visit_count=Subquery(visits))
+        .annotate(report_status=Subquery(reports.values("status")[:1]),
+                  report_sent_late=Subquery(reports.values("sent_late")[:1]), visit_count=Subquery(visits))
         .order_by("full_name", "id")
     )
 
 
 def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_code: str = "") -> dict[str, int]:
-    """How many active BAs in scope have no report (or a draft), and how many submitted, returned, accepted:
-    one aggregate in the database."""
-    bas = _bas_of(user, pmo, regency_code)
+    """How many active BAs in scope (expected to report) have no report (or a draft), and how many submitted,
+    returned, accepted; how many are late: sent after the due day (`late_sent`) or not sent past it
+    (`late_unsent`)."""
+    bas = _bas_of(user, pmo, regency_code, month)
     by_status = dict(MonthlyReport.objects.filter(month=month, mentor__in=bas).order_by().values_list("status")
                      .annotate(n=Count("id")))
     total = bas.count()
     counts = {status: by_status.get(status, 0) for status in ("submitted", "returned", "accepted")}
     counts["missing"] = total - sum(counts.values())
-    # Late: not sent by the due day of their regency (one row per BA: status and due day).
+    # Late, not sent: no report (or a draft) after the due day of their regency (one row per BA). Late, sent: as
+    # recorded when the report was first sent.
     today = timezone.localdate()
-    sent = set(MonthlyReport.objects.filter(month=month, mentor__in=bas).exclude(status="draft")
-               .values_list("mentor_id", flat=True))
-    counts["late"] = sum(1 for pk, due_day in bas.values_list("pk", setting("report_due_day", "regency"))
-                         if pk not in sent and today > due_on(due_day, month))
+    sent = MonthlyReport.objects.filter(month=month, mentor__in=bas).exclude(status="draft")
+    counts["late_sent"] = sent.filter(sent_late=True).count()
+    sent_ids = set(sent.values_list("mentor_id", flat=True))
+    counts["late_unsent"] = sum(1 for pk, due_day in bas.values_list("pk", setting("report_due_day", "regency"))
+                                if pk not in sent_ids and today > due_on(due_day, month))
+    counts["late"] = counts["late_sent"] + counts["late_unsent"]
     return counts
 
 
@@ -401,6 +409,7 @@ def pmo_report_rows(user, month: date, regency_code: str = "") -> QuerySet[Mento
     if regency_code:
         pmos = pmos.filter(regency__code=regency_code)
     reports = MonthlyReport.objects.filter(mentor=OuterRef("pk"), month=month)
-    return (pmos.select_related("regency__office_settings")
-            .annotate(report_status=Subquery(reports.values("status")[:1])).order_by("full_name", "id"))
+    return pmos.select_related("regency__office_settings").annotate(
+        report_status=Subquery(reports.values("status")[:1]),
+        report_sent_late=Subquery(reports.values("sent_late")[:1])).order_by("full_name", "id")
 

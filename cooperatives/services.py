@@ -360,9 +360,11 @@ def _report_for_update(mentor: Mentor, month: date) -> MonthlyReport:
 
 @transaction.atomic
 def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_month_plan: str,
-                submit: bool = False, version: str | None = None) -> MonthlyReport:
-    """The BA writes (and optionally submits) their report. A submitted or accepted report is not editable. With
-    `version`, a draft saved meanwhile from another device is not overwritten (StaleEdit)."""
+                submit: bool = False, version: str | None = None, send_reason: str = "") -> MonthlyReport:
+    """The BA or PMO writes (and optionally submits) their report. A submitted or accepted report is not editable.
+    With `version`, a draft saved meanwhile from another device is not overwritten (StaleEdit). A PMO report is
+    sent while some of the team's reports are not accepted (waiting, returned, missing) only with `send_reason`,
+    which it keeps; the first sending decides and keeps whether it was late."""
     if actor is not None and not can_write_report(actor, mentor):
         raise PermissionDenied
     if month > timezone.localdate().replace(day=1):
@@ -373,13 +375,25 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
         raise ReportError(_("This report has already been submitted; it can be changed only if its reviewer "
                             "returns it."))
     report.obstacles, report.next_month_plan = obstacles.strip(), next_month_plan.strip()
+    report.send_reason = send_reason.strip()
     if submit:
-        report.status, report.submitted_at = MonthlyReport.Status.SUBMITTED, timezone.now()
+        compiled = reports.pmo_compilation(mentor, month) if mentor.role == Mentor.Role.PMO else None
+        if compiled is not None:
+            open_reports = reports.pmo_open_reports(mentor, month, compiled)
+            if open_reports and not report.send_reason:
+                raise ReportError(_("Nothing was sent: the reports of %(names)s are not accepted yet. Give a reason "
+                                    "to send your report anyway, or wait for them.")
+                                  % {"names": ", ".join(row["ba"].full_name for row in open_reports)})
+            if not open_reports:
+                report.send_reason = ""
+        now = timezone.now()
+        report.status, report.submitted_at = MonthlyReport.Status.SUBMITTED, now
+        reports.sending_record(report, mentor.regency, now)
         # A new round of review: the earlier comment stays in the report's history.
         report.review_comment, report.reviewed_by, report.reviewed_at = "", None, None
         # The figures as they stand when it is sent: the report no longer changes afterwards.
-        report.snapshot = (reports.ba_snapshot(mentor, month) if mentor.role == Mentor.Role.BA
-                           else reports.pmo_snapshot(mentor, month))
+        report.snapshot = (reports.ba_snapshot(mentor, month) if compiled is None
+                           else reports.pmo_snapshot(mentor, month, compiled))
     if report.pk is None:
         _report_first_save(report, actor=actor, reason="submitted" if submit else "saved")
     else:

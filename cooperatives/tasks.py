@@ -4,11 +4,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_tasks import task
 
 from mentors.models import Mentor
+from territories import coverage
 from toolkit.models import OutgoingMail
 
 from . import notifications
@@ -28,8 +29,10 @@ def report_reminders_send(today: str | None = None) -> dict:
     again = 0
     known = {(mentor_id, kind): status or OutgoingMail.Status.SENT for mentor_id, kind, status in
              ReportNotice.objects.filter(month=month).values_list("mentor_id", "kind", "mail__status")}
-    mentors = Mentor.objects.filter(is_active=True, role__in=[Mentor.Role.BA, Mentor.Role.PMO]).select_related(
-        "regency", "user")
+    # Active PMOs, and active BAs whose territory held villages at the month's end: a BA without one owes nothing.
+    mentors = Mentor.objects.filter(
+        Q(role=Mentor.Role.PMO) | Q(coverage.bas_covering_on(coverage.review_day(month)), role=Mentor.Role.BA),
+        is_active=True).select_related("regency", "user")
     done = set(MonthlyReport.objects.filter(month=month).exclude(status=MonthlyReport.Status.DRAFT)
                .values_list("mentor_id", flat=True))
     for mentor in mentors.iterator(chunk_size=1000):

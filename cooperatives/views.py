@@ -317,7 +317,11 @@ def report_list(request):
     month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
              else selectors.month_start(timezone.localdate()))
     if not can_list_report_statuses(request.user):  # a BA: their own reports
-        own = MonthlyReport.objects.filter(mentor=access.mentor).order_by("-month")
+        own = list(MonthlyReport.objects.filter(mentor=access.mentor).select_related("mentor__regency")
+                   .order_by("-month"))
+        for report in own:
+            report.late = reports.lateness(report.status, report.mentor.regency, report.month,
+                                           sent_late=report.sent_late)
         return render(request, "cooperatives/report_list_ba.html", {
             "reports": own, "mentor": access.mentor,
             "current": selectors.month_start(timezone.localdate()),
@@ -331,10 +335,12 @@ def report_list(request):
                                      if sees_pmo_reports else [])
     page_obj = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     for mentor in page_obj:
-        mentor.late = reports.is_late(mentor.report_status, mentor.regency, month)
+        mentor.late = reports.lateness(mentor.report_status, mentor.regency, month,
+                                       sent_late=bool(mentor.report_sent_late))
     pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:200]) if sees_pmo_reports else []
     for mentor in pmo_rows:
-        mentor.late = reports.is_late(mentor.report_status, mentor.regency, month)
+        mentor.late = reports.lateness(mentor.report_status, mentor.regency, month,
+                                       sent_late=bool(mentor.report_sent_late))
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
         "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "is_office": sees_pmo_reports,
@@ -348,9 +354,11 @@ def _report_list_workbook(month, rows, pmo_rows):
     """The report list as a workbook: BAs (and, for the office, PMOs) with status, lateness and visits."""
     from .templatetags.reports import report_status
 
+    said = {"sent": _("late, sent"), "unsent": _("late, not sent"), "": _("no")}
+
     def sheet(mentors, with_visits):
         return [[m.full_name, m.regency.name, str(report_status(m.report_status)),
-                 _("yes") if reports.is_late(m.report_status, m.regency, month) else _("no")]
+                 said[reports.lateness(m.report_status, m.regency, month, sent_late=bool(m.report_sent_late))]]
                 + ([m.visit_count or 0] if with_visits else []) for m in mentors]
 
     headers = [_("Name"), _("Regency"), _("Report"), _("Late")]
@@ -374,14 +382,20 @@ def _report_context(request, mentor_pk, month_text):
         "can_write": is_author and report.status in (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED),
         "can_review": is_reviewer and report.status == MonthlyReport.Status.SUBMITTED,
         "due": reports.due_date(mentor.regency, month),
-        "late": reports.is_late(report.status if report.pk else None, mentor.regency, month),
+        "late": reports.lateness(report.status if report.pk else None, mentor.regency, month,
+                                 sent_late=report.sent_late),
     }
     if mentor.role == Mentor.Role.PMO:
         context["pmo"] = reports.pmo_compilation(mentor, month)
+        if context["can_write"]:  # named before sending: the team's reports it would go without
+            context["open_reports"] = reports.pmo_open_reports(mentor, month, context["pmo"])
+            context["open_groups"] = [(state, rows) for state in ("waiting", "returned", "missing") if (
+                rows := [row for row in context["open_reports"] if row["state"] == state])]
     else:
         context.update(selectors.report_compilation(mentor, month))
-        # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand.
-        context["snapshot"] = report.snapshot if report.snapshot else reports.ba_snapshot(mentor, month)
+        # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand. Either
+        # way in the reader's language.
+        context["snapshot"] = reports.snapshot_in_language(report.snapshot or reports.ba_snapshot(mentor, month))
     return context
 
 
@@ -389,8 +403,9 @@ def report_detail(request, mentor_pk, month):
     context = _report_context(request, mentor_pk, month)
     report = context["report"]
     form = ReportForm(request.POST or None, initial={"obstacles": report.obstacles,
-                                                     "next_month_plan": report.next_month_plan},
-                      pmo=context["is_pmo_report"])
+                                                     "next_month_plan": report.next_month_plan,
+                                                     "send_reason": report.send_reason},
+                      pmo=context["is_pmo_report"], open_reports=bool(context.get("open_reports")))
     action = request.POST.get("action")
     review = ReviewForm(request.POST if action in ("accept", "return") else None, returning=action == "return")
     if request.method == "POST":

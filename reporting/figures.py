@@ -323,8 +323,13 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
                        "mentor__regency_id", "status", n=Count("id"))
     waiting = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), status="submitted"),
                        "mentor__regency_id", n=Count("id"))
-    # Late: last month's reports not sent at all after the due day (a returned one was sent).
-    previous_in = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), month=previous_month,
+    # Late: last month's reports not sent at all after the due day (a returned one was sent), of the active BAs
+    # whose territory held villages at that month's end (a BA without one owes no report).
+    owing = coverage.bas_covering_on(month - timedelta(days=1), path="mentor")
+    expected_previous = _grouped(Mentor.objects.filter(
+        where("regency_id"), coverage.bas_covering_on(month - timedelta(days=1)), role=Mentor.Role.BA,
+        is_active=True), "regency_id", n=Count("id"))
+    previous_in = _grouped(MonthlyReport.objects.filter(where("mentor__regency_id"), owing, month=previous_month,
                                                         mentor__is_active=True, mentor__role=Mentor.Role.BA,
                                                         status__in=["submitted", "accepted", "returned"]),
                            "mentor__regency_id", n=Count("id"))
@@ -353,7 +358,7 @@ def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
             return table.get((regency_id, *key), {}).get("n", 0)
 
         ba_active = total(mentors, "ba", True)
-        late = max(0, ba_active - total(previous_in)) if today.day > policy[regency_id] else 0
+        late = max(0, total(expected_previous) - total(previous_in)) if today.day > policy[regency_id] else 0
         summed = sums[regency_id]
         row = RegencyFigures(
             regency_id=regency_id, computed_at=now, month=month,

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from cooperatives.integrity import READINESS, ready_query
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
-from cooperatives.reports import SENT, is_late, stages_at
+from cooperatives.reports import SENT, lateness, stages_at
 from cooperatives.selectors import next_month
 from mentors.models import Mentor
 from regions.models import Village
@@ -50,18 +50,23 @@ def recap(regency_ids: list[int], month: date, today: date | None = None, *, ful
     not_visited = list(unvisited if full else unvisited[:SHOWN_NOT_VISITED])
     overdue = FollowUp.objects.filter(visit__cooperative__in=cooperatives, due_date__lt=end).filter(
         Q(done=False) | Q(done_at__date__gte=end)).count()
-    mentors = (Mentor.objects.filter(regency_id__in=regency_ids, is_active=True,
-                                     role__in=[Mentor.Role.BA, Mentor.Role.PMO])
-               .select_related("regency__office_settings"))
-    statuses = dict(MonthlyReport.objects.filter(month=month, mentor__in=mentors).values_list("mentor", "status"))
+    # Expected to report: active PMOs, and active BAs whose territory held villages at month end (a BA without
+    # one is not expected). Late counts apart those sent after the due day and those not sent past it.
+    mentors = Mentor.objects.filter(Q(role=Mentor.Role.PMO) | Q(
+        coverage.bas_covering_on(min(last_day, today)), role=Mentor.Role.BA),
+        regency_id__in=regency_ids, is_active=True).select_related("regency__office_settings")
+    statuses = {mentor: (status, sent_late) for mentor, status, sent_late in MonthlyReport.objects.filter(
+        month=month, mentor__in=mentors).values_list("mentor", "status", "sent_late")}
     reports = defaultdict(Counter)
     for mentor in mentors:
-        status = statuses.get(mentor.pk)
+        status, sent_late = statuses.get(mentor.pk, (None, False))
         bucket = reports[mentor.role]
         bucket["expected"] += 1
         bucket["sent"] += status in SENT
         bucket["accepted"] += status == MonthlyReport.Status.ACCEPTED
-        bucket["late"] += is_late(status, mentor.regency, month, today)
+        late = lateness(status, mentor.regency, month, sent_late=sent_late, today=today)
+        bucket["late_sent"] += late == "sent"
+        bucket["late_unsent"] += late == "unsent"
     readiness = {item.code: cooperatives.filter(item.query).count() for item in READINESS}
     return {
         "month": month, "last_day": last_day,
@@ -106,7 +111,8 @@ def recap_rows(figures: dict) -> list[tuple[str, list, list]]:
         summary += [[f"{label}: {_('expected')}", counts.get("expected", 0)],
                     [f"{label}: {_('sent')}", counts.get("sent", 0)],
                     [f"{label}: {_('accepted')}", counts.get("accepted", 0)],
-                    [f"{label}: {_('late')}", counts.get("late", 0)]]
+                    [f"{label}: {_('late, sent')}", counts.get("late_sent", 0)],
+                    [f"{label}: {_('late, not sent')}", counts.get("late_unsent", 0)]]
     bas = [[row["ba"].full_name, row["territory"], row["villages"], row["visits"], row["cooperatives"]]
            for row in figures["ba_rows"]]
     unvisited = [[c.village.code, c.village.name, c.village.district.name, c.name, c.get_stage_display()]

@@ -281,6 +281,14 @@ def bas_in_force(regency_ids, path: str = "") -> Q:
     return Q(**{f"{path}_id__in" if path else "pk__in": ids})
 
 
+def bas_covering_on(day: date, path: str = "") -> Q:
+    """A filter on Mentor (or through `path`): BAs whose territory in the plan in force on a day holds a village.
+    Only they are expected to report for that day's month."""
+    ids = BaVillage.objects.filter(plan__status__in=PUBLISHED, plan__effective_from__lte=day).filter(
+        Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=day)).values("ba_territory__mentor_id")
+    return Q(**{f"{path}_id__in" if path else "pk__in": ids})
+
+
 def pmo_of_ba(ba: str = "pk", field: str = "id") -> Subquery:
     """The PMO (its `field`: "id", "full_name") over the BA in the outer row's `ba` under the plan in force."""
     links = BaTerritory.objects.filter(plan__status=ACTIVE, mentor=OuterRef(ba)).order_by("pk")

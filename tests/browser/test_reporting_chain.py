@@ -100,6 +100,8 @@ def test_a_report_goes_from_the_ba_to_the_pmo_to_the_office(browser, live_server
     expect(pmo.locator(".pmo-compilation")).to_contain_text(split.ba_mentor.full_name)
     _fits(pmo, "the PMO report")
     pmo.fill("#id_obstacles", "Satu BA terlambat; pendampingan NIB berjalan.")
+    expect(pmo.locator("#open-reports")).to_contain_text("belum dikirim")  # the rest of the team
+    pmo.fill("#id_send_reason", "Tenggat dinas; BA lain menyusul.")
     pmo.locator("button[value=submit]").click()
     expect(pmo.locator(".message-success")).to_be_visible()
     assert admin.email in mail.outbox[-1].to

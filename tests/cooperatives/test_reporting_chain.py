@@ -112,7 +112,9 @@ def test_a_submitted_ba_report_keeps_the_month_end_snapshot_and_lists_the_cooper
     Cooperative.objects.filter(pk=visited.pk).update(stage="operating")
     StageChange.objects.create(cooperative=visited, stage="operating", reached_on=timezone.localdate())
     page = client.get(report_url(split.ba_mentor, month))
-    assert page.context["snapshot"]["cooperatives"] == report.snapshot["cooperatives"]
+    kept = report.snapshot["cooperatives"]
+    assert [{key: row[key] for key in kept[0]} for row in page.context["snapshot"]["cooperatives"]] == kept
+    assert page.context["snapshot"]["cooperatives"][0]["stage_label"] == "musyawarah desa telah digelar"
     assert "koperasi tidak dikunjungi bulan ini" in page.text
 
 
@@ -127,9 +129,11 @@ def test_the_pmo_report_goes_from_the_pmo_to_the_office_and_back(client_for, spl
     assert page.context["pmo"]["totals"]["late"] == sum(1 for row in rows.values() if row["late"])
     mail.outbox.clear()
     pmo_client.post(report_url(split.pmo_mentor, month), {"action": "submit", "obstacles": "Analisis",
-                                                          "next_month_plan": "Rencana"})
+                                                          "next_month_plan": "Rencana",
+                                                          "send_reason": "Rapat dinas besok"})
     report = MonthlyReport.objects.get(mentor=split.pmo_mentor, month=month)
     assert report.status == "submitted" and report.snapshot["totals"]["sent"] >= 1
+    assert report.send_reason == "Rapat dinas besok"
     assert "admin.dinas@contoh.test" in mail.outbox[-1].to and "Laporan" in mail.outbox[-1].subject
     # Office staff read it but only an admin reviews; an empty "return" is refused next to the comment box.
     assert client_for(office_user).post(report_url(split.pmo_mentor, month), {"action": "accept"}).status_code == 403
@@ -363,7 +367,7 @@ def test_the_report_list_exports_to_excel(client_for, office_user, split):
 def test_a_late_report_is_marked_on_the_report_page(client_for, split, sukabumi):
     month = month_start(date(2026, 1, 1))
     page = client_for(split.ba).get(report_url(split.ba_mentor, month))
-    assert page.context["late"] == (timezone.localdate() > reports.due_date(sukabumi, month))
+    assert page.context["late"] == ("unsent" if timezone.localdate() > reports.due_date(sukabumi, month) else "")
 
 
 def test_report_mail_is_queued_in_the_transaction_and_a_rollback_sends_none(split, settings):
@@ -390,7 +394,7 @@ def test_the_home_pages_ask_for_the_pmo_report_and_show_it_waiting_for_the_offic
     pmo_home = client_for(split.pmo).get("/").text
     assert "Kirim laporan PMO Anda" in pmo_home and report_url(split.pmo_mentor, month) in pmo_home
     services.report_save(actor=split.pmo, mentor=split.pmo_mentor, month=month, obstacles="", next_month_plan="",
-                         submit=True)
+                         submit=True, send_reason="Batas waktu dinas")
     assert "Kirim laporan PMO Anda" not in client_for(split.pmo).get("/").text
     office_home = client_for(admin_of).get("/").text
     assert "Periksa laporan PMO" in office_home and report_url(split.pmo_mentor, month) in office_home

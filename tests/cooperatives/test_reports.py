@@ -87,7 +87,8 @@ def test_the_office_sees_missing_submitted_returned_and_accepted_reports(office_
     MonthlyReport.objects.create(mentor=split.ba_mentor, month=month, status="submitted")
     MonthlyReport.objects.create(mentor=split.other_territory.mentor, month=month, status="accepted")
     page = office_client.get(reverse("cooperatives:report_list"), {"month": f"{month:%Y-%m}"})
-    assert page.context["counts"] == {"missing": 37, "submitted": 1, "returned": 0, "accepted": 1, "late": 0}
+    assert page.context["counts"] == {"missing": 37, "submitted": 1, "returned": 0, "accepted": 1, "late": 0,
+                                      "late_sent": 0, "late_unsent": 0}
 
 
 def test_the_printable_report_is_a_standalone_page(client_for, split):

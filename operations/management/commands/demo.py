@@ -1,7 +1,7 @@
 """`manage.py demo`: the demo data of `make run`. Real Sukabumi regions, clearly fictional people."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 import regions
 from cooperatives import services as registry
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
-from cooperatives.reports import ba_snapshot, pmo_snapshot
+from cooperatives.reports import ba_snapshot, due_date, pmo_snapshot, sending_record
 from cooperatives.selectors import month_start, next_month
 from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
@@ -133,6 +133,16 @@ class Command(BaseCommand):
             mentor.full_clean()
             mentor._change_reason = "demo"
             mentor.save()
+
+    @staticmethod
+    def _sent(report: MonthlyReport, regency, *, days_late: int) -> None:
+        """Send a demo report `days_late` days after its due day (negative: before it), never later than now; its
+        lateness is recorded as a real sending records it."""
+        due = due_date(regency, report.month)
+        moment = min(timezone.make_aware(datetime.combine(due + timedelta(days=days_late), time(10))),
+                     timezone.now())
+        report.submitted_at = moment
+        sending_record(report, regency, moment)
 
     def _photos(self, rng, regency):
         """Three of ba01's visits carry photos (drawn here, fictional), through the same checks as an upload."""
@@ -356,21 +366,25 @@ class Command(BaseCommand):
                     else ["submitted", "accepted", "returned", "draft", None][index % 5])
                 if status is None:
                     continue
-                reports.append(MonthlyReport(
+                report = MonthlyReport(
                     mentor=mentor, month=month, status=status,
                     obstacles="Sinyal internet lemah di beberapa desa.", next_month_plan="Fokus pada rencana bisnis.",
-                    submitted_at=timezone.now() if status != "draft" else None,
                     snapshot=ba_snapshot(mentor, month) if status != "draft" else {},
-                    review_comment="Lengkapi jumlah anggota." if status == "returned" else ""))
+                    review_comment="Lengkapi jumlah anggota." if status == "returned" else "")
+                if status != "draft":  # one BA in four sent two days after the due day, the others on time
+                    self._sent(report, regency, days_late=2 if index % 4 == 1 else -(index % 3))
+                reports.append(report)
         # The PMOs' reports of the month before: pmo1's accepted by the office, pmo2's waiting for it.
         for mentor in Mentor.objects.filter(regency=regency, role=Mentor.Role.PMO).order_by("email"):
             accepted = mentor.email == f"pmo1@{DOMAIN}"
-            reports.append(MonthlyReport(
+            report = MonthlyReport(
                 mentor=mentor, month=months[0], status="accepted" if accepted else "submitted",
                 obstacles="Dua BA terlambat mengirim laporan; sebagian koperasi belum punya NIB.",
                 next_month_plan="Pendampingan perizinan (NIB, NPWP) dan pembukaan rekening koperasi.",
-                submitted_at=timezone.now(), snapshot=pmo_snapshot(mentor, months[0]),
-                review_comment="Diterima. Lanjutkan pendampingan perizinan." if accepted else ""))
+                snapshot=pmo_snapshot(mentor, months[0]),
+                review_comment="Diterima. Lanjutkan pendampingan perizinan." if accepted else "")
+            self._sent(report, regency, days_late=0 if accepted else 1)
+            reports.append(report)
         bulk_create_with_history(reports, MonthlyReport, default_change_reason="demo")
         self._photos(rng, regency)
         registry.cooperatives_ensure(actor=admin, regency=regency)
