@@ -1,14 +1,17 @@
 """On the demo data, in Chromium at 1280×800 and 360×740: a dashboard a phone can read (key figures first, long
-tables folded with their count), sorting that keeps the reader at the table. The helpers here serve the other
-browser tests of issue 26's forms too."""
+tables folded with their count), sorting that keeps the reader at the table, and the recap's cooperatives not
+visited grouped by district. The helpers here serve the other browser tests of issue 26's forms too."""
 
 import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from cooperatives.selectors import month_start
 from operations.management.commands.demo import DEMO_TOTP_SECRET
+from reporting.recap import recap
 
 from .conftest import screenshot, sign_in
 from .test_dashboards import AXE, SIZES
@@ -136,3 +139,33 @@ def test_sorting_the_breakdown_keeps_the_reader_at_the_table_on_desk_and_phone(b
     expect(tab.locator("#breakdown-sort")).to_have_value("-visits_30_days")
     _clean(tab, "the sorted phone dashboard")
     screenshot(tab, "dashboard-sorted-phone")
+
+
+# --- the recap ----------------------------------------------------------------------------------------------------
+
+
+def test_the_recap_lists_the_cooperatives_not_visited_by_district_folded_when_long(browser, live_server, logins,
+                                                                                 sukabumi):
+    month = month_start(timezone.localdate())
+    figures = recap([sukabumi.pk], month)
+    assert figures["not_visited_count"] > 20  # the demo's current month has just begun
+    districts = {c.village.district.name for c in figures["not_visited"]}
+    tab = _signed_in(browser, live_server, logins["admin"])
+    for size, viewport in SIZES.items():
+        tab.set_viewport_size(viewport)
+        tab.goto(f"{tab.base_url}/reports/recap/?month={month:%Y-%m}")
+        listing = tab.locator("details.recap-unvisited")
+        expect(listing).not_to_have_attribute("open", "")
+        expect(listing.locator("summary")).to_contain_text(f"per kecamatan ({len(districts)} kecamatan)")
+        listing.locator("summary").click()
+        rows = listing.locator("tbody tr")
+        expect(rows).to_have_count(len(districts))
+        counted = sum(int(text) for text in listing.locator("tbody td.num").all_inner_texts())
+        assert counted == figures["not_visited_count"]
+        assert listing.locator("ul.recap-villages li").count() == figures["not_visited_count"]
+        _clean(tab, f"the recap ({size})")
+        screenshot(tab, f"recap-unvisited-{size}")
+    # Printed, the list is always there in full, open or not.
+    tab.reload()
+    tab.emulate_media(media="print")
+    expect(tab.locator("table.recap-unvisited-table")).to_be_visible()
