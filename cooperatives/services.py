@@ -15,7 +15,14 @@ from simple_history.utils import bulk_create_with_history
 from mentors.models import Mentor
 from regions.models import Village
 from toolkit.phones import phone_normalize
-from toolkit.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
+from toolkit.spreadsheets import (
+    ImportPreview,
+    RowResult,
+    Sheet,
+    apply_all_or_nothing,
+    change_details,
+    row_form,
+)
 from toolkit.versions import StaleEdit, check_version
 
 from . import evidence, notifications, reports
@@ -563,6 +570,9 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
                 continue
         row.change_labels = [str(_("Business units")) if name == "units"
                              else str(Cooperative._meta.get_field(name).verbose_name) for name in row.changes]
+        row.details = change_details(Cooperative, cooperative, cleaned, [n for n in row.changes if n != "units"])
+        if "units" in row.changes:
+            row.details.append({"label": str(_("Business units")), "old": "", "new": ""})
         row.values, row.instance = cleaned, cooperative
         row.extra = {"village": village, "units": units, "stage_reason": stage_reason}
         row.action = "create" if cooperative is None else ("update" if row.changes else "unchanged")

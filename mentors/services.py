@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from toolkit.phones import phone_normalize
-from toolkit.spreadsheets import ImportPreview, RowResult, Sheet, apply_all_or_nothing, row_form
+from toolkit.spreadsheets import (
+    ImportPreview,
+    RowResult,
+    Sheet,
+    apply_all_or_nothing,
+    change_details,
+    row_form,
+)
 from toolkit.versions import StaleEdit, check_version
 
 from .access import can_add_mentors_to, can_manage_mentor, can_manage_office
@@ -464,6 +471,7 @@ def mentors_import_check(*, regency, rows: list[dict]) -> ImportPreview:
         candidate = copy.copy(mentor) if mentor else Mentor(regency=regency)
         row.changes = [name for name, value in cleaned.items() if getattr(candidate, name) != value]
         row.change_labels = [str(Mentor._meta.get_field(name).verbose_name) for name in row.changes]
+        row.details = change_details(Mentor, mentor, cleaned, row.changes)
         for name in row.changes:
             setattr(candidate, name, cleaned[name])
         try:

@@ -8,6 +8,7 @@ so that both say the same thing about the same rows.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
@@ -270,6 +271,21 @@ def breakdown_columns(kind: str, sort: str, query: str) -> list[dict]:
     return columns
 
 
+def sort_choices(kind: str, sort: str) -> list[dict]:
+    """The breakdown's orders for the phone's sort form (on a phone the column headings are hidden): each column
+    both ways, the current one chosen."""
+    columns = {column["key"]: column["label"] for column in breakdown_columns(kind, sort, "")}
+    choices = []
+    for key, label in columns.items():
+        if key == "name":
+            ways = [(key, _("%(column)s, A–Z")), (f"-{key}", _("%(column)s, Z–A"))]
+        else:
+            ways = [(f"-{key}", _("%(column)s, largest first")), (key, _("%(column)s, smallest first"))]
+        choices += [{"value": value, "label": text % {"column": label}, "selected": value == sort}
+                    for value, text in ways]
+    return choices
+
+
 def breakdown(place: Place, today: date) -> tuple[str, list[dict]]:
     """The table under the key figures: a regency's districts, a province's regencies, the nation's provinces
     (one query on the pre-aggregated rows)."""
@@ -369,6 +385,7 @@ def office_dashboard(place: Place, today: date, *, sort: str = "") -> dict:
         "key_figures": key_figures(counts, previous_month_snapshot(place.regency_ids, month), month),
         "funnel": funnel(figures.stages), "breakdown_kind": kind, "breakdown": rows, "sort": sort,
         "columns": breakdown_columns(kind, sort, place.query()),
+        "sort_choices": sort_choices(kind, sort), "place_params": parse_qsl(place.query()),
         "recency": recency_buckets(counts, place.regency), "trend": trend(place.regency_ids, month),
     }
     if place.level == "regency":

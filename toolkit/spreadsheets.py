@@ -23,7 +23,7 @@ from datetime import datetime
 from xml.parsers import expat
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -34,6 +34,7 @@ from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS
 
+from .phones import phone_display
 from .xlsx import column_letter, workbook_bytes
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -463,6 +464,32 @@ def row_form(form_class, values: dict, **kwargs):
     return {}, problems
 
 
+def shown_value(model, name: str, value) -> str:
+    """A field's value as a person reads it in an import preview: a choice's label, yes or no, a phone number as
+    it is written, empty as ""."""
+    if value is None or value == "":
+        return ""
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if "phone" in name:
+        return phone_display(str(value))
+    return str(value)
+
+
+def change_details(model, before, after: dict, names: list[str]) -> list[dict]:
+    """What a preview shows of a row's changed fields: each one's label, its value now (empty for a new record)
+    and the file's value."""
+    return [{"label": str(model._meta.get_field(name).verbose_name),
+             "old": shown_value(model, name, getattr(before, name) if before is not None else None),
+             "new": shown_value(model, name, after.get(name))} for name in names]
+
+
 @dataclass
 class RowResult:
     """What an import would do with one row: create, update, unchanged or error."""
@@ -474,6 +501,7 @@ class RowResult:
     values: dict = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
     change_labels: list[str] = field(default_factory=list)
+    details: list[dict] = field(default_factory=list)  # per changed field: label, old and new as a person reads them
     instance: object = None
     extra: dict = field(default_factory=dict)
 

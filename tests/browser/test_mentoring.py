@@ -71,6 +71,7 @@ def test_a_ba_records_a_visit_on_a_phone_and_the_monthly_report_goes_round_with_
     expect(ba.locator("main")).to_contain_text("Rapat pengurus tentang modal awal")
     ba.fill("textarea[name=obstacles]", "Sinyal lemah di desa.")
     ba.fill("textarea[name=next_month_plan]", "Pendampingan rencana bisnis.")
+    ba.locator("details.confirm:has(button[value=submit]) > summary").click()  # the confirmation step
     ba.locator("button[value=submit]").click()
     expect(ba.locator("article.message-success[role=status]")).to_be_visible()
     report_url = ba.url
@@ -89,9 +90,11 @@ def test_a_ba_records_a_visit_on_a_phone_and_the_monthly_report_goes_round_with_
     ba.goto(report_url)
     expect(ba.locator("main")).to_contain_text("Tambahkan jumlah anggota koperasi.")
     ba.fill("textarea[name=obstacles]", "Sinyal lemah di desa. Anggota: 120 orang.")
+    ba.locator("details.confirm:has(button[value=submit]) > summary").click()  # the confirmation step
     ba.locator("button[value=submit]").click()
     expect(ba.locator("article.message-success[role=status]")).to_be_visible()
     pmo.goto(report_url)
+    pmo.locator("details.confirm:has(button[value=accept]) > summary").click()  # the confirmation step
     pmo.locator("button[value=accept]").click()
     expect(pmo.locator("article.message-success[role=status]")).to_be_visible()
     report = MonthlyReport.objects.get()

@@ -98,11 +98,13 @@ def test_the_pmo_is_told_which_team_reports_are_open_and_sends_only_with_a_reaso
     pmo.screenshot(path=str(ARTIFACTS / f"pmo-warning-{size}.png"))
 
     pmo.fill("#id_obstacles", "Separuh tim belum mengirim.")
+    pmo.locator("details.confirm:has(button[value=submit]) > summary").click()  # the confirmation step
     pmo.locator("button[value=submit]").click()
     expect(pmo.locator(".message-error")).to_contain_text("Tidak ada yang dikirim")
     assert not MonthlyReport.objects.filter(mentor=split.pmo_mentor).exists()
 
     pmo.fill("#id_send_reason", "Rapat evaluasi dinas hari Senin.")
+    pmo.locator("details.confirm:has(button[value=submit]) > summary").click()
     pmo.locator("button[value=submit]").click()
     expect(pmo.locator(".message-success")).to_be_visible()
     expect(pmo.locator("#send-reason")).to_contain_text("Rapat evaluasi dinas hari Senin.")

@@ -69,6 +69,7 @@ def test_a_report_goes_from_the_ba_to_the_pmo_to_the_office(browser, live_server
     ba.goto(ba.base_url + report_path)
     _fits(ba, "the BA's report")
     ba.fill("#id_obstacles", "Sinyal lemah di dua desa.")
+    ba.locator("details.confirm:has(button[value=submit]) > summary").click()  # the confirmation step
     ba.locator("button[value=submit]").click()
     expect(ba.locator(".message-success")).to_be_visible()
     assert MonthlyReport.objects.get(mentor=split.ba_mentor, month=month).status == "submitted"
@@ -89,9 +90,11 @@ def test_a_report_goes_from_the_ba_to_the_pmo_to_the_office(browser, live_server
     ba.goto(ba.base_url + report_path)
     expect(ba.locator("article.message-warning")).to_contain_text("Tambahkan jumlah anggota")
     ba.fill("#id_obstacles", "Sinyal lemah di dua desa. Anggota: 44 orang.")
+    ba.locator("details.confirm:has(button[value=submit]) > summary").click()  # the confirmation step
     ba.locator("button[value=submit]").click()
     expect(ba.locator(".message-success")).to_be_visible()
     pmo.goto(pmo.base_url + report_path)
+    pmo.locator("details.confirm:has(button[value=accept]) > summary").click()  # the confirmation step
     pmo.locator("button[value=accept]").click()
     expect(pmo.locator(".message-success")).to_be_visible()
     assert MonthlyReport.objects.get(mentor=split.ba_mentor, month=month).status == "accepted"
@@ -102,6 +105,7 @@ def test_a_report_goes_from_the_ba_to_the_pmo_to_the_office(browser, live_server
     pmo.fill("#id_obstacles", "Satu BA terlambat; pendampingan NIB berjalan.")
     expect(pmo.locator("#open-reports")).to_contain_text("belum dikirim")  # the rest of the team
     pmo.fill("#id_send_reason", "Tenggat dinas; BA lain menyusul.")
+    pmo.locator("details.confirm:has(button[value=submit]) > summary").click()  # the confirmation step
     pmo.locator("button[value=submit]").click()
     expect(pmo.locator(".message-success")).to_be_visible()
     assert admin.email in mail.outbox[-1].to
@@ -110,6 +114,7 @@ def test_a_report_goes_from_the_ba_to_the_pmo_to_the_office(browser, live_server
     # An office admin accepts the PMO report; the month-end recap lists the visit.
     office = _as(browser, live_server, admin)
     office.goto(office.base_url + pmo_path)
+    office.locator("details.confirm:has(button[value=accept]) > summary").click()  # the confirmation step
     office.locator("button[value=accept]").click()
     expect(office.locator(".message-success")).to_be_visible()
     assert MonthlyReport.objects.get(mentor=split.pmo_mentor, month=month).status == "accepted"

@@ -68,6 +68,22 @@ def test_the_clean_sheet_imports_and_re_importing_changes_nothing(admin_client, 
         history, changes, units)
 
 
+def test_the_preview_shows_each_changed_field_with_its_value_now_and_the_files_value(admin_client, sukabumi):
+    rows = sheet_rows()[:3]
+    admin_client.post(reverse("cooperatives:cooperative_import_apply"),
+                      {"token": upload(admin_client, sukabumi, rows).context["token"]})
+    rows[0][5], rows[0][7] = 77, "0813-2222-3333"  # members and the chair's phone change
+    rows[1][8] = "sembako, klinik"  # a unit is added
+    preview = upload(admin_client, sukabumi, rows)
+    changed, units, same = preview.context["preview"].rows
+    assert changed.action == "update" and {(d["old"], d["new"]) for d in changed.details} == {
+        ("40", "77"), ("0812-0000-0000", "0813-2222-3333")}
+    assert units.action == "update" and [d["label"] for d in units.details] == ["Unit usaha"]
+    assert same.action == "unchanged" and same.details == []
+    assert '<tr class="import-update">' in preview.text and '<tr class="import-unchanged">' in preview.text
+    assert "0812-0000-0000</del> → <ins>" in preview.text
+
+
 def test_a_sheet_with_more_rows_than_the_regency_has_villages_and_a_margin_is_refused(admin_client, sukabumi):
     """A regency holds one cooperative per village: a sheet of 5,000 rows for its 386 villages is refused before
     any row is checked, and nothing is written."""

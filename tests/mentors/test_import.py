@@ -155,13 +155,16 @@ def test_a_name_too_long_for_the_roster_is_a_row_error_not_a_crash(admin_client,
     assert plan.rows[0].action == "error" and "150" in plan.rows[0].errors[0]
 
 
-def test_the_preview_names_changed_fields_in_indonesian(admin_client, sukabumi):
+def test_the_preview_names_changed_fields_in_indonesian_with_the_old_and_the_new_value(admin_client, sukabumi):
     mentors_import_apply(actor=None, regency=sukabumi, rows=[
         {"full_name": "Nina", "role": "BA", "phone": "081234567890", "email": "nina@contoh.test", "_row": 2}])
     content = "nama,peran,telepon,email\nNina,BA,0857-1111-2222,nina@contoh.test\n"
     preview = upload(admin_client, sukabumi, SimpleUploadedFile("roster.csv", content.encode()))
     assert preview.context["preview"].rows[0].change_labels == ["telepon"]
-    assert "perubahan: telepon" in preview.text.lower()
+    assert preview.context["preview"].rows[0].details == [
+        {"label": "telepon", "old": "0812-3456-7890", "new": "0857-1111-2222"}]
+    assert '<span class="import-field">telepon</span>' in preview.text
+    assert "0812-3456-7890</del> → <ins>" in preview.text
 
 
 def test_an_import_preview_applies_only_once(admin_client, sukabumi):

@@ -381,6 +381,23 @@ def test_the_exported_workbook_imports_back_into_an_empty_draft_unchanged(admin_
     assert PmoTerritory.objects.filter(plan=draft).count() == 2
 
 
+def test_the_import_preview_marks_each_moved_village_with_its_old_and_new_business_assistant(admin_client,
+                                                                                            published):
+    _, rows = exported_rows(admin_client, published)
+    moved = rows[3]
+    other = next(row for row in rows[1:] if row[6] == moved[6] and row[3] != moved[3])
+    moved[3:9] = other[3:9]
+    draft = services.plan_create(actor=None, regency=published.regency, name="Salinan")
+    preview = admin_client.post(reverse("territories:plan_import", kwargs={"pk": draft.pk}),
+                                {"version": draft.version, "file": workbook_file(rows)})
+    assert preview.context["check"].errors == []
+    [move] = preview.context["diff"].moves
+    assert move.village.code == moved[0]
+    assert preview.text.count('<tr class="moved-village">') == 1
+    assert f'<span class="visually-hidden">semula </span>{move.before}</del>' in preview.text
+    assert f'<span class="visually-hidden">menjadi </span>{move.after}</ins>' in preview.text
+
+
 def test_a_workbook_with_one_unknown_village_code_imports_nothing_and_names_the_row(admin_client, published):
     _, rows = exported_rows(admin_client, published)
     rows[57][0] = "32.02.99.2999"
