@@ -6,7 +6,10 @@
   function territoryColour(index) {
     return "hsl(" + Math.round((index * 137.508) % 360) + ", 65%, " + (index % 2 ? 42 : 58) + "%)";
   }
-  var STAGE = ["#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"];
+  // Stages 1-8, from light cream to dark navy: each step darker (CIELAB L* 93 → 10) and turning from orange through
+  // rose and purple to blue, so that neighbours stay apart also for protanopia, deuteranopia and tritanopia
+  // (tests/test_stage_colours.py simulates them and checks every pair of neighbours).
+  var STAGE = ["#fee8c3", "#fdbb91", "#f48d80", "#d96383", "#a74a8a", "#643f83", "#153268", "#001e31"];
   var RECENCY = { green: "#2e7d32", amber: "#f9a825", red: "#c62828" };
   var NONE = "#bdbdbd";
 
@@ -30,6 +33,20 @@
     });
     var uncovered = data.villages.some(function (village) { return village.territory === null; });
     return uncovered ? items.concat([[NONE, data.labels.no_territory]]) : items;
+  }
+
+  function escaped(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+
+  // Leaflet's own controls in the page's language (their words are on the map element, translated).
+  function controls(map, container, attribution) {
+    L.control.zoom({ zoomInTitle: container.dataset.zoomIn || "+", zoomOutTitle: container.dataset.zoomOut || "-" })
+      .addTo(map);
+    if (attribution) {
+      L.control.attribution({ prefix: '<a href="https://leafletjs.com" title="' + escaped(container.dataset.leaflet || "")
+        + '">Leaflet</a>' }).addTo(map);
+    }
   }
 
   function element(tag, text, className) {
@@ -147,10 +164,16 @@
           shape.bindPopup(function () { return popup(village, data); });
           shape.on("popupopen", function () { shape.closeTooltip(); });
         }
-        shape.bindTooltip(element("span", village.name));  // text, never markup
+        // text, never markup; coloured by stage, the tooltip says the stage too (not by colour alone)
+        var tip = village.name;
+        if (mode === "stage") { tip += " · " + (village.stage === null ? data.labels.no_cooperative
+          : (village.stage + 1) + ". " + data.stages[village.stage]); }
+        shape.bindTooltip(element("span", tip));
         layer.addLayer(shape);
       });
       legend.replaceChildren();
+      var caption = legend.dataset["caption" + mode.charAt(0).toUpperCase() + mode.slice(1)];
+      if (caption) { legend.appendChild(element("p", caption, "map-legend-caption")); }
       var list = element("ul");
       legendItems(data, mode).forEach(function (item) {
         var entry = element("li");
@@ -169,7 +192,8 @@
         .then(function (fresh) {
           data = fresh;
           if (first) {
-            map = L.map(container, { preferCanvas: true, zoomSnap: 0.25, attributionControl: Boolean(data.tiles.url) });
+            map = L.map(container, { preferCanvas: true, zoomSnap: 0.25, zoomControl: false, attributionControl: false });
+            controls(map, container, Boolean(data.tiles.url));
             if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
             layer = L.featureGroup().addTo(map);
             container.leafletMap = map;  // for the page's tests and the browser's console
