@@ -241,7 +241,71 @@
     });
   }
 
+  // A land plot's point: a tap on the map or the phone's location fills the latitude and longitude fields of the
+  // form around it; typed coordinates move the marker. Messages go to the picker's status line.
+  function picker(box) {
+    var form = box.closest("form");
+    var latitude = form.querySelector("[name=latitude]");
+    var longitude = form.querySelector("[name=longitude]");
+    var status = box.querySelector(".picker-status");
+    var button = box.querySelector("[data-use-location]");
+    var node = box.querySelector(".picker-map");
+    var map = L.map(node, { zoomControl: false, attributionControl: false });
+    controls(map, box, Boolean(box.dataset.tiles));
+    if (box.dataset.tiles) { L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || "" }).addTo(map); }
+    var marker = null;
+
+    function typed() {
+      var lat = parseFloat(latitude.value), lng = parseFloat(longitude.value);
+      return isFinite(lat) && isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? L.latLng(lat, lng) : null;
+    }
+    function place(point) {
+      if (marker) { marker.setLatLng(point); }
+      else { marker = L.circleMarker(point, { radius: 9, color: "#111", weight: 2, fillColor: "#c0392b", fillOpacity: 0.9 }).addTo(map); }
+    }
+    function fill(point, message) {
+      latitude.value = point.lat.toFixed(6);
+      longitude.value = point.lng.toFixed(6);
+      [latitude, longitude].forEach(function (field) { field.dispatchEvent(new Event("change", { bubbles: true })); });
+      place(point);
+      status.textContent = message;
+    }
+
+    var village = box.dataset.lat ? L.latLng(parseFloat(box.dataset.lat), parseFloat(box.dataset.lng)) : null;
+    if (village) {
+      L.circleMarker(village, { radius: 5, color: "#424242", weight: 1, fillColor: "#9e9e9e", fillOpacity: 0.8 })
+        .bindTooltip(element("span", box.dataset.village || "")).addTo(map);
+    }
+    var first = typed();
+    if (first) { place(first); }
+    map.setView(first || village || [-2.5, 118], first || village ? 15 : 4);
+    map.on("click", function (event) { fill(event.latlng, box.dataset.picked); });
+    [latitude, longitude].forEach(function (field) {
+      field.addEventListener("input", function () {
+        var point = typed();
+        if (point) { place(point); map.panTo(point); }
+      });
+    });
+    button.addEventListener("click", function () {
+      if (!navigator.geolocation) { status.textContent = box.dataset.unavailable; return; }
+      button.setAttribute("aria-busy", "true");
+      status.textContent = "";
+      navigator.geolocation.getCurrentPosition(function (position) {
+        button.removeAttribute("aria-busy");
+        var point = L.latLng(position.coords.latitude, position.coords.longitude);
+        fill(point, box.dataset.located.replace("{metres}", String(Math.round(position.coords.accuracy || 0))));
+        map.setView(point, 17);
+      }, function (error) {
+        button.removeAttribute("aria-busy");
+        status.textContent = error && error.code === 1 ? box.dataset.denied : box.dataset.unavailable;
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+    node.leafletMap = map;  // for the page's tests
+    node.dataset.ready = "1";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".map[data-source]").forEach(start);
+    document.querySelectorAll("[data-point-picker]").forEach(picker);
   });
 })();
