@@ -43,6 +43,13 @@
   function controls(map, container, attribution) {
     L.control.zoom({ zoomInTitle: container.dataset.zoomIn || "+", zoomOutTitle: container.dataset.zoomOut || "-" })
       .addTo(map);
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && container.dataset.closePopup) {
+        close.setAttribute("aria-label", container.dataset.closePopup);
+        close.title = container.dataset.closePopup;
+      }
+    });
     if (attribution) {
       L.control.attribution({ prefix: '<a href="https://leafletjs.com" title="' + escaped(container.dataset.leaflet || "")
         + '">Leaflet</a>' }).addTo(map);

@@ -32,11 +32,21 @@ def _rgb(colour):
 def test_the_map_speaks_the_page_language_and_its_legend_says_what_each_colour_means(
         browser, live_server, draft, size):
     tab, errors = _tab(browser, live_server, size)
-    tab.goto(f"{tab.base_url}/regions/{Village.objects.filter(district__regency=draft.regency).first().district.code}/")
+    first = Village.objects.filter(district__regency=draft.regency).order_by("code").first()
+    tab.goto(f"{tab.base_url}/regions/{first.district.code}/")
     tab.wait_for_selector(".map[data-ready]")
     expect(tab.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Perbesar")
     expect(tab.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Perkecil")
     expect(tab.locator(".map-legend-caption")).to_contain_text("wilayah BA")
+    # A village's note closes with a button named in Indonesian.
+    village = first
+    point = tab.evaluate(
+        "([lat, lng]) => { const map = document.querySelector('.map').leafletMap;"
+        " map.setView([lat, lng], 16, {animate: false}); const p = map.latLngToContainerPoint([lat, lng]);"
+        " return [p.x, p.y]; }", [float(village.latitude), float(village.longitude)])
+    area = tab.locator(".map").bounding_box()
+    tab.mouse.click(area["x"] + point[0], area["y"] + point[1])
+    expect(tab.locator(".leaflet-popup-close-button")).to_have_attribute("aria-label", "Tutup keterangan")
     tab.locator("a[data-colour=stage]").click()
     legend = tab.locator(".map-legend")
     expect(legend.locator(".map-legend-caption")).to_contain_text("tahap koperasi")
