@@ -253,10 +253,11 @@ def _form_errors(request, form):
             messages.error(request, error)
 
 
-def _status_parts(request, plan, snapshot) -> str:
-    """The editor's status (checks, messages) and change log, swapped out of band."""
-    return render_to_string("territories/_plan_status_oob.html", _status_context(request, plan, snapshot),
-                            request=request)
+def _status_parts(request, plan, snapshot, before=None) -> str:
+    """The editor's status (checks), change log and feedback (messages, problems caused), swapped out of band."""
+    context = _status_context(request, plan, snapshot)
+    context["caused"] = _caused(before, context["validation"])
+    return render_to_string("territories/_plan_status_oob.html", context, request=request)
 
 
 @require_POST
@@ -280,9 +281,10 @@ def territory_update(request, pk, kind, territory_pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
     territory = selectors.plan_territory_get(plan, kind, territory_pk)
     form = TerritoryForm({**request.POST.dict(), "kind": kind}, plan=plan)
-    error = None
+    error = before = None
     if form.is_valid():
         data = form.cleaned_data
+        before = _checks(request, plan)
         try:
             services.territory_update(actor=request.user, plan=plan, version=data["version"], territory=territory,
                                       name=data["name"], mentor=data["mentor"], pmo_territory=data["pmo_territory"])
@@ -301,13 +303,15 @@ def territory_update(request, pk, kind, territory_pk):
     plan.refresh_from_db()
     if error is None:
         messages.success(request, _("Territory “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+    if error is not None:
+        before = None
     if kind == "pmo":
         # A PMO territory's name and mentor show in several places: the editor is shown again.
-        return _after_edit(request, plan)
+        return _after_edit(request, plan, before)
     context = _row_context(request, plan, territory.pk, editing=error is not None,
                            posted=request.POST if error else None, error=error)
     body = render_to_string("territories/_ba_row.html", context, request=request)
-    return _with_version(HttpResponse(body + _status_parts(request, plan, context["snapshot"])), plan)
+    return _with_version(HttpResponse(body + _status_parts(request, plan, context["snapshot"], before)), plan)
 
 
 @require_POST

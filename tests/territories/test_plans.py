@@ -605,6 +605,13 @@ def test_the_editor_names_the_problems_a_move_caused_and_only_those(admin_client
                                  headers={"HX-Request": "true"})
     feedback = response.text.split('id="editor-feedback"')[1]
     assert "dipindahkan" in feedback and "Akibat perubahan ini" not in feedback
+    # Giving a territory the BA of another is named too, next to the saved row's message.
+    update = reverse("territories:territory_update", kwargs={"pk": draft.pk, "kind": "ba", "territory_pk": target.pk})
+    response = admin_client.post(update, {"version": 3, "name": target.name, "mentor": source.mentor_id,
+                                          "pmo_territory": target.pmo_territory_id}, headers={"HX-Request": "true"})
+    feedback = response.text.split('id="editor-feedback"')[1]
+    assert "disimpan" in feedback and "Akibat perubahan ini" in feedback
+    assert Mentor.objects.get(pk=source.mentor_id).full_name in feedback
 
 
 def test_new_issues_keeps_only_what_an_edit_added():
