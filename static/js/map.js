@@ -161,7 +161,9 @@
       data.villages.forEach(function (village) {
         var picked = picker && picker.has(village.id);
         var style = { color: picked ? "#111" : "#424242", weight: picked ? 3 : 0.6, dashArray: picked ? "5 3" : null,
-                      fillColor: colourOf(village, mode), fillOpacity: picked ? 0.95 : 0.75 };
+                      fillColor: colourOf(village, mode),
+                      // the stage scale is read by its lightness: nearly opaque, as in the legend
+                      fillOpacity: picked ? 0.95 : (mode === "stage" ? 0.92 : 0.75) };
         var shape = village.shape ? L.geoJSON(village.shape, { style: style })
           : L.circleMarker(village.point, Object.assign({ radius: picked ? 8 : 6 }, style));
         if (!village.where) { village.where = village.point ? L.latLng(village.point) : shape.getBounds().getCenter(); }

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cooperatives import services as cooperative_services
-from cooperatives.models import LandPlot
+from cooperatives.models import Cooperative, LandPlot, Stage
 from regions.models import Village
 
 from . import test_plan_editor
@@ -33,6 +33,11 @@ def test_the_map_speaks_the_page_language_and_its_legend_says_what_each_colour_m
         browser, live_server, draft, size):
     tab, errors = _tab(browser, live_server, size)
     first = Village.objects.filter(district__regency=draft.regency).order_by("code").first()
+    # A cooperative at every stage in the district, to see the scale on the map.
+    for village, stage in zip(Village.objects.filter(district=first.district).order_by("code"), Stage.values,
+                              strict=False):
+        made = cooperative_services.cooperative_create(actor=None, village=village)
+        Cooperative.objects.filter(pk=made.pk).update(stage=stage)
     tab.goto(f"{tab.base_url}/regions/{first.district.code}/")
     tab.wait_for_selector(".map[data-ready]")
     expect(tab.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Perbesar")
@@ -54,6 +59,10 @@ def test_the_map_speaks_the_page_language_and_its_legend_says_what_each_colour_m
     assert swatches[:8] == [_rgb(colour) for colour in STAGES]
     assert legend.locator("li").count() == 9  # eight stages and "no cooperative", each named
     tab.wait_for_timeout(400)  # the buttons' colour transition ends before axe measures their contrast
+    staged = Village.objects.filter(district=first.district).order_by("code")[:8]
+    centre = [sum(float(v.latitude) for v in staged) / 8, sum(float(v.longitude) for v in staged) / 8]
+    tab.evaluate("([lat, lng]) => { const map = document.querySelector('.map').leafletMap; map.closePopup();"
+                 " map.setView([lat, lng], 12, {animate: false}); }", centre)
     _no_sideways_scroll(tab, "the district page")
     _view(tab, f"map-stage-legend-{size}")
 
