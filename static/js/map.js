@@ -180,11 +180,24 @@
         shape.bindTooltip(element("span", tip));
         layer.addLayer(shape);
       });
+      // A long legend (one colour per territory) folds on a phone, so that what follows the map stays near it;
+      // its caption still says what the colours mean, and it opens with a tap (and stays as the reader left it).
+      var folded = legend.querySelector("details");
+      var wasOpen = folded ? folded.open : null;
       legend.replaceChildren();
+      var items = legendItems(data, mode);
       var caption = legend.dataset["caption" + mode.charAt(0).toUpperCase() + mode.slice(1)];
-      if (caption) { legend.appendChild(element("p", caption, "map-legend-caption")); }
+      var holder = legend;
+      if (items.length > 12) {
+        holder = element("details", "", "map-legend-fold");
+        holder.open = wasOpen !== null ? wasOpen : !window.matchMedia("(max-width: 576px)").matches;
+        holder.appendChild(element("summary", (caption || "") + " (" + items.length + ")"));
+        legend.appendChild(holder);
+      } else if (caption) {
+        legend.appendChild(element("p", caption, "map-legend-caption"));
+      }
       var list = element("ul");
-      legendItems(data, mode).forEach(function (item) {
+      items.forEach(function (item) {
         var entry = element("li");
         var swatch = element("span", "", "swatch");
         swatch.style.background = item[0];
@@ -192,7 +205,7 @@
         entry.appendChild(document.createTextNode(" " + item[1]));
         list.appendChild(entry);
       });
-      legend.appendChild(list);
+      holder.appendChild(list);
     }
 
     function load(first) {

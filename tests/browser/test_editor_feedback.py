@@ -77,6 +77,14 @@ def test_a_move_is_answered_in_view_and_a_move_on_the_map_keeps_the_page_still(b
     target = BaTerritory.objects.filter(plan=draft).order_by("name").first()
     far = _far_village(target)
     map_box = tab.locator(".map").first
+    if size == "phone":
+        # The legend of 39 territories is folded (its caption says what the colours mean): the move button
+        # follows the map closely, without scrolling past 39 lines.
+        expect(tab.locator(".map-legend details")).not_to_have_attribute("open", "")
+        expect(tab.locator(".map-legend summary")).to_contain_text("(39)")
+        gap = tab.evaluate("document.querySelector('#map-move button[type=submit]').getBoundingClientRect().top"
+                           " - document.querySelector('.map').getBoundingClientRect().bottom")
+        assert gap < 250, f"the move button is {gap} px below the map"
     map_box.evaluate("element => element.scrollIntoView({block: 'center'})")
     tab.wait_for_timeout(300)
     point = tab.evaluate(

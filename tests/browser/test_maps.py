@@ -42,7 +42,7 @@ def test_the_map_speaks_the_page_language_and_its_legend_says_what_each_colour_m
     tab.wait_for_selector(".map[data-ready]")
     expect(tab.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Perbesar")
     expect(tab.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Perkecil")
-    expect(tab.locator(".map-legend-caption")).to_contain_text("wilayah BA")
+    expect(tab.locator(".map-legend")).to_contain_text("Warna: wilayah BA")
     # A village's note closes with a button named in Indonesian.
     village = first
     point = tab.evaluate(
