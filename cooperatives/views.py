@@ -195,6 +195,8 @@ def cooperative_part(request, pk, part):
     context = {"cooperative": cooperative, "part": part, "title": title, "form": form, "editing": instance.pk,
                "version": version,
                **selectors.record_parts(cooperative), "can_edit": True}
+    if part == "land":  # the point is picked on a map (static/js/map.js) or from the phone's location
+        context["map_tiles"] = {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
     return render(request, "cooperatives/part.html", context)
 
 

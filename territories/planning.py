@@ -99,6 +99,27 @@ def _names(items, limit=12) -> list[str]:
     return items[:limit] + ([_("… and %(count)d more") % {"count": len(items) - limit}] if len(items) > limit else [])
 
 
+def new_issues(before: Validation, after: Validation) -> list[Issue]:
+    """The problems an edit caused: the issues of `after` (blocking first) with only the items `before` did not
+    have; an issue `before` did not have at all comes whole."""
+    known = {(kind, issue.code): issue.items for kind in ("blocking", "warnings") for issue in getattr(before, kind)}
+    caused = []
+    for kind in ("blocking", "warnings"):
+        for issue in getattr(after, kind):
+            old = known.get((kind, issue.code))
+            if old is None:
+                caused.append(issue)
+                continue
+            shown = [item for item in old if not item.startswith("…")]
+            # A list cut short (see `_names`) shows its first items in order: a later item may have been there.
+            last = shown[-1] if shown and len(shown) < len(old) else None
+            fresh = [item for item in issue.items if item not in shown and not item.startswith("…")
+                     and (last is None or item < last)]
+            if fresh:
+                caused.append(Issue(issue.code, issue.message, fresh))
+    return caused
+
+
 CONTRACT_NOTICE_DAYS = 30
 
 

@@ -35,7 +35,7 @@ from .forms import (
     TerritoryForm,
 )
 from .models import TerritoryPlan
-from .planning import diff
+from .planning import diff, new_issues
 from .templatetags.editor import options_html
 
 IMPORT = ImportFlow(key="plan_import", sheet=workbook.PLAN_SHEET)
@@ -195,13 +195,27 @@ def _int(value) -> int | None:
     return int(value) if str(value or "").isdigit() else None
 
 
-def _after_edit(request, plan: TerritoryPlan):
-    """Post/redirect/get, or for htmx the refreshed editor (with its messages), keeping the districts that
-    are open and the rows being edited."""
+def _after_edit(request, plan: TerritoryPlan, before=None):
+    """Post/redirect/get, or for htmx the refreshed editor, keeping the districts that are open and the rows
+    being edited, and the editor's feedback (its messages and, given the checks `before` the edit, the problems
+    the edit caused) out of band in the region fixed in view."""
     if request.htmx:
         plan.refresh_from_db()
-        return _with_version(render(request, "territories/_plan_editor.html", _editor_context(request, plan)), plan)
+        context = _editor_context(request, plan)
+        context["caused"] = _caused(before, context["validation"])
+        body = (render_to_string("territories/_plan_editor.html", context, request=request)
+                + render_to_string("territories/_feedback.html", {**context, "oob": True}, request=request))
+        return _with_version(HttpResponse(body), plan)
     return redirect(plan)
+
+
+def _checks(request, plan):
+    """The draft's checks before an edit, for `_caused` after it (htmx only: a full page shows every check)."""
+    return selectors.plan_validation(plan, selectors.plan_snapshot(plan)) if request.htmx and plan.is_draft else None
+
+
+def _caused(before, after) -> list:
+    return new_issues(before, after) if before is not None and after is not None else []
 
 
 def _whole_editor(request, plan):
@@ -220,17 +234,18 @@ def _stale(request, plan):
                                lambda: _whole_editor(request, plan))
 
 
-def _run(request, plan, action, success: str | None = None):
+def _run(request, plan, action, success: str | None = None, before=None):
     try:
         action()
     except StaleEdit:
         return _stale(request, plan)
     except services.PlanError as error:
         messages.error(request, str(error))
+        before = None
     else:
         if success:
             messages.success(request, success)
-    return _after_edit(request, plan)
+    return _after_edit(request, plan, before)
 
 
 def _form_errors(request, form):
@@ -239,10 +254,11 @@ def _form_errors(request, form):
             messages.error(request, error)
 
 
-def _status_parts(request, plan, snapshot) -> str:
-    """The editor's status (checks, messages) and change log, swapped out of band."""
-    return render_to_string("territories/_plan_status_oob.html", _status_context(request, plan, snapshot),
-                            request=request)
+def _status_parts(request, plan, snapshot, before=None) -> str:
+    """The editor's status (checks), change log and feedback (messages, problems caused), swapped out of band."""
+    context = _status_context(request, plan, snapshot)
+    context["caused"] = _caused(before, context["validation"])
+    return render_to_string("territories/_plan_status_oob.html", context, request=request)
 
 
 @require_POST
@@ -266,9 +282,10 @@ def territory_update(request, pk, kind, territory_pk):
     plan = selectors.plan_get_for_admin(request.user, pk)
     territory = selectors.plan_territory_get(plan, kind, territory_pk)
     form = TerritoryForm({**request.POST.dict(), "kind": kind}, plan=plan)
-    error = None
+    error = before = None
     if form.is_valid():
         data = form.cleaned_data
+        before = _checks(request, plan)
         try:
             services.territory_update(actor=request.user, plan=plan, version=data["version"], territory=territory,
                                       name=data["name"], mentor=data["mentor"], pmo_territory=data["pmo_territory"])
@@ -287,13 +304,15 @@ def territory_update(request, pk, kind, territory_pk):
     plan.refresh_from_db()
     if error is None:
         messages.success(request, _("Territory “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+    if error is not None:
+        before = None
     if kind == "pmo":
         # A PMO territory's name and mentor show in several places: the editor is shown again.
-        return _after_edit(request, plan)
+        return _after_edit(request, plan, before)
     context = _row_context(request, plan, territory.pk, editing=error is not None,
                            posted=request.POST if error else None, error=error)
     body = render_to_string("territories/_ba_row.html", context, request=request)
-    return _with_version(HttpResponse(body + _status_parts(request, plan, context["snapshot"])), plan)
+    return _with_version(HttpResponse(body + _status_parts(request, plan, context["snapshot"], before)), plan)
 
 
 @require_POST
@@ -319,6 +338,7 @@ def villages_move(request, pk):
     ids, to = form.village_ids(), form.cleaned_data["to"]
     done = (_("%(count)d villages moved to “%(target)s”.") % {"count": len(ids), "target": to.name} if to
             else _("%(count)d villages taken out of their territory.") % {"count": len(ids)})
+    before = _checks(request, plan)
     try:
         services.villages_move(actor=request.user, plan=plan, version=form.cleaned_data["version"], village_ids=ids,
                                to=to)
@@ -328,15 +348,16 @@ def villages_move(request, pk):
         messages.error(request, str(error))
         return _moved(request, plan, [])
     messages.success(request, done)
-    return _moved(request, plan, ids)
+    return _moved(request, plan, ids, before)
 
 
-def _moved(request, plan, village_ids):
+def _moved(request, plan, village_ids, before=None):
     if not request.htmx:
         return redirect(plan)
     plan.refresh_from_db()
     snapshot = selectors.plan_snapshot(plan)
     context = _editor_context(request, plan, snapshot)
+    context["caused"] = _caused(before, context["validation"])
     moved = {snapshot.villages[v].district_id for v in village_ids if v in snapshot.villages}
     context["moved_districts"] = [item for item in context["districts"] if item["district"].id in moved]
     context["rows"] = [row for group in context["overview"] for row in group["ba_rows"]]
@@ -357,7 +378,7 @@ def districts_move(request, pk):
             else _("%(count)d districts taken out of their PMO territory.") % {"count": len(ids)})
     return _run(request, plan, lambda: services.districts_move(
         actor=request.user, plan=plan, version=form.cleaned_data["version"], district_ids=ids, to=to,
-    ), done)
+    ), done, before=_checks(request, plan))
 
 
 def plan_propose(request, pk):
@@ -444,7 +465,9 @@ def plan_publish(request, pk):
     mentors = selectors.mentor_infos(plan.regency)
     snapshot = selectors.plan_snapshot(plan, places=places, mentors=mentors)
     if validation is None:
-        day = form.cleaned_data.get("effective_from") if form.is_bound and form.is_valid() else None
+        # The checks of the day typed, even when the form is refused for another field (the confirmation): the
+        # first submit names every blocking problem.
+        day = form.cleaned_data.get("effective_from") if form.is_bound and "effective_from" not in form.errors else None
         validation = selectors.plan_validation(plan, snapshot, effective_date=day or timezone.localdate())
     old = selectors.plan_snapshot(active, places=places, mentors=mentors) if active else None
     changes = diff(old, snapshot)

@@ -68,9 +68,11 @@
     event.detail.parameters.editing = ids("#plan-editor tr.editing", "data-territory");
     // The element to keep in place on screen: for a move, the district of the first village chosen; else the
     // one that asked, or the nearest block with an id around it.
+    // For a move chosen on the map, the map itself (what the admin is looking at), not its form below it.
     var chosen = source.id === "move-form" && document.querySelector('input[name="villages"][form="move-form"]:checked');
-    var anchor = (chosen && chosen.closest("[id]")) || source.closest("[id]") || source;
-    pending = { anchorId: anchor.id, top: anchor.getBoundingClientRect().top, scroll: window.scrollY,
+    var map = source.id && document.querySelector('.map[data-select="#' + source.id + '"]');
+    var anchor = (chosen && chosen.closest("[id]")) || map || source.closest("[id]") || source;
+    pending = { anchor: anchor, anchorId: anchor.id, top: anchor.getBoundingClientRect().top, scroll: window.scrollY,
                 kept: stash(source.closest("form")), post: event.detail.verb === "post" };
   });
 
@@ -113,7 +115,8 @@
     var done = pending;
     pending = null;
     restore(done.kept);
-    var anchor = done.anchorId && document.getElementById(done.anchorId);
+    var anchor = done.anchor && done.anchor.isConnected ? done.anchor
+      : done.anchorId && document.getElementById(done.anchorId);
     if (anchor) { window.scrollBy(0, anchor.getBoundingClientRect().top - done.top); }
     else { window.scrollTo(0, done.scroll); }
     if (done.post) { document.dispatchEvent(new CustomEvent("plan:changed")); }
@@ -121,6 +124,34 @@
   document.addEventListener("htmx:afterSettle", settled);
   // A response of out-of-band parts only settles nothing in the target: finish after htmx's settle delay.
   document.addEventListener("htmx:afterRequest", function () { window.setTimeout(settled, 60); });
+
+  // The feedback region (fixed in view) is closed by its button, its link to the checks or Escape. While it is
+  // shown the page has room below for it, so that nothing of the page stays hidden under it.
+  function feedback() { return document.getElementById("editor-feedback"); }
+  function roomForFeedback() {
+    var region = feedback();
+    var height = region ? region.offsetHeight : 0;
+    document.body.style.paddingBottom = height ? (height + 16) + "px" : "";
+  }
+  function closeFeedback() {
+    var region = feedback();
+    if (region) { region.replaceChildren(); }
+    roomForFeedback();
+  }
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest && event.target.closest("[data-feedback-close]");
+    if (closer && feedback()) { window.setTimeout(closeFeedback, 0); }
+  });
+  document.addEventListener("keydown", function (event) {
+    var region = feedback();
+    if (event.key === "Escape" && region && region.children.length) { closeFeedback(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var region = feedback();
+    if (!region) { return; }
+    if (window.ResizeObserver) { new ResizeObserver(roomForFeedback).observe(region); }
+    roomForFeedback();
+  });
 
   window.addEventListener("beforeunload", function (event) {
     if (dirtyForms(null).length) {

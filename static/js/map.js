@@ -6,7 +6,10 @@
   function territoryColour(index) {
     return "hsl(" + Math.round((index * 137.508) % 360) + ", 65%, " + (index % 2 ? 42 : 58) + "%)";
   }
-  var STAGE = ["#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"];
+  // Stages 1-8, from light cream to dark navy: each step darker (CIELAB L* 93 → 10) and turning from orange through
+  // rose and purple to blue, so that neighbours stay apart also for protanopia, deuteranopia and tritanopia
+  // (tests/test_stage_colours.py simulates them and checks every pair of neighbours).
+  var STAGE = ["#fee8c3", "#fdbb91", "#f48d80", "#d96383", "#a74a8a", "#643f83", "#153268", "#001e31"];
   var RECENCY = { green: "#2e7d32", amber: "#f9a825", red: "#c62828" };
   var NONE = "#bdbdbd";
 
@@ -30,6 +33,27 @@
     });
     var uncovered = data.villages.some(function (village) { return village.territory === null; });
     return uncovered ? items.concat([[NONE, data.labels.no_territory]]) : items;
+  }
+
+  function escaped(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+
+  // Leaflet's own controls in the page's language (their words are on the map element, translated).
+  function controls(map, container, attribution) {
+    L.control.zoom({ zoomInTitle: container.dataset.zoomIn || "+", zoomOutTitle: container.dataset.zoomOut || "-" })
+      .addTo(map);
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && container.dataset.closePopup) {
+        close.setAttribute("aria-label", container.dataset.closePopup);
+        close.title = container.dataset.closePopup;
+      }
+    });
+    if (attribution) {
+      L.control.attribution({ prefix: '<a href="https://leafletjs.com" title="' + escaped(container.dataset.leaflet || "")
+        + '">Leaflet</a>' }).addTo(map);
+    }
   }
 
   function element(tag, text, className) {
@@ -137,7 +161,9 @@
       data.villages.forEach(function (village) {
         var picked = picker && picker.has(village.id);
         var style = { color: picked ? "#111" : "#424242", weight: picked ? 3 : 0.6, dashArray: picked ? "5 3" : null,
-                      fillColor: colourOf(village, mode), fillOpacity: picked ? 0.95 : 0.75 };
+                      fillColor: colourOf(village, mode),
+                      // the stage scale is read by its lightness: nearly opaque, as in the legend
+                      fillOpacity: picked ? 0.95 : (mode === "stage" ? 0.92 : 0.75) };
         var shape = village.shape ? L.geoJSON(village.shape, { style: style })
           : L.circleMarker(village.point, Object.assign({ radius: picked ? 8 : 6 }, style));
         if (!village.where) { village.where = village.point ? L.latLng(village.point) : shape.getBounds().getCenter(); }
@@ -147,12 +173,31 @@
           shape.bindPopup(function () { return popup(village, data); });
           shape.on("popupopen", function () { shape.closeTooltip(); });
         }
-        shape.bindTooltip(element("span", village.name));  // text, never markup
+        // text, never markup; coloured by stage, the tooltip says the stage too (not by colour alone)
+        var tip = village.name;
+        if (mode === "stage") { tip += " · " + (village.stage === null ? data.labels.no_cooperative
+          : (village.stage + 1) + ". " + data.stages[village.stage]); }
+        shape.bindTooltip(element("span", tip));
         layer.addLayer(shape);
       });
+      // A long legend (one colour per territory) folds on a phone, so that what follows the map stays near it;
+      // its caption still says what the colours mean, and it opens with a tap (and stays as the reader left it).
+      var folded = legend.querySelector("details");
+      var wasOpen = folded ? folded.open : null;
       legend.replaceChildren();
+      var items = legendItems(data, mode);
+      var caption = legend.dataset["caption" + mode.charAt(0).toUpperCase() + mode.slice(1)];
+      var holder = legend;
+      if (items.length > 12) {
+        holder = element("details", "", "map-legend-fold");
+        holder.open = wasOpen !== null ? wasOpen : !window.matchMedia("(max-width: 576px)").matches;
+        holder.appendChild(element("summary", (caption || "") + " (" + items.length + ")"));
+        legend.appendChild(holder);
+      } else if (caption) {
+        legend.appendChild(element("p", caption, "map-legend-caption"));
+      }
       var list = element("ul");
-      legendItems(data, mode).forEach(function (item) {
+      items.forEach(function (item) {
         var entry = element("li");
         var swatch = element("span", "", "swatch");
         swatch.style.background = item[0];
@@ -160,7 +205,7 @@
         entry.appendChild(document.createTextNode(" " + item[1]));
         list.appendChild(entry);
       });
-      legend.appendChild(list);
+      holder.appendChild(list);
     }
 
     function load(first) {
@@ -169,7 +214,8 @@
         .then(function (fresh) {
           data = fresh;
           if (first) {
-            map = L.map(container, { preferCanvas: true, zoomSnap: 0.25, attributionControl: Boolean(data.tiles.url) });
+            map = L.map(container, { preferCanvas: true, zoomSnap: 0.25, zoomControl: false, attributionControl: false });
+            controls(map, container, Boolean(data.tiles.url));
             if (data.tiles.url) { L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution }).addTo(map); }
             layer = L.featureGroup().addTo(map);
             container.leafletMap = map;  // for the page's tests and the browser's console
@@ -217,7 +263,71 @@
     });
   }
 
+  // A land plot's point: a tap on the map or the phone's location fills the latitude and longitude fields of the
+  // form around it; typed coordinates move the marker. Messages go to the picker's status line.
+  function picker(box) {
+    var form = box.closest("form");
+    var latitude = form.querySelector("[name=latitude]");
+    var longitude = form.querySelector("[name=longitude]");
+    var status = box.querySelector(".picker-status");
+    var button = box.querySelector("[data-use-location]");
+    var node = box.querySelector(".picker-map");
+    var map = L.map(node, { zoomControl: false, attributionControl: false });
+    controls(map, box, Boolean(box.dataset.tiles));
+    if (box.dataset.tiles) { L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || "" }).addTo(map); }
+    var marker = null;
+
+    function typed() {
+      var lat = parseFloat(latitude.value), lng = parseFloat(longitude.value);
+      return isFinite(lat) && isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? L.latLng(lat, lng) : null;
+    }
+    function place(point) {
+      if (marker) { marker.setLatLng(point); }
+      else { marker = L.circleMarker(point, { radius: 9, color: "#111", weight: 2, fillColor: "#c0392b", fillOpacity: 0.9 }).addTo(map); }
+    }
+    function fill(point, message) {
+      latitude.value = point.lat.toFixed(6);
+      longitude.value = point.lng.toFixed(6);
+      [latitude, longitude].forEach(function (field) { field.dispatchEvent(new Event("change", { bubbles: true })); });
+      place(point);
+      status.textContent = message;
+    }
+
+    var village = box.dataset.lat ? L.latLng(parseFloat(box.dataset.lat), parseFloat(box.dataset.lng)) : null;
+    if (village) {
+      L.circleMarker(village, { radius: 5, color: "#424242", weight: 1, fillColor: "#9e9e9e", fillOpacity: 0.8 })
+        .bindTooltip(element("span", box.dataset.village || "")).addTo(map);
+    }
+    var first = typed();
+    if (first) { place(first); }
+    map.setView(first || village || [-2.5, 118], first || village ? 15 : 4);
+    map.on("click", function (event) { fill(event.latlng, box.dataset.picked); });
+    [latitude, longitude].forEach(function (field) {
+      field.addEventListener("input", function () {
+        var point = typed();
+        if (point) { place(point); map.panTo(point); }
+      });
+    });
+    button.addEventListener("click", function () {
+      if (!navigator.geolocation) { status.textContent = box.dataset.unavailable; return; }
+      button.setAttribute("aria-busy", "true");
+      status.textContent = "";
+      navigator.geolocation.getCurrentPosition(function (position) {
+        button.removeAttribute("aria-busy");
+        var point = L.latLng(position.coords.latitude, position.coords.longitude);
+        fill(point, box.dataset.located.replace("{metres}", String(Math.round(position.coords.accuracy || 0))));
+        map.setView(point, 17);
+      }, function (error) {
+        button.removeAttribute("aria-busy");
+        status.textContent = error && error.code === 1 ? box.dataset.denied : box.dataset.unavailable;
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+    node.leafletMap = map;  // for the page's tests
+    node.dataset.ready = "1";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".map[data-source]").forEach(start);
+    document.querySelectorAll("[data-point-picker]").forEach(picker);
   });
 })();

@@ -19,7 +19,7 @@ from .test_dashboards import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"desk": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
+SIZES = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_saving_a_row_keeps_the_others_and_a_move_keeps_the_view(browser, live_s
     before = tab.evaluate("window.scrollY")
     top = district.evaluate("d => d.getBoundingClientRect().top")
     tab.locator("#move-form button[type=submit]").click()
-    expect(tab.locator("#plan-status .editor-messages")).to_contain_text("1 desa/kelurahan dipindahkan")
+    expect(tab.locator("#editor-feedback")).to_contain_text("1 desa/kelurahan dipindahkan")
     expect(district).to_have_attribute("open", "")
     expect(district).to_contain_text(target.name)
     tab.wait_for_timeout(200)
@@ -140,7 +140,7 @@ def test_villages_chosen_on_the_map_move_and_publishing_shows_the_summary_first(
     tab.locator("#map-move select[name=to]").select_option(str(target.pk))
     loads = map_box.get_attribute("data-loads")
     tab.locator("#map-move button[type=submit]").click()
-    expect(tab.locator("#plan-status .editor-messages")).to_contain_text("3 desa/kelurahan dipindahkan")
+    expect(tab.locator("#editor-feedback")).to_contain_text("3 desa/kelurahan dipindahkan")
     expect(map_box).not_to_have_attribute("data-loads", loads)  # the map is drawn again with the new colours
     expect(tab.locator(".map-chosen-count")).to_have_text("0")
     assert set(BaVillage.objects.filter(plan=draft, ba_territory=target, village__in=chosen)

@@ -137,6 +137,10 @@ def test_an_admin_moves_villages_singly_by_selection_and_by_district(admin_clien
     assert f'id="ba-count-{target.pk}" hx-swap-oob="true"' in response.text
     assert 'id="plan-status" data-version="2" hx-swap-oob="true"' in response.text
     assert response["X-Plan-Version"] == "2"
+    # The message goes to the feedback region fixed in view, not to the top of the editor.
+    assert 'id="editor-feedback" class="editor-feedback" role="status" hx-swap-oob="innerHTML"' in response.text
+    feedback = response.text.split('id="editor-feedback"')[1]
+    assert "1 desa/kelurahan dipindahkan" in feedback
     admin_client.post(url, {"version": 2, "villages": villages[1:3], "to": target.pk})
     district = Village.objects.get(pk=villages[0]).district
     admin_client.post(url, {"version": 3, "district": district.pk, "to": target.pk})
@@ -313,6 +317,8 @@ def test_a_publish_with_blocking_problems_changes_nothing(admin_client, publishe
     data = {"version": draft.version, "effective_from": "2026-03-01", "reviewed_active": published.pk}
     unconfirmed = admin_client.post(url, data)
     assert unconfirmed.status_code == 200 and "Centang kotak" in unconfirmed.text
+    # The first submit (refused for the confirmation) already names the blocking problem, by the button.
+    assert "publish-blocking" in unconfirmed.text and "belum dapat diterbitkan" in unconfirmed.text
     response = admin_client.post(url, {**data, "confirm": "on"})
     assert response.status_code == 200 and "tidak diterbitkan" in response.text
     draft.refresh_from_db()
@@ -599,3 +605,41 @@ def test_the_editor_loads_a_districts_villages_when_it_is_opened(admin_user, off
     elsewhere = other_regency.districts.first()
     assert admin_client.get(reverse("territories:district_villages",
                                     kwargs={"pk": draft.pk, "district_pk": elsewhere.pk})).status_code == 404
+
+
+def test_the_editor_names_the_problems_a_move_caused_and_only_those(admin_client, published):
+    draft = services.plan_create(actor=None, regency=published.regency, name="Salinan")
+    source, target = BaTerritory.objects.filter(plan=draft).order_by("name")[:2]
+    everything = list(BaVillage.objects.filter(ba_territory=source).values_list("village_id", flat=True))
+    url = reverse("territories:villages_move", kwargs={"pk": draft.pk})
+    # Taking every village out of a territory leaves a gap and an empty territory: both are named as caused.
+    response = admin_client.post(url, {"version": 1, "villages": everything, "to": ""}, headers={"HX-Request": "true"})
+    feedback = response.text.split('id="editor-feedback"')[1]
+    assert "Akibat perubahan ini" in feedback and source.name in feedback
+    assert "tidak masuk wilayah BA mana pun" in feedback
+    # Putting them back causes nothing new: nothing is named.
+    response = admin_client.post(url, {"version": 2, "villages": everything, "to": source.pk},
+                                 headers={"HX-Request": "true"})
+    feedback = response.text.split('id="editor-feedback"')[1]
+    assert "dipindahkan" in feedback and "Akibat perubahan ini" not in feedback
+    # Giving a territory the BA of another is named too, next to the saved row's message.
+    update = reverse("territories:territory_update", kwargs={"pk": draft.pk, "kind": "ba", "territory_pk": target.pk})
+    response = admin_client.post(update, {"version": 3, "name": target.name, "mentor": source.mentor_id,
+                                          "pmo_territory": target.pmo_territory_id}, headers={"HX-Request": "true"})
+    feedback = response.text.split('id="editor-feedback"')[1]
+    assert "disimpan" in feedback and "Akibat perubahan ini" in feedback
+    assert Mentor.objects.get(pk=source.mentor_id).full_name in feedback
+
+
+def test_new_issues_keeps_only_what_an_edit_added():
+    from territories.planning import Issue, Validation, new_issues
+
+    before = Validation(blocking=[Issue("gaps", "gaps", ["A"])], warnings=[Issue("pieces", "pieces", ["X: 2"])])
+    after = Validation(blocking=[Issue("gaps", "gaps", ["A", "B"]), Issue("ba_empty", "empty", ["T"])],
+                       warnings=[Issue("pieces", "pieces", ["X: 2"])])
+    assert [(i.code, i.items) for i in new_issues(before, after)] == [("gaps", ["B"]), ("ba_empty", ["T"])]
+    assert new_issues(after, after) == []
+    # A list cut short hides its last items: one of them showing after an edit is not new.
+    cut = Validation(blocking=[Issue("gaps", "13", ["A", "C", "… and 1 more"])])
+    assert [i.items for i in new_issues(cut, Validation(blocking=[Issue("gaps", "12", ["A", "D"])]))] == []
+    assert [i.items for i in new_issues(cut, Validation(blocking=[Issue("gaps", "13", ["A", "B", "C"])]))] == [["B"]]
