@@ -2,7 +2,7 @@ import secrets
 import sys
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -11,7 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -25,6 +25,7 @@ from reporting.figures import cached_figures, figures_for, regency_rows
 from territories import coverage
 
 from .access import sees_ba_home, sees_office_home, sees_pmo_home
+from .admin_site import refusal
 from .middleware import outage, outage_response
 
 
@@ -119,8 +120,15 @@ def server_error(request):
 @login_not_required
 def admin_sign_in(request):
     """The Django admin signs in through the portal's own sign-in page: one set of limits and the second factor.
-    (allauth checks that `next` stays on this site.)"""
+    (allauth checks that `next` stays on this site.) A signed-in person is not sent to sign in again: without
+    Django admin access they get the 403 page (sign-in would send them straight back: a loop)."""
     target = request.GET.get("next") or reverse("admin:index")
+    if request.user.is_authenticated:
+        if not admin.site.has_permission(request):
+            return refusal(request)
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure())
+        return redirect(target if safe else reverse("admin:index"))
     return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
 
