@@ -51,6 +51,11 @@ def cooperative_get_for_user(user, pk) -> Cooperative:
     )
 
 
+def cooperative_of_village_for_user(user, village) -> Cooperative | None:
+    """The village's cooperative when the user may open it, else None (no link to it)."""
+    return cooperatives_visible_to(user).filter(village=village).first()
+
+
 def cooperative_get_for_editor(user, pk) -> Cooperative:
     cooperative = cooperative_get_for_user(user, pk)  # 404 outside the scope
     require(can_edit_cooperative(user, cooperative))

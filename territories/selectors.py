@@ -154,6 +154,12 @@ def mentors_visible_to(user) -> QuerySet[Mentor]:
     return Mentor.objects.filter(scope)
 
 
+def mentor_ids_openable_by(user, ids) -> set[int]:
+    """Which of these mentors' pages the user may open (the others' names are shown without a link): one query."""
+    ids = {pk for pk in ids if pk is not None}
+    return set(mentors_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
 def mentor_get_for_user(user, pk) -> Mentor:
     return get_object_or_404(mentors_visible_to(user).select_related("regency", "user"), pk=pk)
 
