@@ -222,6 +222,17 @@ def open_follow_ups(mentor: Mentor) -> QuerySet[FollowUp]:
     )
 
 
+def office_open_follow_ups(user) -> QuerySet[FollowUp]:
+    """The open follow-ups of the regencies the office user sees, by due date (overdue first), with their
+    cooperative and the mentor who opened them."""
+    return (
+        FollowUp.objects.filter(access_for(user).office_scope("visit__cooperative__village__district__regency"),
+                                done=False)
+        .select_related("visit__cooperative__village__district", "visit__mentor")
+        .order_by("due_date", "id")
+    )
+
+
 def follow_up_get_for_user(user, pk) -> FollowUp:
     follow_up = get_object_or_404(
         FollowUp.objects.filter(visit__in=visits_visible_to(user)).select_related(

@@ -40,6 +40,7 @@ from .access import (
     can_review_report,
     can_view_reports,
     can_write_report,
+    lists_office_follow_ups,
 )
 from .filters import CooperativeFilter
 from .forms import (
@@ -292,6 +293,11 @@ def visit_update(request, pk):
 
 def follow_up_list(request):
     require(can_list_follow_ups(request.user))
+    if lists_office_follow_ups(request.user):  # the office reads its regencies' follow-ups
+        page_obj = Paginator(selectors.office_open_follow_ups(request.user), settings.PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        return render(request, "cooperatives/follow_up_list.html",
+                      {"follow_ups": page_obj, "page_obj": page_obj, "office": True, "today": timezone.localdate()})
     mentor = access_for(request.user).mentor
     follow_ups = list(selectors.open_follow_ups(mentor)[:200])
     return render(request, "cooperatives/follow_up_list.html",
