@@ -410,6 +410,12 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
     return counts
 
 
+def office_report_counts(user, month: date) -> dict[str, int]:
+    """{status: how many reports of the month} of the active BAs the office user sees (one grouped query)."""
+    return dict(MonthlyReport.objects.filter(month=month, mentor__in=_bas_of(user, None)).order_by()
+                .values_list("status").annotate(n=Count("id")))
+
+
 def pmo_report_rows(user, month: date, regency_code: str = "") -> QuerySet[Mentor]:
     """For the office: every active PMO in scope with the status of their report for the month."""
     pmos = mentors_visible_to(user).filter(role=Mentor.Role.PMO, is_active=True)

@@ -66,6 +66,7 @@ from .models import (
     MonthlyReport,
     VisitFile,
 )
+from .months import month_needing_work
 
 IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
@@ -320,14 +321,13 @@ def follow_up_done(request, pk):
 def report_list(request):
     require(can_view_reports(request.user))
     access = access_for(request.user)
-    month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
-             else selectors.month_start(timezone.localdate()))
     if not can_list_report_statuses(request.user):  # a BA: their own reports
         own = MonthlyReport.objects.filter(mentor=access.mentor).order_by("-month")
         return render(request, "cooperatives/report_list_ba.html", {
-            "reports": own, "mentor": access.mentor,
-            "current": selectors.month_start(timezone.localdate()),
+            "reports": own, "mentor": access.mentor, "current": month_needing_work(request.user),
         })
+    month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
+             else month_needing_work(request.user))
     sees_pmo_reports = can_list_pmo_reports(request.user)
     pmo = selectors.report_pmo_get_for_user(request.user, request.GET.get("pmo"))
     regency = str(request.GET.get("regency", ""))[:13]  # a code; outside the user's scope it narrows to nothing

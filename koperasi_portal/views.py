@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from cooperatives import selectors as registry
 from cooperatives.models import MonthlyReport, Stage
+from cooperatives.months import mentor_month_needing_work, month_needing_work
 from mentors import selectors as people
 from mentors.access import access_for, has_mfa, must_use_mfa
 from reporting import dashboards
@@ -43,7 +44,7 @@ def home(request):
         context["territory"] = coverage.ba_territory_of(mentor)
         context["villages"] = coverage.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
-        context["month"] = dashboards.report_due_month(reports, today)
+        context["month"] = mentor_month_needing_work(mentor, today, reports=reports)
         context["report"] = reports.get(context["month"]) or MonthlyReport(mentor=mentor, month=context["month"])
     elif sees_pmo_home(request.user):
         context["team"] = dashboards.team_rows(mentor, today)
@@ -57,14 +58,18 @@ def _office_home(request, access):
     regency_ids = access.office_regencies
     figures = figures_for(regency_ids)
     today = timezone.localdate()
-    reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
+    month = month_needing_work(request.user, today)
+    # The figures count the running month; last month's (while it needs work) are counted in one grouped query.
+    counted = (figures.reports if month == (figures.month or registry.month_start(today))
+               else registry.office_report_counts(request.user, month))
+    reports = {status: counted.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
     context = {
         "figures": figures,
         "regency_rows": regency_rows(figures, regency_ids),
         "overview": people.office_overview(request.user, today=timezone.localdate()),
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
-        "month": figures.month or registry.month_start(timezone.localdate()),
+        "month": month,
         "reports": reports,
         # The same for everyone who sees these regencies: kept as long as the figures.
         "needs": cached_figures(f"needs:office:{regency_ids or 'all'}:{today:%Y-%m-%d}",

@@ -18,6 +18,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
+from cooperatives.months import mentor_month_needing_work
 from cooperatives.reports import due_date
 from cooperatives.selectors import (
     current_ba_name,
@@ -424,7 +425,7 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     team = coverage.pmo_team(pmo)
     ids = [t.mentor_id for t in team if t.mentor_id]
     month = month_start(today)
-    shown = month_start(month - timedelta(days=1))  # the report last due (or due on the 5th): last month's
+    shown = mentor_month_needing_work(pmo, today)  # last month's until the team's reports are settled
     seen = {mentor_id: (n, d) for mentor_id, n, d in
             Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values_list("mentor_id")
             .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"))}
@@ -460,15 +461,6 @@ def recent_reports(mentor: Mentor, today: date) -> dict[date, MonthlyReport]:
     return {r.month: r for r in MonthlyReport.objects.filter(mentor=mentor, month__gte=previous)}
 
 
-def report_due_month(reports: dict, today: date) -> date:
-    """The month of the report a BA is asked for: last month's until it is sent (or returned, which is listed on
-    its own), then this month's."""
-    month = month_start(today)
-    previous = month_start(month - timedelta(days=1))
-    last = reports.get(previous)
-    return previous if last is None or last.status == "draft" else month
-
-
 def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> list[Need]:
     regency = mentor.regency
     needs = []
@@ -479,7 +471,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
                           % {"month": _month_name(report.month)},
                           _report_url(mentor.pk, report.month), "late",
                           report.review_comment))
-    due_month = report_due_month(reports, today)
+    due_month = mentor_month_needing_work(mentor, today, reports=reports)  # last month's until it is accepted
     current = reports.get(due_month)
     if current is None or current.status == "draft":
         due = due_date(regency, due_month)
