@@ -14,8 +14,10 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
 from cooperatives.months import mentor_month_needing_work
@@ -453,6 +455,7 @@ class Need:
     url: str
     urgency: str = ""
     detail: str = ""
+    badge: str = ""  # says who is late or how long it waited, instead of the plain "overdue" or "soon"
 
 
 def recent_reports(mentor: Mentor, today: date) -> dict[date, MonthlyReport]:
@@ -513,13 +516,18 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
                .order_by("submitted_at", "month"))
     waiting = list(waiting[:11])
     for report in waiting[:10]:
-        needs.append(Need(_("Review the report of %(name)s for %(month)s")
-                          % {"name": report.mentor.full_name, "month": _month_name(report.month)},
-                          _report_url(report.mentor_id, report.month),
-                          "late" if report.month < month_start(today) else "soon",
-                          _("sent %(day)s") % {"day": _day(report.submitted_at.date())} if report.submitted_at else ""))
+        needs.append(_review_need(report, mentor.regency, today))
     if len(waiting) > 10:
         needs.append(Need(_("More reports wait for your review"), reverse("cooperatives:report_list"), "soon"))
+    # The BAs whose report is not in after its due day: late on their side, not the reviewer's.
+    for row in team:
+        due = due_date(mentor.regency, row["report_month"])
+        if row["mentor"] is not None and row["report_status"] in ("missing", "draft") and today > due:
+            needs.append(Need(_("%(name)s has not sent the report for %(month)s (due %(due)s)")
+                              % {"name": row["mentor"].full_name, "month": _month_name(row["report_month"]),
+                                 "due": _day(due)},
+                              _report_url(row["mentor"].pk, row["report_month"]), "late",
+                              row["mentor"].phone_display or "", badge=_("BA late")))
     idle_days = settings.DASHBOARD_IDLE_BA_DAYS
     for row in sorted(team, key=lambda row: row["mentor"].full_name if row["mentor"] else ""):
         ba, days = row["mentor"], row["days_since_visit"]
@@ -547,6 +555,26 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
                           % {"month": _month_name(previous), "due": _day(due)}, _report_url(mentor.pk, previous),
                           "late" if today > due else "soon"))
     return needs
+
+
+def _review_need(report: MonthlyReport, regency, today: date) -> Need:
+    """A BA report waiting for the PMO, and who is late with it: the BA when it was sent after its due day;
+    otherwise nobody (there is no review deadline), and the badge says how long it has waited."""
+    text = _("Review the report of %(name)s for %(month)s") % {"name": report.mentor.full_name,
+                                                               "month": _month_name(report.month)}
+    url = _report_url(report.mentor_id, report.month)
+    if report.submitted_at is None:
+        return Need(text, url, "soon")
+    sent = timezone.localdate(report.submitted_at)
+    due = due_date(regency, report.month)
+    waited = (today - sent).days
+    detail = _("sent %(day)s") % {"day": _day(sent)}
+    if sent > due:
+        return Need(text, url, "late", detail, badge=ngettext(
+            "BA sent it %(days)s day late", "BA sent it %(days)s days late", (sent - due).days)
+            % {"days": (sent - due).days})
+    return Need(text, url, "soon", detail, badge=_("sent today") if waited <= 0 else ngettext(
+        "waiting for you %(days)s day", "waiting for you %(days)s days", waited) % {"days": waited})
 
 
 def _office_reviews(regency_ids) -> list[Need]:
