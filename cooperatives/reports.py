@@ -54,9 +54,10 @@ def pmo_snapshot(pmo: Mentor, month: date) -> dict:
     """A PMO's report as it stands when it is sent: the totals and a row per BA."""
     compiled = pmo_compilation(pmo, month)
     return {"totals": compiled["totals"], "taken": timezone.now().isoformat(),
-            "bas": [{"name": row["ba"].full_name, "status": row["status"] or "", "late": row["late"],
-                     "villages": row["villages"], "visits": row["visits"], "visited": row["visited"],
-                     "opened": row["opened"], "closed": row["closed"], "obstacles": row["obstacles"]}
+            "bas": [{"id": row["ba"].pk, "name": row["ba"].full_name, "status": row["status"] or "",
+                     "late": row["late"], "villages": row["villages"], "visits": row["visits"],
+                     "visited": row["visited"], "opened": row["opened"], "closed": row["closed"],
+                     "obstacles": row["obstacles"]}
                     for row in compiled["ba_rows"]]}
 
 

@@ -21,7 +21,7 @@ from territories.coverage import mentor_scope
 from territories.selectors import mentor_get_for_user, mentors_visible_to, village_scope
 from toolkit.phones import phone_display
 
-from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
+from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative, can_review_report
 from .integrity import ready_query
 from .models import (
     BusinessUnit,
@@ -408,6 +408,16 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
     counts["late"] = sum(1 for pk, due_day in bas.values_list("pk", "regency__report_due_day")
                          if pk not in sent and today > due_on(due_day, month))
     return counts
+
+
+def next_report_to_review(user, after: MonthlyReport | None = None) -> MonthlyReport | None:
+    """The report that has waited longest for this user's review (another than `after`), or None. The candidates
+    are the submitted reports of the mentors the user sees; the reviewer rule picks theirs among the first few."""
+    waiting = (MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED, mentor__in=mentors_visible_to(user))
+               .select_related("mentor__regency").order_by("submitted_at", "month", "id"))
+    if after is not None and after.pk:
+        waiting = waiting.exclude(pk=after.pk)
+    return next((report for report in waiting[:10] if can_review_report(user, report.mentor, report.month)), None)
 
 
 def office_report_counts(user, month: date) -> dict[str, int]:

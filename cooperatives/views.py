@@ -388,7 +388,24 @@ def _report_context(request, mentor_pk, month_text):
         context.update(selectors.report_compilation(mentor, month))
         # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand.
         context["snapshot"] = report.snapshot if report.snapshot else reports.ba_snapshot(mentor, month)
+    context.update(_openable(request.user, context))
     return context
+
+
+def _openable(user, context) -> dict:
+    """The records named in a report that the reader may open, as ids: their names are links (two queries)."""
+    mentor_ids = {context["mentor"].pk, getattr(context["reviewer"], "pk", None)}
+    cooperative_ids = set()
+    if context["is_pmo_report"]:
+        mentor_ids |= {row["ba"].pk for row in context["pmo"]["ba_rows"]}
+        mentor_ids |= {row.get("id") for row in (context["report"].snapshot or {}).get("bas", [])}
+    else:
+        cooperative_ids |= {entry["cooperative"].pk for entry in context["by_cooperative"]}
+        cooperative_ids |= {row.get("id") for row in context["snapshot"].get("cooperatives", [])}
+    cooperative_ids.discard(None)
+    return {"openable_mentors": scope.mentor_ids_openable_by(user, mentor_ids),
+            "openable_cooperatives": set(selectors.cooperatives_visible_to(user).filter(pk__in=cooperative_ids)
+                                         .values_list("pk", flat=True)) if cooperative_ids else set()}
 
 
 def report_detail(request, mentor_pk, month):
@@ -430,6 +447,8 @@ def report_detail(request, mentor_pk, month):
                                        "cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
     version = request.POST.get("version", "") if request.method == "POST" else (
         content_version(report) if report.pk else "")
+    if context["is_reviewer"] and not context["can_review"]:  # reviewed (or not sent): on to the next one
+        context["next_report"] = selectors.next_report_to_review(request.user, after=report)
     return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review,
                                                                "version": version})
 
