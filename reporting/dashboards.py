@@ -342,13 +342,15 @@ def workload(regency: Regency, today: date) -> list[dict]:
 def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | None = RECENCY_LIST) -> list[dict]:
     """The cooperatives not visited within the amber limit, longest first (never visited first of all)."""
     amber_cut = today - timedelta(days=regency.recency_amber_days)
-    rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name())
+    rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name(),
+                                  ba_id=coverage.ba_id_of_village("village_id"))
             .filter(Q(last__lte=amber_cut) | Q(last__isnull=True))
             .select_related("village__district")
             .order_by(F("last").asc(nulls_first=True), "village__code"))
     if limit:
         rows = rows[:limit]
     return [{"cooperative": c, "village": c.village.name, "district": c.village.district.name, "ba": c.ba or "",
+             "ba_id": c.ba_id,
              "last_visit": c.last, "days": (today - c.last).days if c.last else None,
              "bucket": recency_bucket(c.last, today=today, amber_days=regency.recency_amber_days,
                                       red_days=regency.recency_red_days),

@@ -246,6 +246,12 @@ def ba_name_of_village(village: str = "village_id") -> Subquery:
     return Subquery(links.values("ba_territory__mentor__full_name")[:1])
 
 
+def ba_id_of_village(village: str = "village_id") -> Subquery:
+    """The id of the village's BA under the plan in force, for annotations (`village`: the outer field)."""
+    links = BaVillage.objects.filter(village=OuterRef(village), plan__status=ACTIVE)
+    return Subquery(links.values("ba_territory__mentor_id")[:1])
+
+
 def villages_of_ba(mentor: Mentor, path: str = "village") -> Q:
     """A filter on the village reached by `path` ("" for Village): those of the BA's territory in force."""
     ids = BaVillage.objects.filter(plan__status=ACTIVE, ba_territory__mentor=mentor).values("village_id")

@@ -473,3 +473,14 @@ def test_the_pmos_queue_says_whether_the_ba_or_the_review_is_late(split, client_
     needs_html = client_for(split.pmo).get("/").content.decode().split('id="needs-title"')[1].split("</section>")[0]
     for badge in ("menunggu Anda 5 hari", "BA mengirimnya terlambat 2 hari", "BA terlambat</span>"):
         assert badge in needs_html
+
+
+def test_the_ba_names_of_the_dashboards_recency_list_link_to_their_pages(split, client_for, office_user):
+    # Nobody has been visited: the list "longest without a visit" is full, each row with its village's BA.
+    for user, query in ((office_user, {"regency": "32.02"}), (split.pmo, {}), (split.ba, {})):
+        page = client_for(user).get("/dashboard/", query).content.decode()
+        recency = page.split("Paling lama tanpa kunjungan")[1].split("</table>")[0]
+        cells = re.findall(r'data-label="Business Assistant">(.*?)</td>', recency)
+        assert cells and all(re.fullmatch(r'<a href="/mentors/\d+/">BA \d\d</a>', cell) for cell in cells), cells
+        if user == split.ba:
+            assert set(cells) == {f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>'}
