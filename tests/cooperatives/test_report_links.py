@@ -68,3 +68,8 @@ def test_after_a_review_the_pmo_is_offered_the_next_waiting_report(split, client
     assert "Laporan berikutnya" not in pmo.get(report_url(second)).content.decode()
     # The BA, who reviews nothing, is never offered one.
     assert "Laporan berikutnya" not in client_for(split.ba).get(report_url(split.ba_mentor)).content.decode()
+
+
+def test_the_bas_of_the_report_list_link_to_their_pages(split, client_for):
+    page = client_for(split.pmo).get("/reports/").content.decode()
+    assert f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>' in page
