@@ -73,3 +73,9 @@ def test_after_a_review_the_pmo_is_offered_the_next_waiting_report(split, client
 def test_the_bas_of_the_report_list_link_to_their_pages(split, client_for):
     page = client_for(split.pmo).get("/reports/").content.decode()
     assert f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>' in page
+
+
+def test_the_reviewer_of_a_ba_report_is_a_link_for_the_office_not_for_the_ba(split, client_for, office_user):
+    link = f'<a href="{split.pmo_mentor.get_absolute_url()}">{split.pmo_mentor.full_name}</a>'
+    assert link in client_for(office_user).get(report_url(split.ba_mentor)).content.decode()
+    assert link not in client_for(split.ba).get(report_url(split.ba_mentor)).content.decode()
