@@ -3,15 +3,20 @@ answers every role (its pages for the operator, a plain 403 page with a way home
 signing in with `?next=/admin/`), and a village leads to its cooperative and its BA."""
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from cooperatives import services
 from cooperatives.models import Cooperative
+from cooperatives.selectors import month_start
 from regions.models import Village
+from reporting import dashboards
 
 from ..factories import TOTP_SECRET, totp_code
-from .conftest import screenshot
+from .conftest import ARTIFACTS, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"  # the factories' password
@@ -97,4 +102,25 @@ def test_a_village_leads_to_its_cooperative_and_its_ba(browser, live_server, spl
     # The table of periods names the same BA once, as a link too.
     history = tab.locator("table.village-history")
     expect(history.get_by_role("link", name=split.ba_mentor.full_name, exact=True)).to_have_count(1)
+    tab.context.close()
+
+
+@pytest.mark.parametrize("size", ["desk", "phone"])
+def test_after_a_review_the_pmo_goes_on_to_the_next_waiting_report(browser, live_server, split, size):
+    month = month_start(month_start(timezone.localdate()) - timedelta(days=1))
+    team = [row["mentor"] for row in dashboards.team_rows(split.pmo_mentor, timezone.localdate()) if row["mentor"]]
+    for mentor in team[:2]:
+        services.report_save(actor=None, mentor=mentor, month=month, obstacles="-", next_month_plan="-", submit=True)
+    tab = _tab(browser, live_server, size)
+    _sign_in_towards(tab, f"/reports/{team[0].pk}/{month:%Y-%m}/", split.pmo.email)
+    expect(tab.locator(".next-report")).to_have_count(0)  # the review comes first
+    tab.get_by_role("button", name="Terima").click()
+    following = tab.locator(".next-report a")
+    expect(following).to_contain_text(f"Laporan berikutnya: {team[1].full_name}")
+    _fits(tab, size)
+    tab.screenshot(path=str(ARTIFACTS / f"next-report-{size}.png"))  # what the reviewer sees without scrolling
+    assert following.bounding_box()["y"] < SIZES[size]["viewport"]["height"]
+    following.click()
+    tab.wait_for_url(f"**/reports/{team[1].pk}/{month:%Y-%m}/")
+    expect(tab.get_by_role("button", name="Terima")).to_be_visible()
     tab.context.close()
