@@ -401,6 +401,7 @@ def _openable(user, context) -> dict:
         mentor_ids |= {row.get("id") for row in (context["report"].snapshot or {}).get("bas", [])}
     else:
         cooperative_ids |= {entry["cooperative"].pk for entry in context["by_cooperative"]}
+        cooperative_ids |= {row["cooperative"].pk for row in context["members"]}
         cooperative_ids |= {row.get("id") for row in context["snapshot"].get("cooperatives", [])}
     cooperative_ids.discard(None)
     return {"openable_mentors": scope.mentor_ids_openable_by(user, mentor_ids),
