@@ -325,6 +325,7 @@ def report_list(request):
         own = MonthlyReport.objects.filter(mentor=access.mentor).order_by("-month")
         return render(request, "cooperatives/report_list_ba.html", {
             "reports": own, "mentor": access.mentor, "current": month_needing_work(request.user),
+            "running": selectors.month_start(timezone.localdate()),  # this month's report can be started any day
         })
     month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
              else month_needing_work(request.user))

@@ -77,7 +77,10 @@ def test_the_pages_open_on_the_month_that_needs_work(split, office_user, client_
 
     ba_home = client_for(split.ba).get("/").content.decode()
     assert f"/reports/{split.ba_mentor.pk}/{last}/" in ba_home
-    assert client_for(split.ba).get("/reports/").context["current"] == LAST_MONTH
+    ba_list = client_for(split.ba).get("/reports/")
+    assert ba_list.context["current"] == LAST_MONTH
+    # This month's report stays one tap away (visits of the running month go into it).
+    assert f"/reports/{split.ba_mentor.pk}/{THIS_MONTH:%Y-%m}/" in ba_list.content.decode()
     pmo = client_for(split.pmo)
     assert pmo.get("/reports/").context["month"] == LAST_MONTH
     assert pmo.get("/").context["team"][0]["report_month"] == LAST_MONTH
