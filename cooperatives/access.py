@@ -71,7 +71,16 @@ def can_close_follow_up(user, follow_up: FollowUp) -> bool:
 
 
 def can_list_follow_ups(user) -> bool:
-    return access_for(user).mentor is not None
+    """Mentors list their own open follow-ups; the office reads those of its regencies."""
+    access = access_for(user)
+    return access.mentor is not None or access.is_office
+
+
+def lists_office_follow_ups(user) -> bool:
+    """The follow-up list of an office user (without a mentor record of their own) is their regencies', to read:
+    the mentor who opened a follow-up marks it done."""
+    access = access_for(user)
+    return access.mentor is None and access.is_office
 
 
 def can_view_reports(user) -> bool:

@@ -22,7 +22,7 @@ from territories.coverage import mentor_scope
 from territories.selectors import mentor_get_for_user, mentors_visible_to, village_scope
 from toolkit.phones import phone_display
 
-from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative
+from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative, can_review_report
 from .integrity import ready_query
 from .models import (
     BusinessUnit,
@@ -50,6 +50,11 @@ def cooperative_get_for_user(user, pk) -> Cooperative:
     return get_object_or_404(
         cooperatives_visible_to(user).select_related("village__district__regency"), pk=pk
     )
+
+
+def cooperative_of_village_for_user(user, village) -> Cooperative | None:
+    """The village's cooperative when the user may open it, else None (no link to it)."""
+    return cooperatives_visible_to(user).filter(village=village).first()
 
 
 def cooperative_get_for_editor(user, pk) -> Cooperative:
@@ -214,6 +219,17 @@ def open_follow_ups(mentor: Mentor) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(visit__mentor=mentor, done=False)
         .select_related("visit__cooperative__village")
+        .order_by("due_date", "id")
+    )
+
+
+def office_open_follow_ups(user) -> QuerySet[FollowUp]:
+    """The open follow-ups of the regencies the office user sees, by due date (overdue first), with their
+    cooperative and the mentor who opened them."""
+    return (
+        FollowUp.objects.filter(access_for(user).office_scope("visit__cooperative__village__district__regency"),
+                                done=False)
+        .select_related("visit__cooperative__village__district", "visit__mentor")
         .order_by("due_date", "id")
     )
 
@@ -401,6 +417,22 @@ def report_status_counts(user, month: date, pmo: Mentor | None = None, regency_c
                                 if pk not in sent_ids and today > due_on(due_day, month))
     counts["late"] = counts["late_sent"] + counts["late_unsent"]
     return counts
+
+
+def next_report_to_review(user, after: MonthlyReport | None = None) -> MonthlyReport | None:
+    """The report that has waited longest for this user's review (another than `after`), or None. The candidates
+    are the submitted reports of the mentors the user sees; the reviewer rule picks theirs among the first few."""
+    waiting = (MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED, mentor__in=mentors_visible_to(user))
+               .select_related("mentor__regency").order_by("submitted_at", "month", "id"))
+    if after is not None and after.pk:
+        waiting = waiting.exclude(pk=after.pk)
+    return next((report for report in waiting[:10] if can_review_report(user, report.mentor, report.month)), None)
+
+
+def office_report_counts(user, month: date) -> dict[str, int]:
+    """{status: how many reports of the month} of the active BAs the office user sees (one grouped query)."""
+    return dict(MonthlyReport.objects.filter(month=month, mentor__in=_bas_of(user, None)).order_by()
+                .values_list("status").annotate(n=Count("id")))
 
 
 def pmo_report_rows(user, month: date, regency_code: str = "") -> QuerySet[Mentor]:

@@ -1,6 +1,8 @@
 from django.urls import path, register_converter
 
-from . import views
+import territories.urls  # noqa: F401 (registers the region code converters the village page's address uses)
+
+from . import region_views, views
 
 
 class MonthCode:
@@ -27,6 +29,10 @@ register_converter(MonthCode, "month")
 register_converter(Part, "part")
 
 app_name = "cooperatives"
+# The village page, under `regions:` with the region pages of territories (koperasi_portal/urls.py).
+region_patterns = [
+    path("<village:code>/", region_views.village_detail, name="village_detail"),
+]
 urlpatterns = [
     path("cooperatives/", views.cooperative_list, name="cooperative_list"),
     path("cooperatives/export.xlsx", views.cooperative_export, name="cooperative_export"),

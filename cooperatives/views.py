@@ -40,6 +40,7 @@ from .access import (
     can_review_report,
     can_view_reports,
     can_write_report,
+    lists_office_follow_ups,
 )
 from .filters import CooperativeFilter
 from .forms import (
@@ -65,6 +66,7 @@ from .models import (
     MonthlyReport,
     VisitFile,
 )
+from .months import month_needing_work
 
 IMPORT = ImportFlow(key="cooperative_import", sheet=services.COOPERATIVE_SHEET)
 
@@ -294,6 +296,11 @@ def visit_update(request, pk):
 
 def follow_up_list(request):
     require(can_list_follow_ups(request.user))
+    if lists_office_follow_ups(request.user):  # the office reads its regencies' follow-ups
+        page_obj = Paginator(selectors.office_open_follow_ups(request.user), settings.PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        return render(request, "cooperatives/follow_up_list.html",
+                      {"follow_ups": page_obj, "page_obj": page_obj, "office": True, "today": timezone.localdate()})
     mentor = access_for(request.user).mentor
     follow_ups = list(selectors.open_follow_ups(mentor)[:200])
     return render(request, "cooperatives/follow_up_list.html",
@@ -316,8 +323,6 @@ def follow_up_done(request, pk):
 def report_list(request):
     require(can_view_reports(request.user))
     access = access_for(request.user)
-    month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
-             else selectors.month_start(timezone.localdate()))
     if not can_list_report_statuses(request.user):  # a BA: their own reports
         own = list(MonthlyReport.objects.filter(mentor=access.mentor).select_related("mentor__regency")
                    .order_by("-month"))
@@ -325,9 +330,11 @@ def report_list(request):
             report.late = reports.lateness(report.status, report.mentor.regency, report.month,
                                            sent_late=report.sent_late)
         return render(request, "cooperatives/report_list_ba.html", {
-            "reports": own, "mentor": access.mentor,
-            "current": selectors.month_start(timezone.localdate()),
+            "reports": own, "mentor": access.mentor, "current": month_needing_work(request.user),
+            "running": selectors.month_start(timezone.localdate()),  # this month's report can be started any day
         })
+    month = (selectors.month_from_text(request.GET["month"]) if request.GET.get("month")
+             else month_needing_work(request.user))
     sees_pmo_reports = can_list_pmo_reports(request.user)
     pmo = selectors.report_pmo_get_for_user(request.user, request.GET.get("pmo"))
     regency = str(request.GET.get("regency", ""))[:13]  # a code; outside the user's scope it narrows to nothing
@@ -398,7 +405,25 @@ def _report_context(request, mentor_pk, month_text):
         # Once sent, the report shows the cooperatives as they stood then; a draft shows them as they stand. Either
         # way in the reader's language.
         context["snapshot"] = reports.snapshot_in_language(report.snapshot or reports.ba_snapshot(mentor, month))
+    context.update(_openable(request.user, context))
     return context
+
+
+def _openable(user, context) -> dict:
+    """The records named in a report that the reader may open, as ids: their names are links (two queries)."""
+    mentor_ids = {context["mentor"].pk, getattr(context["reviewer"], "pk", None)}
+    cooperative_ids = set()
+    if context["is_pmo_report"]:
+        mentor_ids |= {row["ba"].pk for row in context["pmo"]["ba_rows"]}
+        mentor_ids |= {row.get("id") for row in (context["report"].snapshot or {}).get("bas", [])}
+    else:
+        cooperative_ids |= {entry["cooperative"].pk for entry in context["by_cooperative"]}
+        cooperative_ids |= {row["cooperative"].pk for row in context["members"]}
+        cooperative_ids |= {row.get("id") for row in context["snapshot"].get("cooperatives", [])}
+    cooperative_ids.discard(None)
+    return {"openable_mentors": scope.mentor_ids_openable_by(user, mentor_ids),
+            "openable_cooperatives": set(selectors.cooperatives_visible_to(user).filter(pk__in=cooperative_ids)
+                                         .values_list("pk", flat=True)) if cooperative_ids else set()}
 
 
 def report_detail(request, mentor_pk, month):
@@ -441,6 +466,8 @@ def report_detail(request, mentor_pk, month):
                                        "cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
     version = request.POST.get("version", "") if request.method == "POST" else (
         content_version(report) if report.pk else "")
+    if context["is_reviewer"] and not context["can_review"]:  # reviewed (or not sent): on to the next one
+        context["next_report"] = selectors.next_report_to_review(request.user, after=report)
     return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review,
                                                                "version": version})
 

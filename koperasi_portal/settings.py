@@ -40,7 +40,7 @@ if not DEBUG:
         raise ImproperlyConfigured("With DEBUG off, set ALLOWED_HOSTS (comma-separated host names).")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "koperasi_portal.admin_site.PortalAdminConfig",  # the Django admin, with a 403 for people without access
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

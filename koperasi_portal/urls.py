@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+import cooperatives.urls
 import mentors.urls
 import territories.urls
 
@@ -23,7 +24,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("healthz/", views.healthz, name="healthz"),
     path("profile/", views.profile, name="profile"),
-    path("regions/", include((territories.urls.region_patterns, "regions"))),
+    path("regions/", include(([*territories.urls.region_patterns, *cooperatives.urls.region_patterns], "regions"))),
     path("", include("territories.urls")),
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),
     path("", include("cooperatives.urls")),

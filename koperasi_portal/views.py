@@ -2,7 +2,7 @@ import secrets
 import sys
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -11,13 +11,14 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from cooperatives import selectors as registry
 from cooperatives.models import MonthlyReport, Stage
+from cooperatives.months import mentor_month_needing_work, month_needing_work
 from mentors import selectors as people
 from mentors.access import access_for, has_mfa, must_use_mfa
 from reporting import dashboards
@@ -25,6 +26,7 @@ from reporting.figures import cached_figures, figures_for, regency_rows
 from territories import coverage
 
 from .access import sees_ba_home, sees_office_home, sees_pmo_home
+from .admin_site import refusal
 from .middleware import outage, outage_response
 
 
@@ -42,7 +44,7 @@ def home(request):
         context["territory"] = coverage.ba_territory_of(mentor)
         context["villages"] = coverage.mentor_villages(mentor)
         context["cooperatives"] = registry.my_cooperatives(mentor)
-        context["month"] = dashboards.report_due_month(reports, today)
+        context["month"] = mentor_month_needing_work(mentor, today, reports=reports)
         context["report"] = reports.get(context["month"]) or MonthlyReport(mentor=mentor, month=context["month"])
     elif sees_pmo_home(request.user):
         context["team"] = dashboards.team_rows(mentor, today)
@@ -56,14 +58,18 @@ def _office_home(request, access):
     regency_ids = access.office_regencies
     figures = figures_for(regency_ids)
     today = timezone.localdate()
-    reports = {status: figures.reports.get(status, 0) for status in ("submitted", "returned", "accepted")}
+    month = month_needing_work(request.user, today)
+    # The figures count the running month; last month's (while it needs work) are counted in one grouped query.
+    counted = (figures.reports if month == (figures.month or registry.month_start(today))
+               else registry.office_report_counts(request.user, month))
+    reports = {status: counted.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
     context = {
         "figures": figures,
         "regency_rows": regency_rows(figures, regency_ids),
         "overview": people.office_overview(request.user, today=timezone.localdate()),
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
-        "month": figures.month or registry.month_start(timezone.localdate()),
+        "month": month,
         "reports": reports,
         # The same for everyone who sees these regencies: kept as long as the figures.
         "needs": cached_figures(f"needs:office:{regency_ids or 'all'}:{today:%Y-%m-%d}",
@@ -119,8 +125,15 @@ def server_error(request):
 @login_not_required
 def admin_sign_in(request):
     """The Django admin signs in through the portal's own sign-in page: one set of limits and the second factor.
-    (allauth checks that `next` stays on this site.)"""
+    (allauth checks that `next` stays on this site.) A signed-in person is not sent to sign in again: without
+    Django admin access they get the 403 page (sign-in would send them straight back: a loop)."""
     target = request.GET.get("next") or reverse("admin:index")
+    if request.user.is_authenticated:
+        if not admin.site.has_permission(request):
+            return refusal(request)
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure())
+        return redirect(target if safe else reverse("admin:index"))
     return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
 

@@ -15,10 +15,13 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
+from cooperatives.months import mentor_month_needing_work
 from cooperatives.reports import due_date
 from cooperatives.selectors import (
     current_ba_name,
@@ -358,13 +361,15 @@ def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | No
     """The cooperatives not visited within the amber limit, longest first (never visited first of all)."""
     limits = OfficeSettings.of(regency)
     amber_cut = today - timedelta(days=limits.recency_amber_days)
-    rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name())
+    rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name(),
+                                  ba_id=coverage.ba_id_of_village("village_id"))
             .filter(Q(last__lte=amber_cut) | Q(last__isnull=True))
             .select_related("village__district")
             .order_by(F("last").asc(nulls_first=True), "village__code"))
     if limit:
         rows = rows[:limit]
     return [{"cooperative": c, "village": c.village.name, "district": c.village.district.name, "ba": c.ba or "",
+             "ba_id": c.ba_id,
              "last_visit": c.last, "days": (today - c.last).days if c.last else None,
              "bucket": recency_bucket(c.last, today=today, amber_days=limits.recency_amber_days,
                                       red_days=limits.recency_red_days),
@@ -444,7 +449,7 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     team = coverage.pmo_team(pmo)
     ids = [t.mentor_id for t in team if t.mentor_id]
     month = month_start(today)
-    shown = month_start(month - timedelta(days=1))  # the report last due (or due on the 5th): last month's
+    shown = mentor_month_needing_work(pmo, today)  # last month's until the team's reports are settled
     seen = {mentor_id: (n, d) for mentor_id, n, d in
             Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values_list("mentor_id")
             .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"))}
@@ -472,21 +477,13 @@ class Need:
     url: str
     urgency: str = ""
     detail: str = ""
+    badge: str = ""  # says who is late or how long it waited, instead of the plain "overdue" or "soon"
 
 
 def recent_reports(mentor: Mentor, today: date) -> dict[date, MonthlyReport]:
     """A BA's reports of last month and this month, by month."""
     previous = month_start(month_start(today) - timedelta(days=1))
     return {r.month: r for r in MonthlyReport.objects.filter(mentor=mentor, month__gte=previous)}
-
-
-def report_due_month(reports: dict, today: date) -> date:
-    """The month of the report a BA is asked for: last month's until it is sent (or returned, which is listed on
-    its own), then this month's."""
-    month = month_start(today)
-    previous = month_start(month - timedelta(days=1))
-    last = reports.get(previous)
-    return previous if last is None or last.status == "draft" else month
 
 
 def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> list[Need]:
@@ -499,7 +496,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
                           % {"month": _month_name(report.month)},
                           _report_url(mentor.pk, report.month), "late",
                           report.review_comment))
-    due_month = report_due_month(reports, today)
+    due_month = mentor_month_needing_work(mentor, today, reports=reports)  # last month's until it is accepted
     current = reports.get(due_month)
     if current is None or current.status == "draft":
         due = due_date(regency, due_month)
@@ -541,13 +538,18 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
                .order_by("submitted_at", "month"))
     waiting = list(waiting[:11])
     for report in waiting[:10]:
-        needs.append(Need(_("Review the report of %(name)s for %(month)s")
-                          % {"name": report.mentor.full_name, "month": _month_name(report.month)},
-                          _report_url(report.mentor_id, report.month),
-                          "late" if report.month < month_start(today) else "soon",
-                          _("sent %(day)s") % {"day": _day(report.submitted_at.date())} if report.submitted_at else ""))
+        needs.append(_review_need(report, mentor.regency, today))
     if len(waiting) > 10:
         needs.append(Need(_("More reports wait for your review"), reverse("cooperatives:report_list"), "soon"))
+    # The BAs whose report is not in after its due day: late on their side, not the reviewer's.
+    for row in team:
+        due = due_date(mentor.regency, row["report_month"])
+        if row["mentor"] is not None and row["report_status"] in ("missing", "draft") and today > due:
+            needs.append(Need(_("%(name)s has not sent the report for %(month)s (due %(due)s)")
+                              % {"name": row["mentor"].full_name, "month": _month_name(row["report_month"]),
+                                 "due": _day(due)},
+                              _report_url(row["mentor"].pk, row["report_month"]), "late",
+                              row["mentor"].phone_display or "", badge=_("BA late")))
     idle_days = settings.DASHBOARD_IDLE_BA_DAYS
     for row in sorted(team, key=lambda row: row["mentor"].full_name if row["mentor"] else ""):
         ba, days = row["mentor"], row["days_since_visit"]
@@ -575,6 +577,26 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
                           % {"month": _month_name(previous), "due": _day(due)}, _report_url(mentor.pk, previous),
                           "late" if today > due else "soon"))
     return needs
+
+
+def _review_need(report: MonthlyReport, regency, today: date) -> Need:
+    """A BA report waiting for the PMO, and who is late with it: the BA when it was sent after its due day;
+    otherwise nobody (there is no review deadline), and the badge says how long it has waited."""
+    text = _("Review the report of %(name)s for %(month)s") % {"name": report.mentor.full_name,
+                                                               "month": _month_name(report.month)}
+    url = _report_url(report.mentor_id, report.month)
+    if report.submitted_at is None:
+        return Need(text, url, "soon")
+    sent = timezone.localdate(report.submitted_at)
+    due = due_date(regency, report.month)
+    waited = (today - sent).days
+    detail = _("sent %(day)s") % {"day": _day(sent)}
+    if sent > due:
+        return Need(text, url, "late", detail, badge=ngettext(
+            "BA sent it %(days)s day late", "BA sent it %(days)s days late", (sent - due).days)
+            % {"days": (sent - due).days})
+    return Need(text, url, "soon", detail, badge=_("sent today") if waited <= 0 else ngettext(
+        "waiting for you %(days)s day", "waiting for you %(days)s days", waited) % {"days": waited})
 
 
 def _office_reviews(regency_ids) -> list[Need]:

@@ -48,7 +48,16 @@ def _dashboard_context(request, place=None):
         context = dashboards.mentor_dashboard(place.mentor, today)
         context["computed_at"] = timezone.now()
     context.update(place=place, today=today, access=access, can_set_limits=can_set_limits_on(request.user, place))
+    _link_bas(request.user, context.get("recency_list") or [])
     return context
+
+
+def _link_bas(user, rows) -> None:
+    """The BA of each row gets a link to their page when the user may open it. (Everyone who sees a place may
+    open the same BAs: an office its regency's, a PMO their team, a BA themselves; so the kept body holds.)"""
+    openable = regions.mentor_ids_openable_by(user, {row["ba_id"] for row in rows})
+    for row in rows:
+        row["ba_url"] = reverse("mentors:mentor_detail", args=[row["ba_id"]]) if row["ba_id"] in openable else ""
 
 
 def _chart_data(context) -> dict:

@@ -150,8 +150,21 @@ def pmo_of(village: Village, on: date) -> Mentor | None:
 
 
 def village_history(village: Village) -> list[dict]:
-    """Who mentored the village in each period, newest first (published plans only)."""
-    return [_coverage(link) for link in _published_links(village)]
+    """Who mentored the village in each period, newest first (published plans only). A plan republished with the
+    same BA and PMO for the village continues the period: one row, from the first of those plans to the last
+    (`plans`: every plan of the period, newest first)."""
+    periods = []
+    for link in _published_links(village):
+        period = _coverage(link)
+        older = periods[-1] if periods else None
+        if (older is not None and period["ba"] is not None and older["ba"] == period["ba"]
+                and older["pmo"] == period["pmo"]):
+            older["since"] = period["since"]
+            older["plans"].append(period["plan"])
+            continue
+        period["plans"] = [period["plan"]]
+        periods.append(period)
+    return periods
 
 
 # --- PMOs, their BAs and the reporting chain ------------------------------------------------------------
@@ -255,6 +268,12 @@ def ba_name_of_village(village: str = "village_id") -> Subquery:
     """The name of the village's BA under the plan in force, for annotations (`village`: the outer field)."""
     links = BaVillage.objects.filter(village=OuterRef(village), plan__status=ACTIVE)
     return Subquery(links.values("ba_territory__mentor__full_name")[:1])
+
+
+def ba_id_of_village(village: str = "village_id") -> Subquery:
+    """The id of the village's BA under the plan in force, for annotations (`village`: the outer field)."""
+    links = BaVillage.objects.filter(village=OuterRef(village), plan__status=ACTIVE)
+    return Subquery(links.values("ba_territory__mentor_id")[:1])
 
 
 def villages_of_ba(mentor: Mentor, path: str = "village") -> Q:

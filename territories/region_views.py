@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from regions.filters import DistrictFilter, RegencyFilter, VillageFilter
-from regions.geometry import outline_from_geometry
 
 from . import selectors
 
@@ -41,11 +40,3 @@ def district_detail(request, code):
     context = {"district": district, "filter": villages, "page_obj": page_of(request, villages.qs),
                "map_source": f"?district={district.code}", "has_geometry": district.has_location}
     return render_list(request, "regions/district_detail.html", "regions/_village_table.html", context)
-
-
-def village_detail(request, code):
-    village = selectors.village_get_for_user(request.user, code)
-    boundary = selectors.boundary_of(village.code)
-    outline = outline_from_geometry(boundary.geometry) if boundary else None
-    context = {"village": village, "outline": outline, "history": selectors.village_history(village)}
-    return render(request, "regions/village_detail.html", context)

@@ -155,6 +155,15 @@ def mentors_visible_to(user) -> QuerySet[Mentor]:
     return Mentor.objects.filter(scope)
 
 
+def mentor_ids_openable_by(user, ids) -> set[int]:
+    """Which of these mentors' pages the user may open (the others' names are shown without a link): one query."""
+    ids = {pk for pk in ids if pk is not None}
+    access = access_for(user)
+    if not (access.is_office or access.is_pmo):  # a BA opens only their own page: no query
+        return ids & ({access.mentor.pk} if access.mentor is not None else set())
+    return set(mentors_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
 def mentor_get_for_user(user, pk) -> Mentor:
     return get_object_or_404(mentors_visible_to(user).select_related("regency", "user"), pk=pk)
 

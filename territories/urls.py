@@ -70,12 +70,12 @@ plan_patterns = [
     path("<int:pk>/annex/", views.plan_annex, name="plan_annex"),
 ]
 # Included by koperasi_portal/urls.py under their own namespaces: the region pages as `regions:` (the names
-# the region models' get_absolute_url use) and the roster pages as part of `mentors:`.
+# the region models' get_absolute_url use; the village page is the cooperatives app's) and the roster pages as
+# part of `mentors:`.
 region_patterns = [
     path("", region_views.regency_list, name="regency_list"),
     path("<regency:code>/", region_views.regency_detail, name="regency_detail"),
     path("<district:code>/", region_views.district_detail, name="district_detail"),
-    path("<village:code>/", region_views.village_detail, name="village_detail"),
 ]
 mentor_patterns = [
     path("", mentor_views.mentor_list, name="mentor_list"),

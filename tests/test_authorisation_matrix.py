@@ -114,7 +114,7 @@ MATRIX = {
         "get", "/cooperatives/{coop}/visits/new/", [302, 200, 404, 200, 403, 403, 404, 403]),
     "cooperatives:visit_create_any": ("get", "/visits/new/", [302, 200, 200, 200, 403, 403, 403, 403]),
     "cooperatives:visit_update": ("get", "/visits/{visit}/edit/", [302, 200, 404, 403, 403, 200, 404, 200]),
-    "cooperatives:follow_up_list": ("get", "/follow-ups/", [302, 200, 200, 200, 403, 403, 403, 403]),
+    "cooperatives:follow_up_list": ("get", "/follow-ups/", R),  # the office reads its regencies' follow-ups
     "cooperatives:follow_up_done": (
         "post", "/follow-ups/{follow_up}/done/", [302, 302, 404, 403, 302, 302, 404, 302]),
     "cooperatives:report_list": ("get", "/reports/", R),

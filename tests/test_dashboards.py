@@ -5,10 +5,10 @@ import io
 import json
 import random
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from cooperatives import services as registry
@@ -446,3 +446,45 @@ def test_a_dashboard_is_kept_for_a_minute_per_place_and_language(seeded, admin_u
     english = client_for(admin_user)
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Per district" in english.get("/dashboard/").content.decode()
+
+
+def test_the_pmos_queue_says_whether_the_ba_or_the_review_is_late(split, client_for, monkeypatch):
+    today = TODAY()
+    last_month = month_start(month_start(today) - timedelta(days=1))
+    due = month_start(today).replace(day=split.plan.regency.report_due_day)
+    team = [row["mentor"] for row in dashboards.team_rows(split.pmo_mentor, today) if row["mentor"]]
+    on_time, sent_late, missing = team[0], team[1], team[2]
+    local = timezone.get_current_timezone()
+    for mentor, sent in ((on_time, due - timedelta(days=1)), (sent_late, due + timedelta(days=2))):
+        MonthlyReport.objects.create(mentor=mentor, month=last_month, status="submitted",
+                                     submitted_at=datetime.combine(sent, time(9), tzinfo=local))
+    later = due + timedelta(days=4)
+    with translation.override("id"):
+        needs = {n.url: n for n in dashboards.needs_of_pmo(split.pmo_mentor, later)}
+
+    def need_of(mentor):
+        return needs[f"/reports/{mentor.pk}/{last_month:%Y-%m}/"]
+
+    assert need_of(on_time).badge == "menunggu Anda 5 hari" and need_of(on_time).urgency == "soon"
+    assert need_of(sent_late).badge == "BA mengirimnya terlambat 2 hari" and need_of(sent_late).urgency == "late"
+    assert need_of(missing).badge == "BA terlambat" and "belum mengirim laporan" in need_of(missing).text
+    # Before the due day nobody is late: a missing report is not listed yet.
+    early = {n.url for n in dashboards.needs_of_pmo(split.pmo_mentor, due)}
+    assert f"/reports/{missing.pk}/{last_month:%Y-%m}/" not in early
+    # On the PMO's home, in Indonesian.
+    instant = datetime.combine(later, time(10), tzinfo=local).astimezone(UTC)
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+    needs_html = client_for(split.pmo).get("/").content.decode().split('id="needs-title"')[1].split("</section>")[0]
+    for badge in ("menunggu Anda 5 hari", "BA mengirimnya terlambat 2 hari", "BA terlambat</span>"):
+        assert badge in needs_html
+
+
+def test_the_ba_names_of_the_dashboards_recency_list_link_to_their_pages(split, client_for, office_user):
+    # Nobody has been visited: the list "longest without a visit" is full, each row with its village's BA.
+    for user, query in ((office_user, {"regency": "32.02"}), (split.pmo, {}), (split.ba, {})):
+        page = client_for(user).get("/dashboard/", query).content.decode()
+        recency = page.split("Paling lama tanpa kunjungan")[1].split("</table>")[0]
+        cells = re.findall(r'data-label="Business Assistant">(.*?)</td>', recency)
+        assert cells and all(re.fullmatch(r'<a href="/mentors/\d+/">BA \d\d</a>', cell) for cell in cells), cells
+        if user == split.ba:
+            assert set(cells) == {f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>'}

@@ -157,3 +157,30 @@ def test_a_cooperatives_visits_come_a_page_at_a_time_and_every_open_follow_up_sh
     assert "Kunjungan ke-1<" not in first.text and "Tindak lanjut paling awal" in first.text
     second = client.get(cooperative.get_absolute_url() + "?page=2")
     assert len(second.context["visits"]) == 5 and "Kunjungan ke-1<" in second.text
+
+
+def test_the_office_reads_its_regencys_open_follow_ups_without_closing_them(client_for, split, office_user,
+                                                                            other_admin, count_queries):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    client = client_for(split.ba)
+    today = timezone.localdate()
+    for due, action in ((today + timedelta(days=9), "Nanti"), (today - timedelta(days=3), "Terlambat")):
+        client.post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}),
+                    visit_data(**{"follow-0-action": action, "follow-0-due_date": due.isoformat()}))
+    office = client_for(office_user)
+    page = office.get(reverse("cooperatives:follow_up_list"))
+    assert page.status_code == 200
+    assert [f.action for f in page.context["follow_ups"]] == ["Terlambat", "Nanti"]
+    text = page.content.decode()
+    assert "Tindak lanjut yang belum selesai" in text and "Tandai selesai" not in text
+    assert f'href="{cooperative.get_absolute_url()}"' in text and f'href="{split.ba_mentor.get_absolute_url()}"' in text
+    # Another regency's office sees none of them.
+    assert list(client_for(other_admin).get(reverse("cooperatives:follow_up_list")).context["follow_ups"]) == []
+    # One page costs the same with 2 open follow-ups and with 12.
+    with count_queries() as few:
+        count_queries.get(office, reverse("cooperatives:follow_up_list"))
+    for _extra in range(5):
+        client.post(reverse("cooperatives:visit_create", kwargs={"pk": cooperative.pk}), visit_data())
+    with count_queries() as many:
+        count_queries.get(office, reverse("cooperatives:follow_up_list"))
+    count_queries.assert_same(few, many, most=15)
