@@ -54,7 +54,7 @@ def home(request):
 
 
 def _office_home(request, access):
-    """Counts come from the pre-aggregated figures (koperasi_portal/figures.py), never from the raw rows."""
+    """Counts come from the pre-aggregated figures (reporting/figures.py), never from the raw rows."""
     regency_ids = access.office_regencies
     figures = figures_for(regency_ids)
     today = timezone.localdate()
