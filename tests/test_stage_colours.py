@@ -93,3 +93,29 @@ def test_neighbouring_stages_differ_for_every_kind_of_colour_vision(vision):
                             f"look alike (ΔE00 {min(steps):.1f})"
     grey = _lab(NONE, SIMULATIONS[vision])
     assert min(_ciede2000(grey, colour) for colour in seen) >= 10, "a stage looks like 'no cooperative'"
+
+
+CHARTS_JS = MAP_JS.parent / "charts.js"
+APP_CSS = MAP_JS.parent.parent / "css" / "app.css"
+
+
+def _recency_colours() -> dict[str, list[str]]:
+    """The three recency colours (green, amber, red) as the map, the charts and the dashboard's dots draw them."""
+    found = re.search(r"var RECENCY = \{([^}]*)\}", MAP_JS.read_text(encoding="utf-8")).group(1)
+    chart = re.search(r"recency: function.*?backgroundColor: \[([^\]]*)\]", CHARTS_JS.read_text(encoding="utf-8"),
+                      re.S).group(1)
+    css = APP_CSS.read_text(encoding="utf-8")
+    return {"map": [re.search(rf'{key}: "(#[0-9a-fA-F]{{6}})"', found).group(1) for key in ("green", "amber", "red")],
+            "charts": re.findall(r'"(#[0-9a-fA-F]{6})"', chart),
+            "dots": [re.search(rf"\.dot-{key} {{ background: (#[0-9a-fA-F]{{6}}); }}", css).group(1)
+                     for key in ("green", "amber", "red")]}
+
+
+@pytest.mark.parametrize("vision", sorted(SIMULATIONS))
+def test_the_recency_colours_differ_for_every_kind_of_colour_vision(vision):
+    drawn = _recency_colours()
+    assert drawn["map"] == drawn["charts"] == drawn["dots"], "one recency scale everywhere"
+    seen = [_lab(colour, SIMULATIONS[vision]) for colour in drawn["map"]]
+    pairs = [_ciede2000(seen[i], seen[j]) for i, j in ((0, 1), (1, 2), (0, 2))]
+    print(f"{vision}: recency ΔE00 green–amber, amber–red, green–red {[round(p, 1) for p in pairs]}")
+    assert min(pairs) >= 12, f"{vision}: two recency colours look alike (ΔE00 {min(pairs):.1f})"

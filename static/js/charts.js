@@ -14,7 +14,7 @@
     recency: function (d) {
       // The labels are long: the table beside the chart is its legend.
       return { type: "doughnut", data: { labels: d.labels, datasets: [
-        { data: d.values, backgroundColor: ["#2e7d32", "#f9a825", RED] }] },
+        { data: d.values, backgroundColor: ["#00665e", "#f0b400", "#c0392b"] }] },
         options: { plugins: { legend: { display: false } } } };
     },
     trend: function (d) {

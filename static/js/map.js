@@ -10,7 +10,7 @@
   // rose and purple to blue, so that neighbours stay apart also for protanopia, deuteranopia and tritanopia
   // (tests/test_stage_colours.py simulates them and checks every pair of neighbours).
   var STAGE = ["#fee8c3", "#fdbb91", "#f48d80", "#d96383", "#a74a8a", "#643f83", "#153268", "#001e31"];
-  var RECENCY = { green: "#2e7d32", amber: "#f9a825", red: "#c62828" };
+  var RECENCY = { green: "#00665e", amber: "#f0b400", red: "#c0392b" };  // apart for every colour vision (tests/test_stage_colours.py)
   var NONE = "#bdbdbd";
 
   function colourOf(village, mode) {

@@ -46,7 +46,8 @@ def test_the_bas_of_a_pmo_report_link_to_their_page_and_report_before_and_after_
     page = client_for(split.pmo).get(report_url(split.pmo_mentor)).content.decode()
     assert mentor_link in page and f'<a href="{report_url(ba)}"><span class="badge' in page
     client_for(split.pmo).post(report_url(split.pmo_mentor), {"action": "submit", "obstacles": "Analisis",
-                                                              "next_month_plan": "Rencana"})
+                                                              "next_month_plan": "Rencana",
+                                                              "send_reason": "Tenggat dinas"})  # the team is open
     assert MonthlyReport.objects.get(mentor=split.pmo_mentor, month=MONTH).snapshot["bas"]
     office = UserFactory(email="staf.dinas@contoh.test")
     MembershipFactory(user=office, regency=split.plan.regency, role="staff")
@@ -81,3 +82,14 @@ def test_the_reviewer_of_a_ba_report_is_a_link_for_the_office_not_for_the_ba(spl
     link = f'<a href="{split.pmo_mentor.get_absolute_url()}">{split.pmo_mentor.full_name}</a>'
     assert link in client_for(office_user).get(report_url(split.ba_mentor)).content.decode()
     assert link not in client_for(split.ba).get(report_url(split.ba_mentor)).content.decode()
+
+
+def test_the_office_lists_link_each_pmo_and_ba_to_their_page(split, admin_user, client_for):
+    client = client_for(admin_user)
+    listing = client.get(reverse("cooperatives:report_list"), {"month": f"{MONTH:%Y-%m}"}).content.decode()
+    pmos = listing.split("Laporan PMO")[1]
+    assert f'<a href="{split.pmo_mentor.get_absolute_url()}">{split.pmo_mentor.full_name}</a>' in pmos
+    assert f'<a href="{split.pmo_mentor.regency.get_absolute_url()}">' in pmos
+    recap = client.get(reverse("reporting:recap"), {"month": f"{MONTH:%Y-%m}"}).content.decode()
+    bas = recap.split('class="recap-bas')[1].split("</table>")[0]
+    assert f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>' in bas
