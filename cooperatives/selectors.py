@@ -19,7 +19,7 @@ from mentors.models import Mentor
 from offices.models import setting
 from territories import coverage
 from territories.coverage import mentor_scope
-from territories.selectors import mentor_get_for_user, mentors_visible_to, village_scope
+from territories.selectors import mentor_get_for_user, mentor_ids_openable_by, mentors_visible_to, village_scope
 from toolkit.phones import phone_display
 
 from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative, can_review_report
@@ -445,3 +445,14 @@ def pmo_report_rows(user, month: date, regency_code: str = "") -> QuerySet[Mento
         report_status=Subquery(reports.values("status")[:1]),
         report_sent_late=Subquery(reports.values("sent_late")[:1])).order_by("full_name", "id")
 
+
+def village_history_for(user, village) -> list[dict]:
+    """Who mentored the village when (newest first), each BA and PMO marked `ba_link` / `pmo_link` when the reader
+    may open their page (one query)."""
+    history = coverage.village_history(village)
+    openable = mentor_ids_openable_by(
+        user, {p["ba"].pk for p in history if p["ba"]} | {p["pmo"].pk for p in history if p["pmo"]})
+    for period in history:
+        period["ba_link"] = period["ba"] is not None and period["ba"].pk in openable
+        period["pmo_link"] = period["pmo"] is not None and period["pmo"].pk in openable
+    return history

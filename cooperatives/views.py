@@ -116,7 +116,7 @@ def cooperative_detail(request, pk):
         **selectors.record_parts(cooperative),
         "units": list(cooperative.units.all()),
         "stage_changes": list(cooperative.stage_changes.select_related("recorded_by")),
-        "history": coverage.village_history(cooperative.village),
+        "history": selectors.village_history_for(request.user, cooperative.village),
         "visits": visits, "visits_page": visits_page,
         "open_follow_ups": list(selectors.cooperative_open_follow_ups(cooperative)),
         "can_edit": can_edit_cooperative(request.user, cooperative),

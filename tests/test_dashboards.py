@@ -451,7 +451,7 @@ def test_a_dashboard_is_kept_for_a_minute_per_place_and_language(seeded, admin_u
 def test_the_pmos_queue_says_whether_the_ba_or_the_review_is_late(split, client_for, monkeypatch):
     today = TODAY()
     last_month = month_start(month_start(today) - timedelta(days=1))
-    due = month_start(today).replace(day=split.plan.regency.report_due_day)
+    due = month_start(today).replace(day=OfficeSettings.of(split.plan.regency).report_due_day)
     team = [row["mentor"] for row in dashboards.team_rows(split.pmo_mentor, today) if row["mentor"]]
     on_time, sent_late, missing = team[0], team[1], team[2]
     local = timezone.get_current_timezone()

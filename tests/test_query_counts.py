@@ -44,7 +44,7 @@ PAGES = {
 MOST = {"office": 15, "pmo": 15, "ba": 15}  # the budget of a page
 # The report page also shows the month-end snapshot of every cooperative (stages, members, units, visits) and
 # looks up the reviewer of the report's month: a few more queries, as constant as the rest.
-PAGE_MOST = {"report_detail": 20}
+PAGE_MOST = {"report_detail": 21}  # the report, its month, the team, and the office's settings (due day)
 
 
 def _url(name, split):

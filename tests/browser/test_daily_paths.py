@@ -118,7 +118,8 @@ def test_after_a_review_the_pmo_goes_on_to_the_next_waiting_report(browser, live
     tab = _tab(browser, live_server, size)
     _sign_in_towards(tab, f"/reports/{team[0].pk}/{month:%Y-%m}/", split.pmo.email)
     expect(tab.locator(".next-report")).to_have_count(0)  # the review comes first
-    tab.get_by_role("button", name="Terima").click()
+    tab.locator("details.confirm:has(button[value=accept]) > summary").click()  # the confirmation step
+    tab.locator("button[value=accept]").click()
     following = tab.locator(".next-report a")
     expect(following).to_contain_text(f"Laporan berikutnya: {team[1].full_name}")
     _fits(tab, size)
@@ -126,5 +127,5 @@ def test_after_a_review_the_pmo_goes_on_to_the_next_waiting_report(browser, live
     assert following.bounding_box()["y"] < SIZES[size]["viewport"]["height"]
     following.click()
     tab.wait_for_url(f"**/reports/{team[1].pk}/{month:%Y-%m}/")
-    expect(tab.get_by_role("button", name="Terima")).to_be_visible()
+    expect(tab.locator("details.confirm:has(button[value=accept]) > summary")).to_be_visible()
     tab.context.close()

@@ -93,3 +93,13 @@ def test_the_office_lists_link_each_pmo_and_ba_to_their_page(split, admin_user, 
     recap = client.get(reverse("reporting:recap"), {"month": f"{MONTH:%Y-%m}"}).content.decode()
     bas = recap.split('class="recap-bas')[1].split("</table>")[0]
     assert f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>' in bas
+
+
+def test_the_cooperative_page_links_who_mentors_it_for_a_reader_who_may_open_them(split, admin_user, client_for):
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    link = f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>'
+    assert link in client_for(admin_user).get(cooperative.get_absolute_url()).content.decode()
+    # A BA may not open a colleague's page: the name is there, as text.
+    other = client_for(split.neighbour.mentor.user).get(cooperative.get_absolute_url())
+    if other.status_code == 200:
+        assert link not in other.content.decode() and split.ba_mentor.full_name in other.content.decode()

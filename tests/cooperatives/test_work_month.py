@@ -45,8 +45,12 @@ def test_with_nothing_sent_every_role_works_on_last_month(split, office_user, da
 
 
 @pytest.mark.parametrize("day", [FIRST, TENTH])
-def test_a_sent_report_keeps_last_month_until_it_is_accepted(split, day):
-    MonthlyReport.objects.create(mentor=split.ba_mentor, month=LAST_MONTH, status="submitted")
+def test_a_ba_moves_on_once_sent_and_comes_back_when_returned_while_the_pmo_stays_until_accepted(split, day):
+    report = MonthlyReport.objects.create(mentor=split.ba_mentor, month=LAST_MONTH, status="submitted")
+    # Sent: the BA's work is this month's report; the PMO still has last month's to review.
+    assert month_needing_work(split.ba, day) == THIS_MONTH
+    assert month_needing_work(split.pmo, day) == LAST_MONTH
+    MonthlyReport.objects.filter(pk=report.pk).update(status="returned")
     assert month_needing_work(split.ba, day) == LAST_MONTH
     accept(split.ba_mentor)
     assert month_needing_work(split.ba, day) == THIS_MONTH
