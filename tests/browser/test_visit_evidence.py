@@ -1,10 +1,12 @@
 """In a browser at the desk (1280 × 800) and on a phone (360 × 740): the PMO reviewing a BA's month sees each visit's
-photos as thumbnails beside the visit, their distance to the village's point, and the flags in words with an icon."""
+photos as thumbnails beside the visit, their distance to the village's point, and the flags in words with an icon;
+the office dashboard's BA rows count the month's visits with and without evidence."""
 
 import pytest
 from playwright.sync_api import expect
 
 from ..cooperatives.test_visit_evidence import month_visits  # noqa: F401 (the fixture: four visits, every flag)
+from ..factories import MembershipFactory, UserFactory
 from .conftest import ARTIFACTS, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,3 +60,22 @@ def test_the_pmo_reviews_a_month_with_each_visits_photos_and_flags(browser, live
     screenshot(tab, f"evidence-review-{size}")
     ARTIFACTS.mkdir(exist_ok=True)  # the visits with their evidence alone, to look at
     summary.locator("xpath=..").screenshot(path=str(ARTIFACTS / f"evidence-review-visits-{size}.png"))
+
+
+@pytest.mark.parametrize("size", ["desk", "phone"])
+def test_the_office_dashboard_counts_each_bas_visits_with_and_without_evidence(browser, live_server, split,
+                                                                               sukabumi, month_visits,  # noqa: F811
+                                                                               size):
+    staff = UserFactory(email="staf.bukti@contoh.test", full_name="Staf Dinas")
+    MembershipFactory(user=staff, regency=sukabumi, role="staff")
+    tab = _tab(browser, live_server, size, staff)
+    tab.goto(f"{tab.base_url}/dashboard/?regency=32.02")
+    workload = tab.locator("#workload")
+    if size == "phone":  # the long tables start closed on a phone
+        workload.locator("details.dash-table > summary").click()
+    row = workload.locator("tr", has_text=split.ba_mentor.full_name)
+    expect(row.locator(".evidence-with")).to_have_text("3")
+    expect(row.locator(".evidence-without")).to_have_text("1")
+    _fits(tab, size, "the dashboard")
+    screenshot(tab, f"evidence-dashboard-{size}")
+    workload.screenshot(path=str(ARTIFACTS / f"evidence-dashboard-workload-{size}.png"))

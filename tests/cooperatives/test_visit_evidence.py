@@ -199,3 +199,30 @@ def test_a_pmo_of_another_team_gets_404_on_the_photos(client_for, split, month_v
     assert client.get(url).status_code == 404
     assert client.get(url, {"thumb": 1}).status_code == 404
     assert client_for(split.pmo).get(url, {"thumb": 1}).status_code == 200
+
+
+# --- the dashboards' counts -----------------------------------------------------------------------------------
+
+
+def test_the_office_dashboard_counts_each_bas_visits_with_and_without_evidence(client_for, admin_user, split,
+                                                                              month_visits):
+    response = client_for(admin_user).get("/dashboard/", {"regency": "32.02"})
+    rows = {row["mentor"]: row for row in response.context["workload"]}
+    mine = rows[split.ba_mentor.full_name]
+    assert (mine["evidence_with"], mine["evidence_without"]) == (3, 1)
+    assert all((row["evidence_with"], row["evidence_without"]) == (0, 0) for name, row in rows.items()
+               if name != split.ba_mentor.full_name)
+    assert 'class="num evidence-with" data-label="Kunjungan berbukti bulan ini">3</td>' in response.text
+
+
+def test_last_months_visits_are_not_counted_in_this_months_evidence(client_for, admin_user, split, month_visits):
+    Visit.objects.filter(pk=month_visits["late"].pk).update(date=month_visits["month"] - timedelta(days=1))
+    rows = {row["mentor"]: row for row in client_for(admin_user).get("/dashboard/").context["workload"]}
+    assert (rows[split.ba_mentor.full_name]["evidence_with"], rows[split.ba_mentor.full_name]["evidence_without"]) \
+        == (3, 0)
+
+
+def test_the_pmos_team_shows_each_bas_evidence_this_month(client_for, split, month_visits):
+    response = client_for(split.pmo).get("/dashboard/")
+    row = next(row for row in response.context["team"] if row["mentor"] == split.ba_mentor)
+    assert (row["evidence_with"], row["evidence_without"]) == (3, 1)
