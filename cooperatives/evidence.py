@@ -5,15 +5,21 @@ thumbnail so that nothing but pixels is stored, their EXIF time and GPS position
 import io
 import math
 import warnings
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from offices.models import OfficeSettings
+
+from .reports import day_in_regency
 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 SCALABLE_FORMATS = {"JPEG", "MPO"}  # decoded at a reduced scale (`Image.draft`): a 50-megapixel photo costs ~12
@@ -63,12 +69,23 @@ def _exif(image) -> tuple[datetime | None, Decimal | None, Decimal | None]:
     except Exception:  # noqa: BLE001 - a damaged EXIF block is ignored, not an error
         return None, None, None
     taken = None
-    text = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
+    details = exif.get_ifd(0x8769)
+    if details.get(0x9003):  # DateTimeOriginal with OffsetTimeOriginal
+        text, offset = details.get(0x9003), details.get(0x9011)
+    else:  # else DateTime with OffsetTime
+        text, offset = exif.get(0x0132), details.get(0x9010)
     if isinstance(text, str):
         try:
-            taken = timezone.make_aware(datetime.strptime(text.strip(), "%Y:%m:%d %H:%M:%S"))
+            taken = datetime.strptime(text.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
         except ValueError:
             taken = None
+    if taken is not None:
+        # The phone's clock, in its zone when it wrote one ("+07:00"), else in the portal's (the regency's) time.
+        try:
+            zone = datetime.strptime(offset.strip().rstrip("\x00"), "%z").tzinfo if isinstance(offset, str) else None
+        except ValueError:
+            zone = None
+        taken = taken.replace(tzinfo=zone) if zone is not None else timezone.make_aware(taken)
     gps = exif.get_ifd(0x8825)
     latitude = _degrees(gps.get(2), gps.get(1)) if gps else None
     longitude = _degrees(gps.get(4), gps.get(3)) if gps else None
@@ -152,3 +169,129 @@ def _decode(upload, name, budget: PixelBudget):
     picture = Image.new("RGB", decoded.size)  # pixels only: `info` (comments, ICC, EXIF) stays behind
     picture.paste(decoded)
     return picture, taken, latitude, longitude
+
+
+# --- what the reviewer sees ------------------------------------------------------------------------------------
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(latitude_a, longitude_a, latitude_b, longitude_b) -> float:
+    """The great-circle distance between two points in kilometres (haversine: plenty for a village)."""
+    phi_a, phi_b = math.radians(float(latitude_a)), math.radians(float(latitude_b))
+    d_phi = phi_b - phi_a
+    d_lambda = math.radians(float(longitude_b) - float(longitude_a))
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass
+class Flag:
+    """Something about a visit's evidence its reviewer should look at: `code` ("other_day", "far", "late") and the
+    words that say it (shown with an icon, never by colour alone)."""
+
+    code: str
+    text: str
+
+
+@dataclass
+class PhotoEvidence:
+    file: object  # a VisitFile of kind photo
+    taken_on: date | None = None  # the day its EXIF time falls on in the regency
+    distance_km: float | None = None  # from the photo's own position to the village's point
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def far(self) -> bool:  # the flag says the distance: it is not said twice
+        return any(flag.code == "far" for flag in self.flags)
+
+    @property
+    def distance_text(self) -> str:
+        return "" if self.distance_km is None else _km(self.distance_km)
+
+
+@dataclass
+class VisitEvidence:
+    photos: list[PhotoEvidence] = field(default_factory=list)
+    documents: list = field(default_factory=list)
+    phone_distance_km: float | None = None  # from the phone's position at recording to the village's point
+    village_located: bool = True
+    flags: list[Flag] = field(default_factory=list)  # of the visit itself: recorded late, the phone far away
+
+    @property
+    def phone_far(self) -> bool:
+        return any(flag.code == "far" for flag in self.flags)
+
+    @property
+    def phone_distance_text(self) -> str:
+        return "" if self.phone_distance_km is None else _km(self.phone_distance_km)
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.photos or self.documents)
+
+    @property
+    def flag_count(self) -> int:
+        return len(self.flags) + sum(len(photo.flags) for photo in self.photos)
+
+
+def _km(value: float) -> str:
+    """Kilometres as the reader writes them: one decimal below 10 km ("1,2" in Indonesian), whole ones above."""
+    return number_format(round(value, 1) if value < 10 else round(value), decimal_pos=1 if value < 10 else 0)
+
+
+def visit_evidence(visit, *, regency, limits, day_of) -> VisitEvidence:
+    """The evidence of one visit with its flags. `visit` carries its files (prefetched) and its cooperative's
+    village; `limits` are the regency's OfficeSettings (evidence_distance_km, evidence_late_days); `day_of` turns
+    a moment into the day it falls on in the regency."""
+    village = visit.cooperative.village
+    located = village.latitude is not None and village.longitude is not None
+    on_site = visit.mode == "on_site"  # a phone call or an online meeting happens anywhere
+    result = VisitEvidence(village_located=located)
+
+    def far(distance):
+        return on_site and distance is not None and distance > limits.evidence_distance_km
+
+    if located and visit.latitude is not None and visit.longitude is not None:
+        result.phone_distance_km = distance_km(visit.latitude, visit.longitude, village.latitude, village.longitude)
+        if far(result.phone_distance_km):
+            result.flags.append(Flag("far", _("the phone was %(km)s km from the village's point when the visit was "
+                                              "recorded") % {"km": _km(result.phone_distance_km)}))
+    recorded_on = day_of(visit.created_at) if visit.created_at else None
+    if recorded_on and (recorded_on - visit.date).days > limits.evidence_late_days:
+        result.flags.append(Flag("late", _("recorded %(days)d days after the visit")
+                                 % {"days": (recorded_on - visit.date).days}))
+    for item in visit.files.all():
+        if item.kind != "photo":
+            result.documents.append(item)
+            continue
+        photo = PhotoEvidence(file=item, taken_on=day_of(item.taken_at) if item.taken_at else None)
+        if photo.taken_on and photo.taken_on != visit.date:
+            photo.flags.append(Flag("other_day", _("taken on another day (%(day)s)")
+                                    % {"day": date_format(photo.taken_on, "j M Y")}))
+        if located and item.latitude is not None and item.longitude is not None:
+            photo.distance_km = distance_km(item.latitude, item.longitude, village.latitude, village.longitude)
+            if far(photo.distance_km):
+                photo.flags.append(Flag("far", _("taken %(km)s km from the village's point")
+                                        % {"km": _km(photo.distance_km)}))
+        added_on = day_of(item.uploaded_at) if item.uploaded_at else None
+        if (added_on and recorded_on and added_on > recorded_on
+                and (added_on - visit.date).days > limits.evidence_late_days):
+            photo.flags.append(Flag("late", _("added %(days)d days after the visit")
+                                    % {"days": (added_on - visit.date).days}))
+        result.photos.append(photo)
+    return result
+
+
+def visits_evidence(visits, *, regency) -> dict:
+    """Each visit's evidence (set as `visit.evidence`) and the month's totals: visits with and without evidence,
+    flags. The visits carry their files and their cooperative's village (no query per visit)."""
+    limits = OfficeSettings.of(regency)
+    totals = {"with": 0, "without": 0, "flagged": 0, "distance_km": limits.evidence_distance_km,
+              "late_days": limits.evidence_late_days}
+    for visit in visits:
+        visit.evidence = visit_evidence(visit, regency=regency, limits=limits,
+                                        day_of=lambda moment: day_in_regency(regency, moment))
+        totals["with" if visit.evidence.has_evidence else "without"] += 1
+        totals["flagged"] += bool(visit.evidence.flag_count)
+    return totals

@@ -332,7 +332,7 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     visits = list(
         Visit.objects.filter(mentor=mentor, date__gte=month, date__lt=end)
         .select_related("cooperative__village__district")
-        .prefetch_related("follow_ups")
+        .prefetch_related("follow_ups", "files")
         .order_by("cooperative__village__code", "date", "id")
     )
     by_cooperative: dict[int, dict] = {}

@@ -26,7 +26,7 @@ from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, Spreadshe
 from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, content_version, stale_edit_response
 
-from . import reports, selectors, services
+from . import evidence, reports, selectors, services
 from .access import (
     can_correct_visit,
     can_edit_cooperative,
@@ -466,6 +466,8 @@ def report_detail(request, mentor_pk, month):
                                        "cooperatives:report_detail", mentor_pk=context["mentor"].pk, month=month)
     version = request.POST.get("version", "") if request.method == "POST" else (
         content_version(report) if report.pk else "")
+    if not context["is_pmo_report"]:  # each visit's photos beside it, with what its reviewer should look at
+        context["evidence"] = evidence.visits_evidence(context["visits"], regency=context["mentor"].regency)
     if context["is_reviewer"] and not context["can_review"]:  # reviewed (or not sent): on to the next one
         context["next_report"] = selectors.next_report_to_review(request.user, after=report)
     return render(request, "cooperatives/report_detail.html", {**context, "form": form, "review": review,

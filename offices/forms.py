@@ -3,24 +3,39 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import OfficeSettings
 
-HIGHEST = {"ba_target_min": 100, "ba_target_max": 100, "ba_span_max_km": 500, "report_due_day": 28}
+HIGHEST = {"ba_target_min": 100, "ba_target_max": 100, "ba_span_max_km": 500, "report_due_day": 28,
+           "evidence_distance_km": 100, "evidence_late_days": 60}
+KEPT_WHEN_EMPTY = ["evidence_distance_km", "evidence_late_days"]  # left empty: the saved value stays
 
 
 class OfficeSettingsForm(forms.ModelForm):
     """What an office sets for its regency: how many villages a Business Assistant should hold, how wide a BA
     territory may be before the draft checks flag it, when a cooperative without a visit turns amber and red on
-    the dashboards, and the day of the following month a month's reports are due."""
+    the dashboards, the day of the following month a month's reports are due, and when a visit's evidence is flagged
+    for its reviewer (a photo far from the village, a visit recorded long after it)."""
 
     class Meta:
         model = OfficeSettings
         fields = ["ba_target_min", "ba_target_max", "ba_span_max_km", "recency_amber_days", "recency_red_days",
-                  "report_due_day"]
+                  "report_due_day", "evidence_distance_km", "evidence_late_days"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.min_value = 1
             field.widget.attrs.update(min=1, max=HIGHEST.get(name, 366))
+        for name in KEPT_WHEN_EMPTY:  # a form from before these settings (an open tab) still saves the others
+            self.fields[name].required = False
+
+    def _kept(self, name):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
+    def clean_evidence_distance_km(self):
+        return self._kept("evidence_distance_km")
+
+    def clean_evidence_late_days(self):
+        return self._kept("evidence_late_days")
 
     def clean(self):
         cleaned = super().clean()
@@ -40,4 +55,10 @@ class OfficeSettingsForm(forms.ModelForm):
         span = cleaned.get("ba_span_max_km")
         if span is not None and not 1 <= span <= 500:
             self.add_error("ba_span_max_km", _("Choose a distance from 1 to 500 km."))
+        distance = cleaned.get("evidence_distance_km")
+        if distance is not None and not 1 <= distance <= 100:
+            self.add_error("evidence_distance_km", _("Choose a distance from 1 to 100 km."))
+        late = cleaned.get("evidence_late_days")
+        if late is not None and not 1 <= late <= 60:
+            self.add_error("evidence_late_days", _("Choose a number of days from 1 to 60."))
         return cleaned

@@ -21,6 +21,10 @@ class OfficeSettings(models.Model):
     recency_red_days = models.PositiveSmallIntegerField(_("days without a visit before red"), default=60)
     # A month's reports are due on this day of the following month.
     report_due_day = models.PositiveSmallIntegerField(_("reports due on day"), default=5)
+    # A visit's evidence is flagged for the reviewer when its photo (or the phone) was further than this from the
+    # village's point, or when the visit was recorded more than this many days after it took place.
+    evidence_distance_km = models.PositiveSmallIntegerField(_("photo further from the village than (km)"), default=5)
+    evidence_late_days = models.PositiveSmallIntegerField(_("visit recorded later than (days after it)"), default=7)
 
     class Meta:
         verbose_name = _("office settings")
@@ -36,6 +40,10 @@ class OfficeSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(report_due_day__gte=1, report_due_day__lte=28), name="office_report_due_day_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(evidence_distance_km__gte=1, evidence_late_days__gte=1),
+                name="office_evidence_limits_valid",
             ),
         ]
 

@@ -9,7 +9,7 @@ from .access import can_set_office_settings
 from .models import OfficeSettings
 
 EDITABLE = {"ba_target_min", "ba_target_max", "ba_span_max_km", "recency_amber_days", "recency_red_days",
-            "report_due_day"}
+            "report_due_day", "evidence_distance_km", "evidence_late_days"}
 
 
 @transaction.atomic

@@ -47,12 +47,14 @@ from .figures import (
     Figures,
     Scope,
     district_rows,
+    evidence_counts,
     figures_for,
     monthly_activity,
     months_back,
     recency_bucket,
     recency_labels,
     share,
+    visits_per_mentor,
 )
 from .models import DistrictFigures, MonthlyFigures, RegencyFigures
 
@@ -346,14 +348,12 @@ def workload(regency: Regency, today: date) -> list[dict]:
     held = Cooperative.objects.filter(coverage.villages_of_territory(OuterRef(OuterRef("pk")), "village"))
     territories = list(coverage.ba_territories_in_force(regency).annotate(cooperatives=Coalesce(Subquery(
         held.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")[:1]), 0)))
-    mentor_ids = [t.mentor_id for t in territories if t.mentor_id]
-    visits = dict(Visit.objects.filter(mentor_id__in=mentor_ids, date__gt=today - timedelta(days=30),
-                                       date__lte=today)
-                  .order_by().values_list("mentor_id").annotate(n=Count("id")))
+    visits = visits_per_mentor([t.mentor_id for t in territories if t.mentor_id], today=today)
+    none = {"visits_30_days": 0, "evidence_with": 0, "evidence_without": 0}
     low, high = OfficeSettings.of(regency).ba_target
     return [{"territory": t.name, "mentor": t.mentor.full_name if t.mentor else "", "mentor_url":
              t.mentor.get_absolute_url() if t.mentor else "", "villages": t.villages, "cooperatives": t.cooperatives,
-             "visits_30_days": visits.get(t.mentor_id, 0), "target_low": low, "target_high": high,
+             **visits.get(t.mentor_id, none), "target_low": low, "target_high": high,
              "in_target": low <= t.villages <= high} for t in territories]
 
 
@@ -450,17 +450,19 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     ids = [t.mentor_id for t in team if t.mentor_id]
     month = month_start(today)
     shown = mentor_month_needing_work(pmo, today)  # last month's until the team's reports are settled
-    seen = {mentor_id: (n, d) for mentor_id, n, d in
-            Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values_list("mentor_id")
-            .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"))}
-    visits = {pk: n for pk, (n, _d) in seen.items()}
-    last = {pk: d for pk, (_n, d) in seen.items()}
+    seen = {row.pop("mentor_id"): row for row in
+            Visit.objects.filter(mentor_id__in=ids, date__lte=today).order_by().values("mentor_id")
+            .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"), **evidence_counts(month))}
+    visits = {pk: row["n"] for pk, row in seen.items()}
+    last = {pk: row["d"] for pk, row in seen.items()}
     # Counting visit_id (not id) lets PostgreSQL answer from followup_open_idx alone.
     overdue = dict(FollowUp.objects.filter(visit__mentor_id__in=ids, done=False, due_date__lt=today)
                    .order_by().values_list("visit__mentor_id").annotate(n=Count("visit_id")))
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
     return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
              "visits_month": visits.get(t.mentor_id, 0),
+             "evidence_with": seen.get(t.mentor_id, {}).get("evidence_with", 0),
+             "evidence_without": seen.get(t.mentor_id, {}).get("evidence_without", 0),
              "follow_ups_overdue": overdue.get(t.mentor_id, 0), "last_visit": last.get(t.mentor_id),
              "days_since_visit": (today - last[t.mentor_id]).days if t.mentor_id in last else None,
              "report_month": shown, "report_status": reports.get(t.mentor_id, "missing")} for t in team]

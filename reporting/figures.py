@@ -19,12 +19,12 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit
+from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit, VisitFile
 from cooperatives.selectors import last_visit_date, month_start
 from mentors.models import Mentor
 from offices.models import setting
@@ -171,6 +171,27 @@ class Scope:
         if self.regency_ids is None:
             return Scope(regency_ids=tuple(regency_ids))
         return Scope(regency_ids=tuple(set(self.regency_ids) & set(regency_ids)))
+
+
+def evidence_counts(month: date) -> dict:
+    """Aggregates of a visits query grouped by mentor: the visits dated in `month` (or after it) with evidence (at
+    least one photo or document) and without. Each visit is looked up in the files' index by its id (no join that
+    multiplies the visits)."""
+    has_file = Exists(VisitFile.objects.filter(visit_id=OuterRef("pk")))
+    return {"evidence_with": Count("id", filter=Q(has_file, date__gte=month)),
+            "evidence_without": Count("id", filter=Q(~Q(has_file), date__gte=month))}
+
+
+def visits_per_mentor(mentor_ids, *, today: date) -> dict[int, dict]:
+    """{mentor id: {visits_30_days, evidence_with, evidence_without}}: visits in the last 30 days, and this
+    month's visits with and without evidence (one GROUP BY statement)."""
+    month = today.replace(day=1)
+    since = today - timedelta(days=30)
+    rows = (Visit.objects.filter(mentor_id__in=list(mentor_ids), date__gte=min(month, since + timedelta(days=1)),
+                                 date__lte=today)
+            .order_by().values("mentor_id")
+            .annotate(visits_30_days=Count("id", filter=Q(date__gt=since)), **evidence_counts(month)))
+    return {row.pop("mentor_id"): row for row in rows}
 
 
 def _grouped(queryset, group: str, *keys: str, **aggregates) -> dict:

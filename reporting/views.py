@@ -131,9 +131,11 @@ def _export_sheets(context, table):
                   for r in context["trend"]])]
     if table == "workload" and context.get("workload") is not None:
         return [(_("Workload"), [_("Territory"), _("Business Assistant"), _("Villages"), _("Cooperatives"),
-                                 _("Visits in 30 days"), _("Within the target range")],
+                                 _("Visits in 30 days"), _("Within the target range"),
+                                 _("Visits with evidence this month"), _("Visits without evidence this month")],
                  [[r["territory"], r["mentor"], r["villages"], r["cooperatives"], r["visits_30_days"],
-                   _("yes") if r["in_target"] else _("no")] for r in context["workload"]])]
+                   _("yes") if r["in_target"] else _("no"), r["evidence_with"], r["evidence_without"]]
+                  for r in context["workload"]])]
     if table == "recency" and context.get("recency_list") is not None:
         place = context["place"]
         regency = place.regency
@@ -148,9 +150,11 @@ def _export_sheets(context, table):
                    _("red") if r["bucket"] == "red" else _("amber")] for r in rows])]
     if table == "team" and context.get("team") is not None:
         return [(_("Team"), [_("Business Assistant"), _("Territory"), _("Villages"), _("Visits this month"),
-                             _("Overdue follow-ups"), _("Last visit"), _("Report")],
+                             _("Overdue follow-ups"), _("Last visit"), _("Report"),
+                             _("Visits with evidence this month"), _("Visits without evidence this month")],
                  [[r["mentor"].full_name if r["mentor"] else "", r["territory"].name, r["villages"],
-                   r["visits_month"], r["follow_ups_overdue"], r["last_visit"], r["report_status"]]
+                   r["visits_month"], r["follow_ups_overdue"], r["last_visit"], r["report_status"],
+                   r["evidence_with"], r["evidence_without"]]
                   for r in context["team"]])]
     raise Http404
 
@@ -165,7 +169,7 @@ def dashboard_export(request, table):
 
 
 def regency_limits(request, code):
-    """An office admin sets the regency's settings: targets, span, recency limits and report due day."""
+    """An office admin sets the regency's settings: targets, span, recency limits, report due day and evidence flags."""
     regency = regions.regency_get_for_user(request.user, code)
     require(can_set_regency_limits(request.user, regency.pk))
     # The form gets its own copy: a ModelForm writes the posted values onto its instance even when they are
