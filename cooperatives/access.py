@@ -64,10 +64,17 @@ def can_correct_visit(user, visit: Visit) -> bool:
 
 
 def can_close_follow_up(user, follow_up: FollowUp) -> bool:
-    """The mentor who opened it, or the office of the regency."""
+    """The mentor who holds it today (work follows the village, not the leaver who opened it: the BA who covers
+    the village; for a PMO's visit, the PMO of its district), or the office of the regency."""
     access = access_for(user)
     visit = follow_up.visit
-    return access.is_mentor(visit.mentor_id) or access.is_office_of(visit.cooperative.village.district.regency_id)
+    village = visit.cooperative.village
+    if access.is_office_of(village.district.regency_id):
+        return True
+    mentor = access.mentor
+    if mentor is None or not _holds_village(mentor, village):
+        return False
+    return mentor.role != Mentor.Role.PMO or visit.mentor.role == Mentor.Role.PMO
 
 
 def can_list_follow_ups(user) -> bool:

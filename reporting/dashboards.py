@@ -455,9 +455,13 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
             .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"))}
     visits = {pk: n for pk, (n, _d) in seen.items()}
     last = {pk: d for pk, (_n, d) in seen.items()}
-    # Counting visit_id (not id) lets PostgreSQL answer from followup_open_idx alone.
-    overdue = dict(FollowUp.objects.filter(visit__mentor_id__in=ids, done=False, due_date__lt=today)
-                   .order_by().values_list("visit__mentor_id").annotate(n=Count("visit_id")))
+    # Work follows the village: a follow-up counts for the BA who covers its cooperative's village today, whoever
+    # opened it (the PMO's own, written on a PMO's visit, are not the BAs').
+    overdue = dict(FollowUp.objects.filter(coverage.villages_held_by(pmo, "visit__cooperative__village"),
+                                           done=False, due_date__lt=today)
+                   .exclude(visit__mentor__role=Mentor.Role.PMO)
+                   .annotate(holder=coverage.ba_id_of_village("visit__cooperative__village_id"))
+                   .filter(holder__in=ids).order_by().values_list("holder").annotate(n=Count("visit_id")))
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
     return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
              "visits_month": visits.get(t.mentor_id, 0),
