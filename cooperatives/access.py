@@ -127,3 +127,13 @@ def can_review_report(user, mentor: Mentor, month, reviewer=_UNKNOWN) -> bool:
     return mentor.role in (Mentor.Role.BA, Mentor.Role.PMO) and access.manages(mentor.regency_id)
 
 
+
+
+def can_hand_over(user) -> bool:
+    """Admins of a regency (and the national operator) hand a leaving mentor's villages over."""
+    return access_for(user).is_admin
+
+
+def can_hand_over_in(user, regency_id: int) -> bool:
+    """An admin of the regency's office drafts and publishes its handovers."""
+    return access_for(user).manages(regency_id)
