@@ -137,3 +137,11 @@ def can_hand_over(user) -> bool:
 def can_hand_over_in(user, regency_id: int) -> bool:
     """An admin of the regency's office drafts and publishes its handovers."""
     return access_for(user).manages(regency_id)
+
+
+def can_write_handover_note(user, cooperative: Cooperative, handover) -> bool:
+    """The leaving mentor writes the note for their successor while their handover is a draft, for the cooperatives
+    they still cover (the office writes them in the handover itself)."""
+    access = access_for(user)
+    return (handover is not None and handover.status == "draft" and access.is_mentor(handover.leaver_id)
+            and _holds_village(access.mentor, cooperative.village))

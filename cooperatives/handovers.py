@@ -23,7 +23,7 @@ from territories import selectors as plans
 from territories import services as plan_services
 from territories.planning import diff
 
-from .access import can_hand_over_in
+from .access import can_hand_over_in, can_write_handover_note
 from .models import Cooperative, FollowUp, Handover, HandoverItem, MonthlyReport
 
 NOTE_MAX = 2000
@@ -128,6 +128,13 @@ def handovers_received(mentor: Mentor, today: date) -> list[HandoverItem]:
         "-handover__last_day", "cooperative__village__code"))
 
 
+def draft_handover_of(mentor: Mentor | None) -> Handover | None:
+    """The mentor's own handover still in draft (the latest), if the office drafted one."""
+    if mentor is None:
+        return None
+    return Handover.objects.filter(leaver=mentor, status=Handover.Status.DRAFT).order_by("-created_at", "-pk").first()
+
+
 # --- writes -----------------------------------------------------------------------------------------------
 
 
@@ -146,8 +153,9 @@ def handover_start(*, actor, leaver: Mentor, last_day: date, successor: Mentor |
                                    last_day=last_day, plan=plan, created_by=actor)
 
 
-def handover_notes_save(*, actor, handover: Handover, notes: dict[int, str]) -> None:
-    """Keep the office's notes of a draft handover ({cooperative id: text}); blank ones are dropped."""
+def handover_notes_save(*, actor, handover: Handover, notes: dict[int, str], clear_blank: bool = True) -> None:
+    """Keep the office's notes of a draft handover ({cooperative id: text}); blank ones are dropped (with
+    `clear_blank=False` a blank one leaves the stored note, e.g. one the leaver wrote since the page was loaded)."""
     if actor is not None and not can_hand_over_in(actor, handover.regency_id):
         raise PermissionDenied
     if handover.status != Handover.Status.DRAFT:
@@ -160,7 +168,8 @@ def handover_notes_save(*, actor, handover: Handover, notes: dict[int, str]) -> 
     if set(notes) - allowed:
         raise ValidationError(_("Some of these cooperatives are not the leaving mentor's: nothing was changed."))
     with transaction.atomic():
-        handover.items.exclude(cooperative_id__in=[pk for pk, text in notes.items() if text.strip()]).delete()
+        if clear_blank:
+            handover.items.filter(cooperative_id__in=[pk for pk, text in notes.items() if not text.strip()]).delete()
         for pk, text in notes.items():
             if text.strip():
                 HandoverItem.objects.update_or_create(handover=handover, cooperative_id=pk,
@@ -179,7 +188,7 @@ def handover_publish(*, actor, handover: Handover, reviewed_active_id: int | Non
     if handover.status != Handover.Status.DRAFT or handover.plan is None:
         raise ValidationError(_("This handover was published already: nothing was changed."))
     if notes is not None:
-        handover_notes_save(actor=actor, handover=handover, notes=notes)
+        handover_notes_save(actor=actor, handover=handover, notes=notes, clear_blank=False)
     leaver = handover.leaver
     cooperatives = list(Cooperative.objects.filter(coverage.mentor_scope(leaver).villages_via("village"))
                         .select_related("village"))
@@ -208,3 +217,17 @@ def handover_publish(*, actor, handover: Handover, reviewed_active_id: int | Non
     handover.published_at = timezone.now()
     handover.save()
     return handover
+
+
+@transaction.atomic
+def handover_note_write(*, actor, handover: Handover, cooperative: Cooperative, note: str) -> None:
+    """The leaver's note for the successor of one cooperative, before the handover is published."""
+    if not can_write_handover_note(actor, cooperative, handover):
+        raise PermissionDenied
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(_("A handover note may have at most %(count)s characters.") % {"count": NOTE_MAX})
+    if note:
+        HandoverItem.objects.update_or_create(handover=handover, cooperative=cooperative, defaults={"note": note})
+    else:
+        HandoverItem.objects.filter(handover=handover, cooperative=cooperative).delete()

@@ -43,6 +43,7 @@ urlpatterns = [
     path("cooperatives/<int:pk>/<part:part>/", views.cooperative_part, name="cooperative_part"),
     path("cooperatives/<int:pk>/<part:part>/<int:part_pk>/delete/", views.cooperative_part_delete,
          name="cooperative_part_delete"),
+    path("cooperatives/<int:pk>/handover-note/", views.handover_note, name="handover_note"),
     path("cooperatives/<int:pk>/visits/new/", views.visit_create, name="visit_create"),
     path("visits/new/", views.visit_create, name="visit_create_any"),
     path("visits/<int:pk>/edit/", views.visit_update, name="visit_update"),

@@ -32,6 +32,7 @@ from .access import (
     can_edit_cooperative,
     can_export_registry,
     can_hand_over,
+    can_write_handover_note,
     can_import_cooperatives,
     can_list_follow_ups,
     can_list_pmo_reports,
@@ -122,6 +123,7 @@ def cooperative_detail(request, pk):
         "visits": visits, "visits_page": visits_page,
         "open_follow_ups": list(selectors.cooperative_open_follow_ups(cooperative)),
         "handovers": handovers.cooperative_handovers(cooperative),
+        **_leavers_note(request.user, cooperative),
         "can_edit": can_edit_cooperative(request.user, cooperative),
         "can_record": can_record_visit(request.user, cooperative),
         "correctable": {v.pk for v in visits if can_correct_visit(request.user, v)},
@@ -131,6 +133,32 @@ def cooperative_detail(request, pk):
                    in enumerate(Cooperative._meta.get_field("stage").choices)],
     }
     return render(request, "cooperatives/cooperative_detail.html", context)
+
+
+def _leavers_note(user, cooperative) -> dict:
+    """The leaving mentor's note form on their cooperative's page, while their handover is a draft."""
+    handover = handovers.draft_handover_of(access_for(user).mentor)
+    if not can_write_handover_note(user, cooperative, handover):
+        return {}
+    item = handover.items.filter(cooperative=cooperative).first()
+    return {"leaving": handover, "leavers_note": item.note if item else "", "note_max": handovers.NOTE_MAX}
+
+
+@require_POST
+def handover_note(request, pk):
+    """The leaving mentor writes (or clears) the note their successor reads on this cooperative."""
+    cooperative = selectors.cooperative_get_for_user(request.user, pk)
+    handover = handovers.draft_handover_of(access_for(request.user).mentor)
+    require(can_write_handover_note(request.user, cooperative, handover))
+    try:
+        handovers.handover_note_write(actor=request.user, handover=handover, cooperative=cooperative,
+                                      note=request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Handover note saved: your successor reads it here from %(day)s.")
+                         % {"day": date_format(handover.effective_from, "j F Y")})
+    return redirect(f"{cooperative.get_absolute_url()}#handover")
 
 
 def cooperative_update(request, pk):

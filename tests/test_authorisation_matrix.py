@@ -118,6 +118,9 @@ MATRIX = {
     "cooperatives:follow_up_done": (
         "post", "/follow-ups/{follow_up}/done/", [302, 302, 404, 403, 302, 302, 404, 302]),
     # Handovers are the office's: its admins draft and publish them, its staff get 403, mentors and other offices 404.
+    # The leaving BA writes the note for their successor while their handover is a draft: none here, so 403.
+    "cooperatives:handover_note": ("post", "/cooperatives/{coop}/handover-note/",
+                                   [302, 403, 404, 403, 403, 403, 404, 403]),
     "cooperatives:handover_list": ("get", "/handovers/", [302, 403, 403, 403, 403, 200, 200, 200]),
     "cooperatives:handover_detail": ("get", "/handovers/{handover}/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "cooperatives:handover_publish": ("post", "/handovers/{handover}/publish/",

@@ -254,3 +254,35 @@ def test_a_handover_published_with_a_stale_review_changes_nothing(split, admin_c
     assert "Another plan was published" in response.content.decode() or "Rencana lain" in response.content.decode()
     handover.refresh_from_db()
     assert handover.status == Handover.Status.DRAFT
+
+
+def test_the_leaver_writes_a_note_before_the_last_day_and_the_successor_reads_it(split, admin_user, client_for):
+    today = timezone.localdate()
+    cooperative, _late, _soon = _work(split)
+    leaver = client_for(split.ba)
+    assert 'name="note"' not in leaver.get(f"/cooperatives/{cooperative.pk}/").content.decode()  # no handover yet
+    assert leaver.post(f"/cooperatives/{cooperative.pk}/handover-note/", {"note": "x"}).status_code == 403
+    handover = handovers.handover_start(actor=admin_user, leaver=split.ba_mentor, last_day=today - timedelta(days=1))
+    assert 'name="note"' in leaver.get(f"/cooperatives/{cooperative.pk}/").content.decode()
+    response = leaver.post(f"/cooperatives/{cooperative.pk}/handover-note/", {"note": "Bendahara baru sejak Senin."})
+    assert response.status_code == 302
+    assert leaver.post(f"/cooperatives/{cooperative.pk}/handover-note/", {"note": "x" * 2001}).status_code == 302
+    assert HandoverItem.objects.get(handover=handover, cooperative=cooperative).note == "Bendahara baru sejak Senin."
+    # The office publishes from a page loaded before the leaver wrote: its blank note keeps the leaver's.
+    admin = client_for(admin_user)
+    admin.post(f"/handovers/{handover.pk}/publish/", {"reviewed_active": split.plan.pk, f"note-{cooperative.pk}": ""})
+    item = HandoverItem.objects.get(handover=handover, cooperative=cooperative)
+    assert item.note == "Bendahara baru sejak Senin." and item.successor is not None
+    # Once published the leaver no longer writes.
+    assert leaver.post(f"/cooperatives/{cooperative.pk}/handover-note/", {"note": "y"}).status_code == 403
+
+
+def test_only_the_leaver_writes_their_handover_note(split, admin_user, client_for):
+    cooperative, _late, _soon = _work(split)
+    handovers.handover_start(actor=admin_user, leaver=split.ba_mentor,
+                             last_day=timezone.localdate() - timedelta(days=1))
+    assert client_for(split.pmo).post(f"/cooperatives/{cooperative.pk}/handover-note/",
+                                      {"note": "x"}).status_code == 403
+    assert client_for(split.other_ba).post(f"/cooperatives/{cooperative.pk}/handover-note/",
+                                           {"note": "x"}).status_code == 404
+    assert not HandoverItem.objects.exists()
