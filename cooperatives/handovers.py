@@ -184,7 +184,7 @@ def handover_publish(*, actor, handover: Handover, reviewed_active_id: int | Non
     leaver's unsent report of the month. A plan that cannot be published changes nothing."""
     if actor is not None and not can_hand_over_in(actor, handover.regency_id):
         raise PermissionDenied
-    handover = Handover.objects.select_for_update().select_related("leaver", "plan").get(pk=handover.pk)
+    handover = Handover.objects.select_for_update(of=("self",)).select_related("leaver", "plan").get(pk=handover.pk)
     if handover.status != Handover.Status.DRAFT or handover.plan is None:
         raise ValidationError(_("This handover was published already: nothing was changed."))
     if notes is not None:
