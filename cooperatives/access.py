@@ -64,10 +64,17 @@ def can_correct_visit(user, visit: Visit) -> bool:
 
 
 def can_close_follow_up(user, follow_up: FollowUp) -> bool:
-    """The mentor who opened it, or the office of the regency."""
+    """The mentor who holds it today (work follows the village, not the leaver who opened it: the BA who covers
+    the village; for a PMO's visit, the PMO of its district), or the office of the regency."""
     access = access_for(user)
     visit = follow_up.visit
-    return access.is_mentor(visit.mentor_id) or access.is_office_of(visit.cooperative.village.district.regency_id)
+    village = visit.cooperative.village
+    if access.is_office_of(village.district.regency_id):
+        return True
+    mentor = access.mentor
+    if mentor is None or not _holds_village(mentor, village):
+        return False
+    return mentor.role != Mentor.Role.PMO or visit.mentor.role == Mentor.Role.PMO
 
 
 def can_list_follow_ups(user) -> bool:
@@ -120,3 +127,21 @@ def can_review_report(user, mentor: Mentor, month, reviewer=_UNKNOWN) -> bool:
     return mentor.role in (Mentor.Role.BA, Mentor.Role.PMO) and access.manages(mentor.regency_id)
 
 
+
+
+def can_hand_over(user) -> bool:
+    """Admins of a regency (and the national operator) hand a leaving mentor's villages over."""
+    return access_for(user).is_admin
+
+
+def can_hand_over_in(user, regency_id: int) -> bool:
+    """An admin of the regency's office drafts and publishes its handovers."""
+    return access_for(user).manages(regency_id)
+
+
+def can_write_handover_note(user, cooperative: Cooperative, handover) -> bool:
+    """The leaving mentor writes the note for their successor while their handover is a draft, for the cooperatives
+    they still cover (the office writes them in the handover itself)."""
+    access = access_for(user)
+    return (handover is not None and handover.status == "draft" and access.is_mentor(handover.leaver_id)
+            and _holds_village(access.mentor, cooperative.village))

@@ -11,6 +11,8 @@ from .models import (
     Cooperative,
     FinancingProposal,
     FollowUp,
+    Handover,
+    HandoverItem,
     LandPlot,
     MemberCount,
     MonthlyReport,
@@ -133,3 +135,20 @@ class ReportNoticeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class HandoverItemInline(admin.TabularInline):
+    model = HandoverItem
+    extra = 0
+    raw_id_fields = ["cooperative", "successor"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(admin.ModelAdmin):
+    """The record of handovers: who handed what to whom, from when (read here, written by the wizard)."""
+
+    list_display = ["leaver", "last_day", "successor", "status", "published_at"]
+    list_filter = ["status", "regency"]
+    search_fields = ["leaver__full_name", "successor__full_name"]
+    raw_id_fields = ["leaver", "successor", "plan", "report", "created_by", "published_by"]
+    inlines = [HandoverItemInline]

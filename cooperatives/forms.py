@@ -424,3 +424,39 @@ class CooperativeRowForm(forms.Form):
                 and not cleaned.get("legal_entity_date") and "legal_entity_date" not in self.errors:
             raise forms.ValidationError(_("a legal entity number needs its date"))
         return cleaned
+
+
+class HandoverStartForm(forms.Form):
+    """The first step of a handover: who leaves, their last day, and to whom their villages go."""
+
+    TO_NEIGHBOURS, TO_SUCCESSOR = "neighbours", "successor"
+
+    leaver = forms.ModelChoiceField(label=_("Leaving mentor"), queryset=None)
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                               help_text=_("The plan change takes effect the next day."))
+    to = forms.ChoiceField(label=_("Hand the villages to"), widget=forms.RadioSelect, initial=TO_NEIGHBOURS, choices=[
+        (TO_NEIGHBOURS, _("the neighbouring BAs under the same PMO (a proposal without the leaver)")),
+        (TO_SUCCESSOR, _("a named successor (for a PMO: the PMO whose team takes the BAs)"))])
+    successor = forms.ModelChoiceField(label=_("Successor"), queryset=None, required=False)
+
+    def __init__(self, *args, mentors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leaver"].queryset = mentors
+        self.fields["successor"].queryset = mentors
+        label = lambda m: f"{m.full_name} ({m.get_role_display()})"  # noqa: E731
+        self.fields["leaver"].label_from_instance = label
+        self.fields["successor"].label_from_instance = label
+
+    def clean(self):
+        data = super().clean()
+        leaver, successor, to = data.get("leaver"), data.get("successor"), data.get("to")
+        if to == self.TO_SUCCESSOR and successor is None:
+            self.add_error("successor", _("Choose the successor, or hand the villages to the neighbours."))
+        if to == self.TO_NEIGHBOURS:
+            data["successor"] = None
+            if leaver is not None and leaver.role != "ba":
+                self.add_error("to", _("A PMO's BAs go to another PMO's team: name that PMO as the successor."))
+        if leaver is not None and data.get("successor") is not None and (
+                data["successor"].pk == leaver.pk or data["successor"].role != leaver.role):
+            self.add_error("successor", _("The successor is another mentor of the same role as the leaver."))
+        return data

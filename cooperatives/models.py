@@ -617,3 +617,73 @@ class ReportNotice(models.Model):
     def mail_status(self) -> str:
         """`waiting`, `sent` or `failed` (OutgoingMail.Status): the e-mail's, or sent without one."""
         return self.mail.status if self.mail_id else OutgoingMail.Status.SENT
+
+
+class Handover(models.Model):
+    """A serah terima: a mentor leaves (resignation, contract not renewed, moved) and the office hands their villages
+    over through a plan change that takes effect the day after their last day. It is drafted with the plan (a draft
+    of `territories`) and becomes history when that plan is published: then each of the leaver's cooperatives gets
+    a `HandoverItem` naming who holds it from that day, with the office's note, the open follow-ups that went
+    with it and the leaver's unsent report of the month."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("handed over")
+
+    regency = models.ForeignKey("regions.Regency", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("regency"))
+    leaver = models.ForeignKey("mentors.Mentor", on_delete=models.PROTECT, related_name="handovers_given",
+                               verbose_name=_("leaving mentor"))
+    successor = models.ForeignKey("mentors.Mentor", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("named successor"))
+    last_day = models.DateField(_("last day"))
+    plan = models.ForeignKey("territories.TerritoryPlan", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("plan change"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The leaver's report of the month of the last day when it was not sent by then: it stays the leaver's (their
+    # visits are in it), marked handed over, and the successors are told in "Needs you now".
+    report = models.ForeignKey("MonthlyReport", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("unsent report"))
+    report_month = models.DateField(_("month of the unsent report"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("drafted by"))
+    created_at = models.DateTimeField(_("drafted at"), auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("handed over by"))
+    published_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.leaver} · {self.last_day}"
+
+    @property
+    def effective_from(self) -> date:
+        return date.fromordinal(self.last_day.toordinal() + 1)
+
+
+class HandoverItem(models.Model):
+    """One cooperative of a handover: who held it, who holds it from the handover's day, what went with it and the
+    note for the successor (shown on the cooperative page and in the successor's "Needs you now")."""
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items",
+                                 verbose_name=_("handover"))
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="handovers",
+                                    verbose_name=_("cooperative"))
+    successor = models.ForeignKey("mentors.Mentor", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="handovers_received", verbose_name=_("successor"))
+    note = models.TextField(_("handover note"), blank=True)
+    open_follow_ups = models.PositiveIntegerField(_("open follow-ups handed over"), default=0)
+
+    class Meta:
+        verbose_name = _("handed-over cooperative")
+        verbose_name_plural = _("handed-over cooperatives")
+        ordering = ["cooperative__village__code"]
+        constraints = [models.UniqueConstraint(fields=["handover", "cooperative"],
+                                               name="one_handover_item_per_cooperative")]
+
+    def __str__(self):
+        return f"{self.cooperative} → {self.successor or '–'}"

@@ -214,10 +214,21 @@ def cooperative_open_follow_ups(cooperative: Cooperative) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(visit__cooperative=cooperative, done=False).order_by("due_date", "id")
 
 
+def follow_ups_held_by(mentor: Mentor) -> Q:
+    """A filter on FollowUp: the follow-ups that are the mentor's work today, whoever wrote them. Work follows the
+    village: a BA holds every follow-up at the cooperatives of the villages the plan in force gives them; a PMO
+    holds those written on a PMO's visit in their districts (the BAs' are their BAs' work). Whatever changed the
+    plan, the successor holds them from the day it takes effect and the leaver no longer does."""
+    held = coverage.villages_held_by(mentor, "visit__cooperative__village")
+    if mentor.role == Mentor.Role.PMO:
+        return held & Q(visit__mentor__role=Mentor.Role.PMO)
+    return held
+
+
 def open_follow_ups(mentor: Mentor) -> QuerySet[FollowUp]:
-    """A mentor's open follow-ups by due date: the overdue ones come first."""
+    """A mentor's open follow-ups (see `follow_ups_held_by`) by due date: the overdue ones come first."""
     return (
-        FollowUp.objects.filter(visit__mentor=mentor, done=False)
+        FollowUp.objects.filter(follow_ups_held_by(mentor), done=False)
         .select_related("visit__cooperative__village")
         .order_by("due_date", "id")
     )

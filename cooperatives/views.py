@@ -26,11 +26,13 @@ from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, Spreadshe
 from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, content_version, stale_edit_response
 
-from . import evidence, reports, selectors, services
+from . import evidence, handovers, reports, selectors, services
 from .access import (
     can_correct_visit,
     can_edit_cooperative,
     can_export_registry,
+    can_hand_over,
+    can_write_handover_note,
     can_import_cooperatives,
     can_list_follow_ups,
     can_list_pmo_reports,
@@ -49,6 +51,7 @@ from .forms import (
     CooperativeImportForm,
     FinancingForm,
     FollowUpFormSet,
+    HandoverStartForm,
     LandForm,
     MemberCountForm,
     ReportForm,
@@ -119,6 +122,8 @@ def cooperative_detail(request, pk):
         "history": selectors.village_history_for(request.user, cooperative.village),
         "visits": visits, "visits_page": visits_page,
         "open_follow_ups": list(selectors.cooperative_open_follow_ups(cooperative)),
+        "handovers": handovers.cooperative_handovers(cooperative),
+        **_leavers_note(request.user, cooperative),
         "can_edit": can_edit_cooperative(request.user, cooperative),
         "can_record": can_record_visit(request.user, cooperative),
         "correctable": {v.pk for v in visits if can_correct_visit(request.user, v)},
@@ -128,6 +133,32 @@ def cooperative_detail(request, pk):
                    in enumerate(Cooperative._meta.get_field("stage").choices)],
     }
     return render(request, "cooperatives/cooperative_detail.html", context)
+
+
+def _leavers_note(user, cooperative) -> dict:
+    """The leaving mentor's note form on their cooperative's page, while their handover is a draft."""
+    handover = handovers.draft_handover_of(access_for(user).mentor)
+    if not can_write_handover_note(user, cooperative, handover):
+        return {}
+    item = handover.items.filter(cooperative=cooperative).first()
+    return {"leaving": handover, "leavers_note": item.note if item else "", "note_max": handovers.NOTE_MAX}
+
+
+@require_POST
+def handover_note(request, pk):
+    """The leaving mentor writes (or clears) the note their successor reads on this cooperative."""
+    cooperative = selectors.cooperative_get_for_user(request.user, pk)
+    handover = handovers.draft_handover_of(access_for(request.user).mentor)
+    require(can_write_handover_note(request.user, cooperative, handover))
+    try:
+        handovers.handover_note_write(actor=request.user, handover=handover, cooperative=cooperative,
+                                      note=request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Handover note saved: your successor reads it here from %(day)s.")
+                         % {"day": date_format(handover.effective_from, "j F Y")})
+    return redirect(f"{cooperative.get_absolute_url()}#handover")
 
 
 def cooperative_update(request, pk):
@@ -533,3 +564,70 @@ def cooperative_import_apply(request):
     messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
                      % preview.summary)
     return redirect("cooperatives:cooperative_list")
+
+
+# --- handovers (serah terima) -----------------------------------------------------------------------------
+
+
+def handover_list(request):
+    """The office's handovers, and the first step of a new one (who leaves, the last day, to whom)."""
+    require(can_hand_over(request.user))
+    form = HandoverStartForm(request.POST or None, mentors=handovers.leavers_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            handover = handovers.handover_start(actor=request.user, leaver=data["leaver"], last_day=data["last_day"],
+                                                successor=data["successor"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("cooperatives:handover_detail", pk=handover.pk)
+    page_obj = Paginator(handovers.handovers_visible_to(request.user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "cooperatives/handover_list.html",
+                  {"form": form, "handovers": page_obj, "page_obj": page_obj})
+
+
+def _posted_notes(request, preview) -> dict[int, str]:
+    return {row["cooperative"].pk: request.POST.get(f"note-{row['cooperative'].pk}", "") for row in preview.rows}
+
+
+def handover_detail(request, pk):
+    """A handover: while a draft, what moves (villages, cooperatives, follow-ups, the month's report), the plan's
+    checks and a note per cooperative; once published, who received what."""
+    handover = handovers.handover_get_for_admin(request.user, pk)
+    if handover.status == handover.Status.PUBLISHED:
+        return render(request, "cooperatives/handover_detail.html", {
+            "handover": handover, "items": handover.items.select_related("cooperative__village", "successor")})
+    preview = handovers.handover_preview(handover)
+    if request.method == "POST":
+        try:
+            handovers.handover_notes_save(actor=request.user, handover=handover,
+                                          notes=_posted_notes(request, preview))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Handover notes saved."))
+        return redirect("cooperatives:handover_detail", pk=handover.pk)
+    return render(request, "cooperatives/handover_detail.html", {
+        "handover": handover, "preview": preview, "note_max": handovers.NOTE_MAX})
+
+
+@require_POST
+def handover_publish(request, pk):
+    handover = handovers.handover_get_for_admin(request.user, pk)
+    if handover.status != handover.Status.DRAFT:
+        messages.error(request, _("This handover was published already: nothing was changed."))
+        return redirect("cooperatives:handover_detail", pk=handover.pk)
+    preview = handovers.handover_preview(handover)
+    reviewed = request.POST.get("reviewed_active", "")
+    try:
+        handovers.handover_publish(actor=request.user, handover=handover,
+                                   reviewed_active_id=int(reviewed) if reviewed.isdigit() else None,
+                                   notes=_posted_notes(request, preview))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Handed over: the plan change is in force from %(day)s.")
+                         % {"day": date_format(handover.effective_from, "j F Y")})
+    return redirect("cooperatives:handover_detail", pk=handover.pk)

@@ -17,6 +17,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from cooperatives import selectors as registry
+from cooperatives.access import can_hand_over
 from cooperatives.models import MonthlyReport, Stage
 from cooperatives.months import mentor_month_needing_work, month_needing_work
 from mentors import selectors as people
@@ -48,8 +49,8 @@ def home(request):
         context["report"] = reports.get(context["month"]) or MonthlyReport(mentor=mentor, month=context["month"])
     elif sees_pmo_home(request.user):
         context["team"] = dashboards.team_rows(mentor, today)
-        context["needs"] = dashboards.needs_of_pmo(mentor, today, context["team"])
-        context["follow_ups"] = registry.open_follow_ups(mentor)[:5]
+        context["follow_ups"] = list(registry.open_follow_ups(mentor)[:5])
+        context["needs"] = dashboards.needs_of_pmo(mentor, today, context["team"], context["follow_ups"])
     return render(request, "home_mentor.html", context)
 
 
@@ -71,6 +72,7 @@ def _office_home(request, access):
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": month,
         "reports": reports,
+        "can_hand_over": can_hand_over(request.user),
         # The same for everyone who sees these regencies: kept as long as the figures.
         "needs": cached_figures(f"needs:office:{regency_ids or 'all'}:{today:%Y-%m-%d}",
                                 lambda: dashboards.needs_of_office(request.user, access, today, figures)),

@@ -20,6 +20,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cooperatives.handovers import handovers_received
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
 from cooperatives.months import mentor_month_needing_work
 from cooperatives.reports import due_date
@@ -455,9 +456,13 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
             .annotate(n=Count("id", filter=Q(date__gte=month)), d=Max("date"), **evidence_counts(month))}
     visits = {pk: row["n"] for pk, row in seen.items()}
     last = {pk: row["d"] for pk, row in seen.items()}
-    # Counting visit_id (not id) lets PostgreSQL answer from followup_open_idx alone.
-    overdue = dict(FollowUp.objects.filter(visit__mentor_id__in=ids, done=False, due_date__lt=today)
-                   .order_by().values_list("visit__mentor_id").annotate(n=Count("visit_id")))
+    # Work follows the village: a follow-up counts for the BA who covers its cooperative's village today, whoever
+    # opened it (the PMO's own, written on a PMO's visit, are not the BAs').
+    overdue = dict(FollowUp.objects.filter(coverage.villages_held_by(pmo, "visit__cooperative__village"),
+                                           done=False, due_date__lt=today)
+                   .exclude(visit__mentor__role=Mentor.Role.PMO)
+                   .annotate(holder=coverage.ba_id_of_village("visit__cooperative__village_id"))
+                   .filter(holder__in=ids).order_by().values_list("holder").annotate(n=Count("visit_id")))
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
     return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
              "visits_month": visits.get(t.mentor_id, 0),
@@ -488,6 +493,40 @@ def recent_reports(mentor: Mentor, today: date) -> dict[date, MonthlyReport]:
     return {r.month: r for r in MonthlyReport.objects.filter(mentor=mentor, month__gte=previous)}
 
 
+def handover_needs(mentor: Mentor, today: date) -> list[Need]:
+    """What a handover gave the mentor in the last days: the cooperatives with a note (a line each, the note below,
+    at most three per handover), the others in one line, and one line per leaver whose report of the month was not
+    sent (its month's work in these villages is the successor's)."""
+    needs = []
+    by_handover: dict[int, list] = {}
+    for item in handovers_received(mentor, today):
+        by_handover.setdefault(item.handover_id, []).append(item)
+    for items in by_handover.values():
+        handover = items[0].handover
+        words = {"name": handover.leaver.full_name, "day": _day(handover.effective_from)}
+        noted = [item for item in items if item.note][:3]
+        rest = [item for item in items if item not in noted]
+        for item in (noted + rest if len(items) <= 3 else noted):
+            needs.append(Need(
+                _("%(village)s was handed over to you by %(name)s from %(day)s")
+                % {"village": item.cooperative.village.name, **words},
+                item.cooperative.get_absolute_url() + "#handover", "soon", item.note[:160], badge=_("handover")))
+        if len(items) > 3 and rest:
+            needs.append(Need(
+                ngettext("%(count)s more village was handed over to you by %(name)s from %(day)s",
+                         "%(count)s more villages were handed over to you by %(name)s from %(day)s", len(rest))
+                % {"count": len(rest), **words},
+                rest[0].cooperative.get_absolute_url() + "#handover", "soon",
+                ", ".join(item.cooperative.village.name for item in rest[:8]) + ("…" if len(rest) > 8 else ""),
+                badge=_("handover")))
+        if handover.report_month:
+            needs.append(Need(
+                _("%(name)s did not send the report for %(month)s before leaving: the month's work in the villages "
+                  "handed to you is yours from %(day)s") % {"month": _month_name(handover.report_month), **words},
+                _report_url(mentor.pk, handover.report_month), "soon", badge=_("handover")))
+    return needs
+
+
 def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> list[Need]:
     regency = mentor.regency
     needs = []
@@ -506,6 +545,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
         text = _("Send your report for %(month)s (due %(due)s)")
         needs.append(Need(text % {"month": _month_name(due_month), "due": _day(due)},
                           _report_url(mentor.pk, due_month), urgency))
+    needs += handover_needs(mentor, today)
     follow_ups = list(open_follow_ups(mentor).filter(due_date__lte=today + timedelta(days=7))[:6])
     for follow_up in follow_ups[:5]:
         late = follow_up.due_date < today
@@ -530,9 +570,11 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
     return needs
 
 
-def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) -> list[Need]:
+def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None,
+                 follow_ups: list | None = None) -> list[Need]:
     """BA reports waiting for the PMO (oldest first), BAs quiet for longer than DASHBOARD_IDLE_BA_DAYS, the
-    PMO's own overdue follow-ups. `team`: the rows of `team_rows`, when the page has them already."""
+    PMO's own overdue follow-ups. `team`: the rows of `team_rows`, when the page has them already; `follow_ups`: the
+    first five of `open_follow_ups` (overdue first), when the page has them already."""
     team = team_rows(mentor, today) if team is None else team
     team_ids = [row["mentor"].pk for row in team if row["mentor"]]
     needs = []
@@ -561,7 +603,10 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None) ->
             _("%(name)s has recorded no visit for %(days)s days") % {"name": ba.full_name, "days": days}
             if days is not None else _("%(name)s has recorded no visit yet") % {"name": ba.full_name},
             ba.get_absolute_url(), "soon", ba.phone_display or ""))
-    for follow_up in open_follow_ups(mentor).filter(due_date__lt=today)[:5]:
+    needs += handover_needs(mentor, today)
+    # The first five open ones by due date hold the first five overdue ones.
+    follow_ups = list(open_follow_ups(mentor)[:5]) if follow_ups is None else follow_ups[:5]
+    for follow_up in (f for f in follow_ups if f.due_date < today):
         needs.append(Need(_("%(action)s (due %(due)s)") % {"due": _day(follow_up.due_date),
                                                             "action": follow_up.action},
                           reverse("cooperatives:follow_up_list"), "late",

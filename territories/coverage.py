@@ -282,6 +282,15 @@ def villages_of_ba(mentor: Mentor, path: str = "village") -> Q:
     return Q(**{f"{path}_id__in" if path else "id__in": ids})
 
 
+def villages_held_by(mentor: Mentor, path: str = "village") -> Q:
+    """A filter on the village reached by `path`: those the plan in force gives the mentor today (a BA's villages, a
+    PMO's districts' villages), as subqueries (no query of its own: for lists of work that follows the village)."""
+    if mentor.role == Mentor.Role.PMO:
+        districts = PmoDistrict.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor).values("district_id")
+        return Q(**{f"{path}__district_id__in" if path else "district_id__in": districts})
+    return villages_of_ba(mentor, path)
+
+
 def villages_of_territory(territory, path: str = "village") -> Q:
     """A filter on the village reached by `path`: those of a BA territory (an id, or an `OuterRef` to one)."""
     ids = BaVillage.objects.filter(ba_territory=territory).values("village_id")

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from mentors.models import Mentor
 from offices.models import OfficeSettings
 from regions.models import District, Regency, Village
 from toolkit.versions import check_version
@@ -285,3 +286,45 @@ def plans_wipe(regency_ids) -> None:
     wipe(PlanChange.objects.filter(regency_id__in=regency_ids))
     wipe(TerritoryPlan.history.filter(regency_id__in=regency_ids))
     wipe(TerritoryPlan.objects.filter(regency_id__in=regency_ids))
+
+
+@transaction.atomic
+def plan_handover_draft(*, actor, leaver, successor=None, name: str) -> TerritoryPlan:
+    """A draft of the plan in force without `leaver`: a BA's villages go to `successor` (their territory, or the
+    leaver's territory when the successor holds none) or, without one, to the neighbours (the proposal with the
+    leaver left out, keeping the current split as far as it can); a PMO's districts and BAs go to `successor`'s
+    PMO territory (or the successor takes the leaver's). The caller publishes it."""
+    role = leaver.role
+    kind, model = ("pmo", PmoTerritory) if role == Mentor.Role.PMO else ("ba", BaTerritory)
+    if successor is not None and (successor.pk == leaver.pk or successor.role != role
+                                  or successor.regency_id != leaver.regency_id or not successor.is_active):
+        raise PlanError(_("%(name)s cannot take over: choose an active mentor of the same role in this regency.")
+                        % {"name": successor.full_name})
+    if kind == "pmo" and successor is None:
+        raise PlanError(_("Name the PMO who takes over the leaving PMO's BAs."))
+    active = TerritoryPlan.objects.filter(regency_id=leaver.regency_id, status=TerritoryPlan.Status.ACTIVE).first()
+    if active is None or not model.objects.filter(plan=active, mentor=leaver).exists():
+        raise PlanError(_("%(name)s holds no territory in the plan in force: there is nothing to hand over.")
+                        % {"name": leaver.full_name})
+    plan = plan_create(actor=actor, regency=leaver.regency, name=name)
+    leaving = model.objects.filter(plan=plan, mentor=leaver).order_by("pk").first()
+    taking = model.objects.filter(plan=plan, mentor=successor).order_by("pk").first() if successor else None
+    if successor is not None and taking is None:
+        territory_update(actor=actor, plan=plan, version=plan.version, territory=leaving, name=leaving.name,
+                         mentor=successor, **({"pmo_territory": leaving.pmo_territory} if kind == "ba" else {}))
+    elif successor is not None and kind == "ba":
+        villages = list(BaVillage.objects.filter(ba_territory=leaving).values_list("village_id", flat=True))
+        villages_move(actor=actor, plan=plan, version=plan.version, village_ids=villages, to=taking)
+        territory_delete(actor=actor, plan=plan, version=plan.version, territory=leaving)
+    elif successor is not None:
+        districts = list(PmoDistrict.objects.filter(pmo_territory=leaving).values_list("district_id", flat=True))
+        districts_move(actor=actor, plan=plan, version=plan.version, district_ids=districts, to=taking)
+        BaTerritory.objects.filter(plan=plan, pmo_territory=leaving).update(pmo_territory=taking)
+        territory_delete(actor=actor, plan=plan, version=plan.version, territory=leaving)
+    else:
+        staffed = BaTerritory.objects.filter(plan=plan, mentor__is_active=True).exclude(mentor=leaver)
+        bas = list(Mentor.objects.filter(pk__in=staffed.values("mentor_id")))
+        pmos = list(Mentor.objects.filter(pk__in=PmoTerritory.objects.filter(plan=plan, mentor__isnull=False)
+                                          .values("mentor_id")))
+        plan_propose(actor=actor, plan=plan, version=plan.version, ba_mentors=bas, pmo_mentors=pmos, keep=True)
+    return plan

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from cooperatives import handovers
 from cooperatives import services as registry
 from cooperatives.models import BoardMember, BusinessUnit, Cooperative, FinancingProposal, LandPlot, MemberCount
 from cooperatives.selectors import month_start
@@ -63,9 +64,11 @@ def build_scene(split, sukabumi, admin_user) -> SimpleNamespace:
     registry.report_save(actor=split.ba, mentor=ba, month=last_month, obstacles="Lahan gerai belum pasti.",
                          next_month_plan="Rapat dengan kepala desa.", submit=True)
     draft = plans.plan_create(actor=admin_user, regency=sukabumi, name="Draf perubahan")
+    handover = handovers.handover_start(actor=admin_user, leaver=split.other_territory.mentor,
+                                        last_day=today - timedelta(days=1))
     return SimpleNamespace(split=split, coop=coop, visit=visit, earlier=earlier, last_month=last_month,
-                           draft=draft, plan=split.plan, village=coop.village, district=coop.village.district,
-                           ba=split.ba, pmo=split.pmo, admin=admin_user)
+                           draft=draft, handover=handover, plan=split.plan, village=coop.village,
+                           district=coop.village.district, ba=split.ba, pmo=split.pmo, admin=admin_user)
 
 
 PARTS = ["units", "financing", "land", "board", "members"]
@@ -103,7 +106,8 @@ def pages(scene) -> dict[str, list[str]]:
             f"/mentors/{ba}/edit/", "/mentors/import/", "/cooperatives/import/", "/plans/new/",
             f"/plans/{scene.draft.pk}/propose/", f"/plans/{scene.draft.pk}/publish/",
             f"/plans/{scene.draft.pk}/import/", "/dashboard/limits/32.02/",
-            "/mentors/office/32.02/", "/mentors/office/32.02/new/",
+            "/mentors/office/32.02/", "/mentors/office/32.02/new/", "/handovers/",
+            f"/handovers/{scene.handover.pk}/",
         ],
     }
 

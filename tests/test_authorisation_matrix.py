@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from cooperatives.models import BoardMember, Cooperative, FollowUp, Visit, VisitFile
+from cooperatives.models import BoardMember, Cooperative, FollowUp, Handover, Visit, VisitFile
 from cooperatives.selectors import month_start
 from mentors.models import Membership
 from regions.models import Village
@@ -117,6 +117,14 @@ MATRIX = {
     "cooperatives:follow_up_list": ("get", "/follow-ups/", R),  # the office reads its regencies' follow-ups
     "cooperatives:follow_up_done": (
         "post", "/follow-ups/{follow_up}/done/", [302, 302, 404, 403, 302, 302, 404, 302]),
+    # Handovers are the office's: its admins draft and publish them, its staff get 403, mentors and other offices 404.
+    # The leaving BA writes the note for their successor while their handover is a draft: none here, so 403.
+    "cooperatives:handover_note": ("post", "/cooperatives/{coop}/handover-note/",
+                                   [302, 403, 404, 403, 403, 403, 404, 403]),
+    "cooperatives:handover_list": ("get", "/handovers/", [302, 403, 403, 403, 403, 200, 200, 200]),
+    "cooperatives:handover_detail": ("get", "/handovers/{handover}/", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "cooperatives:handover_publish": ("post", "/handovers/{handover}/publish/",
+                                      [302, 404, 404, 404, 403, 302, 404, 302]),
     "cooperatives:report_list": ("get", "/reports/", R),
     "cooperatives:report_detail": (
         "get", "/reports/{ba_mentor}/{month}/", [302, 200, 404, 200, 200, 200, 404, 200]),
@@ -185,11 +193,13 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         # An office account the write actions may change without spoiling the personas.
         office_account = MembershipFactory(user=UserFactory(email=f"staf.{persona}@contoh.test"), regency=sukabumi,
                                            role=Membership.Role.STAFF)
+        handover = Handover.objects.create(regency=sukabumi, leaver=spare, last_day=timezone.localdate(), plan=plan)
         visit_file = VisitFile(visit=visit, kind="photo", name="uji.jpg", size=3)
         visit_file.file.save("uji.jpg", ContentFile(b"uji"), save=True)
         path = template.format(ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk, ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
-                               board_member=board_member.pk, visit_file=visit_file.pk, office_account=office_account.pk,
+                               board_member=board_member.pk, visit_file=visit_file.pk, handover=handover.pk,
+                               office_account=office_account.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")
         response = getattr(client_for(personas[persona]), method)(path)
