@@ -32,7 +32,6 @@ from .access import (
     can_edit_cooperative,
     can_export_registry,
     can_hand_over,
-    can_write_handover_note,
     can_import_cooperatives,
     can_list_follow_ups,
     can_list_pmo_reports,
@@ -41,6 +40,7 @@ from .access import (
     can_record_visits,
     can_review_report,
     can_view_reports,
+    can_write_handover_note,
     can_write_report,
     lists_office_follow_ups,
 )
