@@ -246,6 +246,8 @@ JOB_SCHEDULE = {
     "toolkit.tasks.mail_sweep": 60,
     "toolkit.tasks.task_results_prune": "03:30",
     "cooperatives.tasks.report_reminders_send": "07:15",
+    # A scheduled plan takes effect at the start of its day: checked every minute (one indexed query).
+    "territories.tasks.scheduled_plans_take_effect": 60,
 }
 
 LANGUAGE_CODE = "id"

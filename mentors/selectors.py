@@ -96,3 +96,11 @@ def office_changes(regency: Regency) -> QuerySet:
     (also for accounts removed since)."""
     return (Membership.history.filter(regency_id=regency.pk).select_related("history_user", "user")
             .order_by("-history_date", "-history_id"))
+
+
+def office_admin_addresses(regency_id: int) -> list[str]:
+    """The e-mail addresses of the regency's office admins who can sign in and take e-mail (for what the office is
+    told by the background jobs)."""
+    return sorted(set(Membership.objects.filter(
+        regency_id=regency_id, role=Membership.Role.ADMIN, user__is_active=True, user__email_notifications=True,
+    ).exclude(user__email="").values_list("user__email", flat=True)))

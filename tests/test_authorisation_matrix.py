@@ -87,6 +87,8 @@ MATRIX = {
     "territories:plan_diff": ("get", "/plans/{plan}/diff/", [302, 404, 404, 404, 200, 200, 404, 200]),
     "territories:plan_publish": ("get", "/plans/{plan}/publish/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "territories:plan_discard": ("post", "/plans/{plan}/discard/", [302, 404, 404, 404, 403, 302, 404, 302]),
+    # Withdrawing: the admins of the plan's regency (a draft has nothing to withdraw: they are sent back to it).
+    "territories:plan_withdraw": ("post", "/plans/{plan}/withdraw/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "territories:plan_export": ("get", "/plans/{plan}/export.xlsx", [302, 404, 404, 404, 200, 200, 404, 200]),
     "territories:plan_import": ("get", "/plans/{plan}/import/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "territories:plan_import_apply": (
