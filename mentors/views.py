@@ -1,20 +1,21 @@
-"""The office's actions on people: add, import, (de)activate and invite mentors; the office accounts of a regency.
+"""The office's actions on people: add, (de)activate and invite mentors; the office accounts of a regency.
 
 The roster, a mentor's page and the edit form show what the plan in force gives a mentor, so they are
-rendered one level up, by the app that knows plans (same URLs, same `mentors:` names).
+rendered one level up, by the app that knows plans (same URLs, same `mentors:` names); so is the import, which
+refuses to change the role of a mentor who holds a work territory.
 """
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError
-from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors, services
@@ -23,12 +24,11 @@ from .access import (
     can_manage_mentor,
     can_manage_office,
     can_manage_office_accounts,
+    can_renew_contracts,
     require,
 )
-from .forms import MentorForm, MentorImportForm, OfficeAccountForm
+from .forms import ContractRenewForm, MentorForm, OfficeAccountForm
 from .models import Membership
-
-IMPORT = ImportFlow(key="mentor_import", sheet=services.MENTOR_SHEET)
 
 
 def mentor_create(request):
@@ -81,41 +81,30 @@ def mentor_invite(request, pk):
     return redirect(mentor)
 
 
-@accepts_upload(IMPORT_REQUEST_MAX_BYTES)
-def mentor_import(request):
-    require(can_add_mentors(request.user))
-    form = MentorImportForm(request.POST or None, request.FILES or None,
-                            regencies=selectors.regencies_managed_by(request.user))
-    context = {"form": form}
+def contract_renew(request):
+    """Renew contracts in bulk: tick the mentors (those whose contract ends within 60 days or has ended, or all),
+    choose the new end, and every one is renewed in its history, or none."""
+    require(can_renew_contracts(request.user))
+    today = timezone.localdate()
+    show = "all" if request.GET.get("show") == "all" else "due"
+    mentors = selectors.mentors_to_renew(request.user, today=today, show=show)
+    form = ContractRenewForm(request.POST or None, mentors=mentors)
     if request.method == "POST" and form.is_valid():
-        regency = form.cleaned_data["regency"]
+        chosen = list(form.cleaned_data["mentors"])
         try:
-            preview, token = IMPORT.preview(
-                request, form.cleaned_data["file"],
-                lambda rows: services.mentors_import_check(regency=regency, rows=rows), regency=regency.pk)
-        except SpreadsheetError as error:
-            form.add_error("file", str(error))
+            services.contracts_renew(actor=request.user, mentors=chosen, contract_end=form.cleaned_data["contract_end"],
+                                     today=today)
+        except services.RenewalError as error:
+            form.add_error("contract_end", str(error))
         else:
-            context.update(preview=preview, token=token, regency=regency)
-    return render(request, "mentors/mentor_import.html", context)
-
-
-@require_POST
-@transaction.atomic  # the preview's token is recorded with the rows it applies: exactly once
-def mentor_import_apply(request):
-    require(can_add_mentors(request.user))
-    pending = IMPORT.take(request)
-    if pending is None:
-        return redirect("mentors:mentor_import")
-    regency = get_object_or_404(selectors.regencies_managed_by(request.user), pk=pending["regency"])
-    preview = services.mentors_import_apply(actor=request.user, regency=regency, rows=pending["rows"])
-    if preview.errors:
-        messages.error(request, _("Nothing was imported: the roster changed since the preview. Check the rows below."))
-        form = MentorImportForm(regencies=selectors.regencies_managed_by(request.user))
-        return render(request, "mentors/mentor_import.html", {"form": form, "preview": preview, "regency": regency})
-    messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
-                     % preview.summary)
-    return redirect("mentors:mentor_list")
+            messages.success(request, _("%(count)d contracts renewed until %(day)s.") % {
+                "count": len(chosen), "day": form.cleaned_data["contract_end"].strftime("%d-%m-%Y")})
+            return redirect(request.get_full_path())
+    page = Paginator(mentors, 200).get_page(request.GET.get("page"))
+    chosen = {str(pk) for pk in form["mentors"].value() or []}
+    return render(request, "mentors/contract_renew.html", {
+        "form": form, "page_obj": page, "show": show, "today": today, "chosen": chosen,
+        "soon": today + timedelta(days=30)})
 
 
 # --- office accounts ------------------------------------------------------------------------------------------
