@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mentors.access import access_for, has_mfa, must_use_mfa
+from mentors.adapters import contract_ended_message
 from toolkit.uploads import body_limit
 
 logger = logging.getLogger("koperasi.busy")
@@ -198,8 +199,7 @@ class ContractEndedMiddleware:
             access = access_for(user)
             if access.contract_ended and not access.is_office:
                 logout(request)
-                messages.error(request, _("Your contract as a mentor has ended, so your access to the portal has "
-                                          "ended too. Ask your cooperative office if it is being renewed."))
+                messages.error(request, contract_ended_message())
                 target = reverse("account_login")
                 if getattr(request, "htmx", False):
                     response = HttpResponse(status=204)

@@ -59,6 +59,19 @@ def test_a_mentor_whose_contract_ended_yesterday_is_signed_out_at_their_next_req
     assert signed_in(split.ba).get(village).status_code == 302, "signing in again does not help"
 
 
+def test_a_mentor_whose_contract_ended_cannot_sign_in_and_is_told_why(split, client, today):
+    split.ba.set_password("Rahasia-Kontrak-1")
+    split.ba.save()
+    ends(split.ba_mentor, today - timedelta(days=1))
+
+    response = client.post(reverse("account_login"), {"login": split.ba.email, "password": "Rahasia-Kontrak-1"},
+                           follow=True)
+
+    assert "Kontrak Anda sebagai pendamping telah berakhir" in response.text
+    assert "Berhasil masuk" not in response.text
+    assert client.get("/").status_code == 302
+
+
 def test_a_contract_that_ends_today_or_was_renewed_keeps_working(split, today):
     phone = signed_in(split.ba)
     ends(split.ba_mentor, today)
