@@ -510,6 +510,10 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict],
     def write_all(results):
         created = [row.extra["mentor"] for row in results if row.action == "create"]
         updated = [row.extra["mentor"] for row in results if row.action == "update"]
+        # A renewal by spreadsheet: a mentor whose access the contracts job ended is active again.
+        renewed = _ended_by_job([mentor for row in results if row.action == "update" and "contract_end" in row.changes
+                                 and (mentor := row.extra["mentor"]).contract_end
+                                 and mentor.contract_end >= timezone.localdate()])
         bulk_create_with_history(created, Mentor, batch_size=IMPORT_BATCH, default_user=actor,
                                  default_change_reason="imported")
         if updated:
@@ -519,6 +523,10 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict],
             fields = sorted({name for row in results if row.action == "update" for name in row.changes})
             bulk_update_with_history(updated, Mentor, [*fields, "updated_at"], batch_size=IMPORT_BATCH,
                                      default_user=actor, default_change_reason="imported")
+        for mentor in renewed:
+            mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
+            if mentor.user_id and not mentor.user.is_active:
+                _account_set_active(mentor.user, True, actor=actor, reason="reactivated")
 
     return apply_all_or_nothing(mentors_import_check(regency=regency, rows=rows, role_locked_ids=role_locked_ids),
                                 write_all=write_all,
@@ -577,6 +585,18 @@ def contract_warnings_send(*, today: date) -> int:
                 [ContractNotice(mentor=mentor, contract_end=mentor.contract_end, days=days, mail=mail)
                  for mentor, days, _left in rows], ignore_conflicts=True)
     return sum(len(rows) for rows in due.values())
+
+
+def _ended_by_job(mentors) -> list[Mentor]:
+    """Those of the mentors whose access the contracts job ended (inactive, and that was their last change)."""
+    inactive = [mentor for mentor in mentors if not mentor.is_active]
+    if not inactive:
+        return []
+    last = {}
+    for record in (Mentor.history.filter(id__in=[m.pk for m in inactive]).order_by("id", "-history_date", "-history_id")
+                   .values("id", "history_change_reason")):
+        last.setdefault(record["id"], record["history_change_reason"])
+    return [mentor for mentor in inactive if last.get(mentor.pk) == CONTRACT_ENDED]
 
 
 class RenewalError(Exception):

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from mentors import services
 from mentors.models import ContractNotice, Mentor
@@ -237,3 +237,34 @@ def test_the_import_still_changes_the_role_of_a_mentor_without_a_territory(split
 def test_a_user_without_a_mentor_record_is_not_affected(db):
     user = UserFactory(email="orang@contoh.test")
     assert signed_in(user).get("/").status_code == 200
+
+
+def test_contracts_are_renewed_through_the_roster_export_and_the_import_preview(split, admin_client, today):
+    ends(split.ba_mentor, today - timedelta(days=1))
+    contracts_check.enqueue()  # the BA's access ended
+    page = admin_client.get(reverse("mentors:contract_renew"))
+    assert reverse("mentors:mentor_export") in page.text and reverse("mentors:mentor_import") in page.text
+    book = load_workbook(io.BytesIO(admin_client.get(reverse("mentors:mentor_export")).content))
+    sheet = book.active
+    end_column = [cell.value for cell in sheet[1]].index("Akhir kontrak") + 1
+    new_end = today + timedelta(days=365 + 30)
+    renewed = []
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row, 1).value in (split.ba_mentor.full_name, split.pmo_mentor.full_name):
+            sheet.cell(row, end_column).value = new_end
+            renewed.append(sheet.cell(row, 1).value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    preview = admin_client.post(reverse("mentors:mentor_import"), {
+        "regency": split.plan.regency.pk, "file": SimpleUploadedFile("roster.xlsx", buffer.getvalue())})
+
+    check = preview.context["preview"]
+    assert check.summary == {"create": 0, "update": 2, "unchanged": 39, "error": 0}
+    assert Mentor.objects.get(pk=split.ba_mentor.pk).contract_end == today - timedelta(days=1), "a dry run"
+    admin_client.post(reverse("mentors:mentor_import_apply"), {"token": preview.context["token"]})
+    for mentor in (split.ba_mentor, split.pmo_mentor):
+        current = Mentor.objects.select_related("user").get(pk=mentor.pk)
+        assert current.contract_end == new_end and current.is_active and current.user.is_active
+    assert reasons(split.ba_mentor)[-3:] == [services.CONTRACT_ENDED, "imported", "reactivated"]
+    assert signed_in(split.ba).get("/").status_code == 302, "the old session stays ended"
