@@ -268,3 +268,17 @@ def test_contracts_are_renewed_through_the_roster_export_and_the_import_preview(
         assert current.contract_end == new_end and current.is_active and current.user.is_active
     assert reasons(split.ba_mentor)[-3:] == [services.CONTRACT_ENDED, "imported", "reactivated"]
     assert signed_in(split.ba).get("/").status_code == 302, "the old session stays ended"
+
+
+def test_the_renewal_list_keeps_its_query_count_with_50_contracts_ending(split, admin_client, count_queries, today):
+    admin_client.get("/")  # the session and the language are settled before counting
+    ends(split.ba_mentor, today + timedelta(days=10))
+    url = reverse("mentors:contract_renew")
+    with count_queries() as few:
+        count_queries.get(admin_client, url)
+    for _ in range(49):
+        MentorFactory(regency=split.plan.regency, contract_end=today + timedelta(days=20))
+    with count_queries() as many:
+        page = count_queries.get(admin_client, url)
+    assert page.text.count('name="mentors"') == 50
+    count_queries.assert_same(few, many, most=15)
