@@ -96,15 +96,14 @@ def _take_effect(plan: TerritoryPlan, current: TerritoryPlan | None, *, actor) -
 
 @transaction.atomic
 def plan_withdraw(*, actor, plan: TerritoryPlan) -> TerritoryPlan:
-    """Take a scheduled plan back to a draft before its date: nothing of the plan in force changes."""
+    """Take a scheduled plan back to a draft: before its date, or after a day whose checks it failed (it never was
+    in force, so nothing of the plan in force changes). The row lock orders it with the job that makes it take
+    effect: whichever comes second finds the plan no longer scheduled."""
     if actor is not None and not can_manage_plans_of(actor, plan.regency_id):
         raise PermissionDenied
     current = TerritoryPlan.objects.select_for_update().filter(pk=plan.pk).first()
     if current is None or not current.is_scheduled:
         raise PlanError(_("Only a scheduled plan can be withdrawn. This one is not scheduled (any more)."))
-    if current.effective_from <= timezone.localdate():
-        raise PlanError(_("“%(name)s” takes effect today: it can no longer be withdrawn. Publish a new plan to "
-                          "change the split.") % {"name": current.name})
     day = current.effective_from.strftime("%d-%m-%Y")
     current.status = TerritoryPlan.Status.DRAFT
     current.effective_from = None
@@ -138,6 +137,10 @@ def plans_take_effect(*, today: date | None = None) -> dict:
                 pk=pk, status=TerritoryPlan.Status.SCHEDULED).first()
             if plan is None:
                 continue  # withdrawn or done meanwhile
+            # A plan that failed its checks on its day and passes them later takes effect on the later day: the
+            # history says who covered what on each day as it was.
+            scheduled_day = plan.effective_from
+            plan.effective_from = max(plan.effective_from, today)
             validation = plan_validation(plan, plan_snapshot(plan), effective_date=plan.effective_from)
             if not validation.ok:
                 _refused(plan, validation, today)
@@ -146,13 +149,19 @@ def plans_take_effect(*, today: date | None = None) -> dict:
             current = (TerritoryPlan.objects.select_for_update()
                        .filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.ACTIVE).first())
             _take_effect(plan, current, actor=None)
-            _log(plan, None, gettext_noop("in force from %(date)s, as scheduled"),
-                 date=plan.effective_from.strftime("%d-%m-%Y"))
+            if plan.effective_from == scheduled_day:
+                _log(plan, None, gettext_noop("in force from %(date)s, as scheduled"),
+                     date=plan.effective_from.strftime("%d-%m-%Y"))
+            else:
+                _log(plan, None, gettext_noop("in force from %(date)s, later than scheduled (%(scheduled)s): its "
+                                              "checks failed until then"),
+                     date=plan.effective_from.strftime("%d-%m-%Y"), scheduled=scheduled_day.strftime("%d-%m-%Y"))
             done["in_force"].append(pk)
     return done
 
 
 def _refused(plan: TerritoryPlan, validation, today: date) -> None:
+    plan.refresh_from_db(fields=["effective_from"])  # its scheduled day, for the message
     day = today.strftime("%d-%m-%Y")
     if plan.changes.filter(message=NOT_IN_FORCE, params__date=day).exists():
         return  # told today already

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from mentors.models import Mentor
 from regions.models import Village
 from territories import coverage, publishing, services
 from territories.models import BaTerritory, PlanChange, TerritoryPlan
@@ -183,3 +184,38 @@ def test_a_scheduled_plan_that_fails_the_checks_on_its_day_stays_scheduled_and_t
     assert PlanChange.objects.filter(plan=draft, message=publishing.NOT_IN_FORCE).count() == 1
     assert [message.to for message in mail.outbox] == [["admin@example.test"]]
     assert mentor.full_name in mail.outbox[0].body
+
+
+def test_a_plan_that_passes_its_checks_only_a_day_late_takes_effect_that_day_and_history_says_so(
+        split, moved, clock, today):
+    draft, village, _neighbour = moved
+    tomorrow, after = today + timedelta(days=1), today + timedelta(days=2)
+    schedule(draft, tomorrow)
+    mentor = split.neighbour.mentor
+    Mentor.objects.filter(pk=mentor.pk).update(contract_end=today)
+    clock(tomorrow, 0, 5)
+    assert scheduled_plans_take_effect.enqueue().return_value["refused"] == [draft.pk]
+    Mentor.objects.filter(pk=mentor.pk).update(contract_end=today + timedelta(days=365))  # renewed
+
+    clock(after, 0, 5)
+    assert scheduled_plans_take_effect.enqueue().return_value["in_force"] == [draft.pk]
+
+    draft.refresh_from_db()
+    split.plan.refresh_from_db()
+    assert draft.effective_from == after and split.plan.effective_to == tomorrow
+    assert holders(village, tomorrow, after) == [split.ba_mentor, mentor]
+
+
+def test_a_scheduled_plan_that_failed_its_checks_can_still_be_withdrawn(split, moved, admin_client, clock, today):
+    draft, _village, _neighbour = moved
+    tomorrow = today + timedelta(days=1)
+    schedule(draft, tomorrow)
+    Mentor.objects.filter(pk=split.neighbour.mentor_id).update(contract_end=today)
+    clock(tomorrow, 0, 5)
+    scheduled_plans_take_effect.enqueue()
+
+    admin_client.post(reverse("territories:plan_withdraw", kwargs={"pk": draft.pk}))
+
+    draft.refresh_from_db()
+    assert draft.status == TerritoryPlan.Status.DRAFT
+    assert coverage.active_plan(split.plan.regency) == split.plan
