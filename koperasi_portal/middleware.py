@@ -2,6 +2,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -13,7 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from mentors.access import has_mfa, must_use_mfa
+from mentors.access import access_for, has_mfa, must_use_mfa
+from mentors.adapters import contract_ended_message
 from toolkit.uploads import body_limit
 
 logger = logging.getLogger("koperasi.busy")
@@ -178,4 +180,30 @@ class RequireAdminMFAMiddleware:
                     return response
                 return redirect(target)
             request.session[self.SESSION_KEY] = True
+        return self.get_response(request)
+
+
+class ContractEndedMiddleware:
+    """A mentor whose contract ended before today is signed out at their next request, before the contracts job
+    (mentors/tasks.py) deactivates them; someone who also works in an office keeps that role. A renewed contract
+    (its end moved later) lets them in again."""
+
+    OPEN = ("/static/", "/health/", "/healthz/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path_info.startswith(self.OPEN):
+            access = access_for(user)
+            if access.contract_ended and not access.is_office:
+                logout(request)
+                messages.error(request, contract_ended_message())
+                target = reverse("account_login")
+                if getattr(request, "htmx", False):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target
+                    return response
+                return redirect(target)
         return self.get_response(request)

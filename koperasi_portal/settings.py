@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "koperasi_portal.middleware.RequireAdminMFAMiddleware",
+    "koperasi_portal.middleware.ContractEndedMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "koperasi_portal.middleware.BusyDatabaseMiddleware",
@@ -246,6 +247,10 @@ JOB_SCHEDULE = {
     "toolkit.tasks.mail_sweep": 60,
     "toolkit.tasks.task_results_prune": "03:30",
     "cooperatives.tasks.report_reminders_send": "07:15",
+    # A scheduled plan takes effect at the start of its day: checked every minute (one indexed query).
+    "territories.tasks.scheduled_plans_take_effect": 60,
+    # A mentor whose contract ended yesterday loses access; the office is warned 30 and 7 days before.
+    "mentors.tasks.contracts_check": 60 * 10,
 }
 
 LANGUAGE_CODE = "id"

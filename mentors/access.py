@@ -12,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Q
+from django.utils import timezone
 
 from .models import Membership, Mentor
 
@@ -24,6 +25,9 @@ class Access:
     admin_regency_ids: frozenset[int] = frozenset()
     staff_regency_ids: frozenset[int] = frozenset()
     mentor: Mentor | None = None
+    # The user's mentor record is active but its contract ended before today: no mentor role any more, even before
+    # the contracts job deactivates it (the request is refused: koperasi_portal.middleware).
+    contract_ended: bool = False
 
     @property
     def office_regency_ids(self) -> frozenset[int]:
@@ -104,10 +108,16 @@ def access_for(user) -> Access:
     has_mentor = memberships[0][2] if memberships else True
     mentor = (Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
               if has_mentor else None)
+    ended = mentor is not None and contract_ended(mentor)
     access = Access(is_superuser=user.is_superuser, admin_regency_ids=frozenset(admin),
-                    staff_regency_ids=frozenset(staff), mentor=mentor)
+                    staff_regency_ids=frozenset(staff), mentor=None if ended else mentor, contract_ended=ended)
     user._portal_access = access
     return access
+
+
+def contract_ended(mentor: Mentor, today=None) -> bool:
+    """The mentor's contract ended before today (in the portal's time): their access ends with it."""
+    return mentor.contract_end is not None and mentor.contract_end < (today or timezone.localdate())
 
 
 def require(allowed: bool) -> None:
@@ -142,6 +152,11 @@ def can_add_mentors_to(user, regency_id: int) -> bool:
 def can_manage_mentor(user, mentor: Mentor) -> bool:
     """Edit, (de)activate and invite: an admin of the mentor's regency."""
     return access_for(user).manages(mentor.regency_id)
+
+
+def can_renew_contracts(user) -> bool:
+    """Renew contracts in bulk: admins (each mentor also passes `can_manage_mentor`)."""
+    return access_for(user).is_admin
 
 
 def can_see_internal_notes(user) -> bool:

@@ -10,12 +10,20 @@ from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .access import must_use_mfa
+from .access import access_for, must_use_mfa
+
+
+def contract_ended_message() -> str:
+    """What a mentor whose contract ended is told when they sign in or make a request."""
+    return _("Your contract as a mentor has ended, so your access to the portal has ended too. Ask your "
+             "cooperative office if it is being renewed.")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,6 +49,17 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ValidationError(
                 _("Too many failed sign-in attempts. Try again in %(minutes)d minutes, or reset your password.")
                 % {"minutes": minutes}, code="too_many_login_attempts") from error
+
+    def pre_login(self, request, user, **kwargs):
+        """A mentor whose contract ended (and who has no office role) is not signed in: they are told why."""
+        access = access_for(user)
+        if user.is_active and access.contract_ended and not access.is_office:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(request, contract_ended_message())
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)
 
     def _minutes_until_retry(self, request, **credentials) -> int:
         """Minutes until the oldest counted failure (of this account, else of this address) leaves the window."""

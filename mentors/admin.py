@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import AdminUserChangeForm, AdminUserCreationForm
-from .models import Membership, Mentor, User
+from .models import ContractNotice, Membership, Mentor, User
 
 
 @admin.register(User)
@@ -45,3 +45,19 @@ class MentorAdmin(SimpleHistoryAdmin):
     search_fields = ["full_name", "email", "phone"]
     autocomplete_fields = ["regency", "user"]
     list_select_related = ["regency"]
+
+
+@admin.register(ContractNotice)
+class ContractNoticeAdmin(admin.ModelAdmin):
+    """What the contracts job told the offices: one row per mentor, contract end and threshold (read only)."""
+
+    list_display = ["mentor", "contract_end", "days", "mail", "created_at"]
+    list_filter = ["days"]
+    search_fields = ["mentor__full_name"]
+    list_select_related = ["mentor", "mail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

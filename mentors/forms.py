@@ -119,3 +119,19 @@ class MentorRowForm(forms.Form):
         if start and end and end < start:
             raise forms.ValidationError(_("the contract ends before it starts"))
         return cleaned
+
+
+class ContractRenewForm(forms.Form):
+    """Renew the chosen mentors' contracts to one new end date (the page lists the mentors an admin may renew)."""
+
+    mentors = forms.ModelMultipleChoiceField(
+        queryset=Mentor.objects.none(), label=_("Mentors"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one mentor."),
+                        "invalid_choice": _("One of the selected mentors cannot be renewed here. Nothing was "
+                                            "changed.")})
+    contract_end = forms.DateField(label=_("New contract end"),
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, mentors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentors"].queryset = mentors

@@ -222,3 +222,25 @@ class Mentor(models.Model):
 
     def get_account_status_display(self) -> str:
         return {"none": _("not invited"), "invited": _("invited"), "active": _("can sign in")}[self.account_status]
+
+
+class ContractNotice(models.Model):
+    """The office was warned that a mentor's contract ends: once per contract end and threshold (30 and 7 days
+    before), whatever how often the job runs. A renewed contract has a new end, so it is warned of again."""
+
+    mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="contract_notices",
+                               verbose_name=_("mentor"))
+    contract_end = models.DateField(_("contract end"))
+    days = models.PositiveSmallIntegerField(_("days before"))
+    mail = models.ForeignKey("toolkit.OutgoingMail", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("e-mail"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract notice")
+        verbose_name_plural = _("contract notices")
+        constraints = [models.UniqueConstraint(fields=["mentor", "contract_end", "days"],
+                                               name="contract_notice_once_per_threshold")]
+
+    def __str__(self):
+        return f"{self.mentor_id} {self.contract_end} −{self.days}"

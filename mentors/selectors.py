@@ -53,6 +53,20 @@ def mentor_get_for_manager(user, pk) -> Mentor:
                              pk=pk)
 
 
+RENEWAL_HORIZON_DAYS = 60
+
+
+def mentors_to_renew(user, *, today: date, show: str = "due") -> QuerySet[Mentor]:
+    """The mentors of the regencies the admin manages whose contract may be renewed here: `due` (the default) those
+    whose contract ends within RENEWAL_HORIZON_DAYS or has ended (access ended by it), `all` every mentor with a
+    contract end; by contract end, then name."""
+    managed = Q() if access_for(user).is_superuser else Q(regency_id__in=access_for(user).admin_regency_ids)
+    mentors = Mentor.objects.filter(managed, contract_end__isnull=False).select_related("regency")
+    if show != "all":
+        mentors = mentors.filter(contract_end__lte=today + timedelta(days=RENEWAL_HORIZON_DAYS))
+    return mentors.order_by("contract_end", "full_name", "id")
+
+
 def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
     """The active mentors of the office's regencies whose contract ends soon (the home page's list)."""
     ending = (
@@ -96,3 +110,11 @@ def office_changes(regency: Regency) -> QuerySet:
     (also for accounts removed since)."""
     return (Membership.history.filter(regency_id=regency.pk).select_related("history_user", "user")
             .order_by("-history_date", "-history_id"))
+
+
+def office_admin_addresses(regency_id: int) -> list[str]:
+    """The e-mail addresses of the regency's office admins who can sign in and take e-mail (for what the office is
+    told by the background jobs)."""
+    return sorted(set(Membership.objects.filter(
+        regency_id=regency_id, role=Membership.Role.ADMIN, user__is_active=True, user__email_notifications=True,
+    ).exclude(user__email="").values_list("user__email", flat=True)))

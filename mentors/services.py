@@ -2,6 +2,7 @@
 audited."""
 
 import copy
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from allauth.account import app_settings as allauth_settings
@@ -12,11 +13,13 @@ from allauth.mfa.utils import encrypt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from toolkit.mail import mail_queue
 from toolkit.phones import phone_normalize
 from toolkit.spreadsheets import (
     ImportPreview,
@@ -30,7 +33,8 @@ from toolkit.versions import StaleEdit, check_version
 
 from .access import can_add_mentors_to, can_manage_mentor, can_manage_office
 from .forms import MentorRowForm
-from .models import Membership, Mentor, User
+from .models import ContractNotice, Membership, Mentor, User
+from .selectors import office_admin_addresses
 
 MENTOR_FIELDS = ["full_name", "role", "phone", "email", "contract_start", "contract_end", "notes"]
 
@@ -435,10 +439,12 @@ MENTOR_SHEET = Sheet(
 )
 
 
-def mentors_import_check(*, regency, rows: list[dict]) -> ImportPreview:
+def mentors_import_check(*, regency, rows: list[dict], role_locked_ids=frozenset()) -> ImportPreview:
     """What importing `rows` into `regency` would do, row by row. Writes nothing.
 
     Rows are matched to the regency's mentors by e-mail, or for rows without e-mail by phone, then by name.
+    `role_locked_ids`: the mentors who hold a work territory in the plan in force (the caller reads the plan): a
+    row that changes their role is refused.
     """
     mentors = list(Mentor.objects.filter(regency=regency))
     by_email = {m.email: m for m in mentors if m.email}
@@ -470,6 +476,10 @@ def mentors_import_check(*, regency, rows: list[dict]) -> ImportPreview:
             mentor = by_phone.get(cleaned.get("phone")) or (named[0] if len(named) == 1 else None)
         candidate = copy.copy(mentor) if mentor else Mentor(regency=regency)
         row.changes = [name for name, value in cleaned.items() if getattr(candidate, name) != value]
+        if mentor is not None and mentor.pk in role_locked_ids and "role" in row.changes:
+            row.fail(_("%(name)s holds a work territory in the plan in force: change the plan before changing the "
+                       "role.") % {"name": mentor.full_name})
+            continue
         row.change_labels = [str(Mentor._meta.get_field(name).verbose_name) for name in row.changes]
         row.details = change_details(Mentor, mentor, cleaned, row.changes)
         for name in row.changes:
@@ -491,7 +501,8 @@ IMPORT_BATCH = 500  # rows per INSERT or UPDATE statement
 
 
 @transaction.atomic
-def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> ImportPreview:
+def mentors_import_apply(*, actor: User | None, regency, rows: list[dict],
+                         role_locked_ids=frozenset()) -> ImportPreview:
     """Apply an import all or nothing: any row error (re-checked now) and nothing is written. The rows are
     written in bulk, with their history: a few statements per 500 rows, whatever the size of the file."""
     _may(actor, lambda user: can_add_mentors_to(user, regency.pk))
@@ -499,6 +510,10 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> Im
     def write_all(results):
         created = [row.extra["mentor"] for row in results if row.action == "create"]
         updated = [row.extra["mentor"] for row in results if row.action == "update"]
+        # A renewal by spreadsheet: a mentor whose access the contracts job ended is active again.
+        renewed = _ended_by_job([mentor for row in results if row.action == "update" and "contract_end" in row.changes
+                                 and (mentor := row.extra["mentor"]).contract_end
+                                 and mentor.contract_end >= timezone.localdate()])
         bulk_create_with_history(created, Mentor, batch_size=IMPORT_BATCH, default_user=actor,
                                  default_change_reason="imported")
         if updated:
@@ -508,9 +523,111 @@ def mentors_import_apply(*, actor: User | None, regency, rows: list[dict]) -> Im
             fields = sorted({name for row in results if row.action == "update" for name in row.changes})
             bulk_update_with_history(updated, Mentor, [*fields, "updated_at"], batch_size=IMPORT_BATCH,
                                      default_user=actor, default_change_reason="imported")
+        for mentor in renewed:
+            mentor = _set_active(mentor, True, actor=actor, reason="reactivated")
+            if mentor.user_id and not mentor.user.is_active:
+                _account_set_active(mentor.user, True, actor=actor, reason="reactivated")
 
-    return apply_all_or_nothing(mentors_import_check(regency=regency, rows=rows), write_all=write_all,
+    return apply_all_or_nothing(mentors_import_check(regency=regency, rows=rows, role_locked_ids=role_locked_ids),
+                                write_all=write_all,
                                 changed=_("the roster changed during the import: %(why)s"))
+
+
+# --- contracts: access ends the day after the contract, the office is warned before, renewal in bulk ------------
+
+CONTRACT_ENDED = "contract ended"  # the history reason of a deactivation by the contracts job
+CONTRACT_WARNING_DAYS = (30, 7)
+
+
+def contracts_end(*, today: date) -> list[Mentor]:
+    """Deactivate the active mentors whose contract ended before `today` (the system does it: `actor` None). Their
+    login account is blocked, which ends every session, unless it also serves an office role. Returns them."""
+    ended = []
+    for pk in Mentor.objects.filter(is_active=True, contract_end__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            mentor = _set_active(Mentor(pk=pk), False, actor=None, reason=CONTRACT_ENDED)
+            user = mentor.user
+            if user is not None and user.is_active and not (_is_operator(user) or user.memberships.exists()):
+                _account_set_active(user, False, actor=None, reason=CONTRACT_ENDED)
+            elif user is not None:
+                user.end_sessions()
+        ended.append(mentor)
+    return ended
+
+
+def contract_warnings_send(*, today: date) -> int:
+    """Warn each regency's office admins (one e-mail per regency and run) of the contracts that end within 30,
+    then within 7 days, once per contract end and threshold; what was sent is recorded (`ContractNotice`).
+    Returns how many mentors were newly warned of."""
+    horizon = today + timedelta(days=max(CONTRACT_WARNING_DAYS))
+    mentors = list(Mentor.objects.filter(is_active=True, contract_end__gte=today, contract_end__lte=horizon)
+                   .select_related("regency").order_by("regency_id", "contract_end", "full_name"))
+    known = set(ContractNotice.objects.filter(mentor__in=mentors).values_list("mentor_id", "contract_end", "days"))
+    due: dict = {}
+    for mentor in mentors:
+        left = (mentor.contract_end - today).days
+        days = min(d for d in CONTRACT_WARNING_DAYS if left <= d)
+        if (mentor.pk, mentor.contract_end, days) not in known:
+            due.setdefault(mentor.regency, []).append((mentor, days, left))
+    for regency, rows in due.items():
+        with transaction.atomic():
+            mail = None
+            to = office_admin_addresses(regency.pk)
+            if to:
+                with translation.override(settings.LANGUAGE_CODE):
+                    context = {"regency": regency, "rows": rows, "link": settings.SITE_URL + "/"}
+                    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _(
+                        "%(regency)s: %(count)d mentor contracts end soon") % {"regency": regency.name,
+                                                                             "count": len(rows)}
+                    mail = mail_queue(subject=subject, to=to,
+                                      body=render_to_string("mentors/email/contracts_ending.txt", context))
+            ContractNotice.objects.bulk_create(
+                [ContractNotice(mentor=mentor, contract_end=mentor.contract_end, days=days, mail=mail)
+                 for mentor, days, _left in rows], ignore_conflicts=True)
+    return sum(len(rows) for rows in due.values())
+
+
+def _ended_by_job(mentors) -> list[Mentor]:
+    """Those of the mentors whose access the contracts job ended (inactive, and that was their last change)."""
+    inactive = [mentor for mentor in mentors if not mentor.is_active]
+    if not inactive:
+        return []
+    last = {}
+    for record in (Mentor.history.filter(id__in=[m.pk for m in inactive]).order_by("id", "-history_date", "-history_id")
+                   .values("id", "history_change_reason")):
+        last.setdefault(record["id"], record["history_change_reason"])
+    return [mentor for mentor in inactive if last.get(mentor.pk) == CONTRACT_ENDED]
+
+
+class RenewalError(Exception):
+    """A renewal refused with a message for the admin; nothing was changed."""
+
+
+@transaction.atomic
+def contracts_renew(*, actor: User | None, mentors, contract_end: date, today: date | None = None) -> list[Mentor]:
+    """Move the contract end of each mentor to `contract_end`, all or nothing, in their history ("renewed"). A
+    mentor whose access the contracts job ended is active again (their account too)."""
+    today = today or timezone.localdate()
+    if contract_end < today:
+        raise RenewalError(_("The new contract end %(day)s is in the past: choose today or a later day.")
+                           % {"day": contract_end.strftime("%d-%m-%Y")})
+    renewed = []
+    for mentor in sorted(mentors, key=lambda m: m.pk):
+        _may(actor, lambda user, mentor=mentor: can_manage_mentor(user, mentor))
+        current = Mentor.objects.select_for_update(of=("self",)).select_related("user").get(pk=mentor.pk)
+        if current.contract_start and contract_end < current.contract_start:
+            raise RenewalError(_("%(name)s: the new contract end is before the contract start (%(day)s).")
+                               % {"name": current.full_name, "day": current.contract_start.strftime("%d-%m-%Y")})
+        last = current.history.order_by("-history_date", "-history_id").first()
+        ended_by_job = not current.is_active and last is not None and last.history_change_reason == CONTRACT_ENDED
+        current.contract_end = contract_end
+        _save(current, actor=actor, reason="renewed")
+        if ended_by_job:
+            current = _set_active(current, True, actor=actor, reason="reactivated")
+            if current.user_id and not current.user.is_active:
+                _account_set_active(current.user, True, actor=actor, reason="reactivated")
+        renewed.append(current)
+    return renewed
 
 
 # --- second factor --------------------------------------------------------------------------------------------

@@ -1,20 +1,19 @@
-"""The office's actions on people: add, import, (de)activate and invite mentors; the office accounts of a regency.
+"""The office's actions on people: add, (de)activate and invite mentors; the office accounts of a regency.
 
 The roster, a mentor's page and the edit form show what the plan in force gives a mentor, so they are
-rendered one level up, by the app that knows plans (same URLs, same `mentors:` names).
+rendered one level up, by the app that knows plans (same URLs, same `mentors:` names); so is the import, which
+refuses to change the role of a mentor who holds a work territory.
 """
+
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError
-from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors, services
@@ -25,10 +24,8 @@ from .access import (
     can_manage_office_accounts,
     require,
 )
-from .forms import MentorForm, MentorImportForm, OfficeAccountForm
+from .forms import MentorForm, OfficeAccountForm
 from .models import Membership
-
-IMPORT = ImportFlow(key="mentor_import", sheet=services.MENTOR_SHEET)
 
 
 def mentor_create(request):
@@ -79,43 +76,6 @@ def mentor_invite(request, pk):
         messages.success(request, _("An invitation was sent to %(email)s. Earlier links no longer work.")
                          % {"email": email})
     return redirect(mentor)
-
-
-@accepts_upload(IMPORT_REQUEST_MAX_BYTES)
-def mentor_import(request):
-    require(can_add_mentors(request.user))
-    form = MentorImportForm(request.POST or None, request.FILES or None,
-                            regencies=selectors.regencies_managed_by(request.user))
-    context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        regency = form.cleaned_data["regency"]
-        try:
-            preview, token = IMPORT.preview(
-                request, form.cleaned_data["file"],
-                lambda rows: services.mentors_import_check(regency=regency, rows=rows), regency=regency.pk)
-        except SpreadsheetError as error:
-            form.add_error("file", str(error))
-        else:
-            context.update(preview=preview, token=token, regency=regency)
-    return render(request, "mentors/mentor_import.html", context)
-
-
-@require_POST
-@transaction.atomic  # the preview's token is recorded with the rows it applies: exactly once
-def mentor_import_apply(request):
-    require(can_add_mentors(request.user))
-    pending = IMPORT.take(request)
-    if pending is None:
-        return redirect("mentors:mentor_import")
-    regency = get_object_or_404(selectors.regencies_managed_by(request.user), pk=pending["regency"])
-    preview = services.mentors_import_apply(actor=request.user, regency=regency, rows=pending["rows"])
-    if preview.errors:
-        messages.error(request, _("Nothing was imported: the roster changed since the preview. Check the rows below."))
-        form = MentorImportForm(regencies=selectors.regencies_managed_by(request.user))
-        return render(request, "mentors/mentor_import.html", {"form": form, "preview": preview, "regency": regency})
-    messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
-                     % preview.summary)
-    return redirect("mentors:mentor_list")
 
 
 # --- office accounts ------------------------------------------------------------------------------------------

@@ -688,7 +688,8 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
     for mentor in overview["contracts_ending"][:5]:
         needs.append(Need(_("Contract of %(name)s (%(role)s) ends on %(day)s")
                           % {"name": mentor.full_name, "role": mentor.get_role_display(),
-                             "day": _day(mentor.contract_end)}, mentor.get_absolute_url(), "soon"))
+                             "day": _day(mentor.contract_end)}, mentor.get_absolute_url(), *_contract_urgency(
+                              mentor.contract_end, today)))
     if overview["contracts_ending_count"] > 5:
         needs.append(Need(_("%(count)s contracts end in the next 30 days")
                           % {"count": overview["contracts_ending_count"]},
@@ -701,6 +702,15 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
         needs.append(Need(_("%(count)s draft plans in all") % {"count": figures.plans_draft},
                           reverse("territories:plan_list")))
     return needs
+
+
+def _contract_urgency(end: date, today: date) -> tuple[str, str, str]:
+    """(urgency, detail, badge) of a contract ending: within 7 days it is urgent and says in how many days."""
+    left = (end - today).days
+    if left > 7:
+        return "soon", "", ""
+    return "late", "", (_("ends today") if left == 0 else
+                        ngettext("in %(count)d day", "in %(count)d days", left) % {"count": left})
 
 
 def _reports_per_pmo(regency_ids, today: date) -> list[Need]:

@@ -28,5 +28,11 @@ def can_edit_plan(user, plan: TerritoryPlan) -> bool:
     return plan.is_draft and access_for(user).manages(plan.regency_id)
 
 
+def can_withdraw_plan(user, plan: TerritoryPlan) -> bool:
+    """Take a scheduled plan back to a draft before its date: an admin of its regency. (A plan already in force,
+    or a draft, has nothing to withdraw: the service says so.)"""
+    return access_for(user).manages(plan.regency_id)
+
+
 def can_compare_plans(plan: TerritoryPlan, other: TerritoryPlan) -> bool:
     return plan.regency_id == other.regency_id

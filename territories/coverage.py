@@ -37,8 +37,10 @@ def plans_in_force_on(regency_ids, day: date) -> QuerySet[TerritoryPlan]:
 
 
 def current_and_draft_plans(regency) -> list[TerritoryPlan]:
-    """The plan in force and the drafts of a regency (the regency's dashboard lists them)."""
-    return list(TerritoryPlan.objects.filter(regency=regency, status__in=[ACTIVE, TerritoryPlan.Status.DRAFT])
+    """The plan in force, the plan scheduled to follow it and the drafts of a regency (the regency's dashboard lists
+    them)."""
+    return list(TerritoryPlan.objects.filter(regency=regency, status__in=[ACTIVE, TerritoryPlan.Status.SCHEDULED,
+                                                                          TerritoryPlan.Status.DRAFT])
                 .order_by("status", "-created_at"))
 
 

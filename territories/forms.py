@@ -117,7 +117,9 @@ class ProposeForm(VersionedForm):
 
 class PublishForm(VersionedForm):
     effective_from = forms.DateField(label=_("In force from"),
-                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                     help_text=_("A later day schedules the plan: it takes effect at the start of "
+                                                 "that day, and the plan in force stays until then."))
     decree_number = forms.CharField(label=_("Decree number (SK)"), max_length=100, required=False)
     reviewed_active = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm = forms.BooleanField(

@@ -1,15 +1,18 @@
-"""The roster pages (`mentors:` names rendered here): the roster, its export, a mentor's page and the edit form,
-which show what the plan in force gives a mentor."""
+"""The roster pages (`mentors:` names rendered here): the roster, its export, a mentor's page, the edit form and the
+import, which show what the plan in force gives a mentor (or refuse a role change while it gives one)."""
 
-
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from mentors import selectors as people
 from mentors import services as people_services
@@ -17,24 +20,29 @@ from mentors.access import (
     can_add_mentors,
     can_export_roster,
     can_manage_mentor,
+    can_renew_contracts,
     can_see_internal_notes,
     can_view_roster,
     require,
 )
-from mentors.forms import MentorForm
+from mentors.forms import ContractRenewForm, MentorForm, MentorImportForm
 from mentors.models import Mentor
-from toolkit.spreadsheets import export_refusal, xlsx_response
+from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, export_refusal, xlsx_response
+from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors
 from .filters import RosterFilter
 from .region_views import page_of, render_list
 
+IMPORT = ImportFlow(key="mentor_import", sheet=people_services.MENTOR_SHEET)
+
 CHANGE_REASONS = {
     "created": gettext_lazy("created"), "edited": gettext_lazy("edited"),
     "deactivated": gettext_lazy("deactivated"), "reactivated": gettext_lazy("reactivated"),
     "invited": gettext_lazy("invited to sign in"), "imported": gettext_lazy("imported"),
     "demo": gettext_lazy("demo data"),
+    "renewed": gettext_lazy("contract renewed"), "contract ended": gettext_lazy("contract ended: access ended"),
 }
 
 
@@ -112,3 +120,71 @@ def mentor_update(request, pk):
             messages.success(request, _("Changes saved."))
             return redirect(mentor)
     return render(request, "mentors/mentor_form.html", {"form": form, "mentor": mentor})
+
+
+@accepts_upload(IMPORT_REQUEST_MAX_BYTES)
+def mentor_import(request):
+    require(can_add_mentors(request.user))
+    form = MentorImportForm(request.POST or None, request.FILES or None,
+                            regencies=people.regencies_managed_by(request.user))
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        regency = form.cleaned_data["regency"]
+        locked = selectors.territory_holder_ids(regency)
+        try:
+            preview, token = IMPORT.preview(
+                request, form.cleaned_data["file"],
+                lambda rows: people_services.mentors_import_check(regency=regency, rows=rows, role_locked_ids=locked),
+                regency=regency.pk)
+        except SpreadsheetError as error:
+            form.add_error("file", str(error))
+        else:
+            context.update(preview=preview, token=token, regency=regency)
+    return render(request, "mentors/mentor_import.html", context)
+
+
+@require_POST
+@transaction.atomic  # the preview's token is recorded with the rows it applies: exactly once
+def mentor_import_apply(request):
+    require(can_add_mentors(request.user))
+    pending = IMPORT.take(request)
+    if pending is None:
+        return redirect("mentors:mentor_import")
+    regency = get_object_or_404(people.regencies_managed_by(request.user), pk=pending["regency"])
+    preview = people_services.mentors_import_apply(actor=request.user, regency=regency, rows=pending["rows"],
+                                                   role_locked_ids=selectors.territory_holder_ids(regency))
+    if preview.errors:
+        messages.error(request, _("Nothing was imported: the roster changed since the preview. Check the rows below."))
+        form = MentorImportForm(regencies=people.regencies_managed_by(request.user))
+        return render(request, "mentors/mentor_import.html", {"form": form, "preview": preview, "regency": regency})
+    messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
+                     % preview.summary)
+    return redirect("mentors:mentor_list")
+
+
+def contract_renew(request):
+    """Renew contracts in bulk: tick the mentors (those whose contract ends within 60 days or has ended, or all),
+    choose the new end, and every one is renewed in its history, or none. (Or the Excel round trip: the roster's
+    export, its contract end changed, through the import's preview.)"""
+    require(can_renew_contracts(request.user))
+    today = timezone.localdate()
+    show = "all" if request.GET.get("show") == "all" else "due"
+    mentors = people.mentors_to_renew(request.user, today=today, show=show)
+    form = ContractRenewForm(request.POST or None, mentors=mentors)
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["mentors"])
+        try:
+            people_services.contracts_renew(actor=request.user, mentors=chosen,
+                                            contract_end=form.cleaned_data["contract_end"], today=today)
+        except people_services.RenewalError as error:
+            form.add_error("contract_end", str(error))
+        else:
+            messages.success(request, _("%(count)d contracts renewed until %(day)s.") % {
+                "count": len(chosen), "day": form.cleaned_data["contract_end"].strftime("%d-%m-%Y")})
+            return redirect(request.get_full_path())
+    page = Paginator(mentors, 200).get_page(request.GET.get("page"))
+    chosen = {str(pk) for pk in form["mentors"].value() or []}
+    return render(request, "mentors/contract_renew.html", {
+        "form": form, "page_obj": page, "show": show, "today": today, "chosen": chosen,
+        "soon": today + timedelta(days=30), "export_url": reverse("mentors:mentor_export"),
+        "import_url": reverse("mentors:mentor_import")})

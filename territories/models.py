@@ -10,10 +10,12 @@ from regions.models import District, Regency, Village
 
 
 class TerritoryPlan(models.Model):
-    """A split of a regency's villages into work territories: draft → active → archived."""
+    """A split of a regency's villages into work territories: draft → active → archived. A draft published with a
+    later effective date is `scheduled` until that day's job makes it the plan in force (or it is withdrawn)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
         ACTIVE = "active", _("in force")
         ARCHIVED = "archived", _("archived")
 
@@ -59,6 +61,13 @@ class TerritoryPlan(models.Model):
                 condition=~models.Q(status="active") | models.Q(effective_from__isnull=False),
                 name="plan_active_has_effective_date",
             ),
+            models.UniqueConstraint(
+                fields=["regency"], condition=models.Q(status="scheduled"), name="plan_one_scheduled_per_regency"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled") | models.Q(effective_from__isnull=False),
+                name="plan_scheduled_has_effective_date",
+            ),
         ]
         indexes = [models.Index(fields=["regency", "status"], name="plan_regency_status_idx")]
 
@@ -71,6 +80,10 @@ class TerritoryPlan(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == self.Status.SCHEDULED
 
 
 class PmoTerritory(models.Model):

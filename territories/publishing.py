@@ -1,14 +1,20 @@
-"""Publishing a draft: the plan in force is archived and the draft takes effect, in one transaction."""
+"""Publishing a draft: the plan in force is archived and the draft takes effect, in one transaction; or, with a
+later effective date, the draft is scheduled and takes effect on that day (`plans_take_effect`, a periodic job)."""
 
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from mentors.selectors import office_admin_addresses
 from regions.models import Regency
+from toolkit.mail import mail_queue
 
+from .access import can_manage_plans_of
 from .models import TerritoryPlan
 from .selectors import plan_snapshot, plan_validation
 from .services import PlanError, _claim, _log
@@ -23,17 +29,23 @@ class PlanInvalid(PlanError):
 @transaction.atomic
 def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: date, decree_number: str = "",
                  reviewed_active_id: int | None = None) -> TerritoryPlan:
-    """Publish a draft: in one transaction the plan in force is archived (until the day before) and the draft
-    becomes the plan in force. A draft with blocking problems, or a race with another publish, changes nothing.
+    """Publish a draft. Effective today or earlier: in one transaction the plan in force is archived (until the
+    day before) and the draft becomes the plan in force. Effective on a later day: the draft is scheduled
+    ("in force from …"); the plan in force stays until `plans_take_effect` runs on that day. A draft with blocking
+    problems, or a race with another publish, changes nothing.
 
     `reviewed_active_id` is the plan in force the admin compared the draft with; if another plan was published
     since, the publish is refused.
     """
     Regency.objects.select_for_update().filter(pk=plan.regency_id).first()  # one publish per regency at a time
-    if effective_from > timezone.localdate():
-        raise PlanError(_("A plan takes effect when it is published: publish it on its effective date, not before."))
-    _claim(plan, version, actor=actor, message=gettext_noop("published, in force from %(date)s"),
-           date=effective_from.strftime("%d-%m-%Y"))
+    later = effective_from > timezone.localdate()
+    _claim(plan, version, actor=actor, date=effective_from.strftime("%d-%m-%Y"),
+           message=gettext_noop("scheduled, in force from %(date)s") if later
+           else gettext_noop("published, in force from %(date)s"))
+    scheduled = TerritoryPlan.objects.filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.SCHEDULED).first()
+    if scheduled is not None:
+        raise PlanError(_("“%(name)s” is scheduled to take effect on %(date)s: withdraw it before publishing another "
+                          "plan.") % {"name": scheduled.name, "date": scheduled.effective_from.strftime("%d-%m-%Y")})
     current = (
         TerritoryPlan.objects.select_for_update()
         .filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.ACTIVE)
@@ -48,22 +60,122 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
     validation = plan_validation(plan, plan_snapshot(plan), effective_date=effective_from)
     if not validation.ok:
         raise PlanInvalid(validation)
-    if current is not None:
-        current.status = TerritoryPlan.Status.ARCHIVED
-        current.effective_to = effective_from - timedelta(days=1)
-        current._history_user = actor
-        current.save(update_fields=["status", "effective_to"])
-        _log(current, actor, gettext_noop("archived: superseded by “%(name)s”"), name=plan.name)
     plan.refresh_from_db()
-    plan.status = TerritoryPlan.Status.ACTIVE
     plan.effective_from = effective_from
     plan.decree_number = decree_number.strip()
     plan.published_by = actor
     plan.published_at = timezone.now()
+    if later:
+        plan.status = TerritoryPlan.Status.SCHEDULED
+        _save(plan, actor)
+        return plan
+    _take_effect(plan, current, actor=actor)
+    return plan
+
+
+def _save(plan: TerritoryPlan, actor) -> None:
     plan._history_user = actor
     try:
         with transaction.atomic():
             plan.save()
-    except IntegrityError as error:  # the database's last word: one plan in force per regency
+    except IntegrityError as error:  # the database's last word: one plan in force (and one scheduled) per regency
         raise PlanError(_("Another plan was published at the same time. Nothing was changed.")) from error
-    return plan
+
+
+def _take_effect(plan: TerritoryPlan, current: TerritoryPlan | None, *, actor) -> None:
+    """Archive `current` until the day before `plan.effective_from` and make `plan` the plan in force."""
+    if current is not None:
+        current.status = TerritoryPlan.Status.ARCHIVED
+        current.effective_to = plan.effective_from - timedelta(days=1)
+        current._history_user = actor
+        current.save(update_fields=["status", "effective_to"])
+        _log(current, actor, gettext_noop("archived: superseded by “%(name)s”"), name=plan.name)
+    plan.status = TerritoryPlan.Status.ACTIVE
+    _save(plan, actor)
+
+
+@transaction.atomic
+def plan_withdraw(*, actor, plan: TerritoryPlan) -> TerritoryPlan:
+    """Take a scheduled plan back to a draft: before its date, or after a day whose checks it failed (it never was
+    in force, so nothing of the plan in force changes). The row lock orders it with the job that makes it take
+    effect: whichever comes second finds the plan no longer scheduled."""
+    if actor is not None and not can_manage_plans_of(actor, plan.regency_id):
+        raise PermissionDenied
+    current = TerritoryPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    if current is None or not current.is_scheduled:
+        raise PlanError(_("Only a scheduled plan can be withdrawn. This one is not scheduled (any more)."))
+    day = current.effective_from.strftime("%d-%m-%Y")
+    current.status = TerritoryPlan.Status.DRAFT
+    current.effective_from = None
+    current.published_by = None
+    current.published_at = None
+    current.version += 1
+    current._history_user = actor
+    current.save()
+    _log(current, actor, gettext_noop("withdrawn before it took effect on %(date)s: a draft again"), date=day)
+    return current
+
+
+# The log entry that tells the office a scheduled plan could not take effect (once per plan and day).
+NOT_IN_FORCE = gettext_noop("could not take effect on %(date)s: %(problems)s. It stays scheduled until the "
+                            "problems are fixed (withdraw it, change it and publish it again).")
+
+
+def plans_take_effect(*, today: date | None = None) -> dict:
+    """Make each scheduled plan whose day has come the plan in force, after running the publish checks again for
+    that day. A plan that fails them stays scheduled and the regency's office is told (the change log and an
+    e-mail to its admins, once a day). Returns {"in_force": [plan ids], "refused": [plan ids]}."""
+    today = today or timezone.localdate()
+    done = {"in_force": [], "refused": []}
+    due = list(TerritoryPlan.objects.filter(status=TerritoryPlan.Status.SCHEDULED, effective_from__lte=today)
+               .values_list("pk", flat=True))
+    for pk in due:
+        with transaction.atomic():
+            plan = TerritoryPlan.objects.select_related("regency").get(pk=pk)
+            Regency.objects.select_for_update().filter(pk=plan.regency_id).first()
+            plan = TerritoryPlan.objects.select_for_update().select_related("regency").filter(
+                pk=pk, status=TerritoryPlan.Status.SCHEDULED).first()
+            if plan is None:
+                continue  # withdrawn or done meanwhile
+            # A plan that failed its checks on its day and passes them later takes effect on the later day: the
+            # history says who covered what on each day as it was.
+            scheduled_day = plan.effective_from
+            plan.effective_from = max(plan.effective_from, today)
+            validation = plan_validation(plan, plan_snapshot(plan), effective_date=plan.effective_from)
+            if not validation.ok:
+                _refused(plan, validation, today)
+                done["refused"].append(pk)
+                continue
+            current = (TerritoryPlan.objects.select_for_update()
+                       .filter(regency_id=plan.regency_id, status=TerritoryPlan.Status.ACTIVE).first())
+            _take_effect(plan, current, actor=None)
+            if plan.effective_from == scheduled_day:
+                _log(plan, None, gettext_noop("in force from %(date)s, as scheduled"),
+                     date=plan.effective_from.strftime("%d-%m-%Y"))
+            else:
+                _log(plan, None, gettext_noop("in force from %(date)s, later than scheduled (%(scheduled)s): its "
+                                              "checks failed until then"),
+                     date=plan.effective_from.strftime("%d-%m-%Y"), scheduled=scheduled_day.strftime("%d-%m-%Y"))
+            done["in_force"].append(pk)
+    return done
+
+
+def _refused(plan: TerritoryPlan, validation, today: date) -> None:
+    plan.refresh_from_db(fields=["effective_from"])  # its scheduled day, for the message
+    day = today.strftime("%d-%m-%Y")
+    if plan.changes.filter(message=NOT_IN_FORCE, params__date=day).exists():
+        return  # told today already
+    with translation.override(settings.LANGUAGE_CODE):
+        problems = "; ".join(f"{issue.message} ({', '.join(issue.items[:5])})" if issue.items else str(issue.message)
+                             for issue in validation.blocking[:5])
+        _log(plan, None, NOT_IN_FORCE, date=day, problems=problems)
+        to = office_admin_addresses(plan.regency_id)
+        if to:
+            subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("“%(name)s” could not take effect") % {
+                "name": plan.name}
+            body = _("The plan “%(name)s” was scheduled to take effect on %(date)s, but the publish checks of that "
+                     "day found blocking problems, so the plan in force has not changed:\n\n%(problems)s\n\n"
+                     "Open the plan to withdraw it, fix it and publish it again:\n%(link)s\n") % {
+                "name": plan.name, "date": plan.effective_from.strftime("%d-%m-%Y"), "problems": problems,
+                "link": settings.SITE_URL + plan.get_absolute_url()}
+            mail_queue(subject=subject, body=body, to=to)

@@ -178,6 +178,13 @@ def holds_territory(mentor: Mentor) -> bool:
             or PmoTerritory.objects.filter(plan__status=ACTIVE, mentor=mentor).exists())
 
 
+def territory_holder_ids(regency) -> set[int]:
+    """The ids of the regency's mentors who hold a territory (BA or PMO) in the plan in force."""
+    in_force = {"plan__regency": regency, "plan__status": ACTIVE, "mentor__isnull": False}
+    return (set(BaTerritory.objects.filter(**in_force).values_list("mentor_id", flat=True))
+            | set(PmoTerritory.objects.filter(**in_force).values_list("mentor_id", flat=True)))
+
+
 def territories_of(mentor: Mentor) -> list:
     """The territories the mentor holds in the plan in force, with their size (villages or districts)."""
     return [
@@ -223,7 +230,8 @@ def plans_with_counts(user) -> QuerySet[TerritoryPlan]:
         plans_visible_to(user)
         .select_related("regency", "published_by")
         .annotate(ba_count=Count("ba_territories", distinct=True), pmo_count=Count("pmo_territories", distinct=True))
-        .order_by("regency__code", Case(When(status="draft", then=0), When(status="active", then=1), default=2),
+        .order_by("regency__code", Case(When(status="draft", then=0), When(status="scheduled", then=1),
+                                              When(status="active", then=2), default=3),
                   "-effective_from", "-created_at")
     )
 

@@ -64,6 +64,7 @@ plan_patterns = [
     path("<int:pk>/diff/", views.plan_diff, name="plan_diff"),
     path("<int:pk>/publish/", views.plan_publish, name="plan_publish"),
     path("<int:pk>/discard/", views.plan_discard, name="plan_discard"),
+    path("<int:pk>/withdraw/", views.plan_withdraw, name="plan_withdraw"),
     path("<int:pk>/export.xlsx", views.plan_export, name="plan_export"),
     path("<int:pk>/import/", views.plan_import, name="plan_import"),
     path("<int:pk>/import/apply/", views.plan_import_apply, name="plan_import_apply"),
@@ -80,6 +81,9 @@ region_patterns = [
 mentor_patterns = [
     path("", mentor_views.mentor_list, name="mentor_list"),
     path("export.xlsx", mentor_views.mentor_export, name="mentor_export"),
+    path("import/", mentor_views.mentor_import, name="mentor_import"),
+    path("contracts/", mentor_views.contract_renew, name="contract_renew"),
+    path("import/apply/", mentor_views.mentor_import_apply, name="mentor_import_apply"),
     path("<int:pk>/", mentor_views.mentor_detail, name="mentor_detail"),
     path("<int:pk>/edit/", mentor_views.mentor_update, name="mentor_update"),
 ]

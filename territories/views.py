@@ -24,7 +24,7 @@ from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import publishing, selectors, services, workbook
-from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans
+from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans, can_withdraw_plan
 from .forms import (
     MoveDistrictsForm,
     MoveVillagesForm,
@@ -132,6 +132,7 @@ def _status_context(request, plan: TerritoryPlan, snapshot) -> dict:
         "validation": selectors.plan_validation(plan, snapshot) if plan.is_draft else None,
         "in_force_checks": selectors.in_force_checks(plan, snapshot) if plan.status == plan.Status.ACTIVE else None,
         "can_create_draft": can_create_plan(request.user),
+        "can_withdraw": plan.is_scheduled and can_withdraw_plan(request.user, plan),
         "changes": plan.changes.select_related("actor")[:15],
     }
 
@@ -458,8 +459,14 @@ def plan_publish(request, pk):
         except services.PlanError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("“%(name)s” is now in force from %(date)s.")
-                             % {"name": plan.name, "date": data["effective_from"].strftime("%d-%m-%Y")})
+            day = data["effective_from"].strftime("%d-%m-%Y")
+            if plan.is_scheduled:
+                messages.success(request, _("“%(name)s” is scheduled: it takes effect on %(date)s. The plan in force "
+                                            "stays until then; you can withdraw the new one before that day.")
+                                 % {"name": plan.name, "date": day})
+            else:
+                messages.success(request, _("“%(name)s” is now in force from %(date)s.")
+                                 % {"name": plan.name, "date": day})
             return redirect(plan)
     places = selectors.regency_places(plan.regency)
     mentors = selectors.mentor_infos(plan.regency)
@@ -491,6 +498,21 @@ def plan_discard(request, pk):
         return redirect(plan)
     messages.success(request, _("Draft “%(name)s” discarded.") % {"name": plan.name})
     return redirect("territories:plan_list")
+
+
+@require_POST
+def plan_withdraw(request, pk):
+    """A scheduled plan goes back to being a draft before its date; the plan in force stays."""
+    plan = selectors.plan_get_for_admin(request.user, pk)
+    require(can_withdraw_plan(request.user, plan))
+    try:
+        publishing.plan_withdraw(actor=request.user, plan=plan)
+    except services.PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(name)s” was withdrawn: it is a draft again and the plan in force stays.")
+                         % {"name": plan.name})
+    return redirect(plan)
 
 
 def plan_export(request, pk):

@@ -47,6 +47,8 @@ MATRIX = {
     # The national operator sees two regencies here: a workbook needs one chosen (tests/test_exports.py).
     "mentors:mentor_export": ("get", "/mentors/export.xlsx", [302, 403, 403, 403, 200, 200, 200, 302]),
     "mentors:mentor_create": ("get", "/mentors/new/", [302, 403, 403, 403, 403, 200, 200, 200]),
+    # Renewal lists only the mentors of the regencies the admin manages (another regency's admin: theirs).
+    "mentors:contract_renew": ("get", "/mentors/contracts/", [302, 403, 403, 403, 403, 200, 200, 200]),
     "mentors:mentor_import": ("get", "/mentors/import/", [302, 403, 403, 403, 403, 200, 200, 200]),
     "mentors:mentor_import_apply": ("post", "/mentors/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302]),
     "mentors:mentor_detail": ("get", "/mentors/{ba_mentor}/", [302, 200, 404, 200, 200, 200, 404, 200]),
@@ -87,6 +89,8 @@ MATRIX = {
     "territories:plan_diff": ("get", "/plans/{plan}/diff/", [302, 404, 404, 404, 200, 200, 404, 200]),
     "territories:plan_publish": ("get", "/plans/{plan}/publish/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "territories:plan_discard": ("post", "/plans/{plan}/discard/", [302, 404, 404, 404, 403, 302, 404, 302]),
+    # Withdrawing: the admins of the plan's regency (a draft has nothing to withdraw: they are sent back to it).
+    "territories:plan_withdraw": ("post", "/plans/{plan}/withdraw/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "territories:plan_export": ("get", "/plans/{plan}/export.xlsx", [302, 404, 404, 404, 200, 200, 404, 200]),
     "territories:plan_import": ("get", "/plans/{plan}/import/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "territories:plan_import_apply": (
