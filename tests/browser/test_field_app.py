@@ -93,6 +93,15 @@ def test_visits_recorded_without_a_signal_arrive_once_when_it_returns(field_phon
     assert sorted(sides) == [320, 320, 320, 2000, 2000, 2000]  # the large photo shrunk on the phone
     screenshot(tab, "field-waiting-phone")
 
+    # A waiting visit can still be corrected: it opens in the kept form, filled in, and saving replaces it.
+    tab.locator("#field-status summary").click()
+    tab.locator("#field-status li").first.get_by_role("link", name="Sunting").click()
+    expect(tab.locator("textarea[name=summary]")).to_have_value("Kunjungan luring 1")
+    tab.fill("textarea[name=summary]", "Kunjungan luring 1, dikoreksi")
+    tab.locator("main form.visit-form button[type=submit]").click()
+    expect(tab.locator(".field-message")).to_contain_text("Tidak ada sinyal")
+    expect(tab.locator("#field-status .field-count")).to_have_text("Kunjungan menunggu dikirim: 3")
+
     # The page is closed and opened again, still without a signal: the three are still waiting.
     context = tab.context
     tab.close()
@@ -108,7 +117,8 @@ def test_visits_recorded_without_a_signal_arrive_once_when_it_returns(field_phon
     context.set_offline(False)
     assert _wait(lambda: not _waiting(tab)), _waiting(tab)  # the phone is told each one arrived
     assert Visit.objects.count() == 3
-    assert sorted(Visit.objects.values_list("summary", flat=True)) == [f"Kunjungan luring {i}" for i in (1, 2, 3)]
+    assert sorted(Visit.objects.values_list("summary", flat=True)) == [
+        "Kunjungan luring 1, dikoreksi", "Kunjungan luring 2", "Kunjungan luring 3"]
     assert VisitFile.objects.count() == 6 and FollowUp.objects.count() == 3
     expect(tab.locator("#field-status")).to_be_hidden()
     posts = []
