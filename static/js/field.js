@@ -10,7 +10,7 @@
   "use strict";
 
   var DB_NAME = "koperasi-field", STORE = "visits", LARGEST_SIDE = 2000, EVERY_MS = 30000;
-  var words = {}, syncing = false;
+  var words = {}, syncing = false, user = "";
 
   // --- the store ---------------------------------------------------------------------------------------------
   function open() {
@@ -35,15 +35,16 @@
   }
 
   var store = {
-    all: function () {
+    all: function () {  // the signed-in person's visits: another account's wait for that account
       return run("readonly", function (s) { return s.getAll(); }).then(function (list) {
-        return (list || []).sort(function (a, b) { return a.savedAt - b.savedAt; });
+        return (list || []).filter(function (entry) { return entry.user === user; }).sort(function (a, b) {
+          return a.savedAt - b.savedAt;
+        });
       });
     },
     get: function (token) { return run("readonly", function (s) { return s.get(token); }); },
     put: function (entry) { return run("readwrite", function (s) { return s.put(entry); }); },
-    remove: function (token) { return run("readwrite", function (s) { return s.delete(token); }); },
-    clear: function () { return run("readwrite", function (s) { return s.clear(); }); }
+    remove: function (token) { return run("readwrite", function (s) { return s.delete(token); }); }
   };
 
   // --- photos: shrunk on the phone --------------------------------------------------------------------------
@@ -240,7 +241,7 @@
     var photos = files.length ? Promise.all(files.map(shrink)) : Promise.resolve(kept ? kept.photos : []);
     return photos.then(function (shrunk) {
       return {
-        token: token, action: form.getAttribute("action") || location.pathname, page: location.pathname,
+        token: token, user: user, action: form.getAttribute("action") || location.pathname, page: location.pathname,
         label: label(form), date: (form.querySelector("input[name=date]") || {}).value || "",
         fields: fields, photos: shrunk, status: "waiting", reason: "", savedAt: kept ? kept.savedAt : Date.now()
       };
@@ -311,10 +312,14 @@
 
   // --- signing out ------------------------------------------------------------------------------------------
   function forget() {
+    window.localStorage.removeItem("koperasi-field-user");
     var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
     var pages = window.caches ? caches.delete("field-pages") : Promise.resolve();
     if (worker) { worker.postMessage({ type: "clear" }); }
-    return Promise.all([store.clear().catch(function () {}), pages.catch(function () {})]);
+    var mine = store.all().then(function (list) {
+      return Promise.all(list.map(function (entry) { return store.remove(entry.token); }));
+    });
+    return Promise.all([mine.catch(function () {}), pages.catch(function () {})]);
   }
 
   function signOut(form) {
@@ -322,6 +327,7 @@
       if (form.dataset.forgotten) { return; }
       event.preventDefault();
       event.stopPropagation();
+      if (!navigator.onLine) { window.alert(words.signOutOffline); return; }
       store.all().catch(function () { return []; }).then(function (list) {
         if (list.length && !window.confirm(words.signOut.replace("{n}", list.length))) { return; }
         forget().then(function () { form.dataset.forgotten = "1"; form.submit(); });
@@ -334,6 +340,12 @@
     var panel = document.getElementById("field-status");
     if (!panel || !window.indexedDB) { return; }
     words = panel.dataset;  // the words of the page's language, one data- attribute each
+    user = panel.dataset.user;
+    // Another account signed in on this phone: the pages kept for the previous one are dropped (its unsent
+    // visits stay in the store, listed and sent only when that account signs in again).
+    var previous = window.localStorage.getItem("koperasi-field-user");
+    window.localStorage.setItem("koperasi-field-user", user);
+    if (previous && previous !== user && window.caches) { caches.delete("field-pages").catch(function () {}); }
     document.querySelectorAll("form[data-field-visit]").forEach(visitForm);
     document.querySelectorAll("form.logout").forEach(signOut);
     if ("serviceWorker" in navigator) {
@@ -344,7 +356,12 @@
       }).catch(function () {});
     }
     if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
-    window.addEventListener("online", function () { render(); sync(); });
+    window.addEventListener("online", function () {
+      render();
+      sync();
+      var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (worker) { worker.postMessage({ type: "refresh" }); }  // the kept pages, fresh again
+    });
     window.addEventListener("offline", render);
     window.setInterval(sync, EVERY_MS);
     render().then(sync);
