@@ -357,6 +357,7 @@
     }
     if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
     window.addEventListener("online", function () {
+      document.querySelectorAll(".field-message.message-success").forEach(function (note) { note.remove(); });
       render();
       sync();
       var worker = navigator.serviceWorker && navigator.serviceWorker.controller;

@@ -140,6 +140,9 @@ def test_a_visit_refused_on_sync_stays_waiting_with_its_reason_and_signing_out_c
     tab.locator("#field-status summary").click()
     expect(tab.locator("#field-status .field-reason")).to_contain_text("sudah dikirim")
     screenshot(tab, "field-refused-phone")
+    tab.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(tab, "field-refused-desk")
+    tab.set_viewport_size({"width": 360, "height": 740})
 
     # Signing out warns of the unsent visit, then forgets everything the phone kept.
     warnings = []
