@@ -48,13 +48,56 @@
   };
 
   // --- photos: shrunk on the phone --------------------------------------------------------------------------
+  // A photo redrawn smaller loses its EXIF block, which says when and where it was taken (the reviewer's
+  // evidence): the original's block is copied into the smaller JPEG, its orientation set upright, since the
+  // canvas already drew the pixels upright.
+  function exifOf(buffer) {
+    try {
+      var view = new DataView(buffer), offset = 2;
+      if (view.getUint16(0) !== 0xFFD8) { return null; }
+      while (offset + 10 <= view.byteLength) {
+        var marker = view.getUint16(offset), length = view.getUint16(offset + 2);
+        if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) { return null; }
+        if (marker === 0xFFE1 && view.getUint32(offset + 4) === 0x45786966) {  // "Exif"
+          var segment = new Uint8Array(buffer.slice(offset, offset + 2 + length));
+          upright(new DataView(segment.buffer));
+          return segment;
+        }
+        offset += 2 + length;
+      }
+    } catch (error) { /* a damaged block is left behind */ }
+    return null;
+  }
+
+  function upright(view) {
+    var tiff = 10, little = view.getUint16(tiff) === 0x4949;
+    var ifd = tiff + view.getUint32(tiff + 4, little), count = view.getUint16(ifd, little);
+    for (var i = 0; i < count; i++) {
+      var entry = ifd + 2 + i * 12;
+      if (view.getUint16(entry, little) === 0x0112) { view.setUint16(entry + 8, 1, little); }  // Orientation
+    }
+  }
+
+  function withExif(blob, exif) {
+    if (!exif) { return Promise.resolve(blob); }
+    return blob.arrayBuffer().then(function (buffer) {
+      var bytes = new Uint8Array(buffer), at = 2;
+      if (bytes[2] === 0xFF && bytes[3] === 0xE0) { at = 4 + (bytes[4] << 8 | bytes[5]); }  // after JFIF's APP0
+      return new Blob([bytes.slice(0, at), exif, bytes.slice(at)], { type: "image/jpeg" });
+    });
+  }
+
   function shrink(file) {
     if (!/^image\//.test(file.type) || !window.createImageBitmap) {
       return Promise.resolve({ name: file.name, type: file.type, blob: file });
     }
-    return createImageBitmap(file).then(function (bitmap) {
+    var exif = null;
+    return file.arrayBuffer().then(function (buffer) {
+      exif = exifOf(buffer);
+      return createImageBitmap(file);
+    }).then(function (bitmap) {
       var side = Math.max(bitmap.width, bitmap.height);
-      if (side <= LARGEST_SIDE) {  // small enough: kept as taken (with its own metadata)
+      if (side <= LARGEST_SIDE) {  // small enough: kept as taken
         bitmap.close();
         return { name: file.name, type: file.type, blob: file };
       }
@@ -64,9 +107,11 @@
       canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       bitmap.close();
       return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) {
-          resolve({ name: file.name.replace(/\.\w+$/, "") + ".jpg", type: "image/jpeg", blob: blob || file });
-        }, "image/jpeg", 0.85);
+        canvas.toBlob(resolve, "image/jpeg", 0.85);
+      }).then(function (blob) {
+        return blob ? withExif(blob, exif) : file;
+      }).then(function (blob) {
+        return { name: file.name.replace(/\.\w+$/, "") + ".jpg", type: blob.type || file.type, blob: blob };
       });
     }, function () { return { name: file.name, type: file.type, blob: file }; });
   }

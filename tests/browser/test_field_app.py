@@ -24,7 +24,16 @@ def _png(width, height, colour):
     return buffer.getvalue()
 
 
-PHOTOS = [{"name": "gerai.png", "mimeType": "image/png", "buffer": _png(2600, 1800, "#c62828")},
+def _phone_photo(width, height):
+    """A JPEG as a phone takes it: larger than the server keeps, with the time it was taken in its EXIF."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:12:01 10:30:00"  # DateTimeOriginal
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), "#c62828").save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+PHOTOS = [{"name": "gerai.jpg", "mimeType": "image/jpeg", "buffer": _phone_photo(2600, 1800)},
           {"name": "rapat.png", "mimeType": "image/png", "buffer": _png(320, 240, "#2e7d32")}]
 
 
@@ -120,6 +129,9 @@ def test_visits_recorded_without_a_signal_arrive_once_when_it_returns(field_phon
     assert sorted(Visit.objects.values_list("summary", flat=True)) == [
         "Kunjungan luring 1, dikoreksi", "Kunjungan luring 2", "Kunjungan luring 3"]
     assert VisitFile.objects.count() == 6 and FollowUp.objects.count() == 3
+    # The photo shrunk on the phone still says when it was taken.
+    assert sorted(str(f.taken_at and timezone.localtime(f.taken_at)) for f in VisitFile.objects.all()) == [
+        "2026-12-01 10:30:00+07:00"] * 3 + ["None"] * 3
     expect(tab.locator("#field-status")).to_be_hidden()
     posts = []
     tab.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
