@@ -194,3 +194,19 @@ def test_a_send_cut_off_midway_records_each_visit_once(field_phone, split):
     tab.evaluate("koperasiField.sync()")
     assert _wait(lambda: not _waiting(tab))
     assert sorted(Visit.objects.values_list("summary", flat=True)) == ["Sinyal putus 1", "Sinyal putus 2"]
+
+
+def test_a_phone_without_room_says_the_visit_was_not_kept_and_keeps_the_form_filled(field_phone, split):
+    tab = field_phone
+    _ready_offline(tab)
+    tab.goto(tab.base_url + "/visits/new/")
+    cdp = tab.context.new_cdp_session(tab)
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": tab.base_url, "quotaSize": 20_000})
+    tab.locator("select[name=cooperative]").select_option(index=1)
+    tab.locator("input[name=focus_areas][value=outlets]").check()
+    tab.fill("textarea[name=summary]", "Ponsel penuh")
+    tab.locator("input[name=files]").set_input_files(PHOTOS)
+    tab.locator("main form.visit-form button[type=submit]").click()
+    expect(tab.locator(".field-message")).to_contain_text("Penyimpanan ponsel penuh")
+    expect(tab.locator("textarea[name=summary]")).to_have_value("Ponsel penuh")  # nothing lost: fix and save again
+    assert _waiting(tab) == []
