@@ -168,34 +168,6 @@ def test_a_visit_refused_on_sync_stays_waiting_with_its_reason_and_signing_out_c
     assert tab.evaluate("caches.has('field-pages')") is False
 
 
-def test_a_send_cut_off_midway_records_each_visit_once(field_phone, split):
-    tab = field_phone
-    _ready_offline(tab)
-    tab.goto(tab.base_url + "/visits/new/")
-    for index in (1, 2):
-        _record(tab, index, f"Sinyal putus {index}", index)
-    cut = []
-
-    def lose_the_answer(route):
-        if cut:
-            route.continue_()
-            return
-        cut.append(route.request.url)
-        route.fetch()  # the server records the visit, and the signal goes before the answer arrives
-        route.abort("internetdisconnected")
-
-    tab.route("**/visits/new/", lambda route: lose_the_answer(route) if route.request.method == "POST"
-              else route.continue_())
-    tab.context.set_offline(False)
-    assert _wait(lambda: bool(cut) and not tab.evaluate("document.documentElement.classList.contains("
-                                                        "'field-sending')"), 30)
-    assert Visit.objects.count() == 1  # recorded, but the phone did not hear back: both still waiting
-    assert len(_waiting(tab)) == 2
-    tab.evaluate("koperasiField.sync()")
-    assert _wait(lambda: not _waiting(tab))
-    assert sorted(Visit.objects.values_list("summary", flat=True)) == ["Sinyal putus 1", "Sinyal putus 2"]
-
-
 def test_a_phone_without_room_says_the_visit_was_not_kept_and_keeps_the_form_filled(field_phone, split):
     tab = field_phone
     _ready_offline(tab)
