@@ -206,6 +206,7 @@ class VisitForm(forms.Form):
         self.fields["files"].help_text = _(
             "Photos (JPEG, PNG, WebP) or PDF documents, at most %(count)d files of %(size)d MB each.") % {
             "count": settings.VISIT_FILES_MAX, "size": settings.VISIT_FILE_MAX_MB}
+        self.fields["files"].widget.attrs["data-most"] = settings.VISIT_FILES_MAX  # the field app checks it first
         self.fields["date"].initial = timezone.localdate()
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
         if cooperatives is None:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -282,10 +282,31 @@ def visit_create(request, pk=None):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if _from_field_app(request):  # sent from the phone's store: it forgets the visit on this answer
+                return JsonResponse({"url": visit.get_absolute_url()}, status=201)
             messages.success(request, _("Visit recorded."))
             return redirect(visit.get_absolute_url())
+    if request.method == "POST" and _from_field_app(request):
+        return JsonResponse({"errors": _form_errors(form, formset)}, status=400)
     return render(request, "cooperatives/visit_form.html",
                   {"form": form, "formset": formset, "cooperative": cooperative})
+
+
+def _from_field_app(request) -> bool:
+    """A visit kept on the phone and sent by the field app (static/js/field.js) asks for an answer in JSON."""
+    return request.headers.get("X-Field-App") == "1"
+
+
+def _form_errors(form, *formsets) -> list[str]:
+    """The refusal in words the mentor can act on: "Field: message"."""
+    errors = []
+    for each in [form, *(f for formset in formsets for f in formset.forms)]:
+        for name, messages_ in each.errors.items():
+            label = each.fields[name].label if name in each.fields else ""
+            errors += [f"{label}: {message}" if label else str(message) for message in messages_]
+    for formset in formsets:
+        errors += [str(message) for message in formset.non_form_errors()]
+    return errors
 
 
 @accepts_upload(settings.VISIT_REQUEST_MAX_BYTES)

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import secrets
 import sys
 
@@ -9,6 +11,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -154,3 +157,54 @@ def profile(request):
         return redirect("profile")
     return render(request, "profile.html", {"profile_user": user, "has_mfa": has_mfa(user),
                                             "must_use_mfa": must_use_mfa(user)})
+
+
+# --- the field app: installable, and the pages a mentor's work needs kept on the phone -------------------------
+
+# What the service worker keeps before anything else: the app shell (styles, scripts, icons) ...
+FIELD_ASSETS = ["vendor/pico-2.1.1/pico.red.min.css", "css/app.css", "vendor/htmx-2.0.11/htmx.min.js",
+                "js/editor.js", "js/confirm.js", "js/field.js", "favicon.svg", "icons/icon-192.png"]
+# ... and the pages it refreshes whenever there is a signal (each answers only what the mentor may see).
+FIELD_PAGES = ["home", "cooperatives:visit_create_any", "cooperatives:follow_up_list", "field_offline"]
+
+
+def _field_config() -> dict:
+    config = {"assets": [static(name) for name in FIELD_ASSETS], "pages": [reverse(name) for name in FIELD_PAGES],
+              "offline": reverse("field_offline"), "static": settings.STATIC_URL}
+    return config
+
+
+@login_not_required
+@never_cache
+def service_worker(request):
+    """The field app's service worker, served from the root so that its scope is the whole portal. Its cache is
+    named after its own text and the app shell's addresses: a release with new files replaces it."""
+    source = (settings.BASE_DIR / "static" / "js" / "sw.js").read_text(encoding="utf-8")
+    config = _field_config()
+    config["version"] = hashlib.sha256((json.dumps(config) + source).encode()).hexdigest()[:12]
+    body = f"self.FIELD = {json.dumps(config)};\n{source}"
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@login_not_required
+def web_manifest(request):
+    manifest = {
+        "name": _("Koperasi Merah Putih portal"), "short_name": _("Koperasi MP"),
+        "description": _("Mentoring visits and follow-ups, with or without a signal."),
+        "start_url": reverse("home"), "scope": "/", "display": "standalone", "lang": request.LANGUAGE_CODE,
+        "background_color": "#ffffff", "theme_color": "#c62828",
+        "icons": [{"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                  {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+                   "purpose": "any maskable"},
+                  {"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+def field_offline(request):
+    """What the phone shows for a page it does not keep, when there is no signal."""
+    return render(request, "field_offline.html")

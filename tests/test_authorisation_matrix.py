@@ -108,6 +108,10 @@ MATRIX = {
     # The month-end recap is the office's (the other regency's admin sees their own regency's).
     "reporting:recap": ("get", "/reports/recap/", [302, 403, 403, 403, 200, 200, 200, 200]),
     "profile": ("get", "/profile/", R),
+    # The field app: its worker and manifest are public files; the offline page is a signed-in page.
+    "service_worker": ("get", "/sw.js", [200] * 8),
+    "web_manifest": ("get", "/manifest.webmanifest", [200] * 8),
+    "field_offline": ("get", "/offline/", R),
     # The parts of the record (units, land, board, members, financing) are kept by those who edit the profile.
     "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),
     "cooperatives:cooperative_part_delete": (
