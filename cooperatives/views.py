@@ -283,6 +283,8 @@ def visit_create(request, pk=None):
             form.add_error(None, error)
         else:
             if _from_field_app(request):  # sent from the phone's store: it forgets the visit on this answer
+                if request.headers.get("X-Field-Now") == "1":  # just saved: its page opens next and says so
+                    messages.success(request, _("Visit recorded."))
                 return JsonResponse({"url": visit.get_absolute_url()}, status=201)
             messages.success(request, _("Visit recorded."))
             return redirect(visit.get_absolute_url())

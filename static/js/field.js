@@ -129,11 +129,14 @@
     return data;
   }
 
-  // One visit to the server: "sent", "refused" (kept with the reason), or why to stop for now.
-  function send(entry) {
+  // One visit to the server: "sent", "refused" (kept with the reason), or why to stop for now. `now`: the visit
+  // the mentor has just saved, whose page opens next and says it was recorded.
+  function send(entry, now) {
+    var headers = { "X-CSRFToken": csrfToken(), "X-Field-App": "1", "Accept": "application/json" };
+    if (now) { headers["X-Field-Now"] = "1"; }
     return fetch(entry.action, {
       method: "POST", body: body(entry), credentials: "same-origin", redirect: "manual",
-      headers: { "X-CSRFToken": csrfToken(), "X-Field-App": "1", "Accept": "application/json" }
+      headers: headers
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
         return response.json().catch(function () { return {}; }).then(function (answer) {
@@ -345,7 +348,7 @@
         });
       }).then(function (entry) {
         kept = null;
-        return (navigator.onLine ? send(entry) : Promise.resolve({ outcome: "offline" })).then(function (result) {
+        return (navigator.onLine ? send(entry, true) : Promise.resolve({ outcome: "offline" })).then(function (result) {
           if (result.outcome === "sent") { location.assign(result.url || "/"); return; }
           if (result.outcome === "refused") { kept = entry; form.dataset.editing = entry.token; say(form, words.refusedNow + " " + result.reason, "error"); return; }
           startAfresh(form);

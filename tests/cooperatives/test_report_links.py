@@ -32,7 +32,7 @@ def test_the_cooperatives_of_a_ba_report_link_to_their_pages(split, client_for):
                           mode="on_site", focus_areas=["outlets"], summary="Gerai", follow_ups=[])
     for user in (split.ba, split.pmo):
         page = client_for(user).get(report_url(split.ba_mentor)).content.decode()
-        visits = page.split("</section>")[0]
+        visits = page.split("<h2>Kunjungan")[1].split("</section>")[0]
         assert f'<a href="{cooperative.get_absolute_url()}">{cooperative.name}</a>' in visits
         members = page.split("Anggota pada akhir bulan")[1].split("</table>")[0]
         assert f'<a href="{cooperative.get_absolute_url()}">{cooperative.village.name}</a>' in members
