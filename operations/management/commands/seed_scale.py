@@ -21,6 +21,7 @@ from django.utils import timezone
 from lokal import wilayah
 
 from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
+from cooperatives.reports import due_date
 from cooperatives.selectors import month_start, next_month
 from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
@@ -437,7 +438,8 @@ class Command(BaseCommand):
     def _reports(self, targets):
         report_ids = Ids(MonthlyReport)
         columns = ["id", "mentor_id", "month", "status", "obstacles", "next_month_plan", "submitted_at",
-                   "reviewed_by_id", "reviewed_at", "review_comment", "snapshot"]
+                   "reviewed_by_id", "reviewed_at", "review_comment", "snapshot", "first_submitted_at", "due_on",
+                   "sent_late", "send_reason"]
         current = month_start(self.today)
         months = []
         month = self.effective
@@ -467,9 +469,13 @@ class Command(BaseCommand):
                         min(self.today, next_month(month) + timedelta(days=rng.randrange(0, 8))), rng)
                     reviewed = status in ("accepted", "returned")
                     reviewed_at = min(self.now, submitted + timedelta(days=rng.randrange(1, 6))) if reviewed else None
+                    # Lateness as sending records it: the due date then, and whether it was sent after it.
+                    due = due_date(regency, month) if submitted else None
+                    late = bool(submitted) and timezone.localtime(submitted).date() > due
                     rows.append((report_ids.take(), ba.id, month, status, rng.choice(OBSTACLES),
                                  "Fokus pada rencana bisnis dan data SIMKOPDES.", submitted,
                                  self.user_of.get(reviewer) if reviewed else None, reviewed_at,
-                                 "Lengkapi jumlah anggota dan foto kegiatan." if status == "returned" else "", {}))
+                                 "Lengkapi jumlah anggota dan foto kegiatan." if status == "returned" else "", {},
+                                 submitted, due, late, ""))
         self._write(MonthlyReport, columns, rows)
         return f"{len(rows)} monthly reports (" + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + ")"
