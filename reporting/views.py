@@ -20,7 +20,6 @@ from mentors.access import access_for, require
 from offices.forms import OfficeSettingsForm
 from offices.models import OfficeSettings
 from offices.services import office_settings_update
-from regions.models import Regency
 from territories import selectors as regions
 from toolkit.spreadsheets import xlsx_response
 from toolkit.versions import StaleEdit, content_version, stale_edit_response
@@ -172,10 +171,10 @@ def regency_limits(request, code):
     """An office admin sets the regency's settings: targets, span, recency limits, report due day and evidence flags."""
     regency = regions.regency_get_for_user(request.user, code)
     require(can_set_regency_limits(request.user, regency.pk))
-    # The form gets its own copy: a ModelForm writes the posted values onto its instance even when they are
-    # refused, and the version must be of the saved ones.
-    saved = OfficeSettings.of(Regency.objects.get(pk=regency.pk))
-    form = OfficeSettingsForm(request.POST or None, instance=OfficeSettings.of(regency))
+    limits = OfficeSettings.of(regency)
+    # Taken before the form: a ModelForm writes the posted values onto its instance even when they are refused.
+    saved_version = content_version(limits)
+    form = OfficeSettingsForm(request.POST or None, instance=limits)
     if request.method == "POST" and form.is_valid():
         try:
             office_settings_update(actor=request.user, regency=regency, version=request.POST.get("version", ""),
@@ -188,7 +187,7 @@ def regency_limits(request, code):
         figures_changed()  # and no dashboard kept with the old ones is shown again
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
         return redirect(f"{reverse('reporting:dashboard')}?regency={regency.code}")
-    version = request.POST.get("version", "") if request.method == "POST" else content_version(saved)
+    version = request.POST.get("version", "") if request.method == "POST" else saved_version
     return render(request, "reporting/regency_limits.html", {"regency": regency, "form": form, "version": version})
 
 
