@@ -6,7 +6,7 @@ services write the results. That keeps the rules fast at national scale and easy
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -390,6 +390,10 @@ class Proposal:
     pmo: list[ProposedPmo]
     ba: list[ProposedBa]
     kept: bool = False  # adjusted from an existing split rather than made afresh
+    fits: bool = True  # every BA territory within the target
+    changed: int = 0  # villages changing hands from the split it started from (kept proposals)
+    bas_moved: list[int] = field(default_factory=list)  # mentors moved to another PMO area
+    districts_moved: list[int] = field(default_factory=list)  # districts moved across the PMO border
 
 
 class ProposalError(ValueError):
@@ -505,10 +509,152 @@ def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tu
     start from, or a different number of PMOs: then the split is made afresh).
 
     Territories keep their names and mentors; a territory whose mentor is no longer chosen goes to a chosen
-    mentor without one, or else its villages go to the neighbouring territories that hold fewest; a new
-    Business Assistant takes villages from the neighbours that hold most. Territories outside the target then
-    pass single villages to a neighbour, never leaving a territory in pieces.
+    mentor without one, or else its villages go to the neighbouring territories that hold fewest (a district's
+    villages together where they fit); a new Business Assistant takes villages from the neighbours that hold
+    most. Territories outside the target then pass single villages to a neighbour, never leaving a territory in
+    pieces.
+
+    When a PMO area then holds more (or fewer) villages than its Business Assistants can within the target,
+    Business Assistants move between PMO areas, or whole districts move across the PMO border: of the ways that
+    bring every territory within the target, the one with the fewest villages changing hands is chosen
+    (`Proposal.bas_moved`, `Proposal.districts_moved` say which). Without any, the split kept as it is comes back
+    (`Proposal.fits` False).
     """
+    base = _kept_split(start, ba_ids=ba_ids, pmo_ids=pmo_ids, target=target, geo=geo)
+    if base is None or base.fits:
+        return base
+    best = None
+    for option in _reshaped(start, base, ba_ids=ba_ids, pmo_ids=pmo_ids, target=target, geo=geo):
+        if option is not None and option.fits and (best is None or option.changed < best.changed):
+            best = option
+    return best or base
+
+
+def changed_hands(start: Snapshot, proposal: "Proposal") -> int:
+    """How many villages a proposal gives to another Business Assistant than `start` does."""
+    before = {village: ba.mentor_id for ba in start.ba.values() for village in ba.members}
+    return sum(1 for ba in proposal.ba for village in ba.village_ids if before.get(village) != ba.mentor_id)
+
+
+def _fits(proposal: "Proposal", target: tuple[int, int]) -> bool:
+    return all(target[0] <= len(ba.village_ids) <= target[1] for ba in proposal.ba)
+
+
+def _reshaped(start: Snapshot, base: "Proposal", *, ba_ids, pmo_ids, target, geo):
+    """The kept split with Business Assistants moved between PMO areas, and with districts moved across the PMO
+    border, each just enough for every area to hold what its Business Assistants can (see `adjust`)."""
+    low, high = target
+    villages = start.villages
+    area_ids = [t.id for t in sorted(start.pmo.values(), key=lambda t: (t.name, t.id))]
+    district_area = {d: area_ids[i] for i, pmo in enumerate(base.pmo) for d in pmo.district_ids}
+    size_of_district = Counter(v.district_id for v in villages.values())
+    area_size = Counter()
+    for district, area in district_area.items():
+        area_size[area] += size_of_district[district]
+    staff = Counter(area_ids[ba.pmo_index] for ba in base.ba)
+    district_graph = geo.district_graph(villages)
+
+    def fewest(area):  # Business Assistants the area needs at least, and can hold at most
+        return math.ceil(area_size[area] / high)
+
+    def most(area):
+        return area_size[area] // low
+
+    # 1. Business Assistants move from areas that can spare them to areas that lack them: from the territories
+    # that touch the area they go to and hold fewest villages (those change hands).
+    def movers(extra):
+        """The Business Assistants to move, with `extra` more than the fewest that bring every area within
+        reach of the target (more room in the area they go to can mean fewer villages passed along)."""
+        moving: dict[int, int] = {}
+        counts = Counter(staff)
+        last = None
+        for _step in range(len(base.ba)):
+            lacking = [a for a in area_ids if counts[a] < fewest(a)]
+            crowded = [a for a in area_ids if counts[a] > most(a)]
+            if lacking:
+                to = lacking[0]
+                donors = [a for a in area_ids if a != to and counts[a] > fewest(a)]
+                source = max(donors, key=lambda a: (counts[a] - fewest(a), -a)) if donors else None
+            elif crowded:
+                source = crowded[0]
+                takers = [a for a in area_ids if a != source and counts[a] < most(a)]
+                to = max(takers, key=lambda a: (most(a) - counts[a], -a)) if takers else None
+            elif extra and last and counts[last[0]] > fewest(last[0]) and counts[last[1]] < most(last[1]):
+                extra -= 1
+                source, to = last
+            else:
+                break
+            if source is None or to is None:
+                return None
+            touching = set().union(*(district_graph.get(d, set()) for d, a in district_area.items() if a == to))
+            choices = [ba for ba in base.ba if area_ids[ba.pmo_index] == source and ba.mentor_id not in moving
+                       and ba.mentor_id is not None]
+            if not choices:
+                return None
+            chosen = min(choices, key=lambda ba: (
+                not any(villages[v].district_id in touching for v in ba.village_ids), len(ba.village_ids),
+                ba.mentor_id))
+            moving[chosen.mentor_id] = to
+            counts[source] -= 1
+            counts[to] += 1
+            last = (source, to)
+        return moving
+
+    tried = []
+    for extra in (0, 1):
+        moving = movers(extra)
+        if moving and moving not in tried:
+            tried.append(moving)
+            option = _kept_split(start, ba_ids=ba_ids, pmo_ids=pmo_ids, target=target, geo=geo, moving=moving)
+            if option is not None:
+                option.bas_moved = sorted(moving)
+            yield option
+
+    # 2. Whole districts move across the PMO border: those whose villages change hands anyway (the leavers') and
+    # that bring the areas nearest to what their Business Assistants hold, first.
+    before = {village: ba.mentor_id for ba in start.ba.values() for village in ba.members}
+    staying = {ba.mentor_id for ba in base.ba}
+    kept_in = Counter(villages[v].district_id for v, m in before.items() if m in staying and v in villages)
+
+    def off(area, size):
+        return max(0, size - staff[area] * high) + max(0, staff[area] * low - size)
+
+    areas_now = dict(district_area)
+    moved: list[int] = []
+    for _step in range(len(district_area)):
+        options = []
+        for district, area in sorted(areas_now.items()):
+            size = size_of_district[district]
+            for other in sorted({areas_now[d] for d in district_graph.get(district, ()) if d in areas_now} - {area}):
+                gain = (off(area, area_size[area] - size) + off(other, area_size[other] + size)
+                        - off(area, area_size[area]) - off(other, area_size[other]))
+                if gain >= 0:
+                    continue
+                rest = [d for d, a in areas_now.items() if a == area and d != district]
+                if not rest or len(components(rest, district_graph)) != 1:
+                    continue
+                options.append((kept_in[district], gain, district, area, other))
+        if not options:
+            break
+        _kept, _gain, district, area, other = min(options)
+        areas_now[district] = other
+        area_size[area] -= size_of_district[district]
+        area_size[other] += size_of_district[district]
+        moved.append(district)
+    if moved:
+        option = _kept_split(start, ba_ids=ba_ids, pmo_ids=pmo_ids, target=target, geo=geo, district_area=areas_now)
+        if option is not None:
+            option.districts_moved = sorted(moved)
+        yield option
+
+
+def _kept_split(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tuple[int, int],
+                geo: Geography, moving: dict[int, int] | None = None,
+                district_area: dict[int, int] | None = None) -> Proposal | None:
+    """The split `start` kept as far as the chosen mentors allow (see `adjust`); `moving` sends Business
+    Assistants to work in another PMO area (mentor -> PMO territory), `district_area` redraws the PMO border
+    (district -> PMO territory)."""
+    moving = moving or {}
     villages = start.villages
     check_numbers(len(villages), len(start.districts), bas=len(ba_ids), pmos=len(pmo_ids), target=target)
     pmo_territories = sorted(start.pmo.values(), key=lambda t: (t.name, t.id))
@@ -520,7 +666,9 @@ def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tu
     pmo_mentor = {t.id: t.mentor_id if t.mentor_id in pmo_ids else free_pmo.pop(0) for t in pmo_territories}
 
     # PMO areas: as they are, districts in none joining the neighbouring area with the fewest villages.
-    district_area = {d: a for d, a in start.district_pmo().items() if a in pmo_mentor and d in start.districts}
+    if district_area is None:
+        district_area = {d: a for d, a in start.district_pmo().items() if a in pmo_mentor and d in start.districts}
+    district_area = dict(district_area)
     district_graph = geo.district_graph(villages)
     size_of_district = Counter(v.district_id for v in villages.values())
     _grow(district_area, set(start.districts) - set(district_area), district_graph,
@@ -535,19 +683,37 @@ def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tu
     mentor: dict[int, int] = {}
     name: dict[int, str] = {}
     area_of: dict[int, int] = {}
-    for territory in sorted(start.ba.values(), key=lambda t: (t.name, t.id)):
-        if territory.mentor_id in ba_ids:
-            mentor[territory.id] = territory.mentor_id
-        elif free_ba:
-            mentor[territory.id] = free_ba.pop(0)
-        else:
-            continue
+    given_up = []
+
+    def take(territory, ba, area=None):
+        mentor[territory.id] = ba
         name[territory.id] = territory.name
         areas = Counter(district_area[villages[v].district_id] for v in territory.members if v in villages)
-        area_of[territory.id] = min(areas, key=lambda a: (-areas[a], a)) if areas else pmo_territories[0].id
+        area_of[territory.id] = area or (min(areas, key=lambda a: (-areas[a], a)) if areas
+                                         else pmo_territories[0].id)
         for village in territory.members:
             if village in villages and district_area[villages[village].district_id] == area_of[territory.id]:
                 owner[village] = territory.id
+
+    for territory in sorted(start.ba.values(), key=lambda t: (t.name, t.id)):
+        if territory.mentor_id in ba_ids and territory.mentor_id not in moving:
+            take(territory, territory.mentor_id)
+        elif free_ba:
+            take(territory, free_ba.pop(0))
+        else:
+            given_up.append(territory)
+    # A Business Assistant moving to another PMO area takes over a territory given up there (its villages change
+    # hands anyway), the one with most villages in the area; without one, they are new there.
+    newcomers: list[tuple[int, int | None]] = [(ba, None) for ba in free_ba]
+    for ba, area in sorted(moving.items()):
+        def inside(territory, area=area):
+            return sum(1 for v in territory.members if v in villages and district_area[villages[v].district_id] == area)
+
+        choices = [t for t in given_up if t.id not in mentor and inside(t)]
+        if choices:
+            take(max(choices, key=lambda t: (inside(t), -t.id)), ba, area)
+        else:
+            newcomers.append((ba, area))
 
     def size(territory):
         return sum(1 for t in owner.values() if t == territory)
@@ -558,11 +724,11 @@ def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tu
     # New Business Assistants: each into the area whose territories hold most, carved from the largest ones.
     numbers = [int(m.group(1)) for n in name.values() if (m := re.match(r"BA (\d+)", n))]
     next_number = max(numbers, default=0) + 1
-    for new_id, ba in enumerate(free_ba, start=1):
+    for new_id, (ba, fixed) in enumerate(newcomers, start=1):
         def load(area):
             count = sum(1 for t, a in area_of.items() if a == area)
             return len(area_villages(area)) / (count + 1), -area
-        area = max(pmo_mentor, key=load)
+        area = fixed or max(pmo_mentor, key=load)
         territory = -new_id
         mentor[territory], area_of[territory] = ba, area
         name[territory] = f"BA {next_number:02d}"
@@ -572,16 +738,28 @@ def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tu
         if size(territory) == 0:  # an area with no villages to give
             return None
 
-    # Villages of territories given up (and any in none) go to the neighbours that hold fewest.
+    # Villages of territories given up (and any in none) go to the neighbours that hold fewest, a district's
+    # together where they fit.
+    district_of = {v: villages[v].district_id for v in villages}
     for area in pmo_mentor:
         loose = {v.id for v in area_villages(area) if v.id not in owner}
         if loose and not any(a == area for a in area_of.values()):
             return None
         _grow(owner, loose, geo.graph, size,
-              allowed=lambda village, territory: district_area[villages[village].district_id] == area_of[territory])
+              allowed=lambda village, territory: district_area[villages[village].district_id] == area_of[territory],
+              group=district_of, high=high)
     if len(owner) != len(villages):
         return None
     _balance(owner, area_of, geo, (low, high))
+    _relieve(owner, area_of, geo, (low, high), district_of)
+    start_holders: dict[int, set[int]] = defaultdict(set)
+    for territory in start.ba.values():
+        for village in territory.members:
+            if village in villages:
+                start_holders[district_of[village]].add(territory.id)
+    fitting = Counter(district_of.values())
+    _gather(owner, area_of, geo, (low, high), district_of,
+            {d for d, n in fitting.items() if n <= high and len(start_holders[d]) <= 1})
 
     pmo_list = [ProposedPmo(pmo_mentor[t.id], sorted(d for d, a in district_area.items() if a == t.id), t.name)
                 for t in pmo_territories]
@@ -596,24 +774,38 @@ def adjust(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], target: tu
                     districts.append(start.districts[villages[village].district_id].name)
             name[territory] = f"{name[territory]} · {' – '.join(districts[:2])}"[:100]
         ba_list.append(ProposedBa(mentor[territory], index[area_of[territory]], members, name[territory]))
-    return Proposal(pmo=pmo_list, ba=ba_list, kept=True)
+    proposal = Proposal(pmo=pmo_list, ba=ba_list, kept=True)
+    proposal.fits = _fits(proposal, target)
+    proposal.changed = changed_hands(start, proposal)
+    return proposal
 
 
-def _grow(owner: dict, loose: set, graph, size, allowed=lambda node, holder: True) -> None:
-    """Give each loose node, from the edges inwards, to the neighbouring holder with the smallest size."""
+def _grow(owner: dict, loose: set, graph, size, allowed=lambda node, holder: True, group: dict | None = None,
+          high: int | None = None) -> None:
+    """Give each loose node, from the edges inwards, to the neighbouring holder with the smallest size; with
+    `group` (a village's district), to a holder below `high` that already holds the node's group first, so that
+    a district's loose villages stay together."""
     loose = set(loose)
+    held = {(holder, group[node]) for node, holder in owner.items()} if group else set()
     while loose:
         offers = []
         for node in sorted(loose):
             for other in graph.get(node, ()):
                 holder = owner.get(other)
                 if holder is not None and allowed(node, holder):
-                    offers.append((size(holder), node, holder))
+                    amount = size(holder)
+                    if group:
+                        offers.append((high is not None and amount >= high, (holder, group[node]) not in held,
+                                       amount, node, holder))
+                    else:
+                        offers.append((False, False, amount, node, holder))
         if not offers:
             return
-        _size, node, holder = min(offers)
+        *_rank, node, holder = min(offers)
         owner[node] = holder
         loose.discard(node)
+        if group:
+            held.add((holder, group[node]))
 
 
 def _keeps_connected(territory, village, owner, graph) -> bool:
@@ -681,6 +873,119 @@ def _balance(owner, area_of, geo, target, rounds: int = 500) -> None:
                 break
         else:
             return
+
+
+def _gather(owner, area_of, geo, target, district_of, whole: set) -> None:
+    """Make whole again the districts of `whole` (those that fit one Business Assistant) that the changes cut:
+    the smaller pieces join the territory holding the largest one, or the largest piece joins a smaller one,
+    wherever both stay within the target and in one piece."""
+    low, high = target
+    members: dict[int, set[int]] = defaultdict(set)
+    for village, territory in owner.items():
+        members[territory].add(village)
+    pieces: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for village, territory in owner.items():
+        if district_of[village] in whole:
+            pieces[district_of[village]][territory].add(village)
+
+    def one_piece(villages):
+        return len(villages) > 0 and len(components(villages, geo.graph)) == 1
+
+    for district in sorted(pieces):
+        holders = pieces[district]
+        if len(holders) < 2 or len({area_of[t] for t in holders}) > 1:
+            continue
+        for keeper in sorted(holders, key=lambda t: (-len(holders[t]), t)):
+            others = [t for t in holders if t != keeper]
+            gained = sum(len(holders[t]) for t in others)
+            if len(members[keeper]) + gained > high:
+                continue
+            if any(len(members[t]) - len(holders[t]) < low or not one_piece(members[t] - holders[t]) for t in others):
+                continue
+            if not one_piece(members[keeper] | {v for t in others for v in holders[t]}):
+                continue
+            for giver in others:
+                for village in holders[giver]:
+                    owner[village] = keeper
+                members[giver] -= holders[giver]
+                members[keeper] |= holders[giver]
+            break
+
+
+def _relieve(owner, area_of, geo, target, district_of, rounds: int = 400) -> None:
+    """Bring territories outside the target within it along chains of neighbours of one area: a territory with
+    too many villages passes one to a neighbour, which passes one on, until one with room takes it (and the
+    other way for a territory with too few). Each pass keeps every territory in one piece and prefers a village
+    whose district the receiver already holds."""
+    for _round in range(rounds):
+        if not _relieve_once(owner, area_of, geo, target, district_of):
+            return
+
+
+def _relieve_once(owner, area_of, geo, target, district_of) -> bool:
+    low, high = target
+    members: dict[int, set[int]] = defaultdict(set)
+    for village, territory in owner.items():
+        members[territory].add(village)
+    over = sorted((t for t in members if len(members[t]) > high), key=lambda t: (-len(members[t]), t))
+    under = sorted((t for t in members if len(members[t]) < low), key=lambda t: (len(members[t]), t))
+    if not over and not under:
+        return False
+    border: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for village, territory in owner.items():
+        for other in geo.graph[village]:
+            receiver = owner.get(other)
+            if receiver is not None and receiver != territory and area_of[receiver] == area_of[territory]:
+                border[territory, receiver].add(village)
+    links: dict[int, set[int]] = defaultdict(set)
+    back: dict[int, set[int]] = defaultdict(set)
+    for giver, receiver in border:
+        links[giver].add(receiver)
+        back[receiver].add(giver)
+    cache: dict[tuple[int, int], int | None] = {}
+
+    def movable(giver, receiver):
+        """A village `giver` can pass to `receiver` staying in one piece, or None."""
+        if (giver, receiver) not in cache:
+            rest = members[giver]
+            held = {district_of[v] for v in members[receiver]}
+            choices = sorted(border[giver, receiver], key=lambda v: (
+                district_of[v] not in held, sum(1 for m in rest if district_of[m] == district_of[v]), v))
+            cache[giver, receiver] = next((v for v in choices if len(rest) > 1
+                                           and len(components(rest - {v}, geo.graph)) == 1), None)
+        return cache[giver, receiver]
+
+    def chain_from(start, done, forward):
+        previous, queue = {start: None}, deque([start])
+        while queue:
+            node = queue.popleft()
+            if node != start and done(node):
+                chain = [node]
+                while previous[chain[-1]] is not None:
+                    chain.append(previous[chain[-1]])
+                return chain[::-1] if forward else chain
+            for other in sorted(links[node] if forward else back[node]):
+                step = (node, other) if forward else (other, node)
+                if other not in previous and movable(*step) is not None:
+                    previous[other] = node
+                    queue.append(other)
+        return None
+
+    chain = next((c for t in over if (c := chain_from(t, lambda t: len(members[t]) < high, True))), None)
+    if chain is None:
+        chain = next((c for t in under if (c := chain_from(t, lambda t: len(members[t]) > low, False))), None)
+    if chain is None:
+        return False
+    # From the end of the chain backwards, so that every territory gives before it takes.
+    for giver, receiver in reversed(list(zip(chain, chain[1:], strict=False))):
+        cache.clear()
+        village = movable(giver, receiver)
+        if village is None:
+            break
+        owner[village] = receiver
+        members[giver].discard(village)
+        members[receiver].add(village)
+    return True
 
 
 def round_robin(villages: list[Place], parts: int, *, by_district: bool = False) -> list[list[Place]]:
