@@ -751,7 +751,8 @@ def _kept_split(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], targe
     if len(owner) != len(villages):
         return None
     _balance(owner, area_of, geo, (low, high))
-    _relieve(owner, area_of, geo, (low, high), district_of)
+    home = {v: t.id for t in start.ba.values() if mentor.get(t.id) == t.mentor_id for v in t.members}
+    _relieve(owner, area_of, geo, (low, high), district_of, home)
     start_holders: dict[int, set[int]] = defaultdict(set)
     for territory in start.ba.values():
         for village in territory.members:
@@ -775,7 +776,9 @@ def _kept_split(start: Snapshot, *, ba_ids: list[int], pmo_ids: list[int], targe
             name[territory] = f"{name[territory]} · {' – '.join(districts[:2])}"[:100]
         ba_list.append(ProposedBa(mentor[territory], index[area_of[territory]], members, name[territory]))
     proposal = Proposal(pmo=pmo_list, ba=ba_list, kept=True)
-    proposal.fits = _fits(proposal, target)
+    # Within the target and every territory in one piece: a way that leaves one in pieces is not taken.
+    proposal.fits = _fits(proposal, target) and all(
+        len(components(ba.village_ids, geo.graph)) <= 1 for ba in proposal.ba)
     proposal.changed = changed_hands(start, proposal)
     return proposal
 
@@ -912,17 +915,18 @@ def _gather(owner, area_of, geo, target, district_of, whole: set) -> None:
             break
 
 
-def _relieve(owner, area_of, geo, target, district_of, rounds: int = 400) -> None:
+def _relieve(owner, area_of, geo, target, district_of, home=None, rounds: int = 400) -> None:
     """Bring territories outside the target within it along chains of neighbours of one area: a territory with
     too many villages passes one to a neighbour, which passes one on, until one with room takes it (and the
     other way for a territory with too few). Each pass keeps every territory in one piece and prefers a village
-    whose district the receiver already holds."""
+    whose district the receiver already holds. `home` maps villages to the territory that held them before.
+    """
     for _round in range(rounds):
-        if not _relieve_once(owner, area_of, geo, target, district_of):
+        if not _relieve_once(owner, area_of, geo, target, district_of, home or {}):
             return
 
 
-def _relieve_once(owner, area_of, geo, target, district_of) -> bool:
+def _relieve_once(owner, area_of, geo, target, district_of, home) -> bool:
     low, high = target
     members: dict[int, set[int]] = defaultdict(set)
     for village, territory in owner.items():
@@ -949,8 +953,14 @@ def _relieve_once(owner, area_of, geo, target, district_of) -> bool:
         if (giver, receiver) not in cache:
             rest = members[giver]
             held = {district_of[v] for v in members[receiver]}
-            choices = sorted(border[giver, receiver], key=lambda v: (
-                district_of[v] not in held, sum(1 for m in rest if district_of[m] == district_of[v]), v))
+            # Still the giver's and still touching the receiver: a chain changes both as it passes villages on.
+            touching = [v for v in border[giver, receiver]
+                        if v in rest and any(o in members[receiver] for o in geo.graph[v])]
+            # Villages the giver did not hold before first (so that a territory in many chains does not drift), then
+            # those whose district the receiver holds, then those of the districts the giver holds least of.
+            choices = sorted(touching, key=lambda v: (
+                district_of[v] not in held, home.get(v) == giver,
+                sum(1 for m in rest if district_of[m] == district_of[v]), v))
             cache[giver, receiver] = next((v for v in choices if len(rest) > 1
                                            and len(components(rest - {v}, geo.graph)) == 1), None)
         return cache[giver, receiver]

@@ -9,7 +9,7 @@ over a mentor's mentoring read only the mentor's own rows.
 """
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 from django.core.cache import cache
@@ -39,6 +39,7 @@ from .planning import (
     Geography,
     MentorInfo,
     Place,
+    Proposal,
     Snapshot,
     TerritoryInfo,
     Validation,
@@ -345,8 +346,10 @@ def rows_snapshot(places, mentors, pmo_rows, ba_rows) -> Snapshot:
     return Snapshot(villages=villages, districts=districts, mentors=mentors, pmo=pmo, ba=ba)
 
 
-def proposal_preview(plan: TerritoryPlan, pmo_rows, ba_rows) -> dict:
-    """What applying a proposal changes: against the draft's split, or the plan in force for an empty draft."""
+def proposal_preview(plan: TerritoryPlan, pmo_rows, ba_rows, proposal: Proposal | None = None) -> dict:
+    """What applying a proposal changes: against the draft's split, or the plan in force for an empty draft. With
+    the `proposal`, also why it is shaped as it is: Business Assistants moved to another PMO area, districts
+    moved across the PMO border, or a split kept that cannot meet the target."""
     places = regency_places(plan.regency)
     mentors = mentor_infos(plan.regency)
     current = plan_snapshot(plan, places=places, mentors=mentors)
@@ -355,10 +358,27 @@ def proposal_preview(plan: TerritoryPlan, pmo_rows, ba_rows) -> dict:
         current = plan_snapshot(active, places=places, mentors=mentors) if active else None
     proposed = rows_snapshot(places, mentors, pmo_rows, ba_rows)
     changes = diff(current, proposed)
+    validation = plan_validation(plan, proposed)
+    low, high = OfficeSettings.of(plan.regency).ba_target
+    sizes = sorted(len(t.members) for t in proposed.ba.values())
+    villages, districts = places
+    holders = defaultdict(set)
+    for territory in proposed.ba.values():
+        for village in territory.members:
+            holders[villages[village].district_id].add(territory.id)
+    district_sizes = Counter(v.district_id for v in villages.values())
     return {
         "diff": changes, "moves": len(changes.moves), "mentors": len(changes.gains), "against": current is not None,
-        "validation": plan_validation(plan, proposed),
-        "sizes": sorted(len(t.members) for t in proposed.ba.values()),
+        "validation": validation, "publishable": validation.ok, "sizes": sizes,
+        "in_target": bool(sizes) and low <= sizes[0] and sizes[-1] <= high, "target": (low, high),
+        # Districts that one Business Assistant could hold whole, shared between several.
+        "districts_shared": sorted(districts[d].name for d, held in holders.items()
+                                   if len(held) > 1 and district_sizes[d] <= high),
+        "kept": bool(proposal and proposal.kept),
+        "reshaped": bool(proposal and proposal.kept and (proposal.bas_moved or proposal.districts_moved
+                                                          or not proposal.fits)),
+        "bas_moved": sorted(mentors[m].name for m in proposal.bas_moved if m in mentors) if proposal else [],
+        "districts_moved": sorted(districts[d].name for d in proposal.districts_moved) if proposal else [],
     }
 
 

@@ -19,7 +19,7 @@ from toolkit.versions import check_version
 from .access import can_manage_plans_of
 from .models import BaTerritory, BaVillage, PlanChange, PmoDistrict, PmoTerritory, TerritoryPlan
 from .planning import Proposal, adjust, propose
-from .selectors import plan_snapshot, regency_geography, regency_places
+from .selectors import mentor_infos, plan_snapshot, plan_validation, regency_geography, regency_places, rows_snapshot
 
 BULK_BATCH = 2000
 
@@ -260,14 +260,26 @@ def proposal_for(plan: TerritoryPlan, *, ba_mentors, pmo_mentors, keep: bool = T
     return proposal, pmo_rows, ba_rows
 
 
+class ProposalUnpublishable(PlanError):
+    """The proposal would not publish: applying it is refused."""
+
+
 @transaction.atomic
-def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_mentors, keep: bool = True) -> Proposal:
-    """Replace the draft's territories with the proposed split for the chosen mentors (see `proposal_for`)."""
+def plan_propose(*, actor, plan: TerritoryPlan, version: int, ba_mentors, pmo_mentors, keep: bool = True,
+                 publishable_only: bool = False) -> Proposal:
+    """Replace the draft's territories with the proposed split for the chosen mentors (see `proposal_for`). With
+    `publishable_only`, a proposal that would not publish (blocking problems) is refused and nothing changes."""
     if actor is not None and not can_manage_plans_of(actor, plan.regency_id):
         raise PermissionDenied
     # Computed first: numbers that cannot make a plan are refused before the draft is touched. The claim then
     # refuses the proposal if the draft changed meanwhile.
     proposal, pmo_rows, ba_rows = proposal_for(plan, ba_mentors=ba_mentors, pmo_mentors=pmo_mentors, keep=keep)
+    if publishable_only:
+        places = regency_places(plan.regency)
+        snapshot = rows_snapshot(places, mentor_infos(plan.regency), pmo_rows, ba_rows)
+        if not plan_validation(plan, snapshot).ok:
+            raise ProposalUnpublishable(_("This proposal would not publish, so it was not applied: preview the "
+                                          "fresh split, or choose other mentors."))
     _claim(plan, version, actor=actor,
            message=gettext_noop("proposed a split for %(bas)d BAs and %(pmos)d PMOs"), bas=len(ba_mentors),
            pmos=len(pmo_mentors))

@@ -383,34 +383,52 @@ def districts_move(request, pk):
 
 
 def plan_propose(request, pk):
-    """Choose the mentors, preview what changes hands, then apply exactly the proposal previewed."""
+    """Choose the mentors, preview what changes hands, then apply exactly the proposal previewed. A re-proposal
+    that had to move Business Assistants or districts between PMO areas, or cannot meet the target, says why
+    and shows the fresh split beside it; a proposal that would not publish is not applied."""
     plan = selectors.plan_get_for_admin(request.user, pk)
     require(can_edit_plan(request.user, plan))
-    form = ProposeForm(request.POST or None, plan=plan)
-    preview = None
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        if data.get("switch") in ("keep", "fresh"):  # "preview the fresh split" beside a re-proposal
+            data["mode"] = data["switch"]
+    form = ProposeForm(data, plan=plan)
+    preview = fresh = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        choice = {"ba_mentors": list(data["ba_mentors"]), "pmo_mentors": list(data["pmo_mentors"]),
-                  "keep": data["mode"] == "keep"}
+        cleaned = form.cleaned_data
+        choice = {"ba_mentors": list(cleaned["ba_mentors"]), "pmo_mentors": list(cleaned["pmo_mentors"]),
+                  "keep": cleaned["mode"] == "keep"}
         token = form.token()
+        applying = data.get("apply")
         try:
-            if request.POST.get("apply") == token:
-                services.plan_propose(actor=request.user, plan=plan, version=data["version"], **choice)
-                messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
-                return redirect(plan)
+            if applying == token:
+                try:
+                    services.plan_propose(actor=request.user, plan=plan, version=cleaned["version"],
+                                          publishable_only=True, **choice)
+                except services.ProposalUnpublishable as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, _("The draft now holds the proposed split. Check it, then publish."))
+                    return redirect(plan)
+            elif applying:
+                messages.warning(request, _("The choice changed since the preview: check the new preview, then "
+                                            "apply it."))
             proposal, pmo_rows, ba_rows = services.proposal_for(plan, **choice)
+            preview = selectors.proposal_preview(plan, pmo_rows, ba_rows, proposal)
+            if preview["reshaped"]:
+                _fresh, pmo_rows, ba_rows = services.proposal_for(plan, **{**choice, "keep": False})
+                fresh = selectors.proposal_preview(plan, pmo_rows, ba_rows)
         except StaleEdit:
             return _stale(request, plan)
         except (services.PlanError, ValueError) as error:
             messages.error(request, str(error))
+            preview = None
         else:
-            if request.POST.get("apply"):
-                messages.warning(request, _("The choice changed since the preview: check the new preview, then "
-                                            "apply it."))
-            preview = selectors.proposal_preview(plan, pmo_rows, ba_rows)
-            preview.update(token=token, kept=proposal.kept)
+            preview.update(token=token)
     return render(request, "territories/plan_propose.html", {
-        "plan": plan, "form": form, "preview": preview, "target": OfficeSettings.of(plan.regency).ba_target,
+        "plan": plan, "form": form, "preview": preview, "fresh": fresh,
+        "target": OfficeSettings.of(plan.regency).ba_target,
         "without_point": selectors.villages_without_point(plan.regency)})
 
 
