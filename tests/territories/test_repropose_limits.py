@@ -9,7 +9,7 @@ import pytest
 from territories import publishing, selectors, services
 from territories.geography import components
 from territories.models import BaTerritory, PmoTerritory
-from territories.planning import changed_hands
+from territories.planning import Geography, Place, Snapshot, TerritoryInfo, adjust, changed_hands
 from tests.territories.test_geography import mentors
 
 
@@ -79,6 +79,9 @@ def test_the_preview_says_why_bas_moved_and_shows_the_fresh_split_beside_it(admi
     for split in (preview, fresh):
         assert f"{split['sizes'][0]}–{split['sizes'][-1]}" in text
     assert f'name="apply" value="{preview["token"]}"' in text
+    # The districts that one BA could hold but the re-proposal shares are named.
+    assert preview["districts_shared"] and "terbagi di antara beberapa BA" in text
+    assert all(name in text for name in preview["districts_shared"])
     # The fresh split previewed from the button beside it, then applied.
     switched = admin_client.post(url, {**data, "switch": "fresh"})
     assert switched.context["form"].cleaned_data["mode"] == "fresh" and switched.context["fresh"] is None
@@ -110,3 +113,48 @@ def test_apply_is_not_offered_for_a_proposal_that_would_not_publish_and_a_forced
     assert "Usulan ini tidak akan bisa diterbitkan, jadi tidak diterapkan" in forced.content.decode()
     draft.refresh_from_db()
     assert draft.version == 1 and BaTerritory.objects.filter(plan=draft).count() == 39
+
+
+def _strip(columns: int, pmo_columns: list[range], ba_columns: list[tuple[int, range]]):
+    """A strip two villages high and `columns` wide on plain data: each column a district, PMO areas and BA
+    territories by columns (BA territories as (PMO index, columns))."""
+    villages = {c * 2 + r + 1: Place(c * 2 + r + 1, f"V{c:02d}{r}", f"Desa {c}-{r}", district_id=1000 + c)
+                for c in range(columns) for r in range(2)}
+    graph = {v: set() for v in villages}
+    for c in range(columns):
+        for r in range(2):
+            here = c * 2 + r + 1
+            for other in ([c * 2 + (1 - r) + 1] + ([(c + 1) * 2 + r + 1] if c + 1 < columns else [])):
+                graph[here].add(other)
+                graph[other].add(here)
+    geo = Geography(graph, {v: ((v - 1) // 2 * 1.0, (v - 1) % 2 * 1.0) for v in villages})
+    districts = {1000 + c: Place(1000 + c, f"D{c:02d}", f"Kecamatan {c}") for c in range(columns)}
+    pmo = {i + 1: TerritoryInfo(i + 1, f"PMO {i + 1}", 100 + i, {1000 + c for c in cols})
+           for i, cols in enumerate(pmo_columns)}
+    ba = {i + 1: TerritoryInfo(i + 1, f"BA {i + 1:02d}", 200 + i, {c * 2 + r + 1 for c in cols for r in range(2)},
+                               pmo_id=area + 1)
+          for i, (area, cols) in enumerate(ba_columns)}
+    return Snapshot(villages=villages, districts=districts, mentors={}, pmo=pmo, ba=ba), geo
+
+
+def test_with_no_ba_to_spare_the_pmo_border_moves_whole_districts_instead():
+    # PMO 1: 34 villages and, once BA 02 leaves, 2 BAs (at most 30); PMO 2: 40 villages and 3 BAs, none to spare
+    # (it needs all 3) but room for 5 more villages.
+    start, geo = _strip(37, [range(0, 17), range(17, 37)],
+                        [(0, range(0, 6)), (0, range(6, 12)), (0, range(12, 17)),
+                         (1, range(17, 24)), (1, range(24, 31)), (1, range(31, 37))])
+    chosen = [200, 202, 203, 204, 205]
+    proposal = adjust(start, ba_ids=chosen, pmo_ids=[100, 101], target=(7, 15), geo=geo)
+    sizes = sorted(len(ba.village_ids) for ba in proposal.ba)
+    assert proposal.fits and 7 <= sizes[0] and sizes[-1] <= 15 and len(sizes) == 5
+    assert not proposal.bas_moved and proposal.districts_moved
+    # Whole districts moved across the border, from the end of PMO 1 that touches PMO 2.
+    assert all(1000 + 12 <= d <= 1000 + 16 for d in proposal.districts_moved)
+    areas = {tuple(pmo.district_ids) for pmo in proposal.pmo}
+    assert sum(len(a) for a in areas) == 37 and all(len(components(ba.village_ids, geo.graph)) == 1
+                                                    for ba in proposal.ba)
+    # Everyone keeps their territory's name; BA 01, far from the border, keeps all of their villages.
+    before = {t.mentor_id: t for t in start.ba.values()}
+    assert all(ba.name == before[ba.mentor_id].name for ba in proposal.ba)
+    first = next(ba for ba in proposal.ba if ba.mentor_id == 200)
+    assert before[200].members <= set(first.village_ids)
