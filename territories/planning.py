@@ -986,7 +986,9 @@ def _relieve_once(owner, area_of, geo, target, district_of, home) -> bool:
         chain = next((c for t in under if (c := chain_from(t, lambda t: len(members[t]) > low, False))), None)
     if chain is None:
         return False
-    # From the end of the chain backwards, so that every territory gives before it takes.
+    # From the end of the chain backwards, so that every territory gives before it takes. A chain cut short still
+    # changed something (the next round starts from there); one that passed nothing ends the relief.
+    passed = False
     for giver, receiver in reversed(list(zip(chain, chain[1:], strict=False))):
         cache.clear()
         village = movable(giver, receiver)
@@ -995,7 +997,8 @@ def _relieve_once(owner, area_of, geo, target, district_of, home) -> bool:
         owner[village] = receiver
         members[giver].discard(village)
         members[receiver].add(village)
-    return True
+        passed = True
+    return passed
 
 
 def round_robin(villages: list[Place], parts: int, *, by_district: bool = False) -> list[list[Place]]:
