@@ -3,8 +3,14 @@
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.urls import reverse
-from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Schema(BaseModel):
+    """Read straight from the rows' attributes by pydantic-core (no per-field Python): the querysets annotate
+    the related codes and prefetch the nested lists under the names given by `validation_alias`."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class Page(Schema):
@@ -27,14 +33,14 @@ class RegencyOut(Schema):
     code: str
     name: str
     kind: str
-    province_code: str = Field(alias="province.code")
+    province_code: str
 
 
 class DistrictOut(Schema):
     id: int
     code: str
     name: str
-    regency_code: str = Field(alias="regency.code")
+    regency_code: str
     latitude: Decimal | None
     longitude: Decimal | None
 
@@ -45,7 +51,7 @@ class VillageOut(Schema):
     name: str
     kind: str
     postal_code: str
-    district_code: str = Field(alias="district.code")
+    district_code: str
     latitude: Decimal | None
     longitude: Decimal | None
 
@@ -110,9 +116,9 @@ class FinancingOut(Schema):
 
 class CooperativeOut(Schema):
     id: int
-    village_code: str = Field(alias="village.code")
-    district_code: str = Field(alias="village.district.code")
-    regency_code: str = Field(alias="village.district.regency.code")
+    village_code: str
+    district_code: str
+    regency_code: str
     name: str
     stage: str
     legal_entity_number: str
@@ -138,31 +144,11 @@ class CooperativeOut(Schema):
     simkopdes_updated_on: date | None
     microsite_status: str
     updated_at: datetime
-    units: list[UnitOut]
-    land: list[LandOut]
-    board: list[BoardMemberOut]
-    member_counts: list[MemberCountOut]
-    financing: list[FinancingOut]
-
-    @staticmethod
-    def resolve_units(obj):
-        return obj.units.all()
-
-    @staticmethod
-    def resolve_land(obj):
-        return obj.land.all()
-
-    @staticmethod
-    def resolve_board(obj):
-        return obj.board.all()
-
-    @staticmethod
-    def resolve_member_counts(obj):
-        return obj.member_counts.all()
-
-    @staticmethod
-    def resolve_financing(obj):
-        return obj.financing.all()
+    units: list[UnitOut] = Field(validation_alias="unit_list")
+    land: list[LandOut] = Field(validation_alias="land_list")
+    board: list[BoardMemberOut] = Field(validation_alias="board_list")
+    member_counts: list[MemberCountOut] = Field(validation_alias="member_count_list")
+    financing: list[FinancingOut] = Field(validation_alias="financing_list")
 
 
 class CooperativePage(Page):
@@ -195,9 +181,9 @@ class EvidenceOut(Schema):
 class VisitOut(Schema):
     id: int
     cooperative_id: int
-    village_code: str = Field(alias="cooperative.village.code")
+    village_code: str
     mentor_id: int
-    mentor_name: str = Field(alias="mentor.full_name")
+    mentor_name: str
     date: date
     time: time | None
     mode: str
@@ -207,27 +193,8 @@ class VisitOut(Schema):
     participants: str
     created_at: datetime
     updated_at: datetime
-    follow_ups: list[FollowUpOut]
-    evidence: list[EvidenceOut]
-
-    @staticmethod
-    def resolve_follow_ups(obj):
-        return obj.follow_ups.all()
-
-    @staticmethod
-    def resolve_evidence(obj, context):
-        request = context["request"]
-        return [
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "name": f.name,
-                "size": f.size,
-                "taken_at": f.taken_at,
-                "url": request.build_absolute_uri(reverse("cooperatives:visit_file", args=[f.pk])),
-            }
-            for f in obj.files.all()
-        ]
+    follow_ups: list[FollowUpOut] = Field(validation_alias="follow_up_list")
+    evidence: list[EvidenceOut] = Field(validation_alias="file_list")
 
 
 class VisitPage(Page):
@@ -292,7 +259,7 @@ class CoveragePage(Page):
 
 
 class FiguresOut(Schema):
-    regency_code: str = Field(alias="regency.code")
+    regency_code: str
     month: date
     visits: int
     cooperatives_visited: int

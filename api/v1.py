@@ -9,9 +9,10 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
@@ -156,7 +157,7 @@ def province_list(request, cursor: str | None = None, limit: int = Query(PAGE_SI
 
 @regions.get("/regencies", response={200: schemas.RegencyPage, **PAGE_ERRORS})
 def regency_list(request, cursor: str | None = None, limit: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=100)):
-    rows = regencies_visible_to(_issuer(request)).select_related("province")
+    rows = regencies_visible_to(_issuer(request)).annotate(province_code=F("province__code"))
     items, next_cursor = page(rows, cursor=cursor, limit=limit, by_update=False)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -166,7 +167,7 @@ def district_list(
     request, regency: str | None = None, cursor: str | None = None, limit: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=100)
 ):
     """The districts the token sees; `regency` (a code, e.g. 32.02) narrows them."""
-    rows = districts_visible_to(_issuer(request)).select_related("regency")
+    rows = districts_visible_to(_issuer(request)).annotate(regency_code=F("regency__code"))
     if regency:
         rows = rows.filter(regency__code=regency)
     items, next_cursor = page(rows, cursor=cursor, limit=limit, by_update=False)
@@ -182,7 +183,7 @@ def village_list(
     limit: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=100),
 ):
     """The villages the token sees; `regency` or `district` (codes) narrow them."""
-    rows = villages_visible_to(_issuer(request)).select_related("district")
+    rows = villages_visible_to(_issuer(request)).annotate(district_code=F("district__code"))
     if regency:
         rows = rows.filter(district__regency__code=regency)
     if district:
@@ -193,7 +194,9 @@ def village_list(
 
 @regions.get("/villages/{code}", response={200: schemas.VillageOut, **ERRORS})
 def village_detail(request, code: str):
-    return get_object_or_404(villages_visible_to(_issuer(request)).select_related("district"), code=code)
+    return get_object_or_404(
+        villages_visible_to(_issuer(request)).annotate(district_code=F("district__code")), code=code
+    )
 
 
 # --- cooperatives -------------------------------------------------------------------------------------------
@@ -202,15 +205,22 @@ cooperatives = Router(tags=["cooperatives"])
 
 
 def _cooperatives(user):
+    """The cooperatives with their codes and the parts of their record under the names `schemas` reads."""
     return (
         cooperatives_visible_to(user)
-        .select_related("village__district__regency")
-        .prefetch_related("units", "land", "board", "financing", Prefetch("member_counts", queryset=_member_counts()))
+        .annotate(
+            village_code=F("village__code"),
+            district_code=F("village__district__code"),
+            regency_code=F("village__district__regency__code"),
+        )
+        .prefetch_related(
+            Prefetch("units", to_attr="unit_list"),
+            Prefetch("land", to_attr="land_list"),
+            Prefetch("board", to_attr="board_list"),
+            Prefetch("financing", to_attr="financing_list"),
+            Prefetch("member_counts", MemberCount.objects.order_by("counted_on", "id"), to_attr="member_count_list"),
+        )
     )
-
-
-def _member_counts():
-    return MemberCount.objects.order_by("counted_on", "id")
 
 
 def _record_changed_since(rows, moment: datetime | None):
@@ -257,8 +267,18 @@ visits = Router(tags=["visits"])
 
 def _visits(user):
     return (
-        visits_visible_to(user).select_related("cooperative__village", "mentor").prefetch_related("follow_ups", "files")
+        visits_visible_to(user)
+        .annotate(village_code=F("cooperative__village__code"), mentor_name=F("mentor__full_name"))
+        .prefetch_related(Prefetch("follow_ups", to_attr="follow_up_list"), Prefetch("files", to_attr="file_list"))
     )
+
+
+def _linked(request, visits: list) -> list:
+    """Each evidence file gets the address of the portal's file page, which checks the viewer's scope."""
+    for visit in visits:
+        for record in visit.file_list:
+            record.url = request.build_absolute_uri(reverse("cooperatives:visit_file", args=[record.pk]))
+    return visits
 
 
 @visits.get("/visits", response={200: schemas.VisitPage, **PAGE_ERRORS})
@@ -277,12 +297,12 @@ def visit_list(
     if cooperative:
         rows = rows.filter(cooperative_id=cooperative)
     items, next_cursor = page(rows, cursor=cursor, limit=limit, by_update=True)
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": _linked(request, items), "next_cursor": next_cursor}
 
 
 @visits.get("/visits/{visit_id}", response={200: schemas.VisitOut, **ERRORS})
 def visit_detail(request, visit_id: int):
-    return get_object_or_404(_visits(_issuer(request)), pk=visit_id)
+    return _linked(request, [get_object_or_404(_visits(_issuer(request)), pk=visit_id)])[0]
 
 
 @visits.get("/follow-ups", response={200: schemas.FollowUpPage, **PAGE_ERRORS})
@@ -425,7 +445,7 @@ def monthly_figures(
         MonthlyFigures.objects.filter(access.office_scope("regency"))
         if access.is_office
         else MonthlyFigures.objects.none()
-    ).select_related("regency")
+    ).annotate(regency_code=F("regency__code"))
     if regency:
         rows = rows.filter(regency__code=regency)
     if month:

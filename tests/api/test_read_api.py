@@ -82,6 +82,8 @@ def test_the_openapi_document_is_valid_and_documents_every_path():
         "/api/v1/figures/monthly",
     }
     assert set(document["paths"]) == expected
+    cooperative = document["components"]["schemas"]["CooperativeOut"]["properties"]
+    assert {"village_code", "stage", "units", "land", "board", "member_counts", "financing"} <= set(cooperative)
     schemes = document["components"]["securitySchemes"]
     assert list(schemes.values())[0]["scheme"] == "bearer"
     # Every operation: an answer schema, security, and a resolvable reference for each `$ref`.
