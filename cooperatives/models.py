@@ -129,7 +129,11 @@ class Cooperative(models.Model):
                                    name="cooperative_member_count_plausible", violation_error_message=_(
                                        "This member count is not plausible for a village cooperative.")),
         ]
-        indexes = [models.Index(fields=["stage"], name="cooperative_stage_idx")]
+        indexes = [
+            models.Index(fields=["stage"], name="cooperative_stage_idx"),
+            # The read API's incremental pulls (`updated_since`) page through this index.
+            models.Index(fields=["updated_at", "id"], name="cooperative_updated_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -462,6 +466,7 @@ class Visit(models.Model):
             models.Index(fields=["mentor", "date"], name="visit_mentor_date_idx"),
             # A cooperative's last visit (registry, dashboards, recency) is the first entry of this index.
             models.Index(fields=["cooperative", "-date"], name="visit_cooperative_date_idx"),
+            models.Index(fields=["updated_at", "id"], name="visit_updated_idx"),  # the read API's pulls
         ]
         constraints = [
             models.UniqueConstraint(fields=["created_by", "submission"], name="visit_submission_once_per_author",
@@ -526,15 +531,17 @@ class FollowUp(models.Model):
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", verbose_name=_("done by"))
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["done", "due_date", "id"]
         # Open follow-ups of given visits (dashboards, "needs you now"): a small index instead of a scan of all.
-        indexes = [models.Index(fields=["visit", "due_date"], condition=models.Q(done=False), name="followup_open_idx")]
+        indexes = [models.Index(fields=["visit", "due_date"], condition=models.Q(done=False), name="followup_open_idx"),
+                   models.Index(fields=["updated_at", "id"], name="followup_updated_idx")]  # the read API's pulls
 
     def __str__(self):
         return self.action

@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from api.access import can_issue_tokens
 from cooperatives.access import can_record_visits, can_view_reports
 from mentors.access import access_for, can_view_roster
 from territories.access import can_view_plans
@@ -9,7 +10,8 @@ def _menu(user) -> dict:
     access = access_for(user)
     return {"roster": can_view_roster(user), "plans": can_view_plans(user), "reports": can_view_reports(user),
             "dashboard": access.is_office or access.mentor is not None,
-            "field": can_record_visits(user)}  # the field app: visits kept on the phone until they are sent
+            "field": can_record_visits(user),  # the field app: visits kept on the phone until they are sent
+            "api_tokens": can_issue_tokens(user)}
 
 
 def portal(request):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_filters",
     "django_htmx",
+    "ninja",  # the read API (api/): its docs page from its own static files, no CDN
     "simple_history",
     "csp",
     "django_tasks",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "territories",
     "cooperatives",
     "reporting",
+    "api",
     "koperasi_portal",
     "operations",
 ]
@@ -236,6 +238,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Figures over many rows (home pages, dashboards) are recomputed by a job every this many seconds
 # (reporting/tasks.py); pages read them, show their time, and keep what they compute from them this long.
 FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
+
+# The read API (api/): requests per minute per token, counted in the shared cache; then 429 until the minute ends.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
+# django-ninja's own settings: the API pages are never wrapped in the portal's HTML or sessions.
+NINJA_PAGINATION_MAX_LIMIT = 100
 
 # Background jobs: one runner, django-tasks with its database backend. A job is a row written in the enqueuing
 # transaction, so it survives a restart; `manage.py run_worker` runs them (docs/deployment.md).

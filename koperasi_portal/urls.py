@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+import api.urls
 import cooperatives.urls
 import mentors.urls
 import territories.urls
@@ -32,6 +33,8 @@ urlpatterns = [
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),
     path("", include("cooperatives.urls")),
     path("", include("reporting.urls")),
+    path("api/v1/", api.urls.api_v1_patterns()),
+    path("api-tokens/", include("api.urls")),
     path("accounts/signup/", not_offered),
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),

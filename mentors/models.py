@@ -193,7 +193,8 @@ class Mentor(models.Model):
                 name="mentor_contract_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["regency", "role", "is_active"], name="mentor_roster_idx")]
+        indexes = [models.Index(fields=["regency", "role", "is_active"], name="mentor_roster_idx"),
+                   models.Index(fields=["updated_at", "id"], name="mentor_updated_idx")]  # the read API's pulls
 
     def __str__(self):
         return f"{self.full_name} ({self.get_role_display()})"

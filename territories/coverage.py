@@ -323,3 +323,35 @@ def pmo_of_ba(ba: str = "pk", field: str = "id") -> Subquery:
     """The PMO (its `field`: "id", "full_name") over the BA in the outer row's `ba` under the plan in force."""
     links = BaTerritory.objects.filter(plan__status=ACTIVE, mentor=OuterRef(ba)).order_by("pk")
     return Subquery(links.values(f"pmo_territory__mentor__{field}")[:1])
+
+
+# --- many villages at once (the read API) ------------------------------------------------------------------
+
+
+def coverage_on(village_ids, day: date) -> dict[int, dict]:
+    """{village id: {"plan_id", "territory_id", "territory", "ba_id", "ba", "pmo_id", "pmo"}} for the villages a
+    published plan in force on `day` gave a BA territory: one query, whatever the number of villages."""
+    links = (BaVillage.objects.filter(village_id__in=village_ids, plan__status__in=PUBLISHED,
+                                      plan__effective_from__lte=day)
+             .filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=day))
+             .values_list("village_id", "plan_id", "ba_territory_id", "ba_territory__name",
+                          "ba_territory__mentor_id", "ba_territory__mentor__full_name",
+                          "ba_territory__pmo_territory__mentor_id", "ba_territory__pmo_territory__mentor__full_name"))
+    keys = ("plan_id", "territory_id", "territory", "ba_id", "ba", "pmo_id", "pmo")
+    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in links}
+
+
+def plan_territories(plan: TerritoryPlan) -> list[dict]:
+    """A plan's BA territories, by name: {"id", "name", "ba_id", "ba", "pmo_territory", "pmo_id", "pmo",
+    "village_codes"}; two queries."""
+    territories = (BaTerritory.objects.filter(plan=plan).select_related("mentor", "pmo_territory__mentor")
+                   .order_by("name", "pk"))
+    codes: dict[int, list[str]] = {}
+    for territory_id, code in (BaVillage.objects.filter(plan=plan).order_by("village__code")
+                               .values_list("ba_territory_id", "village__code")):
+        codes.setdefault(territory_id, []).append(code)
+    return [{"id": t.pk, "name": t.name, "ba_id": t.mentor_id, "ba": t.mentor.full_name if t.mentor else None,
+             "pmo_territory": t.pmo_territory.name if t.pmo_territory else None,
+             "pmo_id": t.pmo_territory.mentor_id if t.pmo_territory else None,
+             "pmo": t.pmo_territory.mentor.full_name if t.pmo_territory and t.pmo_territory.mentor else None,
+             "village_codes": codes.get(t.pk, [])} for t in territories]

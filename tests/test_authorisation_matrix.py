@@ -11,9 +11,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from api.models import ApiToken
+from api.selectors import secret_hash
+from api.services import token_issue
 from cooperatives.models import BoardMember, Cooperative, FollowUp, Handover, Visit, VisitFile
 from cooperatives.selectors import month_start
 from mentors.models import Membership
@@ -138,6 +142,30 @@ MATRIX = {
         "get", "/reports/{ba_mentor}/{month}/", [302, 200, 404, 200, 200, 200, 404, 200]),
     "cooperatives:report_print": (
         "get", "/reports/{ba_mentor}/{month}/print/", [302, 200, 404, 200, 200, 200, 404, 200]),
+    # API tokens: office admins (for their own scope) and the national operator issue and revoke them.
+    "api:token_list": ("get", "/api-tokens/", [302, 403, 403, 403, 403, 200, 200, 200]),
+    "api:token_revoke": ("post", "/api-tokens/{api_token}/revoke/", [302, 404, 404, 404, 404, 302, 404, 302]),
+    # The read API (/api/v1/): each persona presents a token it issued (anonymous: none, 401) and reads what it sees
+    # in the portal. Its document and docs page are public.
+    "api_v1:api-root": ("get", "/api/v1/", [404] * 8),  # nothing at the root: the document and docs page below
+    "api_v1:openapi-json": ("get", "/api/v1/openapi.json", [200] * 8),
+    "api_v1:openapi-view": ("get", "/api/v1/docs", [200] * 8),
+    "api_v1:province_list": ("get", "/api/v1/provinces", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:regency_list": ("get", "/api/v1/regencies", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:district_list": ("get", "/api/v1/districts", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:village_list": ("get", "/api/v1/villages", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:village_detail": ("get", "/api/v1/villages/{village}", [401, 200, 404, 200, 200, 200, 404, 200]),
+    "api_v1:cooperative_list": ("get", "/api/v1/cooperatives", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:cooperative_detail": ("get", "/api/v1/cooperatives/{coop}", [401, 200, 404, 200, 200, 200, 404, 200]),
+    "api_v1:visit_list": ("get", "/api/v1/visits", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:visit_detail": ("get", "/api/v1/visits/{visit}", [401, 200, 404, 200, 200, 200, 404, 200]),
+    "api_v1:follow_up_list": ("get", "/api/v1/follow-ups", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:mentor_list": ("get", "/api/v1/mentors", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:mentor_detail": ("get", "/api/v1/mentors/{ba_mentor}", [401, 200, 404, 200, 200, 200, 404, 200]),
+    # The plans are the office's: mentors see the regency (403), another regency's office does not (404).
+    "api_v1:plan_in_force": ("get", "/api/v1/regencies/32.02/plan", [401, 403, 403, 403, 200, 200, 404, 200]),
+    "api_v1:coverage_list": ("get", "/api/v1/coverage", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:monthly_figures": ("get", "/api/v1/figures/monthly", [401, 200, 200, 200, 200, 200, 200, 200]),
 }
 
 # Framework URLs with their own, separately tested, access rules.
@@ -157,6 +185,14 @@ def test_every_portal_url_is_in_the_matrix():
     names = {name for name in _named_urls(get_resolver().url_patterns) if not name.startswith(NOT_PORTAL)}
     assert names - set(MATRIX) == set(), "add these URLs to MATRIX with the expected status per persona"
     assert set(MATRIX) - names == set(), "MATRIX names URLs that no longer exist"
+
+
+def _token_of(user) -> str:
+    """A token of the persona, straight from the model: the API reads with any issuer's scope, whoever may issue."""
+    secret = f"kmp_matrix_{user.pk}_{ApiToken.objects.count()}"
+    ApiToken.objects.create(name="matriks", issuer=user, prefix=secret[:12], secret_hash=secret_hash(secret),
+                            expires_at=timezone.now() + timedelta(days=1))
+    return secret
 
 
 @pytest.fixture
@@ -182,7 +218,7 @@ def people(split, other_regency, office_user, admin_user, other_admin, superuser
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, client_for):
+def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, client_for, admin_user):
     personas, village = people
     method, template, expected = MATRIX[name]
     coop = Cooperative.objects.get(village=village)
@@ -204,12 +240,19 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         handover = Handover.objects.create(regency=sukabumi, leaver=spare, last_day=timezone.localdate(), plan=plan)
         visit_file = VisitFile(visit=visit, kind="photo", name="uji.jpg", size=3)
         visit_file.file.save("uji.jpg", ContentFile(b"uji"), save=True)
-        path = template.format(ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk, ba_territory=ba.pk,
+        api_token, _secret = token_issue(actor=admin_user, name=f"Uji {persona}",
+                                         expires_on=timezone.localdate() + timedelta(days=1))
+        path = template.format(api_token=api_token.pk, ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk,
+                               ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
                                board_member=board_member.pk, visit_file=visit_file.pk, handover=handover.pk,
                                office_account=office_account.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")
-        response = getattr(client_for(personas[persona]), method)(path)
+        if path.startswith("/api/v1/"):  # the read API: a token of the persona, no session
+            secret = _token_of(personas[persona]) if personas[persona] is not None else None
+            response = Client().get(path, headers={"Authorization": f"Bearer {secret}"} if secret else {})
+        else:
+            response = getattr(client_for(personas[persona]), method)(path)
         got.append(response.status_code)
     assert dict(zip(PERSONAS, got, strict=True)) == dict(zip(PERSONAS, expected, strict=True))

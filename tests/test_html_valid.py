@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from .pages import build_scene, pages, users
 
@@ -73,6 +74,9 @@ def _posted_pages(client_for, scene):
     yield "admin", "dashboard limits with errors", 200, admin.post("/dashboard/limits/32.02/", {
         "ba_target_min": "0", "ba_target_max": "7",
         "recency_amber_days": "60", "recency_red_days": "30", "report_due_day": "31", "ba_span_max_km": "0"})
+    yield "admin", "api token issued (secret shown once)", 200, admin.post("/api-tokens/", {
+        "name": "Rekap provinsi", "expires_on": timezone.localdate().isoformat()})
+    yield "admin", "api token form with errors", 200, admin.post("/api-tokens/", {"name": "", "expires_on": ""})
     yield "admin", "registry filtered by an unknown stage", 200, admin.get("/cooperatives/?stage=entah&district=x")
     yield "admin", "mentor form with errors", 200, admin.post("/mentors/new/", {"full_name": "", "email": "x"})
     roster = ("nama,peran,telepon,email,mulai kontrak,akhir kontrak\n"

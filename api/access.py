@@ -1,0 +1,23 @@
+"""Who may issue, list and revoke API tokens. What a token may *read* is its issuer's scope, answered by the
+portal's own selectors (`api/views.py`)."""
+
+from mentors.access import access_for
+
+from .models import ApiToken
+
+
+def can_issue_tokens(user) -> bool:
+    """Office admins (for the regencies they administer) and the superuser (for the country)."""
+    return access_for(user).is_admin
+
+
+def can_revoke_token(user, token: ApiToken) -> bool:
+    """The issuer while they may still issue tokens, and the superuser."""
+    access = access_for(user)
+    return access.is_superuser or (token.issuer_id == user.pk and access.is_admin)
+
+
+def issuer_may_read(user) -> bool:
+    """A token works only while its issuer's account is active and still has a role that sees something."""
+    access = access_for(user)
+    return access.is_office or access.mentor is not None
