@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from cooperatives import services
 from cooperatives.models import BusinessUnit, Cooperative, Stage, StageChange
 from regions.models import Village
+from tests.factories import cooperative_to_stage
 from toolkit.spreadsheets import cell_text
 
 pytestmark = pytest.mark.django_db
@@ -155,10 +156,8 @@ def test_the_registry_filters_by_district_stage_unit_and_ba(client_for, split):
     mine = client.get(reverse("cooperatives:cooperative_list"))
     assert mine.context["page_obj"].paginator.count == len(split.villages)
     cooperative = Cooperative.objects.get(village_id=split.villages[0])
-    services.cooperative_update(actor=None, cooperative=cooperative, version=None, stage=Stage.OPERATING,
-                                legal_entity_number="AHU-0000001.AH.01.29.TAHUN 2025",
-                                legal_entity_date=date(2025, 8, 1), units=["pharmacy"], other_units=[],
-                                unit_statuses={("pharmacy", ""): "operating"})
+    cooperative_to_stage(cooperative, Stage.OPERATING, units=["pharmacy"], other_units=[],
+                         unit_statuses={("pharmacy", ""): "operating"})
     office = client_for(split.ba)  # a BA filters within their own cooperatives
     assert [c.pk for c in office.get(reverse("cooperatives:cooperative_list"), {"stage": "operating"})
             .context["page_obj"]] == [cooperative.pk]
@@ -176,7 +175,6 @@ def test_the_office_filters_by_ba_and_exports(office_client, split):
 
 
 def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_client, split, count_queries):
-    from datetime import date
 
     one = Cooperative.objects.select_related("village").get(village_id=split.villages[0])
     office_client.get("/")
@@ -187,10 +185,8 @@ def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_clien
         count_queries.get(office_client, reverse("cooperatives:cooperative_list"), {"q": one.village.code})
         count_queries.get(office_client, one.get_absolute_url())
     for index, cooperative in enumerate(Cooperative.objects.order_by("village__code")[:50]):
-        services.cooperative_update(actor=None, cooperative=cooperative, version=None, units=["sembako", "clinic"],
-                                    other_units=["Agen LPG"], stage=Stage.SIMKOPDES,
-                                    legal_entity_number=f"AHU-{index + 1:07d}.AH.01.29.TAHUN 2025",
-                                    legal_entity_date=date(2025, 8, 1))
+        cooperative_to_stage(cooperative, Stage.SIMKOPDES, number=index + 1, units=["sembako", "clinic"],
+                             other_units=["Agen LPG"])
         services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=one, date=date(2026, 1, 2),
                               mode="phone", focus_areas=["training"], summary=f"{index}",
                               follow_ups=[("Tindak", date(2026, 2, 1))])
