@@ -36,6 +36,7 @@ from .models import (
     FinancingProposal,
     FollowUp,
     Instalment,
+    LandPlot,
     MemberCount,
     MonthlyReport,
     Stage,
@@ -200,6 +201,7 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: s
         # One count a day: a second count of the same day corrects the first.
         part = MemberCount.objects.filter(cooperative=cooperative, counted_on=values.get("counted_on")).first() or part
     created = part.pk is None
+    holds_before = isinstance(part, BusinessUnit | LandPlot) and _stage_holds(cooperative)
     part.cooperative = cooperative
     for name, value in values.items():
         setattr(part, name, value)
@@ -216,7 +218,23 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: s
             and not cooperative.units.filter(status=UnitStatus.OPERATING).exists():
         raise ValidationError({"status": _("This cooperative is “operating”: keep at least one unit operating, or "
                                            "move its stage back first.")})
+    _keep_stage(cooperative, holds_before)
     return part
+
+
+def _stage_holds(cooperative: Cooperative) -> bool:
+    return not stage_problems(old_stage=None, new_stage=cooperative.stage, reason="", **stage_facts(cooperative))
+
+
+def _keep_stage(cooperative: Cooperative, held: bool) -> None:
+    """A change of a unit or a land plot may not take away what the cooperative's stage rests on (a record that
+    already broke the rule may still be corrected bit by bit)."""
+    if not held:
+        return
+    errors = stage_problems(old_stage=None, new_stage=cooperative.stage, reason="", **stage_facts(cooperative))
+    if errors:
+        raise ValidationError({"__all__": [message for messages in errors.values() for message in messages]
+                               + [_("Move the stage back first (with its reason).")]})
 
 
 @transaction.atomic
@@ -226,6 +244,7 @@ def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = 
     if part.cooperative_id != cooperative.pk:
         raise PermissionDenied
     check_version(part, version)
+    holds_before = isinstance(part, BusinessUnit | LandPlot) and _stage_holds(cooperative)
     part._history_user = actor
     part.delete()
     if isinstance(part, MemberCount):
@@ -234,6 +253,7 @@ def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = 
             and not cooperative.units.filter(status=UnitStatus.OPERATING).exists():
         raise ValidationError({"__all__": _("This cooperative is “operating”: keep at least one unit operating, "
                                             "or move its stage back first.")})
+    _keep_stage(cooperative, holds_before)
 
 
 # --- the loan after disbursement: grace, instalments, arrears ---------------------------------------------

@@ -547,3 +547,36 @@ def test_the_demo_registry_export_imports_back_with_zero_changes(admin_client, s
     preview = upload.context["preview"]
     assert preview.summary == {"create": 0, "update": 0, "unchanged": 386, "error": 0}, [
         (r.key, r.errors, r.changes) for r in preview.rows if r.action != "unchanged"][:5]
+
+
+# --- the words (issue 25) ----------------------------------------------------------------------------------
+
+
+def test_a_kelurahan_holds_a_musyawarah_kelurahan_and_the_words_say_what_they_mean(admin_client, record):
+    kelurahan = Cooperative.objects.filter(village__kind="kelurahan").first()
+    page = admin_client.get(kelurahan.get_absolute_url()).text
+    assert "musyawarah kelurahan telah digelar" in page and "musyawarah desa telah digelar" not in page
+    assert "musyawarah desa telah digelar" in admin_client.get(record.get_absolute_url()).text
+    assert "gerai selesai dibangun" in page and "NIK Koperasi" in page
+    land = admin_client.get(reverse("cooperatives:cooperative_part", kwargs={"pk": record.pk, "part": "land"})).text
+    assert "Kriteria Kemendagri untuk lahan gerai" in land and "Inpres 17/2025" not in land
+
+
+def test_a_cooperative_never_visited_is_not_called_overdue(client_for, split):
+    from reporting.dashboards import needs_of_ba
+
+    never = [need for need in needs_of_ba(split.ba_mentor, timezone.localdate()) if "belum pernah" in need.text
+             or "never visited" in need.text]
+    assert never and all(str(need.badge) == "belum pernah dikunjungi" for need in never)
+    assert "belum pernah dikunjungi</span>" in client_for(split.ba).get("/").text
+
+
+def test_the_land_a_stage_rests_on_cannot_be_taken_away(admin_client, record):
+    cooperative_to_stage(record, Stage.LAND_SECURED)
+    plot = record.land.get()
+    url = reverse("cooperatives:cooperative_part_delete", kwargs={"pk": record.pk, "part": "land",
+                                                                  "part_pk": plot.pk})
+    page = reverse("cooperatives:cooperative_part", kwargs={"pk": record.pk, "part": "land"})
+    version = admin_client.get(page, {"edit": plot.pk}).context["version"]
+    refused = admin_client.post(url, {"version": version}, follow=True)
+    assert "memerlukan bidang lahan" in refused.text and record.land.exists()

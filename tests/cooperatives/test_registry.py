@@ -14,7 +14,7 @@ from toolkit.spreadsheets import cell_text
 
 pytestmark = pytest.mark.django_db
 HEADER = ["Kode desa", "Nama koperasi", "Tahap", "Nomor badan hukum", "Tanggal badan hukum", "Jumlah anggota",
-          "Ketua", "Telepon ketua", "Unit usaha"]
+          "Ketua", "Telepon ketua", "Unit usaha", "Nomor akta", "Tanggal akta", "Notaris"]
 
 
 def sheet_rows():
@@ -24,7 +24,9 @@ def sheet_rows():
         rows.append([village.code, "", "badan hukum" if legal else "musyawarah",
                      f"AHU-{index:07d}.AH.01.29.TAHUN 2025" if legal else "", "2025-08-01" if legal else "",
                      40 + index % 90,
-                     f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako"])
+                     f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako",
+                     f"{index % 90 + 1:02d}" if legal else "", "2025-07-01" if legal else "",
+                     "Notaris Uji, S.H., M.Kn." if legal else ""])
     return rows
 
 
@@ -111,7 +113,7 @@ def test_row_errors(sukabumi, change, message):
     for index, value in change.items():
         row[index] = value
     keys = ["village_code", "name", "stage", "legal_entity_number", "legal_entity_date", "member_count",
-            "chair_name", "chair_phone", "units"]
+            "chair_name", "chair_phone", "units", "notary_deed_number", "notary_deed_date", "notary_name"]
     values = {key: cell_text(value) for key, value in zip(keys, row, strict=True)}
     plan = services.cooperatives_import_check(regency=sukabumi, rows=[{**values, "_row": 2}])
     assert plan.rows[0].action == "error" and any(message in e for e in plan.rows[0].errors), plan.rows[0].errors
@@ -129,7 +131,8 @@ def test_editing_a_cooperative_records_the_stage_change_with_date_and_author(adm
     form = admin_client.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).context["form"]
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
     data.update({"version": form["version"].value(), "stage": "notary_deed", "stage_reached_on": "2026-02-03",
-                 "units": ["sembako", "clinic"], "other_units": "Agen LPG 3 kg", "member_count": "150"})
+                 "units": ["sembako", "clinic"], "other_units": "Agen LPG 3 kg", "member_count": "150",
+                 "notary_deed_number": "7", "notary_deed_date": "2025-07-01", "notary_name": "Notaris Uji"})
     admin_client.post(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk}), data)
     cooperative.refresh_from_db()
     change = cooperative.stage_changes.first()

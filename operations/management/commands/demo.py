@@ -266,19 +266,27 @@ class Command(BaseCommand):
                     recorded_on=date(2025, 12, 11) + timedelta(days=rng.randrange(20)),
                 ))
             if order >= Stage.order(Stage.NOTARY_DEED):
+                taken = {cooperative.chair_name}
                 start = date(2025, 5, 1) + timedelta(days=rng.randrange(30))
                 # A KDMP board as reported: the chair, two vice chairs, secretary, treasurer; the supervisors.
                 for offset, role in enumerate(["chair", "secretary", "treasurer", "supervisor_chair", "supervisor",
                                                "vice_chair", "vice_chair"]):
-                    name = (cooperative.chair_name if role == "chair"
-                            else demo_name(index * 5 + offset + 11) + " (fiktif)")
+                    name = cooperative.chair_name
+                    if role != "chair":  # seven different people: nobody holds two offices
+                        step = index * 7 + offset + 11
+                        while (name := demo_name(step) + " (fiktif)") in taken:
+                            step += 1009
+                    taken.add(name)
                     board.append(BoardMember(cooperative=cooperative, role=role, name=name, term_start=start,
                                              term_end=start + timedelta(days=5 * 365),
                                              phone=cooperative.chair_phone if role == "chair" else ""))
                 if rng.random() < 0.1:  # a treasurer who stepped down, and the one who took over
                     board[-5].term_end = start + timedelta(days=150)
-                    board.append(BoardMember(cooperative=cooperative, role="treasurer", name=demo_name(index + 301)
-                                             + " (fiktif)", term_start=start + timedelta(days=151),
+                    step = index + 301
+                    while (successor := demo_name(step) + " (fiktif)") in taken:
+                        step += 1013
+                    board.append(BoardMember(cooperative=cooperative, role="treasurer", name=successor,
+                                             term_start=start + timedelta(days=151),
                                              term_end=start + timedelta(days=5 * 365)))
             members = rng.randrange(25, 120)
             for back in (5, 3, 1, 0):
