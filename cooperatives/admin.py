@@ -14,6 +14,7 @@ from .models import (
     Handover,
     HandoverItem,
     LandPlot,
+    Lender,
     MemberCount,
     MonthlyReport,
     ReportNotice,
@@ -46,6 +47,15 @@ class LandPlotInline(admin.TabularInline):
 class FinancingInline(admin.StackedInline):
     model = FinancingProposal
     extra = 0
+
+
+@admin.register(Lender)
+class LenderAdmin(admin.ModelAdmin):
+    """The closed list of lenders the financing form offers (PMK 49/2025: the Himbara banks, and BSI)."""
+
+    list_display = ["name", "active"]
+    list_editable = ["active"]
+    search_fields = ["name"]
 
 
 class MemberCountInline(admin.TabularInline):

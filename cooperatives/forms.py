@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.forms import formset_factory
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -41,13 +42,15 @@ class CooperativeForm(forms.ModelForm):
     other_units = forms.CharField(label=_("Other business units"), required=False,
                                   help_text=_("Separated by commas, e.g. LPG 3 kg agency, fertiliser"))
 
-    stage_reason = forms.CharField(label=_("Why the stage moves back"), required=False, max_length=1000,
-                                   widget=forms.Textarea(attrs={"rows": 2}),
-                                   help_text=_("Only when the stage moves back; kept in the stage timeline."))
+    stage_reason = forms.CharField(label=_("Why the stage moves back or skips a stage"), required=False,
+                                   max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                                   help_text=_("Only when the stage moves back or skips a stage; kept in the stage "
+                                               "timeline."))
 
     class Meta:
         model = Cooperative
-        fields = ["name", "stage", "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
+        fields = ["name", "stage", "notary_deed_number", "notary_deed_date", "notary_name", "legal_entity_number",
+                  "legal_entity_date", "member_count", "chair_name",
                   "chair_phone", "manager_name", "manager_phone", "address", "notes",
                   "nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name",
                   "bank_account_number", "bank_account_name", "bank_account_date", "proposal_date",
@@ -55,7 +58,7 @@ class CooperativeForm(forms.ModelForm):
         widgets = {
             **{name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in (
                 "legal_entity_date", "nik_date", "npwp_date", "nib_date", "bank_account_date", "proposal_date",
-                "simkopdes_updated_on")},
+                "simkopdes_updated_on", "notary_deed_date")},
             **{name: forms.TextInput(attrs={"inputmode": "numeric"}) for name in (
                 "nik_number", "npwp", "nib", "bank_account_number")},
             "bank_name": forms.TextInput(attrs={"list": "banks"}),
@@ -68,7 +71,8 @@ class CooperativeForm(forms.ModelForm):
 
     # Shown in this order, in these groups, on the form.
     GROUPS = [
-        (_("Profile"), ["name", "stage", "stage_reached_on", "stage_reason", "legal_entity_number",
+        (_("Profile"), ["name", "stage", "stage_reached_on", "stage_reason", "notary_deed_number",
+                        "notary_deed_date", "notary_name", "legal_entity_number",
                         "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name",
                         "manager_phone", "address", "units", "other_units", "notes"]),
         (_("Financing readiness"), ["nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name",
@@ -137,17 +141,37 @@ class UnitForm(forms.ModelForm):
 class FinancingForm(forms.ModelForm):
     class Meta:
         model = FinancingProposal
-        fields = ["bank", "working_capital", "investment", "tenor_months", "status", "submitted_on", "decided_on",
-                  "approved_amount", "disbursed_on", "disbursed_amount", "notes"]
-        widgets = {**_dates("submitted_on", "decided_on", "disbursed_on"),
-                   "bank": forms.TextInput(attrs={"list": "banks"}), "notes": forms.Textarea(attrs={"rows": 2})}
+        fields = ["deliberation_date", "deliberation_minutes", "approval_number", "approval_date",
+                  "repayment_support", "lender", "operational_spending", "capital_spending", "tenor_months",
+                  "grace_months", "status", "submitted_on", "decided_on", "approved_amount", "disbursed_on",
+                  "disbursed_amount", "notes"]
+        widgets = {**_dates("submitted_on", "decided_on", "disbursed_on", "deliberation_date", "approval_date"),
+                   "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Lender
+
+        # The closed list: the lenders offered, and the one this proposal already names even if no longer offered.
+        lenders = Lender.objects.filter(active=True)
+        if self.instance.lender_id:
+            lenders = Lender.objects.filter(models.Q(active=True) | models.Q(pk=self.instance.lender_id))
+        self.fields["lender"].queryset = lenders
+        self.fields["lender"].required = True
+
+
+class InstalmentPaymentForm(forms.Form):
+    amount = forms.IntegerField(label=_("Amount paid (Rp)"), min_value=1)
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class LandForm(forms.ModelForm):
     class Meta:
         model = LandPlot
-        fields = ["latitude", "longitude", "area_m2", "ownership", "status", "recorded_on", "notes"]
-        widgets = {**_dates("recorded_on"), "latitude": forms.NumberInput(attrs={"step": "0.000001"}),
+        fields = ["latitude", "longitude", "area_m2", "ownership", "status", "title", "title_number",
+                  "disaster_prone", "under_power_lines", "programme_status", "build_progress", "handed_over_on",
+                  "recorded_on", "notes"]
+        widgets = {**_dates("recorded_on", "handed_over_on"), "latitude": forms.NumberInput(attrs={"step": "0.000001"}),
                    "longitude": forms.NumberInput(attrs={"step": "0.000001"})}
         help_texts = {"latitude": _("e.g. -6.987654 (from the phone's map)"), "longitude": _("e.g. 106.543210")}
 
@@ -294,6 +318,7 @@ STAGE_WORDS = {
     "rencana bisnis": Stage.BUSINESS_PLAN, "business plan": Stage.BUSINESS_PLAN,
     "lahan": Stage.LAND_SECURED, "lahan tersedia": Stage.LAND_SECURED, "land secured": Stage.LAND_SECURED,
     "gerai dibangun": Stage.OUTLETS_BUILT, "gerai": Stage.OUTLETS_BUILT, "outlets built": Stage.OUTLETS_BUILT,
+    "gerai selesai dibangun": Stage.OUTLETS_BUILT, "musyawarah kelurahan": Stage.MUSYAWARAH,
     "beroperasi": Stage.OPERATING, "operasional": Stage.OPERATING, "operating": Stage.OPERATING,
 }
 UNIT_WORDS = {
@@ -335,6 +360,9 @@ class CooperativeRowForm(forms.Form):
 
     name = forms.CharField(label=_("name"), max_length=200, required=False)
     stage = forms.CharField(label=_("stage"), required=False)
+    notary_deed_number = forms.CharField(label=_("notary deed number"), max_length=50, required=False)
+    notary_deed_date = SheetDateField(label=_("notary deed date"))
+    notary_name = forms.CharField(label=_("notary"), max_length=150, required=False)
     legal_entity_number = forms.CharField(label=_("legal entity number (SK AHU)"), max_length=100, required=False)
     legal_entity_date = SheetDateField(label=_("legal entity date"))
     member_count = forms.CharField(label=_("members"), required=False)
@@ -345,8 +373,8 @@ class CooperativeRowForm(forms.Form):
     address = forms.CharField(label=_("address"), required=False)
     units = forms.CharField(label=_("Business units"), required=False)
     notes = forms.CharField(label=_("notes"), required=False)
-    nik_number = forms.CharField(label=_("Nomor Induk Koperasi (NIK)"), max_length=30, required=False)
-    nik_date = SheetDateField(label=_("NIK date"))
+    nik_number = forms.CharField(label=_("Nomor Induk Koperasi (NIK Koperasi)"), max_length=30, required=False)
+    nik_date = SheetDateField(label=_("NIK Koperasi date"))
     npwp = forms.CharField(label=_("NPWP"), max_length=30, required=False)
     npwp_date = SheetDateField(label=_("NPWP date"))
     nib = forms.CharField(label=_("NIB"), max_length=30, required=False)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from toolkit.models import OutgoingMail
@@ -25,12 +26,19 @@ class Stage(models.TextChoices):
     SIMKOPDES = "simkopdes", _("SIMKOPDES account")
     BUSINESS_PLAN = "business_plan", _("business plan")
     LAND_SECURED = "land_secured", _("land secured")
-    OUTLETS_BUILT = "outlets_built", _("outlets built")
+    OUTLETS_BUILT = "outlets_built", _("outlets finished building")
     OPERATING = "operating", _("operating")
 
     @classmethod
     def order(cls, value: str) -> int:
         return cls.values.index(value)
+
+    @classmethod
+    def label_for(cls, value: str, village_kind: str = "") -> str:
+        """The stage's name for this village: a kelurahan holds a *musyawarah kelurahan*, not a *musyawarah desa*."""
+        if value == cls.MUSYAWARAH and village_kind == "kelurahan":
+            return str(_("urban village deliberation held"))
+        return str(cls(value).label)
 
 
 class UnitKind(models.TextChoices):
@@ -82,6 +90,10 @@ class Cooperative(models.Model):
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.MUSYAWARAH)
     legal_entity_number = models.CharField(_("legal entity number (SK AHU)"), max_length=100, blank=True)
     legal_entity_date = models.DateField(_("legal entity date"), null=True, blank=True)
+    # Stage 2: the notary's deed of establishment (akta pendirian), before the SK AHU.
+    notary_deed_number = models.CharField(_("notary deed number"), max_length=50, blank=True)
+    notary_deed_date = models.DateField(_("notary deed date"), null=True, blank=True)
+    notary_name = models.CharField(_("notary"), max_length=150, blank=True)
     member_count = models.PositiveIntegerField(_("members"), null=True, blank=True)
     chair_name = models.CharField(_("chair"), max_length=150, blank=True)
     chair_phone = models.CharField(_("chair's phone"), max_length=16, blank=True)
@@ -90,8 +102,8 @@ class Cooperative(models.Model):
     address = models.TextField(_("address"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Financing readiness (PMK 49/2025): what a state bank asks for before a loan, each with its date.
-    nik_number = models.CharField(_("Nomor Induk Koperasi (NIK)"), max_length=20, blank=True)
-    nik_date = models.DateField(_("NIK date"), null=True, blank=True)
+    nik_number = models.CharField(_("Nomor Induk Koperasi (NIK Koperasi)"), max_length=20, blank=True)
+    nik_date = models.DateField(_("NIK Koperasi date"), null=True, blank=True)
     npwp = models.CharField(_("NPWP"), max_length=16, blank=True, help_text=_("15 or 16 digits"))
     npwp_date = models.DateField(_("NPWP date"), null=True, blank=True)
     nib = models.CharField(_("NIB"), max_length=13, blank=True, help_text=_("13 digits"))
@@ -163,6 +175,10 @@ class Cooperative(models.Model):
         return f"Koperasi {kind} Merah Putih {village.name}"
 
     @property
+    def stage_label(self) -> str:
+        return Stage.label_for(self.stage, self.village.kind)
+
+    @property
     def stage_number(self) -> int:
         return Stage.order(self.stage) + 1
 
@@ -215,7 +231,8 @@ class StageChange(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    reason = models.TextField(_("reason"), blank=True, help_text=_("required when the stage moves back"))
+    reason = models.TextField(_("reason"), blank=True,
+                              help_text=_("required when the stage moves back or skips a stage"))
 
     class Meta:
         verbose_name = _("stage change")
@@ -226,23 +243,50 @@ class StageChange(models.Model):
         return f"{self.cooperative} → {self.get_stage_display()}"
 
 
+class Lender(models.Model):
+    """A bank that lends to the cooperatives under PMK 49/2025: the state banks (Himbara: BRI, BNI, Mandiri, BTN)
+    and, for the outlets, BSI. A closed list the administrators keep in the admin; an inactive lender stays on
+    the proposals that name it but is no longer offered."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("lender")
+        verbose_name_plural = _("lenders")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class FinancingProposal(models.Model):
-    """A loan proposal to a state bank (PMK 49/2025): asked, decided, disbursed."""
+    """A loan proposal to a state bank (PMK 49/2025): the village head's (or regent's) approval based on the
+    deliberation, the proposal, the bank's decision, the disbursement, then the grace period and instalments."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
+        PROPOSED = "proposed", pgettext_lazy("financing status", "proposed")
         APPROVED = "approved", _("approved")
         REFUSED = "refused", _("refused")
         DISBURSED = "disbursed", _("disbursed")
 
     cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="financing",
                                     verbose_name=_("cooperative"))
-    bank = models.CharField(_("bank"), max_length=60)
-    working_capital = models.PositiveBigIntegerField(_("working capital asked (Rp)"), default=0)
-    investment = models.PositiveBigIntegerField(_("investment asked (Rp)"), default=0)
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("bank"))
+    operational_spending = models.PositiveBigIntegerField(_("operational spending asked (Rp)"), default=0)
+    capital_spending = models.PositiveBigIntegerField(_("capital spending asked (Rp)"), default=0)
     tenor_months = models.PositiveSmallIntegerField(_("tenor (months)"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
-    submitted_on = models.DateField(_("submitted on"))
+    grace_months = models.PositiveSmallIntegerField(_("grace period (months)"), null=True, blank=True)
+    # The precondition (PMK 49/2025): the village head's (KDMP) or regent's / mayor's (KKMP) approval, given on
+    # the village's (or kelurahan's) deliberation, with the support of Dana Desa / DAU / DBH for repayment.
+    deliberation_date = models.DateField(_("deliberation held on"), null=True, blank=True)
+    deliberation_minutes = models.CharField(_("deliberation minutes (number)"), max_length=100, blank=True)
+    approval_number = models.CharField(_("approval letter number"), max_length=100, blank=True)
+    approval_date = models.DateField(_("approved by the village head or regent on"), null=True, blank=True)
+    repayment_support = models.BooleanField(_("Dana Desa / DAU / DBH support for repayment agreed"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    submitted_on = models.DateField(_("proposed on"))
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     approved_amount = models.PositiveBigIntegerField(_("approved (Rp)"), null=True, blank=True)
     disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
@@ -257,23 +301,78 @@ class FinancingProposal(models.Model):
         ordering = ["-submitted_on", "-id"]
 
     def __str__(self):
-        return f"{self.bank} · {self.submitted_on}"
+        return f"{self.lender or '–'} · {self.submitted_on}"
 
     @property
     def asked(self) -> int:
-        return (self.working_capital or 0) + (self.investment or 0)
+        return (self.operational_spending or 0) + (self.capital_spending or 0)
 
     def clean(self):
         super().clean()
         from .integrity import financing_problems
 
-        errors = financing_problems(self)
+        others = []
+        if self.cooperative_id:
+            others = list(FinancingProposal.objects.filter(cooperative_id=self.cooperative_id).exclude(pk=self.pk))
+        errors = financing_problems(self, others=others, cooperative=self.cooperative if self.cooperative_id
+                                    else None)
         if errors:
             raise ValidationError(errors)
 
 
+class Instalment(models.Model):
+    """One monthly instalment of a disbursed loan (after its grace period), and what was paid of it. Unpaid past
+    its due day it is in arrears: what lets the Ministry of Finance intercept the Dana Desa / DAU / DBH."""
+
+    proposal = models.ForeignKey(FinancingProposal, on_delete=models.CASCADE, related_name="instalments",
+                                 verbose_name=_("financing proposal"))
+    number = models.PositiveSmallIntegerField(_("instalment"))
+    due_on = models.DateField(_("due on"))
+    amount = models.PositiveBigIntegerField(_("amount due (Rp)"))
+    paid_amount = models.PositiveBigIntegerField(_("paid (Rp)"), default=0)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["proposal", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="instalment_once_per_proposal"),
+            models.CheckConstraint(condition=models.Q(paid_amount__lte=models.F("amount")),
+                                   name="instalment_paid_at_most_due"),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="instalment_due_idx")]
+
+    def __str__(self):
+        return f"{self.number} · {self.due_on}"
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount - self.paid_amount
+
+    def in_arrears(self, day: date) -> bool:
+        return self.due_on < day and self.outstanding > 0
+
+
 class LandPlot(models.Model):
-    """A plot of land for the cooperative's outlet and warehouse (Inpres 17/2025 asks for at least 1,000 m²)."""
+    """A plot of land for the cooperative's outlet and warehouse, with the criteria the Ministry of Home Affairs
+    (Kemendagri) sets for it (a clear title, about 1,000 m², not disaster-prone, ready to build) and its place in
+    the national outlet programme (Inpres 17/2025)."""
+
+    class Title(models.TextChoices):
+        CERTIFICATE = "certificate", _("land certificate")
+        ASSET_RECORD = "asset_record", _("recorded public asset")
+        IN_PROCESS = "in_process", _("title being arranged")
+        NONE = "none", _("no clear title")
+
+    class Programme(models.TextChoices):
+        NOT_ENTERED = "not_entered", _("not entered")
+        ENTERED = "entered", _("entered in the outlet programme")
+        VERIFIED = "verified", _("verified on site")
+        BUILDING = "building", _("building under way")
+        HANDED_OVER = "handed_over", _("building handed over")
 
     class Ownership(models.TextChoices):
         VILLAGE = "village", _("village asset")
@@ -296,6 +395,14 @@ class LandPlot(models.Model):
     area_m2 = models.PositiveIntegerField(_("area (m²)"))
     ownership = models.CharField(_("ownership"), max_length=12, choices=Ownership.choices, default=Ownership.VILLAGE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    title = models.CharField(_("title"), max_length=12, choices=Title.choices, default=Title.IN_PROCESS)
+    title_number = models.CharField(_("title number"), max_length=100, blank=True)
+    disaster_prone = models.BooleanField(_("disaster-prone area"), null=True, blank=True)
+    under_power_lines = models.BooleanField(_("under high-voltage lines (SUTET)"), null=True, blank=True)
+    programme_status = models.CharField(_("outlet programme"), max_length=12, choices=Programme.choices,
+                                        default=Programme.NOT_ENTERED)
+    build_progress = models.PositiveSmallIntegerField(_("building progress (%)"), null=True, blank=True)
+    handed_over_on = models.DateField(_("building handed over on"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     recorded_on = models.DateField(_("recorded on"), default=date.today)
 
@@ -318,6 +425,14 @@ class LandPlot(models.Model):
         from django.conf import settings
 
         return self.area_m2 < settings.LAND_MIN_AREA_M2
+
+    def clean(self):
+        super().clean()
+        from .integrity import land_problems
+
+        errors = land_problems(self, village=self.cooperative.village if self.cooperative_id else None)
+        if errors:
+            raise ValidationError(errors)
 
 
 class BoardMember(models.Model):
@@ -374,7 +489,10 @@ class BoardMember(models.Model):
         super().clean()
         from .integrity import board_problems
 
-        errors = board_problems(self)
+        others = []
+        if self.cooperative_id:
+            others = list(BoardMember.objects.filter(cooperative_id=self.cooperative_id).exclude(pk=self.pk))
+        errors = board_problems(self, others=others)
         if errors:
             raise ValidationError(errors)
 

@@ -23,7 +23,7 @@ from territories.selectors import mentor_get_for_user, mentor_ids_openable_by, m
 from toolkit.phones import phone_display
 
 from .access import can_close_follow_up, can_correct_visit, can_edit_cooperative, can_review_report
-from .integrity import ready_query
+from .integrity import ready_query, record_warnings
 from .models import (
     BusinessUnit,
     Cooperative,
@@ -99,6 +99,18 @@ def record_parts(cooperative: Cooperative) -> dict:
     and past) and the member counts (oldest first, for the trend)."""
     today = timezone.localdate()
     board = list(cooperative.board.all())
+    land = list(cooperative.land.all())
+    financing = list(cooperative.financing.select_related("lender").prefetch_related("instalments"))
+    arrears = {"count": 0, "amount": 0, "since": None}
+    for proposal in financing:
+        late = [i for i in proposal.instalments.all() if i.in_arrears(today)]
+        proposal.arrears = sum(i.outstanding for i in late)
+        proposal.next_instalment = next((i for i in proposal.instalments.all() if i.outstanding and not
+                                         i.in_arrears(today)), None)
+        arrears["count"] += len(late)
+        arrears["amount"] += proposal.arrears
+        if late and (arrears["since"] is None or late[0].due_on < arrears["since"]):
+            arrears["since"] = late[0].due_on
     counts = list(cooperative.member_counts.order_by("counted_on", "id"))
     trend = []
     for earlier, later in zip([None, *counts], counts, strict=False):
@@ -106,8 +118,10 @@ def record_parts(cooperative: Cooperative) -> dict:
     return {
         "readiness": cooperative.readiness,
         "unit_list": list(cooperative.units.all()),
-        "financing_list": list(cooperative.financing.all()),
-        "land_list": list(cooperative.land.all()),
+        "financing_list": financing,
+        "arrears": arrears,
+        "warnings": record_warnings(cooperative, board=board, land=land, financing=financing, day=today),
+        "land_list": land,
         "board_now": [m for m in board if m.serving_on(today)],
         "board_past": [m for m in board if not m.serving_on(today)],
         "member_trend": trend[-24:],
@@ -116,8 +130,11 @@ def record_parts(cooperative: Cooperative) -> dict:
         "part_titles": list(PART_TITLES.items()),
         "banks": BANKS,
         "financing_limits": {"total": _rupiah(settings.FINANCING_MAX_TOTAL),
-                             "working": _rupiah(settings.FINANCING_MAX_WORKING_CAPITAL),
-                             "tenor": settings.FINANCING_MAX_TENOR_MONTHS},
+                             "operational": _rupiah(settings.FINANCING_MAX_OPERATIONAL),
+                             "tenor": settings.FINANCING_MAX_TENOR_MONTHS,
+                             "grace_least": settings.FINANCING_GRACE_MIN_MONTHS,
+                             "grace_most": settings.FINANCING_GRACE_MAX_MONTHS,
+                             "effective": settings.FINANCING_EFFECTIVE_FROM},
     }
 
 

@@ -28,12 +28,15 @@ from toolkit.versions import StaleEdit, check_version
 from . import evidence, notifications, reports
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
 from .forms import CooperativeRowForm, clean_other_units
-from .integrity import stage_problems
+from .integrity import stage_facts, stage_problems
 from .models import (
     BoardMember,
     BusinessUnit,
     Cooperative,
+    FinancingProposal,
     FollowUp,
+    Instalment,
+    LandPlot,
     MemberCount,
     MonthlyReport,
     Stage,
@@ -45,7 +48,8 @@ from .models import (
     sk_ahu_normalize,
 )
 
-COOPERATIVE_FIELDS = ["name", "stage", "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
+COOPERATIVE_FIELDS = ["name", "stage", "notary_deed_number", "notary_deed_date", "notary_name",
+                      "legal_entity_number", "legal_entity_date", "member_count", "chair_name",
                       "chair_phone", "manager_name", "manager_phone", "address", "notes"]
 READINESS_FIELDS = ["nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name",
                     "bank_account_number", "bank_account_name", "bank_account_date", "proposal_date"]
@@ -101,7 +105,7 @@ def _record_stage(cooperative: Cooperative, old_stage: str | None, *, reached_on
     if cooperative.stage == old_stage:
         return
     errors = stage_problems(old_stage=old_stage, new_stage=cooperative.stage, reason=reason,
-                            has_operating_unit=cooperative.units.filter(status=UnitStatus.OPERATING).exists())
+                            **stage_facts(cooperative))
     if errors:
         raise ValidationError(errors)
     StageChange.objects.create(cooperative=cooperative, stage=cooperative.stage, reason=(reason or "").strip(),
@@ -197,6 +201,7 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: s
         # One count a day: a second count of the same day corrects the first.
         part = MemberCount.objects.filter(cooperative=cooperative, counted_on=values.get("counted_on")).first() or part
     created = part.pk is None
+    holds_before = isinstance(part, BusinessUnit | LandPlot) and _stage_holds(cooperative)
     part.cooperative = cooperative
     for name, value in values.items():
         setattr(part, name, value)
@@ -207,11 +212,29 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: s
     _audited_save(part, actor=actor, reason="created" if created else "edited")
     if isinstance(part, MemberCount):
         _sync_member_count(cooperative, actor=actor)
+    if isinstance(part, FinancingProposal):
+        instalments_schedule(proposal=part, actor=actor)
     if isinstance(part, BusinessUnit) and cooperative.stage == Stage.OPERATING \
             and not cooperative.units.filter(status=UnitStatus.OPERATING).exists():
         raise ValidationError({"status": _("This cooperative is “operating”: keep at least one unit operating, or "
                                            "move its stage back first.")})
+    _keep_stage(cooperative, holds_before)
     return part
+
+
+def _stage_holds(cooperative: Cooperative) -> bool:
+    return not stage_problems(old_stage=None, new_stage=cooperative.stage, reason="", **stage_facts(cooperative))
+
+
+def _keep_stage(cooperative: Cooperative, held: bool) -> None:
+    """A change of a unit or a land plot may not take away what the cooperative's stage rests on (a record that
+    already broke the rule may still be corrected bit by bit)."""
+    if not held:
+        return
+    errors = stage_problems(old_stage=None, new_stage=cooperative.stage, reason="", **stage_facts(cooperative))
+    if errors:
+        raise ValidationError({"__all__": [message for messages in errors.values() for message in messages]
+                               + [_("Move the stage back first (with its reason).")]})
 
 
 @transaction.atomic
@@ -221,6 +244,7 @@ def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = 
     if part.cooperative_id != cooperative.pk:
         raise PermissionDenied
     check_version(part, version)
+    holds_before = isinstance(part, BusinessUnit | LandPlot) and _stage_holds(cooperative)
     part._history_user = actor
     part.delete()
     if isinstance(part, MemberCount):
@@ -229,6 +253,60 @@ def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = 
             and not cooperative.units.filter(status=UnitStatus.OPERATING).exists():
         raise ValidationError({"__all__": _("This cooperative is “operating”: keep at least one unit operating, "
                                             "or move its stage back first.")})
+    _keep_stage(cooperative, holds_before)
+
+
+# --- the loan after disbursement: grace, instalments, arrears ---------------------------------------------
+
+
+def _month_day(day: date, months: int, on: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, on)
+
+
+def instalments_schedule(*, proposal: FinancingProposal, actor=None) -> list[Instalment]:
+    """The monthly instalments of a disbursed loan (PMK 49/2025): after the grace period, on the instalment day
+    (settings FINANCING_INSTALMENT_DAY) of each month to the end of the tenor, the principal in equal parts (the
+    last takes the rest; interest is the bank's to compute). Made once, at disbursement; a schedule with a payment
+    is never rewritten, an unpaid one follows a corrected disbursement."""
+    existing = list(proposal.instalments.all())
+    if proposal.status != FinancingProposal.Status.DISBURSED or not proposal.disbursed_amount:
+        if existing and not any(i.paid_amount for i in existing):
+            proposal.instalments.all().delete()
+        return []
+    if any(i.paid_amount for i in existing):
+        return existing
+    grace = proposal.grace_months or 0
+    count = max(1, proposal.tenor_months - grace)
+    share, rest = divmod(proposal.disbursed_amount, count)
+    wanted = [(n, _month_day(proposal.disbursed_on, grace + n, settings.FINANCING_INSTALMENT_DAY),
+               share + (rest if n == count else 0)) for n in range(1, count + 1)]
+    if [(i.number, i.due_on, i.amount) for i in existing] == wanted:
+        return existing
+    proposal.instalments.all().delete()
+    return bulk_create_with_history([Instalment(proposal=proposal, number=n, due_on=due, amount=amount)
+                                     for n, due, amount in wanted], Instalment, default_user=actor,
+                                    default_change_reason="scheduled")
+
+
+@transaction.atomic
+def instalment_pay(*, actor, cooperative: Cooperative, instalment: Instalment, amount: int, paid_on: date):
+    """Record what was paid of an instalment (a later payment adds to it). Refused when it is more than is still
+    due, dated in the future or before the disbursement."""
+    if actor is not None and not can_edit_cooperative(actor, cooperative):
+        raise PermissionDenied
+    instalment = Instalment.objects.select_for_update().select_related("proposal").get(pk=instalment.pk)
+    if instalment.proposal.cooperative_id != cooperative.pk:
+        raise PermissionDenied
+    if amount <= 0 or amount > instalment.outstanding:
+        raise ValidationError({"amount": _("Pay between Rp 1 and the Rp %(due)s still due.")
+                               % {"due": f"{instalment.outstanding:,}".replace(",", ".")}})
+    if paid_on > timezone.localdate() or (instalment.proposal.disbursed_on
+                                          and paid_on < instalment.proposal.disbursed_on):
+        raise ValidationError({"paid_on": _("A payment is dated between the disbursement and today.")})
+    instalment.paid_amount += amount
+    instalment.paid_on = paid_on
+    return _audited_save(instalment, actor=actor, reason="paid")
 
 
 # --- visits and follow-ups ------------------------------------------------------------------------
@@ -449,6 +527,9 @@ COOPERATIVE_SHEET = Sheet(
         "village_code": {"kode desa", "kode desa/kelurahan", "village code", "kode wilayah"},
         "name": {"nama koperasi", "nama", "name", "cooperative", "koperasi"},
         "stage": {"tahap", "tahapan", "stage", "status"},
+        "notary_deed_number": {"nomor akta", "nomor akta pendirian", "notary deed number"},
+        "notary_deed_date": {"tanggal akta", "tanggal akta pendirian", "notary deed date"},
+        "notary_name": {"notaris", "nama notaris", "notary"},
         "legal_entity_number": {"nomor badan hukum", "no badan hukum", "nomor sk ahu", "sk ahu",
                                 "legal entity number"},
         "legal_entity_date": {"tanggal badan hukum", "tanggal sk ahu", "legal entity date"},
@@ -519,6 +600,8 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
     numbers_in_sheet: dict[str, str] = {}
     existing = {c.village.code: c for c in Cooperative.objects.filter(village__district__regency=regency)
                 .select_related("village").prefetch_related("units")}
+    with_land = set(Cooperative.objects.filter(village__district__regency=regency, land__isnull=False)
+                    .values_list("pk", flat=True))
     seen: dict[str, int] = {}
     preview = ImportPreview()
     for values in rows:
@@ -563,8 +646,11 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
                 row.changes.append("units")
         old_stage = cooperative.stage if cooperative else None
         if candidate.stage != old_stage or "units" in row.changes:  # the rules of a change, not of the past
+            after = _statuses_after(cooperative, units)
             problems = stage_problems(old_stage=old_stage, new_stage=candidate.stage, reason=stage_reason,
-                                      has_operating_unit=UnitStatus.OPERATING in _statuses_after(cooperative, units))
+                                      has_operating_unit=UnitStatus.OPERATING in after,
+                                      has_finished_unit=bool(after & {UnitStatus.BUILT, UnitStatus.OPERATING}),
+                                      has_land=cooperative is not None and cooperative.pk in with_land)
             if problems:
                 row.fail(*[message for messages in problems.values() for message in messages])
                 continue

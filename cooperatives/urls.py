@@ -41,6 +41,7 @@ urlpatterns = [
     path("cooperatives/<int:pk>/", views.cooperative_detail, name="cooperative_detail"),
     path("cooperatives/<int:pk>/edit/", views.cooperative_update, name="cooperative_update"),
     path("cooperatives/<int:pk>/<part:part>/", views.cooperative_part, name="cooperative_part"),
+    path("cooperatives/<int:pk>/instalments/<int:instalment_pk>/pay/", views.instalment_pay, name="instalment_pay"),
     path("cooperatives/<int:pk>/<part:part>/<int:part_pk>/delete/", views.cooperative_part_delete,
          name="cooperative_part_delete"),
     path("cooperatives/<int:pk>/handover-note/", views.handover_note, name="handover_note"),

@@ -52,6 +52,7 @@ from .forms import (
     FinancingForm,
     FollowUpFormSet,
     HandoverStartForm,
+    InstalmentPaymentForm,
     LandForm,
     MemberCountForm,
     ReportForm,
@@ -62,11 +63,12 @@ from .forms import (
 from .models import (
     BoardMember,
     BusinessUnit,
-    Cooperative,
     FinancingProposal,
+    Instalment,
     LandPlot,
     MemberCount,
     MonthlyReport,
+    Stage,
     VisitFile,
 )
 from .months import month_needing_work
@@ -129,8 +131,8 @@ def cooperative_detail(request, pk):
         "correctable": {v.pk for v in visits if can_correct_visit(request.user, v)},
         "locked": selectors.locked_visits(visits),
         "today": timezone.localdate(),
-        "stages": [(value, label, index < cooperative.stage_number) for index, (value, label)
-                   in enumerate(Cooperative._meta.get_field("stage").choices)],
+        "stages": [(value, Stage.label_for(value, cooperative.village.kind), index < cooperative.stage_number)
+                   for index, value in enumerate(Stage.values)],
     }
     return render(request, "cooperatives/cooperative_detail.html", context)
 
@@ -250,6 +252,26 @@ def cooperative_part_delete(request, pk, part, part_pk):
     else:
         messages.success(request, _("Deleted; the record keeps its history."))
     return redirect("cooperatives:cooperative_part", pk=cooperative.pk, part=part)
+
+
+@require_POST
+def instalment_pay(request, pk, instalment_pk):
+    """Record a payment of a loan's instalment (what keeps its arrears visible)."""
+    cooperative = selectors.cooperative_get_for_editor(request.user, pk)
+    instalment = get_object_or_404(Instalment, proposal__cooperative=cooperative, pk=instalment_pk)
+    form = InstalmentPaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+    else:
+        try:
+            services.instalment_pay(actor=request.user, cooperative=cooperative, instalment=instalment,
+                                    **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Payment recorded."))
+    return redirect(reverse("cooperatives:cooperative_part", args=[cooperative.pk, "financing"])
+                    + f"#instalments-{instalment.proposal_id}")
 
 
 # --- visits ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ With DEBUG off the portal refuses to start without a real SECRET_KEY, ALLOWED_HO
 import base64
 import hashlib
 import os
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -294,14 +295,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 # A PMO's "needs you now" names their BAs who have recorded no visit for longer than this.
 DASHBOARD_IDLE_BA_DAYS = int(os.environ.get("DASHBOARD_IDLE_BA_DAYS", "14"))
 
-# Financing of a cooperative by a state bank (PMK 49/2025): at most Rp 3 billion, of which at most Rp 500 million
-# for working capital (operations), over at most 72 months. Settings, so that a new regulation is a deployment
-# change, not a code change.
+# Financing of a cooperative by a state bank (PMK 49/2025, in force from 21 July 2025): at most Rp 3 billion per
+# cooperative across its proposals, of which at most Rp 500 million for operational spending (belanja
+# operasional), over at most 72 months with a grace period of 6 to 8 months, instalments due monthly on the 12th.
+# Settings, so that a new regulation is a deployment change, not a code change.
 FINANCING_MAX_TOTAL = int(os.environ.get("FINANCING_MAX_TOTAL", "3000000000"))
-FINANCING_MAX_WORKING_CAPITAL = int(os.environ.get("FINANCING_MAX_WORKING_CAPITAL", "500000000"))
+FINANCING_MAX_OPERATIONAL = int(os.environ.get("FINANCING_MAX_OPERATIONAL", "500000000"))
 FINANCING_MAX_TENOR_MONTHS = int(os.environ.get("FINANCING_MAX_TENOR_MONTHS", "72"))
-# The land for a cooperative's outlet and warehouse (Inpres 17/2025): smaller plots are flagged, not refused.
+FINANCING_GRACE_MIN_MONTHS = int(os.environ.get("FINANCING_GRACE_MIN_MONTHS", "6"))
+FINANCING_GRACE_MAX_MONTHS = int(os.environ.get("FINANCING_GRACE_MAX_MONTHS", "8"))
+FINANCING_EFFECTIVE_FROM = date.fromisoformat(os.environ.get("FINANCING_EFFECTIVE_FROM", "2025-07-21"))
+FINANCING_INSTALMENT_DAY = int(os.environ.get("FINANCING_INSTALMENT_DAY", "12"))
+# A primary cooperative is founded by at least 9 people (the cooperatives law as amended by UU 6/2023).
+COOPERATIVE_MIN_FOUNDERS = int(os.environ.get("COOPERATIVE_MIN_FOUNDERS", "9"))
+# The land for a cooperative's outlet and warehouse (Kemendagri's criteria: about 1,000 m², "or as conditions
+# allow"): smaller plots are flagged, not refused; outside these bounds, or farther than this from the village's
+# point, a plot is refused as a typing or map error.
 LAND_MIN_AREA_M2 = int(os.environ.get("LAND_MIN_AREA_M2", "1000"))
+LAND_MAX_AREA_M2 = int(os.environ.get("LAND_MAX_AREA_M2", "50000"))
+LAND_LEAST_AREA_M2 = int(os.environ.get("LAND_LEAST_AREA_M2", "100"))
+LAND_MAX_DISTANCE_KM = int(os.environ.get("LAND_MAX_DISTANCE_KM", "15"))
 # Evidence on a visit: at most this many files, each at most this many megabytes (photos are re-encoded).
 VISIT_FILES_MAX = int(os.environ.get("VISIT_FILES_MAX", "6"))
 VISIT_FILE_MAX_MB = int(os.environ.get("VISIT_FILE_MAX_MB", "10"))

@@ -558,11 +558,13 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
     cooperatives = mentor_cooperatives(mentor)
     stale = recency_list(cooperatives, regency, today, limit=None)  # a BA's few: one query, counted here
     for row in stale[:3]:
+        # Visits have no deadline: a cooperative never visited is not "overdue", it says so.
+        never = row["days"] is None
         needs.append(Need(
-            (_("%(village)s: no visit for %(days)s days") % {"village": row["village"], "days": row["days"]})
-            if row["days"] is not None else _("%(village)s: never visited") % {"village": row["village"]},
+            _("%(village)s: never visited") % {"village": row["village"]} if never
+            else _("%(village)s: no visit for %(days)s days") % {"village": row["village"], "days": row["days"]},
             reverse("cooperatives:visit_create", args=[row["cooperative"].pk]), row["bucket"] == "red" and "late"
-            or "soon", _("Record a visit")))
+            or "soon", _("Record a visit"), badge=str(_("no visit yet")) if never else ""))
     if len(stale) > 3:
         needs.append(Need(_("%(count)s cooperatives have gone %(days)s days or more without a visit")
                           % {"count": len(stale), "days": OfficeSettings.of(regency).recency_amber_days},

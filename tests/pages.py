@@ -32,16 +32,24 @@ def build_scene(split, sukabumi, admin_user) -> SimpleNamespace:
     coops = list(Cooperative.objects.filter(village_id__in=split.villages).select_related("village__district")
                  .order_by("village__code"))
     coop = coops[0]
-    # The record with every part filled in.
+    # The record with every part filled in (at the stage "legal entity", where financing may start).
+    from cooperatives.models import Lender
+    from tests.factories import cooperative_to_stage
+
+    coop = cooperative_to_stage(coop, "legal_entity", number=77)
     for part, values in [
         (BusinessUnit(), {"kind": "sembako", "name": "", "status": "building", "construction_started_on": last_month,
                           "opened_on": None, "notes": "Gerai di samping balai desa"}),
-        (FinancingProposal(), {"bank": "Bank BRI", "working_capital": 250_000_000, "investment": 500_000_000,
-                               "tenor_months": 60, "status": "submitted", "submitted_on": last_month,
+        (FinancingProposal(), {"lender": Lender.objects.get(name="BRI"), "operational_spending": 250_000_000,
+                               "capital_spending": 500_000_000, "tenor_months": 60, "status": "proposed",
+                               "submitted_on": last_month, "deliberation_date": last_month - timedelta(days=20),
+                               "deliberation_minutes": "BA/07/MUSDES/2026", "approval_number": "500/7/DS",
+                               "approval_date": last_month - timedelta(days=10), "repayment_support": True,
                                "decided_on": None, "approved_amount": None, "disbursed_on": None,
                                "disbursed_amount": None, "notes": ""}),
-        (LandPlot(), {"latitude": "-6.987654", "longitude": "106.543210", "area_m2": 800, "ownership": "village",
-                      "status": "proposed", "recorded_on": last_month, "notes": "Tanah kas desa"}),
+        (LandPlot(), {"latitude": coop.village.latitude, "longitude": coop.village.longitude, "area_m2": 800,
+                      "ownership": "village", "status": "proposed", "recorded_on": last_month,
+                      "notes": "Tanah kas desa"}),
         (BoardMember(), {"role": "chair", "name": "Ujang Permana", "phone": "081234567890",
                          "term_start": date(2025, 7, 1), "term_end": None}),
         (MemberCount(), {"counted_on": last_month, "count": 120}),

@@ -18,7 +18,17 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.selectors import secret_hash
 from api.services import token_issue
-from cooperatives.models import BoardMember, Cooperative, FollowUp, Handover, Visit, VisitFile
+from cooperatives.models import (
+    BoardMember,
+    Cooperative,
+    FinancingProposal,
+    FollowUp,
+    Handover,
+    Instalment,
+    Lender,
+    Visit,
+    VisitFile,
+)
 from cooperatives.selectors import month_start
 from mentors.models import Membership
 from regions.models import Village
@@ -120,6 +130,9 @@ MATRIX = {
     "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),
     "cooperatives:cooperative_part_delete": (
         "post", "/cooperatives/{coop}/board/{board_member}/delete/", [302, 302, 404, 403, 302, 302, 404, 302]),
+    # A loan's instalment payment is recorded by those who keep the record (an empty form: refused, redirected).
+    "cooperatives:instalment_pay": (
+        "post", "/cooperatives/{coop}/instalments/{instalment}/pay/", [302, 302, 404, 403, 302, 302, 404, 302]),
     "cooperatives:cooperative_update": (
         "get", "/cooperatives/{coop}/edit/", [302, 200, 404, 403, 200, 200, 404, 200]),
     "cooperatives:visit_create": (
@@ -234,6 +247,10 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         follow_up = FollowUp.objects.create(visit=visit, action="Uji", due_date=timezone.localdate())
         board_member = BoardMember.objects.create(cooperative=coop, role="secretary", name="Uji",
                                                   term_start=timezone.localdate())
+        proposal = FinancingProposal.objects.create(
+            cooperative=coop, lender=Lender.objects.get(name="BRI"), operational_spending=1, tenor_months=12,
+            submitted_on=timezone.localdate())
+        instalment = Instalment.objects.create(proposal=proposal, number=1, due_on=timezone.localdate(), amount=10)
         # An office account the write actions may change without spoiling the personas.
         office_account = MembershipFactory(user=UserFactory(email=f"staf.{persona}@contoh.test"), regency=sukabumi,
                                            role=Membership.Role.STAFF)
@@ -246,6 +263,7 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
                                ba_territory=ba.pk,
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
                                board_member=board_member.pk, visit_file=visit_file.pk, handover=handover.pk,
+                               instalment=instalment.pk,
                                office_account=office_account.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")

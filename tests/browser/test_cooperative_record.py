@@ -46,8 +46,8 @@ def test_the_record_fits_a_phone_and_a_ba_updates_it_from_the_field(phone, sukab
     # From the field: a land plot (below the minimum: kept and marked) and today's member count.
     plots = LandPlot.objects.filter(cooperative=cooperative).count()
     phone.locator("#part-land a.part-link").click()
-    phone.fill("#id_latitude", "-6.9512")
-    phone.fill("#id_longitude", "106.9261")
+    phone.fill("#id_latitude", f"{float(cooperative.village.latitude) + 0.0012:.6f}")  # near its village
+    phone.fill("#id_longitude", f"{float(cooperative.village.longitude) + 0.0012:.6f}")
     phone.fill("#id_area_m2", "950")
     phone.locator("form[aria-labelledby=form-title] button[type=submit]").click()
     expect(phone.locator(".message-success")).to_be_visible()

@@ -112,15 +112,17 @@ def test_the_land_form_takes_its_point_from_the_map_or_the_phone_and_explains_a_
 
     # With the permission, "use my location" fills the fields with the phone's position, and the plot is saved there.
     tab.context.grant_permissions(["geolocation"], origin=tab.base_url)
-    tab.context.set_geolocation({"latitude": -6.987654, "longitude": 106.543210, "accuracy": 12})
+    # (a point near the village: a plot far from its village is refused)
+    here = (f"{float(village.latitude) + 0.001234:.6f}", f"{float(village.longitude) + 0.001234:.6f}")
+    tab.context.set_geolocation({"latitude": float(here[0]), "longitude": float(here[1]), "accuracy": 12})
     picker.locator("[data-use-location]").click()
-    expect(tab.locator("#id_latitude")).to_have_value("-6.987654")
-    expect(tab.locator("#id_longitude")).to_have_value("106.543210")
+    expect(tab.locator("#id_latitude")).to_have_value(here[0])
+    expect(tab.locator("#id_longitude")).to_have_value(here[1])
     expect(picker.locator(".picker-status")).to_contain_text("12 m")
     tab.fill("#id_area_m2", "1200")
     tab.locator("form[aria-labelledby=form-title] button[type=submit]").click()
     expect(tab.locator(".message-success")).to_be_visible()
     plot = LandPlot.objects.get(cooperative=cooperative)
-    assert (str(plot.latitude), str(plot.longitude)) == ("-6.987654", "106.543210")
+    assert (str(plot.latitude), str(plot.longitude)) == here
     assert not errors, errors
     tab.context.close()

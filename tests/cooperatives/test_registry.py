@@ -9,11 +9,12 @@ from openpyxl import Workbook, load_workbook
 from cooperatives import services
 from cooperatives.models import BusinessUnit, Cooperative, Stage, StageChange
 from regions.models import Village
+from tests.factories import cooperative_to_stage
 from toolkit.spreadsheets import cell_text
 
 pytestmark = pytest.mark.django_db
 HEADER = ["Kode desa", "Nama koperasi", "Tahap", "Nomor badan hukum", "Tanggal badan hukum", "Jumlah anggota",
-          "Ketua", "Telepon ketua", "Unit usaha"]
+          "Ketua", "Telepon ketua", "Unit usaha", "Nomor akta", "Tanggal akta", "Notaris"]
 
 
 def sheet_rows():
@@ -23,7 +24,9 @@ def sheet_rows():
         rows.append([village.code, "", "badan hukum" if legal else "musyawarah",
                      f"AHU-{index:07d}.AH.01.29.TAHUN 2025" if legal else "", "2025-08-01" if legal else "",
                      40 + index % 90,
-                     f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako"])
+                     f"Ketua {index}", f"0812{index:08d}", "sembako, apotek" if index % 2 else "sembako",
+                     f"{index % 90 + 1:02d}" if legal else "", "2025-07-01" if legal else "",
+                     "Notaris Uji, S.H., M.Kn." if legal else ""])
     return rows
 
 
@@ -110,7 +113,7 @@ def test_row_errors(sukabumi, change, message):
     for index, value in change.items():
         row[index] = value
     keys = ["village_code", "name", "stage", "legal_entity_number", "legal_entity_date", "member_count",
-            "chair_name", "chair_phone", "units"]
+            "chair_name", "chair_phone", "units", "notary_deed_number", "notary_deed_date", "notary_name"]
     values = {key: cell_text(value) for key, value in zip(keys, row, strict=True)}
     plan = services.cooperatives_import_check(regency=sukabumi, rows=[{**values, "_row": 2}])
     assert plan.rows[0].action == "error" and any(message in e for e in plan.rows[0].errors), plan.rows[0].errors
@@ -128,7 +131,8 @@ def test_editing_a_cooperative_records_the_stage_change_with_date_and_author(adm
     form = admin_client.get(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk})).context["form"]
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
     data.update({"version": form["version"].value(), "stage": "notary_deed", "stage_reached_on": "2026-02-03",
-                 "units": ["sembako", "clinic"], "other_units": "Agen LPG 3 kg", "member_count": "150"})
+                 "units": ["sembako", "clinic"], "other_units": "Agen LPG 3 kg", "member_count": "150",
+                 "notary_deed_number": "7", "notary_deed_date": "2025-07-01", "notary_name": "Notaris Uji"})
     admin_client.post(reverse("cooperatives:cooperative_update", kwargs={"pk": cooperative.pk}), data)
     cooperative.refresh_from_db()
     change = cooperative.stage_changes.first()
@@ -155,10 +159,8 @@ def test_the_registry_filters_by_district_stage_unit_and_ba(client_for, split):
     mine = client.get(reverse("cooperatives:cooperative_list"))
     assert mine.context["page_obj"].paginator.count == len(split.villages)
     cooperative = Cooperative.objects.get(village_id=split.villages[0])
-    services.cooperative_update(actor=None, cooperative=cooperative, version=None, stage=Stage.OPERATING,
-                                legal_entity_number="AHU-0000001.AH.01.29.TAHUN 2025",
-                                legal_entity_date=date(2025, 8, 1), units=["pharmacy"], other_units=[],
-                                unit_statuses={("pharmacy", ""): "operating"})
+    cooperative_to_stage(cooperative, Stage.OPERATING, units=["pharmacy"], other_units=[],
+                         unit_statuses={("pharmacy", ""): "operating"})
     office = client_for(split.ba)  # a BA filters within their own cooperatives
     assert [c.pk for c in office.get(reverse("cooperatives:cooperative_list"), {"stage": "operating"})
             .context["page_obj"]] == [cooperative.pk]
@@ -176,7 +178,6 @@ def test_the_office_filters_by_ba_and_exports(office_client, split):
 
 
 def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_client, split, count_queries):
-    from datetime import date
 
     one = Cooperative.objects.select_related("village").get(village_id=split.villages[0])
     office_client.get("/")
@@ -187,10 +188,8 @@ def test_registry_and_detail_pages_use_a_constant_number_of_queries(office_clien
         count_queries.get(office_client, reverse("cooperatives:cooperative_list"), {"q": one.village.code})
         count_queries.get(office_client, one.get_absolute_url())
     for index, cooperative in enumerate(Cooperative.objects.order_by("village__code")[:50]):
-        services.cooperative_update(actor=None, cooperative=cooperative, version=None, units=["sembako", "clinic"],
-                                    other_units=["Agen LPG"], stage=Stage.SIMKOPDES,
-                                    legal_entity_number=f"AHU-{index + 1:07d}.AH.01.29.TAHUN 2025",
-                                    legal_entity_date=date(2025, 8, 1))
+        cooperative_to_stage(cooperative, Stage.SIMKOPDES, number=index + 1, units=["sembako", "clinic"],
+                             other_units=["Agen LPG"])
         services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=one, date=date(2026, 1, 2),
                               mode="phone", focus_areas=["training"], summary=f"{index}",
                               follow_ups=[("Tindak", date(2026, 2, 1))])

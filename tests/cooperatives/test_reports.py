@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cooperatives import selectors, services
 from cooperatives.models import Cooperative, MonthlyReport, Stage
+from tests.factories import cooperative_to_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,7 @@ def test_the_report_compiles_the_months_visits_stage_changes_and_follow_ups(clie
     services.visit_create(actor=split.ba, mentor=split.ba_mentor, cooperative=cooperative,
                           date=this_month() - timedelta(days=2), mode="phone", focus_areas=["markets"],
                           summary="Bulan lalu")
-    services.cooperative_update(actor=admin_user, cooperative=cooperative, version=None, stage=Stage.NOTARY_DEED,
-                                stage_reached_on=today)
+    cooperative_to_stage(cooperative, Stage.NOTARY_DEED, stage_reached_on=today)
     page = client_for(split.ba).get(report_url(split))
     assert [v.summary for v in page.context["visits"]] == ["Akses pasar hasil tani"]
     assert [c.stage for c in page.context["stage_changes"]] == [Stage.NOTARY_DEED]

@@ -3,14 +3,16 @@ nothing is ever changed; an office fixes what it lists, in the portal or with a 
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from cooperatives.integrity import (
     board_problems,
     cooperative_problems,
     financing_problems,
+    land_problems,
     member_count_problems,
+    record_warnings,
     stage_problems,
     unit_problems,
 )
@@ -21,7 +23,6 @@ from cooperatives.models import (
     FinancingProposal,
     LandPlot,
     MemberCount,
-    Stage,
     UnitStatus,
     sk_ahu_normalize,
 )
@@ -29,15 +30,19 @@ from regions.models import Regency
 
 
 class Command(BaseCommand):
-    help = ("List the cooperatives whose record breaks a rule (stage without SK AHU, a malformed or shared SK AHU "
-            "number, “operating” without an operating unit, dates in the future, implausible counts, land below "
-            "the minimum…). Changes nothing.")
+    help = ("List the cooperatives whose record breaks a rule (stage without SK AHU or notary deed, a malformed or "
+            "shared SK AHU number, a stage without its land or units, fewer members than founders, financing over "
+            "the caps or without its approval, two chairs at once, implausible land…), and, apart, the warnings "
+            "(rules not confirmed: land below the minimum, hazards, the KDMP board). Changes nothing; --fail exits "
+            "with status 1 on a problem, never on a warning.")
 
     def add_arguments(self, parser):
         parser.add_argument("regency", nargs="*", help="regency codes (default: all)")
         parser.add_argument("--fail", action="store_true", help="exit with status 1 when a problem is found")
+        parser.add_argument("--warnings", action="store_true", dest="show_warnings",
+                            help="list the warnings too (they are counted in any case)")
 
-    def handle(self, *args, regency, fail, **options):
+    def handle(self, *args, regency, fail, show_warnings=False, **options):
         cooperatives = Cooperative.objects.select_related("village").order_by("village__code")
         if regency:
             known = set(Regency.objects.filter(code__in=regency).values_list("code", flat=True))
@@ -52,14 +57,18 @@ class Command(BaseCommand):
                 for message in messages:
                     problems[cooperative_id].append(f"{what}{field}: {message}")
 
-        operating = set(BusinessUnit.objects.filter(cooperative_id__in=records, status=UnitStatus.OPERATING)
-                        .values_list("cooperative_id", flat=True))
+        units: dict[int, set] = defaultdict(set)
+        for cooperative_id, status in BusinessUnit.objects.filter(cooperative_id__in=records).values_list(
+                "cooperative_id", "status"):
+            units[cooperative_id].add(status)
+        with_land = set(LandPlot.objects.filter(cooperative_id__in=records).values_list("cooperative_id", flat=True))
         numbers: dict[str, list[int]] = defaultdict(list)
         for pk, cooperative in records.items():
             report(pk, cooperative_problems(cooperative))
-            if cooperative.stage == Stage.OPERATING:
-                report(pk, stage_problems(old_stage=None, new_stage=Stage.OPERATING, reason="",
-                                          has_operating_unit=pk in operating))
+            report(pk, stage_problems(old_stage=None, new_stage=cooperative.stage, reason="",
+                                      has_operating_unit=UnitStatus.OPERATING in units[pk],
+                                      has_finished_unit=bool(units[pk] & {UnitStatus.BUILT, UnitStatus.OPERATING}),
+                                      has_land=pk in with_land))
             if cooperative.legal_entity_number:
                 numbers[sk_ahu_normalize(cooperative.legal_entity_number)].append(pk)
         for number, holders in numbers.items():
@@ -67,21 +76,46 @@ class Command(BaseCommand):
                 for pk in holders:
                     problems[pk].append(f"legal_entity_number: {number} is also held by "
                                         + ", ".join(records[o].village.code for o in holders if o != pk))
-        parts = [(BusinessUnit, unit_problems, "unit"), (BoardMember, board_problems, "board"),
-                 (MemberCount, member_count_problems, "members"), (FinancingProposal, financing_problems, "financing")]
-        for model, check, label in parts:
+        siblings = {model: defaultdict(list) for model in (BoardMember, FinancingProposal, LandPlot)}
+        for model, rows in siblings.items():
+            for part in model.objects.filter(cooperative_id__in=records).iterator(chunk_size=2000):
+                rows[part.cooperative_id].append(part)
+        for model, check, label in [(BusinessUnit, unit_problems, "unit"), (MemberCount, member_count_problems,
+                                                                            "members")]:
             for part in model.objects.filter(cooperative_id__in=records).iterator(chunk_size=2000):
                 report(part.cooperative_id, check(part), f"{label} #{part.pk} ")
-        for plot in LandPlot.objects.filter(cooperative_id__in=records, area_m2__lt=settings.LAND_MIN_AREA_M2):
-            problems[plot.cooperative_id].append(
-                f"land #{plot.pk}: {plot.area_m2} m² is below the {settings.LAND_MIN_AREA_M2} m² minimum")
+        for pk, parts in siblings[BoardMember].items():
+            for part in parts:
+                report(pk, board_problems(part, others=[o for o in parts if o is not part]), f"board #{part.pk} ")
+        for pk, parts in siblings[FinancingProposal].items():
+            for part in parts:
+                report(pk, financing_problems(part, others=[o for o in parts if o is not part],
+                                              cooperative=records[pk]), f"financing #{part.pk} ")
+        for pk, parts in siblings[LandPlot].items():
+            for part in parts:
+                report(pk, land_problems(part, village=records[pk].village), f"land #{part.pk} ")
+        today = timezone.localdate()
+        warnings = {}
+        for pk, cooperative in records.items():
+            found = record_warnings(cooperative, board=siblings[BoardMember].get(pk, []),
+                                    land=siblings[LandPlot].get(pk, []),
+                                    financing=siblings[FinancingProposal].get(pk, []), day=today)
+            if found:
+                warnings[pk] = found
 
         for pk in sorted(problems, key=lambda p: records[p].village.code):
             cooperative = records[pk]
             self.stdout.write(f"{cooperative.village.code} {cooperative.name}")
             for problem in problems[pk]:
                 self.stdout.write(f"  - {problem}")
+        if warnings and show_warnings:
+            self.stdout.write("Warnings (rules not confirmed; not problems):")
+            for pk in sorted(warnings, key=lambda p: records[p].village.code):
+                self.stdout.write(f"{records[pk].village.code} {records[pk].name}")
+                for warning in warnings[pk]:
+                    self.stdout.write(f"  ~ {warning}")
         self.stdout.write(f"{len(records)} cooperatives checked, {len(problems)} with problems "
-                          f"({sum(len(p) for p in problems.values())} in all); nothing was changed.")
+                          f"({sum(len(p) for p in problems.values())} in all), {len(warnings)} with warnings; "
+                          "nothing was changed.")
         if fail and problems:
             raise CommandError("problems found")

@@ -195,6 +195,11 @@ class Command(BaseCommand):
             legal_entity_date=legal_date, member_count=None, chair_name=demo_name(index + 7) + " (fiktif)",
             chair_phone=f"+62813000{index:05d}", address=f"Kantor Desa {village.name}",
         )
+        if order >= Stage.order(Stage.NOTARY_DEED):
+            record.notary_deed_number = f"{index % 40 + 1:02d}"
+            record.notary_deed_date = (legal_date - timedelta(days=10 + rng.randrange(20)) if legal
+                                       else date(2025, 6, 1) + timedelta(days=rng.randrange(60)))
+            record.notary_name = f"{demo_name(index + 501)}, S.H., M.Kn. (fiktif)"
         if legal:
             later = lambda days: min(today, legal_date + timedelta(days=rng.randrange(days)))  # noqa: E731
             if rng.random() < 0.75:
@@ -235,33 +240,53 @@ class Command(BaseCommand):
 
     def _record_parts(self, rng, cooperatives, admin, today):
         """Land plots, boards, member counts over the months and a few financing proposals, all fictional."""
-        from cooperatives.models import BoardMember, FinancingProposal, LandPlot, MemberCount
+        from cooperatives import services
+        from cooperatives.models import BoardMember, FinancingProposal, Instalment, LandPlot, Lender, MemberCount
+
+        lenders = {lender.name: lender for lender in Lender.objects.all()}
 
         land, board, counts, proposals = [], [], [], []
         for index, cooperative in enumerate(cooperatives):
             order = Stage.order(cooperative.stage)
             village = cooperative.village
-            if order >= Stage.order(Stage.LAND_SECURED) and village.latitude is not None:
+            point = village if village.latitude is not None else village.district
+            if order >= Stage.order(Stage.LAND_SECURED):  # the stage needs its land (a point near the village's)
+                built = order >= Stage.order(Stage.OUTLETS_BUILT)
                 land.append(LandPlot(
                     cooperative=cooperative, area_m2=rng.choice([750, 900, 1000, 1200, 1500, 2000, 2500]),
-                    latitude=village.latitude + Decimal(rng.randrange(-30, 30)) / 10000,
-                    longitude=village.longitude + Decimal(rng.randrange(-30, 30)) / 10000,
+                    latitude=(point.latitude or Decimal("-6.92")) + Decimal(rng.randrange(-30, 30)) / 10000,
+                    longitude=(point.longitude or Decimal("106.93")) + Decimal(rng.randrange(-30, 30)) / 10000,
                     ownership=rng.choice(["village", "village", "government", "grant"]),
-                    status="in_use" if order >= Stage.order(Stage.OUTLETS_BUILT) else "secured",
+                    status="in_use" if built else "secured",
+                    title=rng.choice(["certificate", "asset_record", "asset_record", "in_process"]),
+                    disaster_prone=False, under_power_lines=False,
+                    programme_status="handed_over" if built else rng.choice(["entered", "verified", "building"]),
+                    build_progress=100 if built else None,
+                    handed_over_on=date(2026, 1, 20) + timedelta(days=rng.randrange(20)) if built else None,
                     recorded_on=date(2025, 12, 11) + timedelta(days=rng.randrange(20)),
                 ))
             if order >= Stage.order(Stage.NOTARY_DEED):
+                taken = {cooperative.chair_name}
                 start = date(2025, 5, 1) + timedelta(days=rng.randrange(30))
-                for offset, role in enumerate(["chair", "secretary", "treasurer", "supervisor_chair", "supervisor"]):
-                    name = (cooperative.chair_name if role == "chair"
-                            else demo_name(index * 5 + offset + 11) + " (fiktif)")
+                # A KDMP board as reported: the chair, two vice chairs, secretary, treasurer; the supervisors.
+                for offset, role in enumerate(["chair", "secretary", "treasurer", "supervisor_chair", "supervisor",
+                                               "vice_chair", "vice_chair"]):
+                    name = cooperative.chair_name
+                    if role != "chair":  # seven different people: nobody holds two offices
+                        step = index * 7 + offset + 11
+                        while (name := demo_name(step) + " (fiktif)") in taken:
+                            step += 1009
+                    taken.add(name)
                     board.append(BoardMember(cooperative=cooperative, role=role, name=name, term_start=start,
                                              term_end=start + timedelta(days=5 * 365),
                                              phone=cooperative.chair_phone if role == "chair" else ""))
                 if rng.random() < 0.1:  # a treasurer who stepped down, and the one who took over
-                    board[-3].term_end = start + timedelta(days=150)
-                    board.append(BoardMember(cooperative=cooperative, role="treasurer", name=demo_name(index + 301)
-                                             + " (fiktif)", term_start=start + timedelta(days=151),
+                    board[-5].term_end = start + timedelta(days=150)
+                    step = index + 301
+                    while (successor := demo_name(step) + " (fiktif)") in taken:
+                        step += 1013
+                    board.append(BoardMember(cooperative=cooperative, role="treasurer", name=successor,
+                                             term_start=start + timedelta(days=151),
                                              term_end=start + timedelta(days=5 * 365)))
             members = rng.randrange(25, 120)
             for back in (5, 3, 1, 0):
@@ -272,15 +297,23 @@ class Command(BaseCommand):
                                           - timedelta(days=rng.randrange(5))))
             cooperative.member_count = members
             if cooperative.readiness.ready and rng.random() < 0.6:
-                submitted = today - timedelta(days=rng.randrange(30, 120))
-                status = rng.choice(["submitted", "approved", "disbursed"])
+                # After PMK 49/2025: the deliberation, the village head's approval on it, then the proposal.
+                submitted = max(today - timedelta(days=rng.randrange(30, 300)), date(2025, 8, 1))
+                approved_on = submitted - timedelta(days=rng.randrange(3, 15))
+                status = rng.choice(["proposed", "approved", "disbursed", "disbursed"])
                 proposal = FinancingProposal(
-                    cooperative=cooperative, bank=cooperative.bank_name, working_capital=rng.choice(
-                        [250, 400, 500]) * 1_000_000, investment=rng.choice([0, 1000, 1500, 2000]) * 1_000_000,
-                    tenor_months=rng.choice([36, 48, 60, 72]), status=status, submitted_on=submitted)
-                if status != "submitted":
+                    cooperative=cooperative, lender=lenders[rng.choice(["BRI", "BNI", "Bank Mandiri", "BTN", "BSI"])],
+                    operational_spending=rng.choice([250, 400, 500]) * 1_000_000,
+                    capital_spending=rng.choice([0, 1000, 1500, 2000]) * 1_000_000,
+                    tenor_months=rng.choice([36, 48, 60, 72]), status=status, submitted_on=submitted,
+                    deliberation_date=approved_on - timedelta(days=rng.randrange(3, 20)),
+                    deliberation_minutes=f"BA/{index + 1:03d}/MUSDES/2025 (fiktif)",
+                    approval_number=f"500/{index + 1:03d}/DS/2025 (fiktif)", approval_date=approved_on,
+                    repayment_support=True)
+                if status != "proposed":
                     proposal.decided_on = submitted + timedelta(days=rng.randrange(10, 25))
-                    proposal.approved_amount = proposal.working_capital + proposal.investment
+                    proposal.approved_amount = proposal.operational_spending + proposal.capital_spending
+                    proposal.grace_months = rng.choice([6, 6, 8])
                 if status == "disbursed":
                     proposal.disbursed_on = min(today, proposal.decided_on + timedelta(days=7))
                     proposal.disbursed_amount = proposal.approved_amount
@@ -290,6 +323,14 @@ class Command(BaseCommand):
         MemberCount.objects.bulk_create(counts)
         FinancingProposal.objects.bulk_create(proposals)
         Cooperative.objects.bulk_update(cooperatives, ["member_count"], batch_size=500)
+        # The disbursed loans' instalments: paid when due, except a few cooperatives in arrears.
+        for proposal in proposals:
+            instalments = services.instalments_schedule(proposal=proposal, actor=admin)
+            behind = rng.random() < 0.2
+            paid = [i for i in instalments if i.due_on < today - timedelta(days=40 if behind else 0)]
+            for instalment in paid:
+                instalment.paid_amount, instalment.paid_on = instalment.amount, instalment.due_on
+            Instalment.objects.bulk_update(paid, ["paid_amount", "paid_on"])
 
     def _cooperatives(self, regency):
         """A cooperative for every village with a realistic spread of stages, and three months of fictional

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from decimal import Decimal
 
 from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib.auth.hashers import make_password
@@ -20,7 +21,17 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from lokal import wilayah
 
-from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, Visit
+from cooperatives.models import (
+    BusinessUnit,
+    Cooperative,
+    FollowUp,
+    LandPlot,
+    MonthlyReport,
+    Stage,
+    StageChange,
+    UnitKind,
+    Visit,
+)
 from cooperatives.reports import due_date
 from cooperatives.selectors import month_start, next_month
 from mentors import services as accounts
@@ -208,7 +219,7 @@ class Command(BaseCommand):
 
     def _reset_sequences(self):
         sql = connection.ops.sequence_reset_sql(no_style(), [
-            User, Membership, Mentor, Cooperative, StageChange, BusinessUnit, Visit, FollowUp, MonthlyReport])
+            User, Membership, Mentor, Cooperative, StageChange, BusinessUnit, LandPlot, Visit, FollowUp, MonthlyReport])
         with connection.cursor() as cursor:
             for statement in sql:
                 cursor.execute(statement)
@@ -261,6 +272,7 @@ class Command(BaseCommand):
         wipe(MonthlyReport.objects.filter(mentor__in=mentors))
         wipe(StageChange.objects.filter(**in_regencies))
         wipe(BusinessUnit.objects.filter(**in_regencies))
+        wipe(LandPlot.objects.filter(**in_regencies))
         for model in (FollowUp, Visit, MonthlyReport, BusinessUnit, Cooperative, Mentor):
             wipe(model.history.filter(history_change_reason=REASON))
         wipe(Cooperative.objects.filter(village__district__regency_id__in=ids))
@@ -350,22 +362,27 @@ class Command(BaseCommand):
     def _cooperatives(self, targets):
         stages = Stage.values
         cooperative_ids, change_ids, unit_ids = Ids(Cooperative), Ids(StageChange), Ids(BusinessUnit)
+        land_ids = Ids(LandPlot)
         self.cooperatives = {}  # regency id → [(cooperative id, village id)]
-        cooperatives, changes, units = [], [], []
+        cooperatives, changes, units, land = [], [], [], []
         for regency in targets:
             rng = self._rng(regency, "cooperatives")
             admin = self.admins[regency.pk]
             rows = self.cooperatives[regency.pk] = []
-            villages = Village.objects.filter(district__regency=regency).order_by("code").only("id", "name", "kind")
+            villages = Village.objects.filter(district__regency=regency).order_by("code").select_related(
+                "district").only("id", "name", "kind", "latitude", "longitude", "district__latitude",
+                                 "district__longitude")
             for village in villages:
                 pk = cooperative_ids.take()
                 rows.append((pk, village.id))
                 stage = rng.choices(stages, STAGE_WEIGHTS)[0]
                 reached = self.effective - timedelta(days=rng.randrange(0, 120))
-                legal_date = None
+                legal_date = deed_date = None
                 for step in range(Stage.order(stage) + 1):
                     if step:
                         reached = min(self.today, reached + timedelta(days=rng.randrange(10, 45)))
+                    if stages[step] == Stage.NOTARY_DEED:
+                        deed_date = reached
                     if stages[step] == Stage.LEGAL_ENTITY:
                         legal_date = reached
                     changes.append((change_ids.take(), pk, stages[step], reached, admin.id,
@@ -376,6 +393,9 @@ class Command(BaseCommand):
                     legal_entity_date=legal_date, member_count=rng.randrange(25, 320),
                     chair_name=person_name(rng), chair_phone=f"+62813{pk:08d}",
                     address=f"Kantor Desa {village.name}", updated_at=self.now,
+                    notary_deed_number=f"{pk % 90 + 1:02d}" if deed_date else "", notary_deed_date=deed_date,
+                    notary_name=f"Notaris {person_name(rng)}, S.H., M.Kn." if deed_date else "",
+                    simkopdes_status="active" if Stage.order(stage) >= Stage.order(Stage.SIMKOPDES) else "none",
                 )
                 cooperative._history_user = admin
                 cooperatives.append(cooperative)
@@ -386,13 +406,28 @@ class Command(BaseCommand):
                     status = ("operating" if order >= Stage.order(Stage.OPERATING) and number < 2 else
                               "built" if order >= Stage.order(Stage.OUTLETS_BUILT) and number < 2 else "planned")
                     units.append((unit_ids.take(), pk, kind, "", status, ""))
+                point = village if village.latitude is not None else village.district
+                if order >= Stage.order(Stage.LAND_SECURED) and point.latitude is not None:
+                    # The stage needs its land: a plot near the village's point, meeting the outlets' criteria.
+                    land.append((land_ids.take(), pk, point.latitude + Decimal(rng.randrange(-20, 20)) / 10000,
+                                 point.longitude + Decimal(rng.randrange(-20, 20)) / 10000,
+                                 rng.choice([1000, 1200, 1500, 2000]), "village",
+                                 "in_use" if order >= Stage.order(Stage.OUTLETS_BUILT) else "secured",
+                                 "asset_record", "", False, False,
+                                 "handed_over" if order >= Stage.order(Stage.OUTLETS_BUILT) else "building",
+                                 100 if order >= Stage.order(Stage.OUTLETS_BUILT) else rng.randrange(10, 90),
+                                 reached if order >= Stage.order(Stage.OUTLETS_BUILT) else None, "", reached))
         Cooperative.objects.bulk_create(cooperatives, batch_size=BATCH)
         Cooperative.history.bulk_history_create(cooperatives, batch_size=BATCH, default_change_reason=REASON,
                                                 default_date=self.now)
         self._write(StageChange, ["id", "cooperative_id", "stage", "reached_on", "recorded_by_id", "recorded_at",
                                   "reason"], changes)
         self._write(BusinessUnit, ["id", "cooperative_id", "kind", "name", "status", "notes"], units)
-        return f"{len(cooperatives)} cooperatives, {len(changes)} stage changes, {len(units)} business units"
+        self._write(LandPlot, ["id", "cooperative_id", "latitude", "longitude", "area_m2", "ownership", "status",
+                               "title", "title_number", "disaster_prone", "under_power_lines", "programme_status",
+                               "build_progress", "handed_over_on", "notes", "recorded_on"], land)
+        return (f"{len(cooperatives)} cooperatives, {len(changes)} stage changes, {len(units)} business units, "
+                f"{len(land)} land plots")
 
     def _visits(self, targets):
         visit_ids, follow_up_ids = Ids(Visit), Ids(FollowUp)
