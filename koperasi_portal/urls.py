@@ -32,6 +32,7 @@ urlpatterns = [
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),
     path("", include("cooperatives.urls")),
     path("", include("reporting.urls")),
+    path("offices/", include("offices.urls")),
     path("accounts/signup/", not_offered),
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),
