@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("api/v1/", api.urls.api_v1_patterns()),
     path("api-tokens/", include("api.urls")),
+    path("offices/", include("offices.urls")),
     path("accounts/signup/", not_offered),
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import OfficeSettings
+from .models import IssuedNumber, OfficeSettings
 
 
 @admin.register(OfficeSettings)
@@ -10,3 +10,22 @@ class OfficeSettingsAdmin(admin.ModelAdmin):
     search_fields = ["regency__code", "regency__name"]
     list_select_related = ["regency"]
     autocomplete_fields = ["regency"]
+
+
+@admin.register(IssuedNumber)
+class IssuedNumberAdmin(admin.ModelAdmin):
+    """The register of numbers given: read only, as nothing is deleted from it."""
+
+    list_display = ["number", "regency", "document", "issued_on", "issued_by", "issued_at"]
+    list_filter = ["year"]
+    search_fields = ["number", "document", "regency__name"]
+    list_select_related = ["regency", "issued_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

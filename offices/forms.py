@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .documents import default_office_name
+from .letterhead import logo_prepare
 from .models import OfficeSettings
 
 HIGHEST = {"ba_target_min": 100, "ba_target_max": 100, "ba_span_max_km": 500, "report_due_day": 28,
@@ -62,3 +64,41 @@ class OfficeSettingsForm(forms.ModelForm):
         if late is not None and not 1 <= late <= 60:
             self.add_error("evidence_late_days", _("Choose a number of days from 1 to 60."))
         return cleaned
+
+
+class OfficeDocumentsForm(forms.ModelForm):
+    """What the documents the office prints and signs say of it: the letterhead (name, logo, address and contacts),
+    the head who signs (name, position, rank, NIP), the town where documents are signed and the numbering pattern.
+    The name and position are proposed from the regency's name until the office saves its own."""
+
+    logo_upload = forms.FileField(label=_("Logo"), required=False, help_text=_(
+        "A PNG, JPEG or WebP picture of at most 2 MB, e.g. the regency's coat of arms; it is stored re-encoded."))
+    logo_remove = forms.BooleanField(label=_("Remove the logo"), required=False)
+    head_nip = forms.CharField(label=_("NIP of the head"), max_length=40, help_text=_(
+        "18 digits; spaces are left out."))
+
+    class Meta:
+        model = OfficeSettings
+        fields = ["office_name", "address", "phone", "email", "website", "head_name", "head_title", "head_rank",
+                  "head_nip", "sign_town", "number_pattern"]
+
+    REQUIRED = ["office_name", "address", "head_name", "head_title", "head_nip", "sign_town"]
+
+    def __init__(self, *args, regency, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED:
+            self.fields[name].required = True
+        if not self.instance.office_name:
+            self.initial["office_name"] = default_office_name(regency)
+        if not self.instance.head_title:  # "Kepala Dinas Koperasi, … Kabupaten Sukabumi"
+            name = self.instance.office_name or self.initial["office_name"]
+            self.initial["head_title"] = f"Kepala {name}"
+        self.fields["head_nip"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        self.fields["logo_upload"].widget.attrs["accept"] = "image/png,image/jpeg,image/webp,image/gif"
+
+    def clean_head_nip(self):
+        return "".join((self.cleaned_data.get("head_nip") or "").split())  # "19700101 199503 1 001" is accepted
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        return logo_prepare(upload) if upload else None

@@ -1,21 +1,36 @@
-"""Writing an office's settings."""
+"""Writing an office's settings, and giving its documents their numbers."""
+
+import hashlib
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from toolkit.versions import check_version
 
 from .access import can_set_office_settings
-from .models import OfficeSettings
+from .models import PLACEHOLDER, DocumentSequence, IssuedNumber, OfficeSettings
 
-EDITABLE = {"ba_target_min", "ba_target_max", "ba_span_max_km", "recency_amber_days", "recency_red_days",
-            "report_due_day", "evidence_distance_km", "evidence_late_days"}
+LIMITS = {"ba_target_min", "ba_target_max", "ba_span_max_km", "recency_amber_days", "recency_red_days",
+          "report_due_day", "evidence_distance_km", "evidence_late_days"}
+DOCUMENTS = {"office_name", "head_name", "head_title", "head_rank", "head_nip", "sign_town", "address", "phone",
+             "email", "website", "number_pattern"}
+EDITABLE = LIMITS | DOCUMENTS
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+class DocumentNumberError(Exception):
+    """No number could be given (the office has no pattern): the message says what to do."""
 
 
 @transaction.atomic
-def office_settings_update(*, actor, regency, version: str | None = None, **values) -> OfficeSettings:
+def office_settings_update(*, actor, regency, version: str | None = None, logo_png: bytes | None = None,
+                           logo_remove: bool = False, **values) -> OfficeSettings:
     """Save the given settings of `regency` (the others keep their value); the database's checks hold them as well.
     With `version` (the form's), settings another admin saved since the form was opened are not overwritten.
+    `logo_png` is a logo already checked and re-encoded (`letterhead.logo_prepare`); `logo_remove` drops it.
     `actor` None is the system (the demo, a command)."""
     if actor is not None and not can_set_office_settings(actor, regency.pk):
         raise PermissionDenied
@@ -27,6 +42,45 @@ def office_settings_update(*, actor, regency, version: str | None = None, **valu
     check_version(current, version, locked=True)
     for name, value in values.items():
         setattr(current, name, value)
+    old_logo = current.logo.name if current.logo else ""
+    if logo_png:
+        digest = hashlib.sha256(logo_png).hexdigest()[:12]
+        current.logo.save(f"logo-{digest}.png", ContentFile(logo_png), save=False)
+    elif logo_remove:
+        current.logo = ""
     current.full_clean()
     current.save()
+    if old_logo and old_logo != (current.logo.name if current.logo else ""):
+        storage, name = current.logo.storage, old_logo
+        transaction.on_commit(lambda: storage.delete(name))  # the old file goes once the new row is saved
     return current
+
+
+def number_format(pattern: str, *, sequence: int, on: date) -> str:
+    """A document number from the office's pattern, e.g. "500.3/{seq}/DKUKM/{year}" → "500.3/17/DKUKM/2026"."""
+    parts = {"seq": str(sequence), "year": str(on.year), "month": f"{on.month:02d}",
+             "month_roman": ROMAN[on.month - 1]}
+    return PLACEHOLDER.sub(lambda match: parts[match.group(1)], pattern)
+
+
+@transaction.atomic
+def document_number_issue(*, actor, regency, document: str, on: date) -> IssuedNumber:
+    """Give a document of `regency` the office's next number of the year of `on`, and enter it in the register
+    (which document, its date, who). Two admins at once get two numbers: the year's sequence row is locked while
+    the number is taken. Raises DocumentNumberError when the office has no numbering pattern."""
+    if actor is not None and not can_set_office_settings(actor, regency.pk):
+        raise PermissionDenied
+    office = OfficeSettings.objects.filter(regency=regency).first()
+    if office is None or not office.number_pattern:
+        raise DocumentNumberError(_("The office has no pattern for document numbers yet: set it in the office's "
+                                    "document settings, or enter the number by hand."))
+    DocumentSequence.objects.get_or_create(regency=regency, year=on.year)
+    counter = DocumentSequence.objects.select_for_update().get(regency=regency, year=on.year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    issued = IssuedNumber(regency=regency, year=on.year, sequence=counter.last, document=document[:250], issued_on=on,
+                          number=number_format(office.number_pattern, sequence=counter.last, on=on),
+                          issued_by=actor if getattr(actor, "pk", None) else None)
+    issued.full_clean()
+    issued.save()
+    return issued

@@ -133,6 +133,32 @@ class PublishForm(VersionedForm):
         # The date is chosen, never assumed: publishing is a decision with a decree behind it.
 
 
+class DecreeForm(VersionedForm):
+    """The decree whose annex the plan is, as its heading prints it: number (typed, or the office's next one),
+    date and subject (TENTANG)."""
+
+    decree_number = forms.CharField(label=_("Decree number"), max_length=100, required=False, help_text=_(
+        "Leave it empty and tick the box below to give the office's next number from its register."))
+    issue = forms.BooleanField(label=_("Give the office's next number"), required=False)
+    decree_date = forms.DateField(label=_("Decree date"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                                  format="%Y-%m-%d"))
+    decree_subject = forms.CharField(label=_("About (TENTANG)"), max_length=300,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, plan: TerritoryPlan, subject: str, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = plan.version
+        self.fields["decree_number"].initial = plan.decree_number
+        self.fields["decree_date"].initial = plan.decree_date or today
+        self.fields["decree_subject"].initial = plan.decree_subject or subject
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("issue") and (cleaned.get("decree_number") or "").strip():
+            self.add_error("issue", _("Either type the number or let the office give one, not both."))
+        return cleaned
+
+
 class PlanImportForm(VersionedForm):
     file = forms.FileField(
         label=_("Workbook"),

@@ -25,6 +25,10 @@ class TerritoryPlan(models.Model):
     effective_from = models.DateField(_("effective from"), null=True, blank=True)
     effective_to = models.DateField(_("effective until"), null=True, blank=True)
     decree_number = models.CharField(_("decree number"), max_length=100, blank=True)
+    # The decree whose annex the plan is: the day it was signed and what it is about (TENTANG), as printed on the
+    # annex's heading. The number is entered, or given from the office's register when the annex is printed.
+    decree_date = models.DateField(_("decree date"), null=True, blank=True)
+    decree_subject = models.CharField(_("decree subject (tentang)"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     based_on = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("based on")

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from mentors.selectors import office_admin_addresses
+from offices.services import DocumentNumberError, document_number_issue
 from regions.models import Regency
 from toolkit.mail import mail_queue
+from toolkit.versions import check_version
 
 from .access import can_manage_plans_of
 from .models import TerritoryPlan
@@ -71,6 +73,45 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
         return plan
     _take_effect(plan, current, actor=actor)
     return plan
+
+
+def decree_subject_default(plan: TerritoryPlan) -> str:
+    """What the decree of a split is about, as an office would title it (Indonesian, the decree's own language)."""
+    return ("Pembagian Wilayah Kerja Project Management Office dan Business Assistant Koperasi Desa/Kelurahan "
+            f"Merah Putih {plan.regency.name}")
+
+
+@transaction.atomic
+def plan_decree_set(*, actor, plan: TerritoryPlan, version: int | None, dated: date, subject: str,
+                    number: str = "", issue: bool = False) -> TerritoryPlan:
+    """Record the decree whose annex the plan is: its number, date and subject (TENTANG). With `issue` (and no
+    number typed), the number is the office's next one from its register, given for this decree once: a plan that
+    has a number keeps it. An archived plan's decree stays as it was. `version` as for every plan edit."""
+    if actor is not None and not can_manage_plans_of(actor, plan.regency_id):
+        raise PermissionDenied
+    current = TerritoryPlan.objects.select_for_update().select_related("regency").filter(pk=plan.pk).first()
+    if current is None or current.status == TerritoryPlan.Status.ARCHIVED:
+        raise PlanError(_("The plan is archived: its decree is kept as it was."))
+    check_version(current, version, locked=True)
+    number = number.strip()
+    if issue and not number:
+        if current.decree_number:
+            raise PlanError(_("This plan's decree already has the number %(number)s.")
+                            % {"number": current.decree_number})
+        try:
+            number = document_number_issue(actor=actor, regency=current.regency, on=dated,
+                                           document=f"Keputusan tentang {subject}").number
+        except DocumentNumberError as error:
+            raise PlanError(str(error)) from error
+    current.decree_number, current.decree_date, current.decree_subject = number, dated, subject.strip()
+    current.version += 1
+    current.full_clean()
+    _save(current, actor)
+    _log(current, actor, gettext_noop("decree recorded: number %(number)s of %(date)s"),
+         number=number or "–", date=dated.strftime("%d-%m-%Y"))
+    plan.decree_number, plan.decree_date, plan.decree_subject, plan.version = (
+        number, dated, current.decree_subject, current.version)
+    return current
 
 
 def _save(plan: TerritoryPlan, actor) -> None:

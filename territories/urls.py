@@ -69,6 +69,7 @@ plan_patterns = [
     path("<int:pk>/import/", views.plan_import, name="plan_import"),
     path("<int:pk>/import/apply/", views.plan_import_apply, name="plan_import_apply"),
     path("<int:pk>/annex/", views.plan_annex, name="plan_annex"),
+    path("<int:pk>/decree/", views.plan_decree, name="plan_decree"),
 ]
 # Included by koperasi_portal/urls.py under their own namespaces: the region pages as `regions:` (the names
 # the region models' get_absolute_url use; the village page is the cooperatives app's) and the roster pages as

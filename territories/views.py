@@ -18,14 +18,23 @@ from mentors import selectors as people
 from mentors.access import (
     require,
 )
+from offices.documents import document_frame
 from offices.models import OfficeSettings
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
 from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import publishing, selectors, services, workbook
-from .access import can_compare_plans, can_create_plan, can_edit_plan, can_view_plans, can_withdraw_plan
+from .access import (
+    can_compare_plans,
+    can_create_plan,
+    can_edit_plan,
+    can_manage_plans_of,
+    can_view_plans,
+    can_withdraw_plan,
+)
 from .forms import (
+    DecreeForm,
     MoveDistrictsForm,
     MoveVillagesForm,
     PlanCreateForm,
@@ -583,9 +592,42 @@ def plan_import_apply(request, pk):
     return redirect(plan)
 
 
-def plan_annex(request, pk):
-    plan = selectors.plan_get_for_user(request.user, pk)
+def _annex(request, plan, form=None, status=200):
     snapshot = selectors.plan_snapshot(plan)
+    may_record = can_manage_plans_of(request.user, plan.regency_id) and plan.status != TerritoryPlan.Status.ARCHIVED
+    if form is None and may_record:
+        form = DecreeForm(plan=plan, subject=publishing.decree_subject_default(plan), today=timezone.localdate())
     return render(request, "territories/plan_annex.html",
                   {"plan": plan, "overview": selectors.plan_overview(plan, snapshot),
-                   "back": reverse("territories:plan_detail", kwargs={"pk": plan.pk})})
+                   "frame": document_frame(request.user, plan.regency), "decree_form": form if may_record else None,
+                   "back": reverse("territories:plan_detail", kwargs={"pk": plan.pk})}, status=status)
+
+
+def plan_annex(request, pk):
+    """The annex to the decree, to print on A4: the office's letterhead, the decree's number, date and subject, the
+    territories one page per PMO territory, the head's signature block; its admins record the decree here."""
+    return _annex(request, selectors.plan_get_for_user(request.user, pk))
+
+
+@require_POST
+def plan_decree(request, pk):
+    """Record the decree's number (typed, or the office's next), date and subject, then back to the annex."""
+    plan = selectors.plan_get_for_user(request.user, pk)
+    require(can_manage_plans_of(request.user, plan.regency_id))
+    form = DecreeForm(request.POST, plan=plan, subject=publishing.decree_subject_default(plan),
+                      today=timezone.localdate())
+    if not form.is_valid():
+        return _annex(request, plan, form, status=400)
+    data = form.cleaned_data
+    try:
+        publishing.plan_decree_set(actor=request.user, plan=plan, version=data["version"], dated=data["decree_date"],
+                                   subject=data["decree_subject"], number=data["decree_number"], issue=data["issue"])
+    except StaleEdit:
+        return stale_edit_response(request, _("Another admin changed this plan while you were looking at it. Nothing "
+                                              "was changed: check the decree again."), "territories:plan_annex",
+                                   pk=plan.pk)
+    except services.PlanError as error:
+        form.add_error(None, str(error))
+        return _annex(request, plan, form, status=400)
+    messages.success(request, _("The decree is recorded: number %(number)s.") % {"number": plan.decree_number or "–"})
+    return redirect("territories:plan_annex", pk=plan.pk)

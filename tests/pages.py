@@ -113,7 +113,7 @@ def pages(scene) -> dict[str, list[str]]:
             *office, f"/cooperatives/{coop}/edit/", f"/visits/{scene.visit.pk}/edit/", "/mentors/new/",
             f"/mentors/{ba}/edit/", "/mentors/import/", "/cooperatives/import/", "/plans/new/",
             f"/plans/{scene.draft.pk}/propose/", f"/plans/{scene.draft.pk}/publish/",
-            f"/plans/{scene.draft.pk}/import/", "/dashboard/limits/32.02/",
+            f"/plans/{scene.draft.pk}/import/", "/dashboard/limits/32.02/", "/offices/32.02/documents/",
             "/mentors/office/32.02/", "/mentors/office/32.02/new/", "/handovers/",
             f"/handovers/{scene.handover.pk}/",
         ],

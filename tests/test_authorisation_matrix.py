@@ -110,6 +110,10 @@ MATRIX = {
     "territories:plan_import_apply": (
         "post", "/plans/{plan}/import/apply/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "territories:plan_annex": ("get", "/plans/{plan}/annex/", [302, 404, 404, 404, 200, 200, 404, 200]),
+    # The decree's number, date and subject: the regency's admins (an empty form is refused: 400).
+    "territories:plan_decree": ("post", "/plans/{plan}/decree/", [302, 404, 404, 404, 403, 400, 404, 400]),
+    # The office's document settings (letterhead, signatory, numbering): its admins; its staff 403, others 404.
+    "offices:documents": ("get", "/offices/32.02/documents/", [302, 404, 404, 404, 403, 200, 404, 200]),
     "cooperatives:cooperative_list": ("get", "/cooperatives/", R),
     "cooperatives:cooperative_export": (
         "get", "/cooperatives/export.xlsx", [302, 403, 403, 403, 200, 200, 200, 302]),
