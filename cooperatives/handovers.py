@@ -4,6 +4,12 @@ through coverage (`selectors.follow_ups_held_by`), so whoever covers the village
 What the handover adds is the record (who handed what to whom, from which day), the notes, and the leaver's unsent
 report of the month: it stays the leaver's (their visits are in it), is marked handed over on the handover, and the
 successors are told in "Needs you now" that the villages' work of the month is theirs from the handover's day.
+
+Villages change hands by other routes too (the editor, an imported workbook, a fresh proposal, a scheduled plan on
+its day): `plan_in_force_hand_over`, called by `territories.publishing` whenever a plan takes effect, records the
+same handover (without notes) for every mentor who gave villages away. Visits have no drafts in the portal (the
+field app keeps a visit on the phone until it is sent, then it is a visit like any other): what is unsent is the
+month's report.
 """
 
 from dataclasses import dataclass
@@ -58,10 +64,10 @@ def leavers_for(user) -> QuerySet[Mentor]:
     return mentors.select_related("regency").order_by("regency__code", "role", "full_name", "pk")
 
 
-def _held_follow_ups(leaver: Mentor) -> Q:
-    """The open follow-ups the leaver holds (what goes with each cooperative), by role as `follow_ups_held_by`."""
+def _held_follow_ups(role: str) -> Q:
+    """The open follow-ups a mentor of the role holds (what goes with each cooperative), as `follow_ups_held_by`."""
     held = Q(done=False)
-    return held & Q(visit__mentor__role=Mentor.Role.PMO) if leaver.role == Mentor.Role.PMO else held
+    return held & Q(visit__mentor__role=Mentor.Role.PMO) if role == Mentor.Role.PMO else held
 
 
 def _unsent_report(leaver: Mentor, month: date) -> tuple[MonthlyReport | None, bool]:
@@ -192,7 +198,7 @@ def handover_publish(*, actor, handover: Handover, reviewed_active_id: int | Non
     leaver = handover.leaver
     cooperatives = list(Cooperative.objects.filter(coverage.mentor_scope(leaver).villages_via("village"))
                         .select_related("village"))
-    follow_ups = dict(FollowUp.objects.filter(_held_follow_ups(leaver), visit__cooperative__in=cooperatives)
+    follow_ups = dict(FollowUp.objects.filter(_held_follow_ups(leaver.role), visit__cooperative__in=cooperatives)
                       .order_by().values_list("visit__cooperative").annotate(n=Count("id")))
     plan = handover.plan
     try:
@@ -217,6 +223,50 @@ def handover_publish(*, actor, handover: Handover, reviewed_active_id: int | Non
     handover.published_at = timezone.now()
     handover.save()
     return handover
+
+
+def plan_in_force_hand_over(*, plan, previous, actor) -> list[Handover]:
+    """The hook `territories.publishing` calls when `plan` takes effect after `previous`: for each mentor whose
+    villages (BA) or districts (PMO) went to someone else, a published handover from the plan's day with an item per
+    cooperative (who holds it now, its open follow-ups) and the mentor's unsent report of the month, as the wizard
+    records it. Mentors whose handover the wizard is publishing with this plan are left to it."""
+    if previous is None:
+        return []
+    changes = coverage.holders_changed(previous, plan)
+    done = set(Handover.objects.filter(plan=plan).values_list("leaver_id", flat=True))
+    changes = {mentor: villages for mentor, villages in changes.items() if mentor not in done}
+    if not changes:
+        return []
+    cooperatives = {c.village_id: c for c in Cooperative.objects.filter(
+        village_id__in={village for villages in changes.values() for village in villages})}
+    open_counts = {}
+    for role in (Mentor.Role.BA, Mentor.Role.PMO):
+        open_counts[role] = dict(FollowUp.objects.filter(_held_follow_ups(role),
+                                                         visit__cooperative__in=list(cooperatives.values()))
+                                 .order_by().values_list("visit__cooperative").annotate(n=Count("id")))
+    last_day = plan.effective_from - timedelta(days=1)
+    month = _month_start(last_day)
+    leavers = Mentor.objects.in_bulk(list(changes))
+    reports = {r.mentor_id: r for r in MonthlyReport.objects.filter(mentor_id__in=list(changes), month=month)}
+    now = timezone.now()
+    made = []
+    for mentor_id, villages in sorted(changes.items()):
+        leaver = leavers[mentor_id]
+        given = [cooperatives[village] for village in villages if village in cooperatives]
+        if not given:
+            continue
+        report = reports.get(mentor_id)
+        unsent = report is None or report.status in (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED)
+        handover = Handover.objects.create(
+            regency_id=plan.regency_id, leaver=leaver, last_day=last_day, plan=plan, status=Handover.Status.PUBLISHED,
+            report=report if unsent else None, report_month=month if unsent else None,
+            created_by=actor, published_by=actor, published_at=now)
+        counts = open_counts[Mentor.Role.PMO if leaver.role == Mentor.Role.PMO else Mentor.Role.BA]
+        HandoverItem.objects.bulk_create([
+            HandoverItem(handover=handover, cooperative=cooperative, successor_id=villages[cooperative.village_id],
+                         open_follow_ups=counts.get(cooperative.pk, 0)) for cooperative in given])
+        made.append(handover)
+    return made
 
 
 @transaction.atomic

@@ -19,6 +19,18 @@ from .models import TerritoryPlan
 from .selectors import plan_snapshot, plan_validation
 from .services import PlanError, _claim, _log
 
+# What the apps above do when a plan takes effect (e.g. `cooperatives` records the handovers of the villages that
+# change hands): functions `(*, plan, previous, actor)` they add with `when_in_force`, called in the publishing
+# transaction right after the plan became the plan in force, whatever route brought it (the editor, a workbook, a
+# proposal, a handover, a scheduled plan on its day). An error in one undoes the publish.
+_IN_FORCE_HOOKS: list = []
+
+
+def when_in_force(hook) -> None:
+    """Call `hook(plan=…, previous=…, actor=…)` each time a plan takes effect (once per function)."""
+    if hook not in _IN_FORCE_HOOKS:
+        _IN_FORCE_HOOKS.append(hook)
+
 
 class PlanInvalid(PlanError):
     def __init__(self, validation):
@@ -92,6 +104,8 @@ def _take_effect(plan: TerritoryPlan, current: TerritoryPlan | None, *, actor) -
         _log(current, actor, gettext_noop("archived: superseded by “%(name)s”"), name=plan.name)
     plan.status = TerritoryPlan.Status.ACTIVE
     _save(plan, actor)
+    for hook in _IN_FORCE_HOOKS:
+        hook(plan=plan, previous=current, actor=actor)
 
 
 @transaction.atomic

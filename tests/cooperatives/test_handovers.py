@@ -124,6 +124,48 @@ def test_the_open_follow_ups_of_a_village_are_its_new_bas_whatever_moved_it(rout
     assert late.done
 
 
+@pytest.mark.parametrize("route", [_by_the_wizard, _by_the_editor, _by_a_workbook, _by_a_fresh_proposal],
+                         ids=["wizard", "editor", "workbook", "fresh-proposal"])
+def test_every_route_records_the_handover_and_the_leavers_unsent_report(route, split, admin_user):
+    """Visits have no drafts (the field app sends a visit kept on the phone as a whole): what is unsent is the month's
+    report. Whatever moved the village, the handover says who gave it to whom from which day, with the report."""
+    today = timezone.localdate()
+    cooperative, _late, _soon = _work(split)
+    report = MonthlyReport.objects.get(mentor=split.ba_mentor)
+
+    route(split, admin_user)
+
+    handover = Handover.objects.get(leaver=split.ba_mentor)
+    assert handover.status == Handover.Status.PUBLISHED and handover.effective_from == today
+    assert handover.report == report and handover.report_month == month_start(today - timedelta(days=1))
+    item = handover.items.get(cooperative=cooperative)
+    successor = coverage.ba_of(cooperative.village, today)
+    assert item.successor == successor and item.open_follow_ups == 2
+    texts = _texts(needs_of_ba(successor, today + timedelta(days=1)))
+    assert f"handed over to you by {split.ba_mentor.full_name} from" in texts
+    assert f"{split.ba_mentor.full_name} did not send the report" in texts
+
+
+def test_a_scheduled_plan_hands_the_villages_over_on_its_day_not_before(split):
+    today = timezone.localdate()
+    cooperative, _late, _soon = _work(split)
+    draft = services.plan_create(actor=None, regency=split.plan.regency, name="Pindah besok")
+    to = BaTerritory.objects.get(plan=draft, mentor=split.neighbour.mentor)
+    services.villages_move(actor=None, plan=draft, version=draft.version, village_ids=[split.villages[0]], to=to)
+    draft.refresh_from_db()
+    tomorrow = today + timedelta(days=1)
+    publishing.plan_publish(actor=None, plan=draft, version=draft.version, effective_from=tomorrow,
+                            reviewed_active_id=split.plan.pk)
+    assert not Handover.objects.exists()
+
+    publishing.plans_take_effect(today=tomorrow)
+
+    handover = Handover.objects.get()
+    assert handover.leaver == split.ba_mentor and handover.last_day == today and handover.created_by is None
+    assert [(i.cooperative, i.successor) for i in handover.items.all()] == [(cooperative, split.neighbour.mentor)]
+    assert handover.report_month == month_start(today)
+
+
 def test_a_pmo_holds_the_follow_ups_of_pmo_visits_in_their_districts_not_those_of_their_bas(split):
     today = timezone.localdate()
     cooperative, late, _soon = _work(split)
