@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -575,7 +576,9 @@ def contract_warnings_send(*, today: date) -> int:
             to = office_admin_addresses(regency.pk)
             if to:
                 with translation.override(settings.LANGUAGE_CODE):
-                    context = {"regency": regency, "rows": rows, "link": settings.SITE_URL + "/"}
+                    # The renewal page, as an absolute address (the e-mail is read outside the portal).
+                    link = settings.SITE_URL + reverse("mentors:contract_renew")
+                    context = {"regency": regency, "rows": rows, "link": link}
                     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _(
                         "%(regency)s: %(count)d mentor contracts end soon") % {"regency": regency.name,
                                                                              "count": len(rows)}
