@@ -85,6 +85,23 @@ def mentor_update(*, actor: User | None, mentor: Mentor, version: str | None = N
     return current
 
 
+BECAME_PMO = "became PMO"  # the history's reason when a BA's handover made them a PMO
+
+
+@transaction.atomic
+def mentor_becomes_pmo(*, actor: User | None, mentor: Mentor) -> Mentor:
+    """A BA becomes a PMO, in their history. The caller (the handover that takes their villages away and gives them
+    a PMO territory, in the same transaction) answers for the plan; a PMO already stays one."""
+    _may(actor, lambda user: can_manage_mentor(user, mentor))
+    current = Mentor.objects.select_for_update().get(pk=mentor.pk)
+    if current.role == Mentor.Role.PMO:
+        return current
+    if current.role != Mentor.Role.BA:
+        raise ValidationError(_("Only a BA becomes a PMO through a handover."))
+    current.role = Mentor.Role.PMO
+    return _save(current, actor=actor, reason=BECAME_PMO)
+
+
 def _sync_account(mentor: Mentor) -> None:
     """Keep the login account's name and address with the mentor's. An address change of an account that has
     not set its password yet also kills the invitation link sent to the old address."""

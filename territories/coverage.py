@@ -107,6 +107,13 @@ def ba_territory_of(mentor: Mentor) -> BaTerritory | None:
             .select_related("pmo_territory__mentor", "plan").first())
 
 
+def pmo_territories_in_force(regency_ids) -> QuerySet[PmoTerritory]:
+    """The PMO territories of the regencies' plans in force, with their PMO and `districts` (their count), by name."""
+    return (PmoTerritory.objects.filter(plan__regency_id__in=regency_ids, plan__status=ACTIVE)
+            .select_related("mentor", "plan").annotate(districts=Count("district_links", distinct=True))
+            .order_by("plan__regency_id", "name"))
+
+
 def pmo_team(mentor: Mentor) -> list[BaTerritory]:
     """A PMO's BA territories under the plan in force, with their mentors and village counts."""
     return list(BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor)

@@ -40,6 +40,7 @@ CHANGE_REASONS = {
     "invited": gettext_lazy("invited to sign in"), "imported": gettext_lazy("imported"),
     "demo": gettext_lazy("demo data"),
     "renewed": gettext_lazy("contract renewed"), "contract ended": gettext_lazy("contract ended: access ended"),
+    people_services.BECAME_PMO: gettext_lazy("became a PMO through a handover"),
 }
 
 
