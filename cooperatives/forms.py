@@ -444,9 +444,9 @@ class HandoverStartForm(forms.Form):
         help_text=_("Only for a BA who becomes a PMO: they take over this PMO territory, its districts and its BAs "
                     "(its PMO until now leaves it); their role changes to PMO when the handover is published."))
 
-    def __init__(self, *args, mentors, pmo_territories=(), **kwargs):
+    def __init__(self, *args, mentors, pmo_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["becomes_pmo_of"].choices = [("", _("nobody: the BA leaves"))] + list(pmo_territories)
+        self.fields["becomes_pmo_of"].choices = [("", _("nobody: the BA leaves"))] + list(pmo_choices)
         self.fields["leaver"].queryset = mentors
         self.fields["successor"].queryset = mentors
         label = lambda m: f"{m.full_name} ({m.get_role_display()})"  # noqa: E731

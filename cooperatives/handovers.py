@@ -66,12 +66,10 @@ def leavers_for(user) -> QuerySet[Mentor]:
     return mentors.select_related("regency").order_by("regency__code", "role", "full_name", "pk")
 
 
-def pmo_territories_for(user) -> list[tuple[str, str]]:
+def pmo_choices_for(user) -> list[tuple[str, str]]:
     """(name, label) of the PMO territories in force of the regencies the admin manages: where a BA may become PMO."""
     access = access_for(user)
-    regency_ids = None if access.is_superuser else sorted(access.admin_regency_ids)
-    if regency_ids is None:
-        regency_ids = list(coverage.regencies_with_plan_in_force())
+    regency_ids = coverage.regencies_with_plan_in_force() if access.is_superuser else sorted(access.admin_regency_ids)
     return [(t.name, f"{t.name} ({t.mentor.full_name if t.mentor else '–'})")
             for t in coverage.pmo_territories_in_force(regency_ids)]
 

@@ -596,7 +596,7 @@ def handover_list(request):
     """The office's handovers, and the first step of a new one (who leaves, the last day, to whom)."""
     require(can_hand_over(request.user))
     form = HandoverStartForm(request.POST or None, mentors=handovers.leavers_for(request.user),
-                             pmo_territories=handovers.pmo_territories_for(request.user))
+                             pmo_choices=handovers.pmo_choices_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

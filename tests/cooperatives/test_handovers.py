@@ -346,7 +346,7 @@ def test_a_named_successor_over_the_offices_maximum_is_published_only_with_a_rea
     page = admin_client.get(f"/handovers/{handover.pk}/").content.decode()
     assert 'id="over-maximum"' in page and 'name="exception_reason"' in page
 
-    with pytest.raises(ValidationError, match="reason"):
+    with pytest.raises(ValidationError, match=f"{successor.full_name} .* {count} "):
         handovers.handover_publish(actor=admin_user, handover=handover, reviewed_active_id=split.plan.pk)
     admin_client.post(f"/handovers/{handover.pk}/publish/", {"reviewed_active": split.plan.pk,
                                                               "exception_reason": "   "})
