@@ -467,9 +467,14 @@ class HandoverStartForm(forms.Form):
         (TO_NEIGHBOURS, _("the neighbouring BAs under the same PMO (a proposal without the leaver)")),
         (TO_SUCCESSOR, _("a named successor (for a PMO: the PMO whose team takes the BAs)"))])
     successor = forms.ModelChoiceField(label=_("Successor"), queryset=None, required=False)
+    becomes_pmo_of = forms.ChoiceField(
+        label=_("The leaving BA becomes the PMO of"), required=False,
+        help_text=_("Only for a BA who becomes a PMO: they take over this PMO territory, its districts and its BAs "
+                    "(its PMO until now leaves it); their role changes to PMO when the handover is published."))
 
-    def __init__(self, *args, mentors, **kwargs):
+    def __init__(self, *args, mentors, pmo_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["becomes_pmo_of"].choices = [("", _("nobody: the BA leaves"))] + list(pmo_choices)
         self.fields["leaver"].queryset = mentors
         self.fields["successor"].queryset = mentors
         label = lambda m: f"{m.full_name} ({m.get_role_display()})"  # noqa: E731
@@ -488,4 +493,6 @@ class HandoverStartForm(forms.Form):
         if leaver is not None and data.get("successor") is not None and (
                 data["successor"].pk == leaver.pk or data["successor"].role != leaver.role):
             self.add_error("successor", _("The successor is another mentor of the same role as the leaver."))
+        if leaver is not None and data.get("becomes_pmo_of") and leaver.role != "ba":
+            self.add_error("becomes_pmo_of", _("Only a BA becomes a PMO through a handover."))
         return data

@@ -770,6 +770,11 @@ class Handover(models.Model):
     report = models.ForeignKey("MonthlyReport", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                verbose_name=_("unsent report"))
     report_month = models.DateField(_("month of the unsent report"), null=True, blank=True)
+    # A BA who becomes a PMO: the PMO territory (by its name in the plan) they take over, districts and BAs, when
+    # the handover is published; their role changes then.
+    becomes_pmo_of = models.CharField(_("becomes the PMO of"), max_length=100, blank=True)
+    # A named successor who would hold more villages than the office's maximum: why the office allowed it.
+    exception_reason = models.TextField(_("reason for the exception"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("drafted by"))
     created_at = models.DateTimeField(_("drafted at"), auto_now_add=True)

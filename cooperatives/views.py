@@ -617,12 +617,13 @@ def cooperative_import_apply(request):
 def handover_list(request):
     """The office's handovers, and the first step of a new one (who leaves, the last day, to whom)."""
     require(can_hand_over(request.user))
-    form = HandoverStartForm(request.POST or None, mentors=handovers.leavers_for(request.user))
+    form = HandoverStartForm(request.POST or None, mentors=handovers.leavers_for(request.user),
+                             pmo_choices=handovers.pmo_choices_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             handover = handovers.handover_start(actor=request.user, leaver=data["leaver"], last_day=data["last_day"],
-                                                successor=data["successor"])
+                                                successor=data["successor"], becomes_pmo_of=data["becomes_pmo_of"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -669,7 +670,8 @@ def handover_publish(request, pk):
     try:
         handovers.handover_publish(actor=request.user, handover=handover,
                                    reviewed_active_id=int(reviewed) if reviewed.isdigit() else None,
-                                   notes=_posted_notes(request, preview))
+                                   notes=_posted_notes(request, preview),
+                                   exception_reason=request.POST.get("exception_reason", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -82,6 +83,23 @@ def mentor_update(*, actor: User | None, mentor: Mentor, version: str | None = N
     if current.user_id:
         _sync_account(current)
     return current
+
+
+BECAME_PMO = "became PMO"  # the history's reason when a BA's handover made them a PMO
+
+
+@transaction.atomic
+def mentor_becomes_pmo(*, actor: User | None, mentor: Mentor) -> Mentor:
+    """A BA becomes a PMO, in their history. The caller (the handover that takes their villages away and gives them
+    a PMO territory, in the same transaction) answers for the plan; a PMO already stays one."""
+    _may(actor, lambda user: can_manage_mentor(user, mentor))
+    current = Mentor.objects.select_for_update().get(pk=mentor.pk)
+    if current.role == Mentor.Role.PMO:
+        return current
+    if current.role != Mentor.Role.BA:
+        raise ValidationError(_("Only a BA becomes a PMO through a handover."))
+    current.role = Mentor.Role.PMO
+    return _save(current, actor=actor, reason=BECAME_PMO)
 
 
 def _sync_account(mentor: Mentor) -> None:
@@ -575,7 +593,9 @@ def contract_warnings_send(*, today: date) -> int:
             to = office_admin_addresses(regency.pk)
             if to:
                 with translation.override(settings.LANGUAGE_CODE):
-                    context = {"regency": regency, "rows": rows, "link": settings.SITE_URL + "/"}
+                    # The renewal page, as an absolute address (the e-mail is read outside the portal).
+                    link = settings.SITE_URL + reverse("mentors:contract_renew")
+                    context = {"regency": regency, "rows": rows, "link": link}
                     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _(
                         "%(regency)s: %(count)d mentor contracts end soon") % {"regency": regency.name,
                                                                              "count": len(rows)}

@@ -7,6 +7,7 @@ from . import views
 app_name = "mentors"
 urlpatterns = [
     path("new/", views.mentor_create, name="mentor_create"),
+    path("contracts/", views.contract_renew, name="contract_renew"),
     path("<int:pk>/deactivate/", views.mentor_deactivate, name="mentor_deactivate"),
     path("<int:pk>/activate/", views.mentor_activate, name="mentor_activate"),
     path("<int:pk>/invite/", views.mentor_invite, name="mentor_invite"),

@@ -5,11 +5,13 @@ rendered one level up, by the app that knows plans (same URLs, same `mentors:` n
 refuses to change the role of a mentor who holds a work territory.
 """
 
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,9 +24,10 @@ from .access import (
     can_manage_mentor,
     can_manage_office,
     can_manage_office_accounts,
+    can_renew_contracts,
     require,
 )
-from .forms import MentorForm, OfficeAccountForm
+from .forms import ContractRenewForm, MentorForm, OfficeAccountForm
 from .models import Membership
 
 
@@ -217,3 +220,33 @@ def office_account_reactivate(request, code, pk):
         return _("%(name)s is active again but has not chosen a password yet: send them a new invitation.") % values
 
     return _office_action(request, code, pk, act)
+
+
+def contract_renew(request):
+    """Renew contracts in bulk: tick the mentors (those whose contract ends within 60 days or has ended, or all),
+    choose the new end, and every one is renewed in its history, or none. (Or the Excel round trip: the roster's
+    export, its contract end changed, through the import's preview: the page links them by their place beside it,
+    `export.xlsx` and `import/` under /mentors/, as the roster is rendered by the app that knows plans.)
+
+    The page is this app's own, so the contracts e-mail links to it (`services.contract_warnings_send`)."""
+    require(can_renew_contracts(request.user))
+    today = timezone.localdate()
+    show = "all" if request.GET.get("show") == "all" else "due"
+    mentors = selectors.mentors_to_renew(request.user, today=today, show=show)
+    form = ContractRenewForm(request.POST or None, mentors=mentors)
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["mentors"])
+        try:
+            services.contracts_renew(actor=request.user, mentors=chosen,
+                                     contract_end=form.cleaned_data["contract_end"], today=today)
+        except services.RenewalError as error:
+            form.add_error("contract_end", str(error))
+        else:
+            messages.success(request, _("%(count)d contracts renewed until %(day)s.") % {
+                "count": len(chosen), "day": form.cleaned_data["contract_end"].strftime("%d-%m-%Y")})
+            return redirect(request.get_full_path())
+    page = Paginator(mentors, 200).get_page(request.GET.get("page"))
+    chosen = {str(pk) for pk in form["mentors"].value() or []}
+    return render(request, "mentors/contract_renew.html", {
+        "form": form, "page_obj": page, "show": show, "today": today, "chosen": chosen,
+        "soon": today + timedelta(days=30), "export_url": "../export.xlsx", "import_url": "../import/"})

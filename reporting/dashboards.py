@@ -38,6 +38,7 @@ from offices.models import OfficeSettings, setting
 from regions.models import Province, Regency
 from territories import coverage
 from territories import selectors as regions
+from territories.publishing import plans_refused
 
 from .access import can_choose_province, can_view_dashboard, sees_office_figures
 from .figures import (
@@ -661,7 +662,8 @@ def _office_reviews(regency_ids) -> list[Need]:
 
 
 def needs_of_office(user, access: Access, today: date, figures: Figures) -> list[Need]:
-    """Reports waiting or late per PMO, villages without a BA, contracts ending, drafts to publish. For many
+    """Reports waiting or late per PMO, villages without a BA, contracts ending, scheduled plans that could not take
+    effect on their day (with why), drafts to publish. For many
     regencies (a superuser) the regencies with the most waiting work instead of each PMO."""
     regency_ids = access.office_regencies
     previous = month_start(month_start(today) - timedelta(days=1))
@@ -696,6 +698,11 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
         needs.append(Need(_("%(count)s contracts end in the next 30 days")
                           % {"count": overview["contracts_ending_count"]},
                           reverse("mentors:mentor_list"), "soon"))
+    for refusal in plans_refused(regency_ids):
+        needs.append(Need(_("“%(name)s” (%(regency)s) could not take effect: withdraw it, fix it and publish it again")
+                          % {"name": refusal.plan.name, "regency": refusal.plan.regency.name},
+                          refusal.plan.get_absolute_url(), "late", refusal.problems[:300],
+                          badge=_("refused %(day)s") % {"day": refusal.day}))
     drafts = coverage.draft_plans(regency_ids)
     for plan in drafts.order_by("created_at")[:3]:
         needs.append(Need(_("Draft plan “%(name)s” (%(regency)s) waits to be published")

@@ -107,6 +107,13 @@ def ba_territory_of(mentor: Mentor) -> BaTerritory | None:
             .select_related("pmo_territory__mentor", "plan").first())
 
 
+def pmo_territories_in_force(regency_ids) -> QuerySet[PmoTerritory]:
+    """The PMO territories of the regencies' plans in force, with their PMO and `districts` (their count), by name."""
+    return (PmoTerritory.objects.filter(plan__regency_id__in=regency_ids, plan__status=ACTIVE)
+            .select_related("mentor", "plan").annotate(districts=Count("district_links", distinct=True))
+            .order_by("plan__regency_id", "name"))
+
+
 def pmo_team(mentor: Mentor) -> list[BaTerritory]:
     """A PMO's BA territories under the plan in force, with their mentors and village counts."""
     return list(BaTerritory.objects.filter(plan__status=ACTIVE, pmo_territory__mentor=mentor)
@@ -167,6 +174,26 @@ def village_history(village: Village) -> list[dict]:
         period["plans"] = [period["plan"]]
         periods.append(period)
     return periods
+
+
+def holders_changed(previous: TerritoryPlan, plan: TerritoryPlan) -> dict[int, dict[int, int | None]]:
+    """The villages whose BA or PMO changes from `previous` (the plan in force until now) to `plan`, by the mentor
+    who held them: {mentor id: {village id: the mentor of the same role who holds it in `plan`, None: nobody}}. A BA
+    holds their territory's villages, a PMO their districts' villages (four queries, five when a PMO changes)."""
+    changed: dict[int, dict[int, int | None]] = {}
+    before, after = (dict(BaVillage.objects.filter(plan=p).values_list("village_id", "ba_territory__mentor_id"))
+                     for p in (previous, plan))
+    for village, mentor in before.items():
+        if mentor is not None and after.get(village) != mentor:
+            changed.setdefault(mentor, {})[village] = after.get(village)
+    before, after = (dict(PmoDistrict.objects.filter(plan=p).values_list("district_id", "pmo_territory__mentor_id"))
+                     for p in (previous, plan))
+    moved = {district: mentor for district, mentor in before.items()
+             if mentor is not None and after.get(district) != mentor}
+    if moved:
+        for village, district in Village.objects.filter(district_id__in=list(moved)).values_list("id", "district_id"):
+            changed.setdefault(moved[district], {})[village] = after.get(district)
+    return changed
 
 
 # --- PMOs, their BAs and the reporting chain ------------------------------------------------------------

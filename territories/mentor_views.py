@@ -1,11 +1,9 @@
 """The roster pages (`mentors:` names rendered here): the roster, its export, a mentor's page, the edit form and the
 import, which show what the plan in force gives a mentor (or refuse a role change while it gives one)."""
 
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,12 +18,11 @@ from mentors.access import (
     can_add_mentors,
     can_export_roster,
     can_manage_mentor,
-    can_renew_contracts,
     can_see_internal_notes,
     can_view_roster,
     require,
 )
-from mentors.forms import ContractRenewForm, MentorForm, MentorImportForm
+from mentors.forms import MentorForm, MentorImportForm
 from mentors.models import Mentor
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, export_refusal, xlsx_response
 from toolkit.uploads import accepts_upload
@@ -43,6 +40,7 @@ CHANGE_REASONS = {
     "invited": gettext_lazy("invited to sign in"), "imported": gettext_lazy("imported"),
     "demo": gettext_lazy("demo data"),
     "renewed": gettext_lazy("contract renewed"), "contract ended": gettext_lazy("contract ended: access ended"),
+    people_services.BECAME_PMO: gettext_lazy("became a PMO through a handover"),
 }
 
 
@@ -160,31 +158,3 @@ def mentor_import_apply(request):
     messages.success(request, _("Import done: %(create)d added, %(update)d updated, %(unchanged)d unchanged.")
                      % preview.summary)
     return redirect("mentors:mentor_list")
-
-
-def contract_renew(request):
-    """Renew contracts in bulk: tick the mentors (those whose contract ends within 60 days or has ended, or all),
-    choose the new end, and every one is renewed in its history, or none. (Or the Excel round trip: the roster's
-    export, its contract end changed, through the import's preview.)"""
-    require(can_renew_contracts(request.user))
-    today = timezone.localdate()
-    show = "all" if request.GET.get("show") == "all" else "due"
-    mentors = people.mentors_to_renew(request.user, today=today, show=show)
-    form = ContractRenewForm(request.POST or None, mentors=mentors)
-    if request.method == "POST" and form.is_valid():
-        chosen = list(form.cleaned_data["mentors"])
-        try:
-            people_services.contracts_renew(actor=request.user, mentors=chosen,
-                                            contract_end=form.cleaned_data["contract_end"], today=today)
-        except people_services.RenewalError as error:
-            form.add_error("contract_end", str(error))
-        else:
-            messages.success(request, _("%(count)d contracts renewed until %(day)s.") % {
-                "count": len(chosen), "day": form.cleaned_data["contract_end"].strftime("%d-%m-%Y")})
-            return redirect(request.get_full_path())
-    page = Paginator(mentors, 200).get_page(request.GET.get("page"))
-    chosen = {str(pk) for pk in form["mentors"].value() or []}
-    return render(request, "mentors/contract_renew.html", {
-        "form": form, "page_obj": page, "show": show, "today": today, "chosen": chosen,
-        "soon": today + timedelta(days=30), "export_url": reverse("mentors:mentor_export"),
-        "import_url": reverse("mentors:mentor_import")})

@@ -1,6 +1,7 @@
 """Publishing a draft: the plan in force is archived and the draft takes effect, in one transaction; or, with a
 later effective date, the draft is scheduled and takes effect on that day (`plans_take_effect`, a periodic job)."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -17,9 +18,21 @@ from toolkit.mail import mail_queue
 from toolkit.versions import check_version
 
 from .access import can_manage_plans_of
-from .models import TerritoryPlan
+from .models import PlanChange, TerritoryPlan
 from .selectors import plan_snapshot, plan_validation
 from .services import PlanError, _claim, _log
+
+# What the apps above do when a plan takes effect (e.g. `cooperatives` records the handovers of the villages that
+# change hands): functions `(*, plan, previous, actor)` they add with `when_in_force`, called in the publishing
+# transaction right after the plan became the plan in force, whatever route brought it (the editor, a workbook, a
+# proposal, a handover, a scheduled plan on its day). An error in one undoes the publish.
+_IN_FORCE_HOOKS: list = []
+
+
+def when_in_force(hook) -> None:
+    """Call `hook(plan=…, previous=…, actor=…)` each time a plan takes effect (once per function)."""
+    if hook not in _IN_FORCE_HOOKS:
+        _IN_FORCE_HOOKS.append(hook)
 
 
 class PlanInvalid(PlanError):
@@ -133,6 +146,8 @@ def _take_effect(plan: TerritoryPlan, current: TerritoryPlan | None, *, actor) -
         _log(current, actor, gettext_noop("archived: superseded by “%(name)s”"), name=plan.name)
     plan.status = TerritoryPlan.Status.ACTIVE
     _save(plan, actor)
+    for hook in _IN_FORCE_HOOKS:
+        hook(plan=plan, previous=current, actor=actor)
 
 
 @transaction.atomic
@@ -160,6 +175,32 @@ def plan_withdraw(*, actor, plan: TerritoryPlan) -> TerritoryPlan:
 # The log entry that tells the office a scheduled plan could not take effect (once per plan and day).
 NOT_IN_FORCE = gettext_noop("could not take effect on %(date)s: %(problems)s. It stays scheduled until the "
                             "problems are fixed (withdraw it, change it and publish it again).")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A scheduled plan whose day came and whose checks failed (the last time the job tried): it waits for the office
+    to withdraw it, fix it and publish it again, or for its problem (e.g. a contract) to be fixed."""
+
+    plan: TerritoryPlan
+    day: str  # the day of the last refusal, dd-mm-yyyy
+    problems: str  # in the portal's language, as the e-mail said them
+
+
+def plans_refused(regency_ids=None, *, limit: int = 5) -> list[Refusal]:
+    """The scheduled plans of the regencies (all when None) that failed their checks since they were scheduled, with
+    the last refusal's day and problems, oldest scheduled day first (two queries). A plan that takes effect, or is
+    withdrawn, is no longer scheduled and leaves the list."""
+    plans = TerritoryPlan.objects.filter(status=TerritoryPlan.Status.SCHEDULED, changes__message=NOT_IN_FORCE,
+                                         effective_from__lte=timezone.localdate()).select_related("regency").distinct()
+    if regency_ids is not None:
+        plans = plans.filter(regency_id__in=regency_ids)
+    plans = list(plans.order_by("effective_from", "pk")[:limit])
+    last: dict[int, PlanChange] = {}
+    for change in PlanChange.objects.filter(plan__in=plans, message=NOT_IN_FORCE).order_by("plan_id", "-at", "-pk"):
+        last.setdefault(change.plan_id, change)
+    return [Refusal(plan, last[plan.pk].params.get("date", ""), last[plan.pk].params.get("problems", ""))
+            for plan in plans if plan.published_at is None or last[plan.pk].at >= plan.published_at]
 
 
 def plans_take_effect(*, today: date | None = None) -> dict:

@@ -301,12 +301,18 @@ def plans_wipe(regency_ids) -> None:
 
 
 @transaction.atomic
-def plan_handover_draft(*, actor, leaver, successor=None, name: str) -> TerritoryPlan:
+def plan_handover_draft(*, actor, leaver, successor=None, name: str, becomes_pmo_of: str = "") -> TerritoryPlan:
     """A draft of the plan in force without `leaver`: a BA's villages go to `successor` (their territory, or the
     leaver's territory when the successor holds none) or, without one, to the neighbours (the proposal with the
     leaver left out, keeping the current split as far as it can); a PMO's districts and BAs go to `successor`'s
-    PMO territory (or the successor takes the leaver's). The caller publishes it."""
+    PMO territory (or the successor takes the leaver's). The caller publishes it.
+
+    `becomes_pmo_of`: a leaving BA becomes the PMO of that PMO territory (its districts and BAs; its PMO, if any,
+    leaves it). The draft names the BA there already; the caller changes their role to PMO when it publishes (until
+    then the draft's checks find the territory without a PMO)."""
     role = leaver.role
+    if becomes_pmo_of and role != Mentor.Role.BA:
+        raise PlanError(_("Only a BA becomes a PMO through a handover."))
     kind, model = ("pmo", PmoTerritory) if role == Mentor.Role.PMO else ("ba", BaTerritory)
     if successor is not None and (successor.pk == leaver.pk or successor.role != role
                                   or successor.regency_id != leaver.regency_id or not successor.is_active):
@@ -339,4 +345,14 @@ def plan_handover_draft(*, actor, leaver, successor=None, name: str) -> Territor
         pmos = list(Mentor.objects.filter(pk__in=PmoTerritory.objects.filter(plan=plan, mentor__isnull=False)
                                           .values("mentor_id")))
         plan_propose(actor=actor, plan=plan, version=plan.version, ba_mentors=bas, pmo_mentors=pmos, keep=True)
+    if becomes_pmo_of:
+        plan.refresh_from_db(fields=["version"])
+        territory = PmoTerritory.objects.filter(plan=plan, name=becomes_pmo_of).select_related("mentor").first()
+        if territory is None:
+            raise PlanError(_("There is no PMO territory “%(name)s” in the plan in force.") % {"name": becomes_pmo_of})
+        _claim(plan, plan.version, actor=actor, message=gettext_noop(
+            "changed territory “%(old)s”: “%(name)s”, %(mentor)s (a BA who becomes its PMO)"), old=territory.name,
+            name=territory.name, mentor=leaver.full_name)
+        territory.mentor = leaver  # not through `territory_update`: the role changes when the handover is published
+        territory.save(update_fields=["mentor"])
     return plan

@@ -83,7 +83,6 @@ mentor_patterns = [
     path("", mentor_views.mentor_list, name="mentor_list"),
     path("export.xlsx", mentor_views.mentor_export, name="mentor_export"),
     path("import/", mentor_views.mentor_import, name="mentor_import"),
-    path("contracts/", mentor_views.contract_renew, name="contract_renew"),
     path("import/apply/", mentor_views.mentor_import_apply, name="mentor_import_apply"),
     path("<int:pk>/", mentor_views.mentor_detail, name="mentor_detail"),
     path("<int:pk>/edit/", mentor_views.mentor_update, name="mentor_update"),

@@ -124,6 +124,48 @@ def test_the_open_follow_ups_of_a_village_are_its_new_bas_whatever_moved_it(rout
     assert late.done
 
 
+@pytest.mark.parametrize("route", [_by_the_wizard, _by_the_editor, _by_a_workbook, _by_a_fresh_proposal],
+                         ids=["wizard", "editor", "workbook", "fresh-proposal"])
+def test_every_route_records_the_handover_and_the_leavers_unsent_report(route, split, admin_user):
+    """Visits have no drafts (the field app sends a visit kept on the phone as a whole): what is unsent is the month's
+    report. Whatever moved the village, the handover says who gave it to whom from which day, with the report."""
+    today = timezone.localdate()
+    cooperative, _late, _soon = _work(split)
+    report = MonthlyReport.objects.get(mentor=split.ba_mentor)
+
+    route(split, admin_user)
+
+    handover = Handover.objects.get(leaver=split.ba_mentor)
+    assert handover.status == Handover.Status.PUBLISHED and handover.effective_from == today
+    assert handover.report == report and handover.report_month == month_start(today - timedelta(days=1))
+    item = handover.items.get(cooperative=cooperative)
+    successor = coverage.ba_of(cooperative.village, today)
+    assert item.successor == successor and item.open_follow_ups == 2
+    texts = _texts(needs_of_ba(successor, today + timedelta(days=1)))
+    assert f"handed over to you by {split.ba_mentor.full_name} from" in texts
+    assert f"{split.ba_mentor.full_name} did not send the report" in texts
+
+
+def test_a_scheduled_plan_hands_the_villages_over_on_its_day_not_before(split):
+    today = timezone.localdate()
+    cooperative, _late, _soon = _work(split)
+    draft = services.plan_create(actor=None, regency=split.plan.regency, name="Pindah besok")
+    to = BaTerritory.objects.get(plan=draft, mentor=split.neighbour.mentor)
+    services.villages_move(actor=None, plan=draft, version=draft.version, village_ids=[split.villages[0]], to=to)
+    draft.refresh_from_db()
+    tomorrow = today + timedelta(days=1)
+    publishing.plan_publish(actor=None, plan=draft, version=draft.version, effective_from=tomorrow,
+                            reviewed_active_id=split.plan.pk)
+    assert not Handover.objects.exists()
+
+    publishing.plans_take_effect(today=tomorrow)
+
+    handover = Handover.objects.get()
+    assert handover.leaver == split.ba_mentor and handover.last_day == today and handover.created_by is None
+    assert [(i.cooperative, i.successor) for i in handover.items.all()] == [(cooperative, split.neighbour.mentor)]
+    assert handover.report_month == month_start(today)
+
+
 def test_a_pmo_holds_the_follow_ups_of_pmo_visits_in_their_districts_not_those_of_their_bas(split):
     today = timezone.localdate()
     cooperative, late, _soon = _work(split)
@@ -286,3 +328,108 @@ def test_only_the_leaver_writes_their_handover_note(split, admin_user, client_fo
     assert client_for(split.other_ba).post(f"/cooperatives/{cooperative.pk}/handover-note/",
                                            {"note": "x"}).status_code == 404
     assert not HandoverItem.objects.exists()
+
+
+# --- a named successor over the office's maximum ------------------------------------------------------------
+
+
+def test_a_named_successor_over_the_offices_maximum_is_published_only_with_a_reason(split, admin_user, admin_client):
+    today = timezone.localdate()
+    cooperative, _late, _soon = _work(split)
+    successor = split.neighbour.mentor  # holds a territory already: the leaver's villages come on top
+    handover = handovers.handover_start(actor=admin_user, leaver=split.ba_mentor, last_day=today - timedelta(days=1),
+                                        successor=successor)
+    preview = handovers.handover_preview(handover)
+    count = split.neighbour.village_links.count() + len(split.villages)
+    assert preview.over_maximum == {"name": successor.full_name, "count": count, "maximum": 15}
+    assert preview.validation.ok  # more than the maximum, less than twice it: the plan's checks only warn
+    page = admin_client.get(f"/handovers/{handover.pk}/").content.decode()
+    assert 'id="over-maximum"' in page and 'name="exception_reason"' in page
+
+    with pytest.raises(ValidationError, match=f"{successor.full_name} .* {count} "):
+        handovers.handover_publish(actor=admin_user, handover=handover, reviewed_active_id=split.plan.pk)
+    admin_client.post(f"/handovers/{handover.pk}/publish/", {"reviewed_active": split.plan.pk,
+                                                              "exception_reason": "   "})
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.DRAFT and coverage.active_plan(split.plan.regency) == split.plan
+
+    admin_client.post(f"/handovers/{handover.pk}/publish/", {
+        "reviewed_active": split.plan.pk, "exception_reason": "Desa-desanya bertetangga; BA baru direkrut Januari."})
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.PUBLISHED
+    assert handover.exception_reason == "Desa-desanya bertetangga; BA baru direkrut Januari."
+    assert coverage.ba_of(cooperative.village, today) == successor
+    assert "BA baru direkrut Januari" in admin_client.get(f"/handovers/{handover.pk}/").content.decode()
+
+
+def test_a_named_successor_within_the_maximum_needs_no_reason(split, admin_user):
+    newcomer = MentorFactory(regency=split.plan.regency, role=Mentor.Role.BA, full_name="BA Baru")
+    handover = handovers.handover_start(actor=admin_user, leaver=split.ba_mentor, successor=newcomer,
+                                        last_day=timezone.localdate() - timedelta(days=1))
+    assert handovers.handover_preview(handover).over_maximum is None
+    handovers.handover_publish(actor=admin_user, handover=handover, reviewed_active_id=split.plan.pk)
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.PUBLISHED and handover.exception_reason == ""
+
+
+# --- a BA who becomes a PMO ---------------------------------------------------------------------------------
+
+
+def test_a_ba_who_becomes_a_pmo_hands_their_villages_over_and_takes_a_pmo_territory_with_history(split, admin_user):
+    today = timezone.localdate()
+    cooperative, late, soon = _work(split)
+    territory = split.other_territory.pmo_territory  # the other PMO's districts and BAs
+    previous_pmo = territory.mentor
+    handover = handovers.handover_start(actor=admin_user, leaver=split.ba_mentor, last_day=today - timedelta(days=1),
+                                        becomes_pmo_of=territory.name)
+    preview = handovers.handover_preview(handover)
+    assert preview.validation.ok, preview.validation.blocking
+    assert preview.new_role["territory"] == territory.name and preview.new_role["previous"] == previous_pmo.full_name
+    assert Mentor.objects.get(pk=split.ba_mentor.pk).role == Mentor.Role.BA  # not before it is published
+
+    handovers.handover_publish(actor=admin_user, handover=handover, reviewed_active_id=split.plan.pk)
+
+    mentor = Mentor.objects.get(pk=split.ba_mentor.pk)
+    assert mentor.role == Mentor.Role.PMO
+    assert mentor.history.order_by("-history_date", "-history_id").first().history_change_reason == "became PMO"
+    # The villages went to the BAs around, with the work...
+    successor = coverage.ba_of(cooperative.village, today)
+    assert successor is not None and successor != mentor
+    assert set(open_follow_ups(Mentor.objects.get(pk=successor.pk))) == {late, soon}
+    assert HandoverItem.objects.get(handover=handover, cooperative=cooperative).successor == successor
+    # ...and the new PMO supervises the territory's BAs and reviews their reports.
+    assert split.other_territory.mentor_id in {t.mentor_id for t in coverage.pmo_team(mentor)}
+    assert coverage.reviewer_of(split.other_territory.mentor, month_start(today)) == mentor
+    assert coverage.pmo_team(Mentor.objects.get(pk=previous_pmo.pk)) == []
+    # The PMO who held the territory handed it over, on the record, to the new PMO.
+    given = Handover.objects.get(leaver=previous_pmo)
+    assert given.status == Handover.Status.PUBLISHED and {i.successor for i in given.items.all()} == {mentor}
+
+
+def test_a_ba_becomes_a_pmo_only_once_the_last_day_is_over(split, admin_user):
+    territory = split.other_territory.pmo_territory
+    handover = handovers.handover_start(actor=admin_user, leaver=split.ba_mentor, last_day=timezone.localdate(),
+                                        becomes_pmo_of=territory.name)
+    with pytest.raises(ValidationError, match="becomes a PMO"):
+        handovers.handover_publish(actor=admin_user, handover=handover, reviewed_active_id=split.plan.pk)
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.DRAFT
+    assert Mentor.objects.get(pk=split.ba_mentor.pk).role == Mentor.Role.BA
+    assert coverage.active_plan(split.plan.regency) == split.plan
+
+
+def test_the_office_drafts_a_ba_becoming_a_pmo_from_the_form_and_a_pmo_cannot(split, admin_client):
+    yesterday = f"{timezone.localdate() - timedelta(days=1):%Y-%m-%d}"
+    territory = split.other_territory.pmo_territory
+    assert f'value="{territory.name}"' in admin_client.get("/handovers/").content.decode()
+    response = admin_client.post("/handovers/", {"leaver": split.pmo_mentor.pk, "to": "successor",
+                                                 "successor": territory.mentor.pk, "last_day": yesterday,
+                                                 "becomes_pmo_of": territory.name})
+    assert response.status_code == 200 and "becomes_pmo_of" in response.context["form"].errors
+    assert not Handover.objects.exists()
+    response = admin_client.post("/handovers/", {"leaver": split.ba_mentor.pk, "to": "neighbours",
+                                                 "last_day": yesterday, "becomes_pmo_of": territory.name})
+    handover = Handover.objects.get()
+    assert response.status_code == 302 and handover.becomes_pmo_of == territory.name
+    page = admin_client.get(f"/handovers/{handover.pk}/").content.decode()
+    assert 'id="new-role"' in page and territory.name in page

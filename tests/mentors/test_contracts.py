@@ -4,8 +4,10 @@ renew contracts in bulk; the import does not change the role of a mentor who hol
 
 import io
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -140,6 +142,8 @@ def test_the_office_is_warned_30_and_7_days_before_once_each(split, admin_user, 
     assert [message.to for message in mail.outbox] == [[admin_user.email], [admin_user.email]]
     assert mentor.full_name in mail.outbox[0].body and "30 hari lagi" in mail.outbox[0].body
     assert "7 hari lagi" in mail.outbox[1].body
+    # The e-mail leads to the renewal page, by its full address (it is read outside the portal).
+    assert mail.outbox[0].body.rstrip().endswith(settings.SITE_URL + "/mentors/contracts/")
     # Renewed: the new end is warned of in its turn.
     later = end + timedelta(days=200)  # the other mentors' contracts end a year from today
     ends(mentor, later)
@@ -166,6 +170,7 @@ def test_an_admin_renews_several_contracts_at_once_with_history(split, admin_cli
         ends(mentor, today + timedelta(days=20))
     page = admin_client.get(reverse("mentors:contract_renew"))
     assert all(f'value="{m.pk}"' in page.text for m in ending)
+
     new_end = today + timedelta(days=365)
 
     response = admin_client.post(reverse("mentors:contract_renew"), {
@@ -243,7 +248,9 @@ def test_contracts_are_renewed_through_the_roster_export_and_the_import_preview(
     ends(split.ba_mentor, today - timedelta(days=1))
     contracts_check.enqueue()  # the BA's access ended
     page = admin_client.get(reverse("mentors:contract_renew"))
-    assert reverse("mentors:mentor_export") in page.text and reverse("mentors:mentor_import") in page.text
+    links = {urljoin(page.request["PATH_INFO"], href) for href in ("../export.xlsx", "../import/")
+             if f'href="{href}"' in page.text}
+    assert links == {reverse("mentors:mentor_export"), reverse("mentors:mentor_import")}
     book = load_workbook(io.BytesIO(admin_client.get(reverse("mentors:mentor_export")).content))
     sheet = book.active
     end_column = [cell.value for cell in sheet[1]].index("Akhir kontrak") + 1

@@ -219,3 +219,46 @@ def test_a_scheduled_plan_that_failed_its_checks_can_still_be_withdrawn(split, m
     draft.refresh_from_db()
     assert draft.status == TerritoryPlan.Status.DRAFT
     assert coverage.active_plan(split.plan.regency) == split.plan
+
+
+def _office_needs(client) -> str:
+    page = client.get("/").text
+    return page[page.index('id="needs-title"'):]
+
+
+def test_a_scheduled_plan_that_failed_its_checks_waits_in_the_offices_needs_with_why_until_withdrawn(
+        split, moved, admin_client, clock, today):
+    draft, _village, _neighbour = moved
+    tomorrow = today + timedelta(days=1)
+    schedule(draft, tomorrow)
+    mentor = split.neighbour.mentor
+    Mentor.objects.filter(pk=mentor.pk).update(contract_end=today)
+    clock(tomorrow, 0, 5)
+    assert draft.name not in _office_needs(admin_client)  # its day, before the job tried
+    scheduled_plans_take_effect.enqueue()
+
+    needs = _office_needs(admin_client)
+    entry = needs[needs.index(f"“{draft.name}”"):]
+    entry = entry[:entry.index("</li>")]
+    assert "tidak dapat berlaku" in entry and mentor.full_name in entry  # why: the contract that does not cover it
+    assert f'href="{draft.get_absolute_url()}"' in needs[needs.rindex("<li", 0, needs.index(f"“{draft.name}”")):]
+
+    admin_client.post(reverse("territories:plan_withdraw", kwargs={"pk": draft.pk}))
+    assert "tidak dapat berlaku" not in _office_needs(admin_client)  # a draft again: listed as a draft to publish
+
+
+def test_a_failed_scheduled_plan_leaves_the_offices_needs_once_its_problem_is_fixed(
+        split, moved, admin_client, clock, today):
+    draft, _village, _neighbour = moved
+    tomorrow = today + timedelta(days=1)
+    schedule(draft, tomorrow)
+    Mentor.objects.filter(pk=split.neighbour.mentor_id).update(contract_end=today)
+    clock(tomorrow, 0, 5)
+    scheduled_plans_take_effect.enqueue()
+    assert "tidak dapat berlaku" in _office_needs(admin_client)
+
+    Mentor.objects.filter(pk=split.neighbour.mentor_id).update(contract_end=today + timedelta(days=365))  # renewed
+    clock(tomorrow, 0, 6)
+    scheduled_plans_take_effect.enqueue()
+
+    assert "tidak dapat berlaku" not in _office_needs(admin_client)
