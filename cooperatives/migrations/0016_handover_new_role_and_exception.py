@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperatives', '0010_handovers'),
+        ('cooperatives', '0015_api_incremental_pulls'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperatives', '0010_handovers'),
+        ('cooperatives', '0014_financing_bank_to_lender'),
         ('mentors', '0007_contract_notices'),
         ('regions', '0010_office_settings_leave'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
