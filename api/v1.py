@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from cooperatives.models import BoardMember, BusinessUnit, FinancingProposal, FollowUp, LandPlot, MemberCount
@@ -121,6 +122,15 @@ def _refused(request, error: Refused):
 @api.exception_handler(Http404)
 def _not_found(request, error):
     return api.create_response(request, _both("Not found, or outside this token's scope."), status=404)
+
+
+@api.exception_handler(ValidationError)
+def _bad_input(request, error: ValidationError):
+    """A parameter of the wrong kind (a date that is not one, a limit above 100): the message in both languages, and
+    which parameter, as pydantic names it."""
+    body = _both("A parameter is not valid: see `errors` for which one (limit is at most 100; dates as YYYY-MM-DD).")
+    fields = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in error.errors]
+    return api.create_response(request, {**body, "errors": fields}, status=422)
 
 
 @api.exception_handler(BadCursor)
