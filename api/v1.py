@@ -15,7 +15,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Query, Router
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from cooperatives.models import BoardMember, BusinessUnit, FinancingProposal, FollowUp, LandPlot, MemberCount
@@ -65,16 +67,16 @@ class TokenAuth(HttpBearer):
         header = request.headers.get("Authorization", "")
         scheme, _space, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise Refused(401, "An API token is required (header “Authorization: Bearer <token>”).")
+            raise Refused(401, gettext_noop("An API token is required (header “Authorization: Bearer <token>”)."))
         token = token_for_secret(secret.strip())
         if token is None:
-            raise Refused(401, "This API token is not valid.")
+            raise Refused(401, gettext_noop("This API token is not valid."))
         if token.is_revoked:
-            raise Refused(401, "This API token was revoked.")
+            raise Refused(401, gettext_noop("This API token was revoked."))
         if token.is_expired:
-            raise Refused(401, "This API token has expired.")
+            raise Refused(401, gettext_noop("This API token has expired."))
         if not token.issuer.is_active or not issuer_may_read(token.issuer):
-            raise Refused(401, "The person who issued this API token can no longer use the portal.")
+            raise Refused(401, gettext_noop("The person who issued this API token can no longer use the portal."))
         _rate_limit(token)
         token_used(token)
         return token
@@ -96,7 +98,9 @@ def _rate_limit(token) -> None:
         used = 1
     if used > limit:
         retry = 60 - int(timezone.now().timestamp()) % 60
-        raise Refused(429, "Too many requests with this API token: wait a minute.", {"Retry-After": str(retry)})
+        raise Refused(
+            429, gettext_noop("Too many requests with this API token: wait a minute."), {"Retry-After": str(retry)}
+        )
 
 
 api = NinjaAPI(
@@ -120,12 +124,27 @@ def _refused(request, error: Refused):
 
 @api.exception_handler(Http404)
 def _not_found(request, error):
-    return api.create_response(request, _both("Not found, or outside this token's scope."), status=404)
+    return api.create_response(request, _both(gettext_noop("Not found, or outside this token's scope.")), status=404)
+
+
+@api.exception_handler(ValidationError)
+def _bad_input(request, error: ValidationError):
+    """A parameter of the wrong kind (a date that is not one, a limit above 100): the message in both languages, and
+    which parameter, as pydantic names it."""
+    body = _both(
+        gettext_noop(
+            "A parameter is not valid: see `errors` for which one (limit is at most 100; dates as YYYY-MM-DD)."
+        )
+    )
+    fields = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in error.errors]
+    return api.create_response(request, {**body, "errors": fields}, status=422)
 
 
 @api.exception_handler(BadCursor)
 def _bad_cursor(request, error):
-    return api.create_response(request, _both("This cursor is not valid: start again without it."), status=400)
+    return api.create_response(
+        request, _both(gettext_noop("This cursor is not valid: start again without it.")), status=400
+    )
 
 
 def _issuer(request):
@@ -385,10 +404,10 @@ def plan_in_force(request, code: str, on: date | None = None):
     user = _issuer(request)
     regency = regency_get_for_user(user, code)
     if not can_view_plans(user):
-        raise Refused(403, "Plans are the office's: this token's issuer does not see them.")
+        raise Refused(403, gettext_noop("Plans are the office's: this token's issuer does not see them."))
     plan = coverage.plans_in_force_on([regency.pk], on or timezone.localdate()).first()
     if plan is None:
-        raise Refused(404, "No plan was in force in this regency on that day.")
+        raise Refused(404, gettext_noop("No plan was in force in this regency on that day."))
     return {
         "id": plan.pk,
         "regency_code": regency.code,

@@ -242,8 +242,6 @@ FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
 
 # The read API (api/): requests per minute per token, counted in the shared cache; then 429 until the minute ends.
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
-# django-ninja's own settings: the API pages are never wrapped in the portal's HTML or sessions.
-NINJA_PAGINATION_MAX_LIMIT = 100
 
 # Background jobs: one runner, django-tasks with its database backend. A job is a row written in the enqueuing
 # transaction, so it survives a restart; `manage.py run_worker` runs them (docs/deployment.md).

@@ -291,7 +291,9 @@ def test_incremental_pulls_of_visits_and_follow_ups(split, admin_user):
 
 def test_a_page_holds_at_most_100_rows_and_a_forged_cursor_is_refused(split, admin_user):
     secret = token_of(admin_user)
-    assert get(secret, "/api/v1/villages", limit=101).status_code == 422
+    too_many = get(secret, "/api/v1/villages", limit=101)
+    assert too_many.status_code == 422 and too_many.json()["detail"].startswith("Ada parameter yang tidak sah")
+    assert too_many.json()["errors"][0]["loc"][-1] == "limit"
     assert len(get(secret, "/api/v1/villages", limit=100).json()["items"]) == 100
     response = get(secret, "/api/v1/villages", cursor="bm9wZQ")
     assert response.status_code == 400 and response.json()["detail_en"].startswith("This cursor is not valid")
