@@ -1,11 +1,15 @@
 """The field app on a 360 px phone: visits recorded without a signal are kept on the phone, survive closing the
 page, and reach the server exactly once when the signal returns, whatever the network does meanwhile."""
 
+import re
+import socket
+import threading
 import time
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
+from django.test.testcases import QuietWSGIRequestHandler
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
@@ -40,6 +44,86 @@ SMALL = [{"name": f"foto-{i}.jpg", "mimeType": "image/jpeg", "buffer": _phone_ph
 ALL_KEPT = ("caches.open('field-pages').then(c => c.match('/field/pages/').then(r => r ? r.json() : null)"
             ".then(list => list !== null && Promise.all(list.pages.map(p => c.match(p)))"
             ".then(all => all.every(Boolean))))")
+
+
+class _CuttableHandler(QuietWSGIRequestHandler):
+    """The live server's connection handler, which lets the line below drop a connection without an answer."""
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ["field.cut"] = self._cut
+        return environ
+
+    def _cut(self):
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)  # the phone sees the connection end with no answer
+
+
+class _FlakyLine:
+    """Between the phone and the live server, for the visits the field app sends (`X-Field-App`). `plan` says, for
+    the n-th visit to arrive (by its token), what becomes of each of its sends in turn: "cut" drops the connection
+    once the request has arrived, before the portal sees it (nothing recorded); "lost" lets the portal record the
+    visit and answer, then drops the connection before the answer leaves (the phone never hears); "stall" holds the
+    send until the test lets it go (it takes the signal away meanwhile), then is "lost". While `dark` is set (the
+    phone has no signal) every send is "dark": cut, whatever the plan. Other sends are answered. Chromium itself
+    sends a request again when a reused connection drops (as often as it has another idle connection, even without
+    a signal): the line counts every send, whoever made it."""
+
+    def __init__(self, app, plan):
+        self.app, self.plan = app, plan
+        self.tokens, self.sends = [], []  # sends: [visit's arrival number, what, the portal's status]
+        self.lock = threading.Lock()
+        self.stalled, self.released, self.dark = threading.Event(), threading.Event(), threading.Event()
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "POST" or environ.get("HTTP_X_FIELD_APP") != "1":
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = BytesIO(body)
+        token = re.search(rb'name="submission"\r\n\r\n(\w+)\r\n', body).group(1).decode()
+        with self.lock:
+            if token not in self.tokens:
+                self.tokens.append(token)
+            number = self.tokens.index(token) + 1
+            steps = self.plan.get(number, [])
+            earlier = sum(1 for send in self.sends if send[0] == number and send[1] != "dark")
+            send = [number, steps[earlier] if earlier < len(steps) else "answer", None]
+            if self.dark.is_set():
+                send[1] = "dark"
+            self.sends.append(send)
+        if send[1] == "answer":
+            return self.app(environ, start_response)
+        if send[1] == "stall":
+            self.stalled.set()
+            self.released.wait(30)
+        if send[1] not in ("cut", "dark"):
+            answer = self.app(environ, lambda status, headers, exc_info=None: send.__setitem__(2, status))
+            b"".join(answer)
+            answer.close()
+        environ["field.cut"]()
+        raise ConnectionResetError  # the server's handler lets the connection go without a word
+
+    def what_became_of(self, number):
+        with self.lock:
+            return [(what, status) for n, what, status in self.sends if n == number]
+
+
+@pytest.fixture
+def flaky_line(live_server):
+    """Installs a _FlakyLine in front of the live server for one test; every connection of the test is one that
+    can be cut (the handler is chosen when the connection opens)."""
+    server = live_server.thread.httpd
+    app, handler = server.get_app(), server.RequestHandlerClass
+    server.RequestHandlerClass = _CuttableHandler
+
+    def install(plan):
+        line = _FlakyLine(app, plan)
+        server.set_app(line)
+        return line
+
+    yield install
+    server.set_app(app)
+    server.RequestHandlerClass = handler
 
 
 @pytest.fixture
@@ -238,4 +322,51 @@ def test_a_cooperative_page_never_opened_online_is_readable_offline_and_records_
     assert sorted(Visit.objects.filter(cooperative=cooperative).values_list("summary", flat=True)) == [
         "Dicatat dari halaman koperasi", "Kunjungan kedua hari ini"]
     assert VisitFile.objects.filter(visit__cooperative=cooperative).count() == 4
+    _settled(tab)
+
+
+def _sending_done(tab):
+    return tab.evaluate("!document.documentElement.classList.contains('field-sending')")
+
+
+def test_a_flaky_network_loses_no_visit_and_records_none_twice(field_phone, split, flaky_line):
+    tab = field_phone
+    _ready_offline(tab)
+    tab.goto(tab.base_url + "/visits/new/")
+    _record_ten(tab)
+    # The 4th visit's send reaches the portal as the signal goes: the portal records it, the phone never hears (nor
+    # do Chromium's own tries again, which no longer get out). Later the 6th visit's first three sends drop before
+    # the portal sees them, and the 8th's first three are recorded and their answers lost.
+    line = flaky_line({4: ["stall"], 6: ["cut"] * 3, 8: ["lost"] * 3})
+    tab.context.set_offline(False)
+    assert _wait(line.stalled.is_set, seconds=30)
+    tab.context.set_offline(True)
+    line.dark.set()
+    line.released.set()
+    assert _wait(lambda: line.what_became_of(4)[:1] == [("stall", "201 Created")] and _sending_done(tab)
+                 and len(_waiting(tab)) == 7), (line.sends, _waiting(tab))
+    expect(tab.locator("#field-status .field-count")).to_have_text("Kunjungan menunggu dikirim: 7")  # 4 to 10
+    assert Visit.objects.count() == 4  # the 4th is on the server, and still waiting on the phone
+
+    line.dark.clear()
+    tab.context.set_offline(False)
+    # The phone tries again on its own (on the signal's return, then every 30 s: here as soon as the last try ends).
+    assert _wait(lambda: tab.evaluate("koperasiField.sync().then(() => koperasiField.store.all())"
+                                      ".then(list => list.length === 0)"), seconds=60), _waiting(tab)
+    # What the line did (a send answered "busy" by the test's SQLite, whose tables lock under concurrent writers,
+    # is sent again too: hence "at least").
+    assert line.what_became_of(4)[0] == ("stall", "201 Created")
+    assert [became for became in line.what_became_of(4) if became[0] != "dark"][1:] == [("answer", None)]
+    assert [what for what, _ in line.what_became_of(6)][:4] == ["cut"] * 3 + ["answer"]
+    assert line.what_became_of(8)[:4] == [("lost", "201 Created")] * 3 + [("answer", None)]
+    assert len(line.tokens) == 10
+    # Exactly one visit per token, each with its two photos and its follow-up.
+    assert sorted(Visit.objects.values_list("summary", flat=True)) == sorted(
+        f"Kunjungan luring {n}" for n in range(1, 11))
+    assert sorted(Visit.objects.values_list("submission", flat=True)) == sorted(line.tokens)
+    assert VisitFile.objects.count() == 20 and FollowUp.objects.count() == 10
+    assert all(visit.files.count() == 2 and visit.follow_ups.count() == 1 for visit in Visit.objects.all())
+    sends = len(line.sends)
+    tab.evaluate("koperasiField.sync()")
+    assert len(line.sends) == sends  # a second sync sends nothing
     _settled(tab)
