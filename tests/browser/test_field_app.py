@@ -173,10 +173,12 @@ def _record(tab, index, summary, count, photos=PHOTOS):
     expect(tab.locator("textarea[name=summary]")).to_have_value("")  # ready for the next visit
 
 
-def _settled(tab):
-    """Waits for the worker's refresh of the kept pages, if one is running (none is left running past the test)."""
-    tab.evaluate("new Promise(done => { const channel = new MessageChannel(); channel.port1.onmessage = () => "
-                 "done(true); navigator.serviceWorker.controller.postMessage({type: 'refresh'}, [channel.port2]); })")
+def _settled(tab, force=False):
+    """Waits for the worker's refresh of the kept pages, if one is running (none is left running past the test);
+    `force`: a refresh now, however recent the last."""
+    tab.evaluate("force => new Promise(done => { const channel = new MessageChannel(); "
+                 "channel.port1.onmessage = () => done(true); "
+                 "navigator.serviceWorker.controller.postMessage({type: 'refresh', force}, [channel.port2]); })", force)
 
 
 def _waiting(tab):
@@ -323,6 +325,12 @@ def test_a_cooperative_page_never_opened_online_is_readable_offline_and_records_
         "Dicatat dari halaman koperasi", "Kunjungan kedua hari ini"]
     assert VisitFile.objects.filter(visit__cooperative=cooperative).count() == 4
     _settled(tab)
+    # A cooperative kept before and no longer theirs (its village handed over) is dropped at the next refresh.
+    gone = elsewhere.get_absolute_url()
+    tab.evaluate(f"caches.open('field-pages').then(c => c.put('{gone}', new Response('kept before')))")
+    _settled(tab, force=True)
+    kept = tab.evaluate("caches.open('field-pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    assert gone not in kept and cooperative.get_absolute_url() in kept
 
 
 def _sending_done(tab):
