@@ -405,7 +405,11 @@
     // visits stay in the store, listed and sent only when that account signs in again).
     var previous = window.localStorage.getItem("koperasi-field-user");
     window.localStorage.setItem("koperasi-field-user", user);
-    if (previous && previous !== user && window.caches) { caches.delete("field-pages").catch(function () {}); }
+    if (previous && previous !== user && window.caches) {
+      caches.delete("field-pages").catch(function () {});
+      var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (worker) { worker.postMessage({ type: "clear" }); }  // nor is a refresh begun for them put back
+    }
     document.querySelectorAll("form[data-field-visit]").forEach(visitForm);
     document.querySelectorAll("form.logout").forEach(signOut);
     if ("serviceWorker" in navigator) {
