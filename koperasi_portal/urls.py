@@ -28,6 +28,7 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("offline/", views.field_offline, name="field_offline"),
+    path("field/pages/", views.field_pages, name="field_pages"),
     path("regions/", include(([*territories.urls.region_patterns, *cooperatives.urls.region_patterns], "regions"))),
     path("", include("territories.urls")),
     path("mentors/", include(([*mentors.urls.urlpatterns, *territories.urls.mentor_patterns], "mentors"))),

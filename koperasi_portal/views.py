@@ -20,11 +20,11 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from cooperatives import selectors as registry
-from cooperatives.access import can_hand_over
+from cooperatives.access import can_hand_over, can_record_visits
 from cooperatives.models import MonthlyReport, Stage
 from cooperatives.months import mentor_month_needing_work, month_needing_work
 from mentors import selectors as people
-from mentors.access import access_for, has_mfa, must_use_mfa
+from mentors.access import access_for, has_mfa, must_use_mfa, require
 from reporting import dashboards
 from reporting.figures import cached_figures, figures_for, regency_rows
 from territories import coverage
@@ -164,13 +164,19 @@ def profile(request):
 # What the service worker keeps before anything else: the app shell (styles, scripts, icons) ...
 FIELD_ASSETS = ["vendor/pico-2.1.1/pico.red.min.css", "css/app.css", "vendor/htmx-2.0.11/htmx.min.js",
                 "js/editor.js", "js/confirm.js", "js/field.js", "favicon.svg", "icons/icon-192.png"]
-# ... and the pages it refreshes whenever there is a signal (each answers only what the mentor may see).
+# ... and the pages it refreshes whenever there is a signal (each answers only what the mentor may see): these,
+# and each of the mentor's own cooperatives' page and visit form (`field_pages`).
 FIELD_PAGES = ["home", "cooperatives:visit_create_any", "cooperatives:follow_up_list", "field_offline"]
+# A BA has about 15 cooperatives; a phone keeps at most this many (two pages each), the first by village name.
+FIELD_COOPERATIVES_KEPT = 60
+# The worker asks for the list and its pages again at most this often (and after visits are sent).
+FIELD_REFRESH_SECONDS = 10 * 60
 
 
 def _field_config() -> dict:
-    config = {"assets": [static(name) for name in FIELD_ASSETS], "pages": [reverse(name) for name in FIELD_PAGES],
-              "offline": reverse("field_offline"), "static": settings.STATIC_URL}
+    config = {"assets": [static(name) for name in FIELD_ASSETS], "list": reverse("field_pages"),
+              "offline": reverse("field_offline"), "static": settings.STATIC_URL,
+              "every": FIELD_REFRESH_SECONDS * 1000}
     return config
 
 
@@ -203,6 +209,21 @@ def web_manifest(request):
     response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/manifest+json"
     return response
+
+
+@never_cache
+def field_pages(request):
+    """The pages the field app keeps on a mentor's phone, refreshed by its worker whenever there is a signal: home,
+    the visit form, the follow-ups, the offline page, and each of the mentor's own cooperatives (at most
+    FIELD_COOPERATIVES_KEPT) with its visit form. Other cooperatives' pages the worker drops."""
+    require(can_record_visits(request.user))
+    mentor = access_for(request.user).mentor
+    kept = registry.mentor_cooperatives(mentor).order_by("village__name", "pk").values_list("pk", flat=True)
+    pages = [reverse(name) for name in FIELD_PAGES]
+    for pk in kept[:FIELD_COOPERATIVES_KEPT]:
+        pages += [reverse("cooperatives:cooperative_detail", args=[pk]),
+                  reverse("cooperatives:visit_create", args=[pk])]
+    return JsonResponse({"pages": pages})
 
 
 def field_offline(request):

@@ -130,6 +130,8 @@ MATRIX = {
     "service_worker": ("get", "/sw.js", [200] * 8),
     "web_manifest": ("get", "/manifest.webmanifest", [200] * 8),
     "field_offline": ("get", "/offline/", R),
+    # The pages a mentor's phone keeps (their own cooperatives): only mentors have the field app.
+    "field_pages": ("get", "/field/pages/", [302, 200, 200, 200, 403, 403, 403, 403]),
     # The parts of the record (units, land, board, members, financing) are kept by those who edit the profile.
     "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),
     "cooperatives:cooperative_part_delete": (

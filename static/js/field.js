@@ -169,16 +169,25 @@
   }
 
   function sendWaiting() {
+    var sent = 0;
     return store.all().then(function (list) {
       var waiting = list.filter(function (entry) { return entry.status === "waiting"; });
       var next = function (i) {
         if (i >= waiting.length) { return Promise.resolve(); }
         return send(waiting[i]).then(function (result) {
+          if (result.outcome === "sent") { sent += 1; }
           if (result.outcome === "sent" || result.outcome === "refused") { return next(i + 1); }
         });
       };
       return next(0);
-    });
+    }).then(function () { if (sent) { refreshKept(true); } });  // the kept pages show the visits just sent
+  }
+
+  function refreshKept(force) {
+    // The worker keeps the mentor's pages (sw.js): asked on opening a page and when the signal returns; it does
+    // the work at most every few minutes unless forced.
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (worker && navigator.onLine) { worker.postMessage({ type: "refresh", force: Boolean(force) }); }
   }
 
   function sync() {
@@ -320,6 +329,9 @@
   function visitForm(form) {
     var editing = new URLSearchParams(location.search).get("waiting");
     var kept = null;
+    // A token of its own for every opening: the page may be the copy the phone keeps, opened many times offline,
+    // and two visits with one token would be one visit.
+    form.querySelector("input[name=submission]").value = newToken();
     if (editing) {
       store.get(editing).then(function (entry) {
         if (!entry) { return; }
@@ -393,7 +405,11 @@
     // visits stay in the store, listed and sent only when that account signs in again).
     var previous = window.localStorage.getItem("koperasi-field-user");
     window.localStorage.setItem("koperasi-field-user", user);
-    if (previous && previous !== user && window.caches) { caches.delete("field-pages").catch(function () {}); }
+    if (previous && previous !== user && window.caches) {
+      caches.delete("field-pages").catch(function () {});
+      var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (worker) { worker.postMessage({ type: "clear" }); }  // nor is a refresh begun for them put back
+    }
     document.querySelectorAll("form[data-field-visit]").forEach(visitForm);
     document.querySelectorAll("form.logout").forEach(signOut);
     if ("serviceWorker" in navigator) {
@@ -408,8 +424,7 @@
       document.querySelectorAll(".field-message.message-success").forEach(function (note) { note.remove(); });
       render();
       sync();
-      var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-      if (worker) { worker.postMessage({ type: "refresh" }); }  // the kept pages, fresh again
+      refreshKept(false);  // the kept pages, fresh again
     });
     window.addEventListener("offline", render);
     window.setInterval(sync, EVERY_MS);

@@ -14,7 +14,7 @@ import pytest
 from koperasi_portal.views import FIELD_ASSETS
 
 from .conftest import sign_in
-from .test_field_app import PASSWORD
+from .test_field_app import ALL_KEPT, PASSWORD, _wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(not os.environ.get("FIELD_BENCHMARK"), reason="set FIELD_BENCHMARK=1 to measure")]
@@ -56,6 +56,10 @@ def test_measure_the_field_app_on_a_poor_network_and_without_one(browser, live_s
     tab.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
     tab.reload(wait_until="load")
     tab.wait_for_function("caches.open('field-pages').then(c => c.match('/visits/new/')).then(Boolean)")
+    assert _wait(lambda: tab.evaluate(ALL_KEPT), seconds=60)  # with the BA's cooperatives
+    kept = tab.evaluate("caches.open('field-pages').then(c => c.keys().then(keys => Promise.all(keys.map("
+                        "k => c.match(k).then(r => r.blob()).then(b => new Response(b.stream().pipeThrough("
+                        "new CompressionStream('gzip'))).blob().then(z => [b.size, z.size]))))))")
     context.set_offline(True)
     cached = context.new_page()
     cached.goto(tab.base_url + "/visits/new/", wait_until="load")
@@ -69,3 +73,5 @@ def test_measure_the_field_app_on_a_poor_network_and_without_one(browser, live_s
     print(f"\napp shell, gzip -9: {sum(shell.values())} bytes")
     for name, size in shell.items():
         print(f"  {name}: {size}")
+    print(f"pages kept for the BA (the list included): {len(kept)}, {sum(size for size, _ in kept)} bytes, "
+          f"{sum(size for _, size in kept)} gzipped")

@@ -99,7 +99,7 @@ def test_the_worker_is_served_from_the_root_with_the_app_shell_and_the_mentors_p
     assert answer.status_code == 200 and answer["Service-Worker-Allowed"] == "/"
     assert answer["Content-Type"].startswith("text/javascript")
     config = json.loads(answer.text.split("\n", 1)[0].removeprefix("self.FIELD = ").rstrip(";"))
-    assert "/visits/new/" in config["pages"] and "/offline/" in config["pages"]
+    assert config["list"] == "/field/pages/" and config["offline"] == "/offline/"
     assert any(asset.endswith("field.js") for asset in config["assets"])
     manifest = client.get("/manifest.webmanifest").json()
     assert manifest["display"] == "standalone" and {"192x192", "512x512"} <= {i["sizes"] for i in manifest["icons"]}
@@ -109,3 +109,34 @@ def test_the_worker_is_served_from_the_root_with_the_app_shell_and_the_mentors_p
 def test_only_mentors_pages_carry_the_field_app(client_for, split, office_user):
     assert b"field.js" in client_for(split.ba).get("/").content
     assert b"field.js" not in client_for(office_user).get("/").content
+
+
+@pytest.mark.django_db
+def test_a_mentors_phone_keeps_the_pages_of_their_own_cooperatives_and_no_one_elses(client_for, split):
+    pages = client_for(split.ba).get(reverse("field_pages")).json()["pages"]
+    own = Cooperative.objects.filter(village_id__in=split.villages)
+    assert {"/", "/visits/new/", "/follow-ups/", "/offline/"} <= set(pages)
+    assert {p for p in pages if p.startswith("/cooperatives/")} == {
+        url for c in own for url in (c.get_absolute_url(), reverse("cooperatives:visit_create", args=[c.pk]))}
+    assert len(pages) == len(set(pages)) == 4 + 2 * own.count()
+    assert client_for(split.other_ba).get(reverse("field_pages")).json()["pages"] != pages
+
+
+@pytest.mark.django_db
+def test_a_phone_keeps_at_most_sixty_cooperatives_in_one_query_however_many(client_for, split, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from koperasi_portal import views
+
+    assert views.FIELD_COOPERATIVES_KEPT == 60
+    client = client_for(split.pmo)  # a PMO's whole area: about two hundred cooperatives
+    client.get("/")  # the session and the person's roles read once
+    counts = {}
+    for most in (1, 60):
+        monkeypatch.setattr(views, "FIELD_COOPERATIVES_KEPT", most)
+        with CaptureQueriesContext(connection) as queries:
+            pages = client.get(reverse("field_pages")).json()["pages"]
+        counts[most] = len(queries)
+        assert len([p for p in pages if p.startswith("/cooperatives/")]) == 2 * most
+    assert counts[1] == counts[60], counts
