@@ -102,16 +102,23 @@ class MemberCountOut(Schema):
 
 
 class FinancingOut(Schema):
-    bank: str
-    working_capital: int
-    investment: int
+    lender: str | None
+    operational_spending: int
+    capital_spending: int
     tenor_months: int
+    grace_months: int | None
+    deliberation_date: date | None
+    approval_date: date | None
     status: str
     submitted_on: date
     decided_on: date | None
     approved_amount: int | None
     disbursed_on: date | None
     disbursed_amount: int | None
+
+    @staticmethod
+    def resolve_lender(proposal) -> str | None:
+        return proposal.lender.name if proposal.lender_id else None
 
 
 class CooperativeOut(Schema):
