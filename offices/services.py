@@ -43,12 +43,12 @@ def office_settings_update(*, actor, regency, version: str | None = None, logo_p
     for name, value in values.items():
         setattr(current, name, value)
     old_logo = current.logo.name if current.logo else ""
-    if logo_png:
-        digest = hashlib.sha256(logo_png).hexdigest()[:12]
-        current.logo.save(f"logo-{digest}.png", ContentFile(logo_png), save=False)
-    elif logo_remove:
+    if logo_remove and not logo_png:
         current.logo = ""
     current.full_clean()
+    if logo_png:  # written to the storage once the settings are known to be valid
+        digest = hashlib.sha256(logo_png).hexdigest()[:12]
+        current.logo.save(f"logo-{digest}.png", ContentFile(logo_png), save=False)
     current.save()
     if old_logo and old_logo != (current.logo.name if current.logo else ""):
         storage, name = current.logo.storage, old_logo
