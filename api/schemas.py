@@ -102,7 +102,7 @@ class MemberCountOut(Schema):
 
 
 class FinancingOut(Schema):
-    lender: str | None
+    lender: str | None = Field(None, validation_alias="lender_name", description="The lending bank, from the closed list.")
     operational_spending: int
     capital_spending: int
     tenor_months: int
@@ -115,10 +115,6 @@ class FinancingOut(Schema):
     approved_amount: int | None
     disbursed_on: date | None
     disbursed_amount: int | None
-
-    @staticmethod
-    def resolve_lender(proposal) -> str | None:
-        return proposal.lender.name if proposal.lender_id else None
 
 
 class CooperativeOut(Schema):
