@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from mentors.selectors import office_admin_addresses
 from regions.models import Regency
+from regions.signals import past_changed
 from toolkit.mail import mail_queue
 
 from .access import can_manage_plans_of
@@ -92,6 +93,8 @@ def _take_effect(plan: TerritoryPlan, current: TerritoryPlan | None, *, actor) -
         _log(current, actor, gettext_noop("archived: superseded by “%(name)s”"), name=plan.name)
     plan.status = TerritoryPlan.Status.ACTIVE
     _save(plan, actor)
+    # Published back-dated: who covered what changed for every month's end since the plan's first day.
+    past_changed(sender=TerritoryPlan, regency_id=plan.regency_id, first=plan.effective_from)
 
 
 @transaction.atomic
