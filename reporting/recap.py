@@ -13,6 +13,7 @@ month's rows for the tables, with their time.
 """
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
@@ -58,18 +59,22 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
     )
     stage_at_end = stages_at(cooperatives, end)
     stages = Counter(stage_at_end.values())
-    # The cooperatives' ids as values, not a subquery: the planner then knows how few they are and reads each one's
-    # visits and follow-ups from their indexes (visit_cooperative_date_idx, followup_cooperative_due_idx) instead of
-    # scanning the country's.
-    ids = list(stage_at_end)
-    visits = Visit.objects.filter(cooperative_id__in=ids, date__gte=month, date__lt=end)
-    per_ba = {
-        mentor: (n, places)
-        for mentor, n, places in visits.order_by()
-        .values_list("mentor")
-        .annotate(n=Count("id"), places=Count("cooperative", distinct=True))
-    }
-    visited = visits.aggregate(n=Count("cooperative", distinct=True))["n"]
+    # The regency's cooperatives as a subquery: each one's visits and follow-ups are read from their indexes
+    # (visit_cooperative_date_idx; followup_cooperative_due_idx, which answers the overdue count alone).
+    ids = cooperatives.values("pk")
+    # The month's visits counted per (BA, cooperative) in one statement: each BA's visits and cooperatives visited,
+    # and the regency's cooperatives visited, follow from its rows (a few hundred).
+    pairs = (
+        Visit.objects.filter(cooperative_id__in=ids, date__gte=month, date__lt=end)
+        .order_by()
+        .values_list("mentor_id", "cooperative_id")
+        .annotate(n=Count("id"))
+    )
+    per_ba, visited = defaultdict(lambda: [0, 0]), set()
+    for mentor, cooperative, n in pairs:
+        per_ba[mentor][0] += n
+        per_ba[mentor][1] += 1
+        visited.add(cooperative)
     # Overdue at month end: due before it and not done before it; read by the follow-ups' own cooperative, not
     # through every visit of the regency.
     midnight = timezone.make_aware(datetime.combine(end, time.min))
@@ -112,7 +117,7 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
         "cooperatives": counted["n"],
         "ready": counted["ready"],
         "visits": sum(n for n, _p in per_ba.values()),
-        "not_visited": counted["n"] - visited,
+        "not_visited": counted["n"] - len(visited),
         "overdue": overdue,
         "stages": {value: stages.get(value, 0) for value in Stage.values},
         "readiness": {item.code: counted[f"item_{item.code}"] for item in READINESS},
@@ -241,9 +246,31 @@ def regency_recap(regency: Regency, month: date, *, today: date | None = None, f
     unvisited = Cooperative.objects.filter(village__district__regency_id=regency.pk).exclude(
         Exists(Visit.objects.filter(cooperative=OuterRef("pk"), date__gte=month, date__lt=end))
     )
-    unvisited = unvisited.select_related("village__district").order_by("village__code")
-    figures["not_visited"] = unvisited.iterator(chunk_size=2000) if full else list(unvisited[:SHOWN_NOT_VISITED])
+    unvisited = unvisited.order_by("village__code").values_list(
+        "pk", "name", "stage", "village__code", "village__name", "village__district__name"
+    )
+    rows = unvisited.iterator(chunk_size=2000) if full else unvisited[:SHOWN_NOT_VISITED]
+    figures["not_visited"] = (Unvisited(*row) for row in rows) if full else [Unvisited(*row) for row in rows]
     return figures
+
+
+@dataclass(frozen=True)
+class Unvisited:
+    """A cooperative not visited in the month, as the recap lists it (values, not model instances: a regency's
+    list has hundreds)."""
+
+    pk: int
+    name: str
+    stage: str
+    code: str
+    village: str
+    district: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperatives:cooperative_detail", kwargs={"pk": self.pk})
+
+    def get_stage_display(self) -> str:
+        return str(dict(Stage.choices).get(self.stage, self.stage))
 
 
 ROW_FIELDS = [
@@ -364,10 +391,7 @@ def recap_rows(figures: dict) -> list[tuple[str, list, object]]:
         [row["name"], row["territory"], row["villages"], row["visits"], row["cooperatives"]]
         for row in figures["ba_rows"]
     ]
-    unvisited = (
-        [c.village.code, c.village.name, c.village.district.name, c.name, c.get_stage_display()]
-        for c in figures["not_visited"]
-    )
+    unvisited = ([c.code, c.village, c.district, c.name, c.get_stage_display()] for c in figures["not_visited"])
     return [
         (_("Recap"), [_("Figure"), _("Count")], summary_rows(figures)),
         (
