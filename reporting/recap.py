@@ -241,7 +241,8 @@ def regency_recap(regency: Regency, month: date, *, today: date | None = None, f
         values, computed_at = regency_figures(regency, month, today), timezone.now()
     figures = _labelled(_summed([values], today), month)
     figures["computed_at"] = computed_at
-    figures["ba_rows"] = [{**r, "url": reverse("mentors:mentor_detail", args=[r["mentor"]])} for r in values["ba_rows"]]
+    mentor_url = url_maker("mentors:mentor_detail")
+    figures["ba_rows"] = [{**r, "url": mentor_url(r["mentor"])} for r in values["ba_rows"]]
     end = next_month(month)
     unvisited = Cooperative.objects.filter(village__district__regency_id=regency.pk).exclude(
         Exists(Visit.objects.filter(cooperative=OuterRef("pk"), date__gte=month, date__lt=end))
@@ -250,8 +251,19 @@ def regency_recap(regency: Regency, month: date, *, today: date | None = None, f
         "pk", "name", "stage", "village__code", "village__name", "village__district__name"
     )
     rows = unvisited.iterator(chunk_size=2000) if full else unvisited[:SHOWN_NOT_VISITED]
-    figures["not_visited"] = (Unvisited(*row) for row in rows) if full else [Unvisited(*row) for row in rows]
+    cooperative_url = url_maker("cooperatives:cooperative_detail")
+    unvisited_rows = (Unvisited(*row, url=cooperative_url(row[0])) for row in rows)
+    figures["not_visited"] = unvisited_rows if full else list(unvisited_rows)
     return figures
+
+
+SENTINEL = 987654321
+
+
+def url_maker(name: str):
+    """pk → the URL of `name` (a pattern with one `pk`), reversed once: a regency's page links hundreds of rows."""
+    pattern = reverse(name, kwargs={"pk": SENTINEL})
+    return lambda pk: pattern.replace(str(SENTINEL), str(pk))
 
 
 @dataclass(frozen=True)
@@ -265,9 +277,10 @@ class Unvisited:
     code: str
     village: str
     district: str
+    url: str
 
     def get_absolute_url(self) -> str:
-        return reverse("cooperatives:cooperative_detail", kwargs={"pk": self.pk})
+        return self.url
 
     def get_stage_display(self) -> str:
         return str(dict(Stage.choices).get(self.stage, self.stage))
