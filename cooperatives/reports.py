@@ -80,6 +80,16 @@ def stages_at(cooperatives, end: date) -> dict[int, str]:
     return {pk: then.get(pk) or current for pk, current in cooperatives.values_list("pk", "stage")}
 
 
+def stages_moved_since(cooperatives, end: date) -> list[tuple[str, str]]:
+    """(present stage, stage at the end of the month) of each cooperative whose last change before `end` is not its
+    present stage: counted by present stage, a place's stages at month end are those counts moved by these pairs
+    (the same figures as `stages_at`, without reading every cooperative apart)."""
+    ranked = StageChange.objects.filter(cooperative__in=cooperatives.values("pk"), reached_on__lt=end).annotate(
+        rank=Window(RowNumber(), partition_by=[F("cooperative_id")], order_by=[F("reached_on").desc(), F("id").desc()]))
+    return [(now, then) for then, now in ranked.filter(rank=1).values_list("stage", "cooperative__stage")
+            if then != now]
+
+
 def pmo_snapshot(pmo: Mentor, month: date, compiled: dict | None = None) -> dict:
     """A PMO's report as it stands when it is sent: the totals and a row per BA."""
     compiled = compiled or pmo_compilation(pmo, month)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from cooperatives.integrity import READINESS, ready_query
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
-from cooperatives.reports import SENT, due_date, stages_at
+from cooperatives.reports import SENT, due_date, stages_moved_since
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Mentor
 from regions.models import Regency, Village
@@ -52,13 +52,20 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
     plans = coverage.plans_in_force_on([regency.pk], day)
     villages = Village.objects.filter(district__regency_id=regency.pk)
     cooperatives = Cooperative.objects.filter(village__district__regency_id=regency.pk)
+    places = villages.aggregate(
+        villages=Count("id"), covered=Count("id", filter=Q(id__in=coverage.covered_village_ids(plans)))
+    )
     counted = cooperatives.aggregate(
         n=Count("id"),
         ready=Count("id", filter=ready_query()),
         **{f"item_{item.code}": Count("id", filter=item.query) for item in READINESS},
+        **{f"stage_{value}": Count("id", filter=Q(stage=value)) for value in Stage.values},
     )
-    stage_at_end = stages_at(cooperatives, end)
-    stages = Counter(stage_at_end.values())
+    # Stages at month end: the present ones, moved back for the cooperatives whose stage changed since.
+    stages = Counter({value: counted[f"stage_{value}"] for value in Stage.values})
+    for now, then in stages_moved_since(cooperatives, end):
+        stages[now] -= 1
+        stages[then] += 1
     # The regency's cooperatives as a subquery: each one's visits and follow-ups are read from their indexes
     # (visit_cooperative_date_idx; followup_cooperative_due_idx, which answers the overdue count alone).
     ids = cooperatives.values("pk")
@@ -112,8 +119,8 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
         bucket["late_sent"] += bool(status in SENT and late)
         bucket["unsent"] += status not in SENT
     return {
-        "villages": villages.count(),
-        "covered": villages.filter(id__in=coverage.covered_village_ids(plans)).count(),
+        "villages": places["villages"],
+        "covered": places["covered"],
         "cooperatives": counted["n"],
         "ready": counted["ready"],
         "visits": sum(n for n, _p in per_ba.values()),
