@@ -21,6 +21,7 @@ from mentors.access import access_for, require
 from offices.forms import OfficeSettingsForm
 from offices.models import OfficeSettings
 from offices.services import office_settings_update
+from regions.signals import past_changed
 from territories import selectors as regions
 from toolkit.spreadsheets import xlsx_response, xlsx_stream_response
 from toolkit.versions import StaleEdit, content_version, stale_edit_response
@@ -186,6 +187,9 @@ def regency_limits(request, code):
                                        "reporting:regency_limits", code=regency.code)
         figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once,
         figures_changed()  # and no dashboard kept with the old ones is shown again
+        # The kept recap of last month holds its due day (whether unsent reports are late yet): computed again.
+        past_changed(sender=OfficeSettings, regency_id=regency.pk,
+                     first=registry.month_start(registry.month_start(timezone.localdate()) - timedelta(days=1)))
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
         return redirect(f"{reverse('reporting:dashboard')}?regency={regency.code}")
     version = request.POST.get("version", "") if request.method == "POST" else saved_version

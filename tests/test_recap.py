@@ -199,3 +199,26 @@ def test_the_tables_answer_in_the_same_queries_for_one_regency_and_for_three(
     assert nation.context["figures"]["villages"] == 386 + 3
     count_queries.assert_same(one, three, most=12)
     count_queries.assert_same(nation_before, nation_after, most=12)
+
+
+def test_a_new_report_due_day_recomputes_last_months_kept_recap(client_for, admin_user, split, sukabumi):
+    month = last_month()
+    recap_store([sukabumi.pk], month)
+    client = client_for(admin_user)
+    version = client.get("/dashboard/limits/32.02/").context["version"]
+    saved = client.post(
+        "/dashboard/limits/32.02/",
+        {
+            "ba_target_min": 8,
+            "ba_target_max": 14,
+            "recency_amber_days": 45,
+            "recency_red_days": 90,
+            "report_due_day": 27,
+            "ba_span_max_km": 25,
+            "version": version,
+        },
+    )
+    assert saved.status_code == 302
+    assert RegencyRecap.objects.get(regency=sukabumi, month=month).due_on == month_start(timezone.localdate()).replace(
+        day=27
+    )
