@@ -222,3 +222,20 @@ def test_a_new_report_due_day_recomputes_last_months_kept_recap(client_for, admi
     assert RegencyRecap.objects.get(regency=sukabumi, month=month).due_on == month_start(timezone.localdate()).replace(
         day=27
     )
+
+
+def test_a_stage_change_back_dated_into_a_closed_month_recomputes_it(split, sukabumi, admin_user):
+    month = last_month()
+    recap_store([sukabumi.pk], month)
+    before = RegencyRecap.objects.get(regency=sukabumi, month=month).stages
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    services.cooperative_update(
+        actor=admin_user,
+        cooperative=cooperative,
+        version=None,
+        stage="notary_deed",
+        stage_reached_on=month + timedelta(days=3),
+    )
+    after = RegencyRecap.objects.get(regency=sukabumi, month=month).stages
+    assert after["notary_deed"] == before["notary_deed"] + 1
+    assert after[cooperative.stage] == before[cooperative.stage] - 1
