@@ -642,6 +642,10 @@ class VisitFile(models.Model):
 
 class FollowUp(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
+    # The visit's cooperative, kept here (set on save from the visit, which never changes cooperative) so that a
+    # place's follow-ups are read from their own index, not by probing the follow-ups of each of its visits.
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="+", editable=False,
+                                    db_index=False)  # followup_cooperative_due_idx begins with it
     action = models.CharField(_("follow-up action"), max_length=300)
     due_date = models.DateField(_("due date"))
     done = models.BooleanField(_("done"), default=False)
@@ -659,10 +663,19 @@ class FollowUp(models.Model):
         ordering = ["done", "due_date", "id"]
         # Open follow-ups of given visits (dashboards, "needs you now"): a small index instead of a scan of all.
         indexes = [models.Index(fields=["visit", "due_date"], condition=models.Q(done=False), name="followup_open_idx"),
-                   models.Index(fields=["updated_at", "id"], name="followup_updated_idx")]  # the read API's pulls
+                   models.Index(fields=["updated_at", "id"], name="followup_updated_idx"),  # the read API's pulls
+                   # A place's follow-ups due before a day and whether done then (the month-end recap's overdue
+                   # count), answered from the index alone.
+                   models.Index(fields=["cooperative", "due_date", "done", "done_at"],
+                                name="followup_cooperative_due_idx")]
 
     def __str__(self):
         return self.action
+
+    def save(self, *args, **kwargs):
+        if self.cooperative_id is None and self.visit_id is not None:
+            self.cooperative_id = Visit.objects.filter(pk=self.visit_id).values_list("cooperative_id", flat=True)[0]
+        super().save(*args, **kwargs)
 
 
 class MonthlyReport(models.Model):

@@ -7,7 +7,8 @@ these, is the reporting app's: `reporting/recap.py`.)
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone, translation
 
 from mentors.models import Mentor
@@ -71,10 +72,22 @@ def bas_of_pmo(pmo: Mentor, month: date) -> list[Mentor]:
 def stages_at(cooperatives, end: date) -> dict[int, str]:
     """Each cooperative's stage at the end of a month: the last stage change before `end` (the first day of the
     next month), or its present stage when the portal has recorded no change for it."""
-    last = StageChange.objects.filter(cooperative=OuterRef("pk"), reached_on__lt=end).order_by(
-        "-reached_on", "-id").values("stage")[:1]
-    return {pk: stage or current for pk, stage, current in
-            cooperatives.annotate(then=Subquery(last)).values_list("pk", "then", "stage")}
+    # One pass over the cooperatives' changes, each ranked within its cooperative (newest first), instead of one
+    # correlated lookup per cooperative: the planner reads the changes once, in the order of their index.
+    ranked = StageChange.objects.filter(cooperative__in=cooperatives.values("pk"), reached_on__lt=end).annotate(
+        rank=Window(RowNumber(), partition_by=[F("cooperative_id")], order_by=[F("reached_on").desc(), F("id").desc()]))
+    then = dict(ranked.filter(rank=1).values_list("cooperative_id", "stage"))
+    return {pk: then.get(pk) or current for pk, current in cooperatives.values_list("pk", "stage")}
+
+
+def stages_moved_since(cooperatives, end: date) -> list[tuple[str, str]]:
+    """(present stage, stage at the end of the month) of each cooperative whose last change before `end` is not its
+    present stage: counted by present stage, a place's stages at month end are those counts moved by these pairs
+    (the same figures as `stages_at`, without reading every cooperative apart)."""
+    ranked = StageChange.objects.filter(cooperative__in=cooperatives.values("pk"), reached_on__lt=end).annotate(
+        rank=Window(RowNumber(), partition_by=[F("cooperative_id")], order_by=[F("reached_on").desc(), F("id").desc()]))
+    return [(now, then) for then, now in ranked.filter(rank=1).values_list("stage", "cooperative__stage")
+            if then != now]
 
 
 def pmo_snapshot(pmo: Mentor, month: date, compiled: dict | None = None) -> dict:

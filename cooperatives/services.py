@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from mentors.models import Mentor
 from regions.models import Village
+from regions.signals import past_changed
 from toolkit.phones import phone_normalize
 from toolkit.spreadsheets import (
     ImportPreview,
@@ -108,8 +109,10 @@ def _record_stage(cooperative: Cooperative, old_stage: str | None, *, reached_on
                             **stage_facts(cooperative))
     if errors:
         raise ValidationError(errors)
-    StageChange.objects.create(cooperative=cooperative, stage=cooperative.stage, reason=(reason or "").strip(),
-                               reached_on=reached_on or timezone.localdate(), recorded_by=actor)
+    change = StageChange.objects.create(cooperative=cooperative, stage=cooperative.stage,
+                                        reason=(reason or "").strip(), reached_on=reached_on or timezone.localdate(),
+                                        recorded_by=actor)
+    _past_changed(cooperative, change.reached_on, None)  # every month's end from that day on reads it
 
 
 def _record_members(cooperative: Cooperative, old_count: int | None, *, actor) -> None:
@@ -364,7 +367,17 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
         count.count = member_count
         _audited_save(count, actor=actor, reason="visit")
         _sync_member_count(cooperative, actor=actor)
+    _past_changed(cooperative, visit.date)
     return visit
+
+
+def _past_changed(cooperative: Cooperative, first: date, last: date | None | bool = False) -> None:
+    """Figures kept of the cooperative's regency's past months read what was just written from `first` (to `last`;
+    by default the same month; None: every month since)."""
+    if first >= timezone.localdate().replace(day=1):
+        return  # the month is still open: nothing kept of it yet
+    regency_id = Village.objects.filter(pk=cooperative.village_id).values_list("district__regency_id", flat=True)[0]
+    past_changed(sender=Cooperative, regency_id=regency_id, first=first, last=first if last is False else last)
 
 
 @transaction.atomic
@@ -376,6 +389,7 @@ def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: lis
         raise PermissionDenied
     check_version(Visit.objects.select_for_update().get(pk=visit.pk), version, locked=True)
     _check_visit(date, focus_areas, visit.mentor)
+    moved_from = visit.date
     if MonthlyReport.objects.filter(mentor=visit.mentor, month=visit.date.replace(day=1), status__in=[
             MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED]).exists():
         raise ValidationError({"date": _("This visit is in a monthly report that has already been submitted; "
@@ -387,6 +401,7 @@ def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: lis
     _audited_save(visit, actor=actor, reason="corrected")
     for action, due in follow_ups:
         _audited_save(FollowUp(visit=visit, action=action.strip(), due_date=due), actor=actor, reason="created")
+    _past_changed(visit.cooperative, min(moved_from, visit.date), max(moved_from, visit.date))
     return visit
 
 
@@ -485,6 +500,7 @@ def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_mont
         _audited_save(report, actor=actor, reason="submitted" if submit else "saved")
     if submit:
         notifications.notify("submitted", report)
+    past_changed(sender=MonthlyReport, regency_id=mentor.regency_id, first=month)
     return report
 
 
@@ -517,6 +533,7 @@ def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = 
     report.review_comment, report.reviewed_by, report.reviewed_at = comment.strip(), actor, timezone.now()
     _audited_save(report, actor=actor, reason="accepted" if accept else "returned")
     notifications.notify("accepted" if accept else "returned", report)
+    past_changed(sender=MonthlyReport, regency_id=report.mentor.regency_id, first=report.month)
     return report
 
 

@@ -245,11 +245,15 @@ API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
 
 # Background jobs: one runner, django-tasks with its database backend. A job is a row written in the enqueuing
 # transaction, so it survives a restart; `manage.py run_worker` runs them (docs/deployment.md).
+# How often the recap job refreshes the open month's kept rows (the province and national recap tables).
+RECAP_REFRESH_SECONDS = int(os.environ.get("RECAP_REFRESH_SECONDS", "3600"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs, enqueued by run_worker when due, once however many workers run (toolkit/jobs.py): a task's
 # dotted path, and every N seconds or daily at "HH:MM" (TIME_ZONE).
 JOB_SCHEDULE = {
     "reporting.tasks.figures_refresh": max(FIGURES_MAX_AGE, 30),
+    # The month-end recap's kept rows: the last closed month once, the open month's for the national tables.
+    "reporting.tasks.recap_refresh": RECAP_REFRESH_SECONDS,
     "toolkit.tasks.mail_sweep": 60,
     "toolkit.tasks.task_results_prune": "03:30",
     "cooperatives.tasks.report_reminders_send": "07:15",

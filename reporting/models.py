@@ -112,3 +112,40 @@ class MonthlyFigures(models.Model):
 
     def __str__(self):
         return f"{self.regency_id} {self.month:%Y-%m}"
+
+
+class RegencyRecap(models.Model):
+    """One regency's month-end recap of a month, as `reporting.recap.recap_store` computed it: the month's
+    figures at its end, the reports owed for it, and a row per BA (the regency's drill-down). A closed month is
+    computed once by the recap job and again when something dated in it changes (`stale` meanwhile); the open
+    month's rows are refreshed by the same job for the province and national tables, which sum these rows."""
+
+    regency = models.ForeignKey(Regency, on_delete=models.CASCADE, related_name="recaps")
+    month = models.DateField(_("month"))
+    computed_at = models.DateTimeField(_("computed at"))
+    stale = models.BooleanField(default=False)
+    villages = models.PositiveIntegerField(default=0)
+    covered = models.PositiveIntegerField(default=0)
+    cooperatives = models.PositiveIntegerField(default=0)
+    ready = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    not_visited = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    # {stage: cooperatives at that stage at month end}, {readiness item code: cooperatives that have it}
+    stages = models.JSONField(default=dict)
+    readiness = models.JSONField(default=dict)
+    # {"ba"|"pmo": {"expected", "sent", "accepted", "late_sent", "unsent"}}: reports not sent are late only once
+    # the day is past `due_on`, which a page decides when it shows them.
+    reports = models.JSONField(default=dict)
+    due_on = models.DateField()
+    # [{"mentor", "name", "territory", "villages", "visits", "cooperatives"}], by the BA's name
+    ba_rows = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("regency recap")
+        verbose_name_plural = _("regency recaps")
+        constraints = [models.UniqueConstraint(fields=["regency", "month"], name="reporting_recap_once_per_month")]
+        indexes = [models.Index(fields=["month", "regency"], name="reporting_recap_month_idx")]
+
+    def __str__(self):
+        return f"{self.regency_id} {self.month:%Y-%m}"

@@ -2,6 +2,7 @@
 month-end recap."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,11 +18,13 @@ from django.views.decorators.gzip import gzip_page
 from cooperatives import selectors as registry
 from cooperatives.models import Cooperative
 from mentors.access import access_for, require
+from offices.documents import document_frame
 from offices.forms import OfficeSettingsForm
 from offices.models import OfficeSettings
 from offices.services import office_settings_update
+from regions.signals import past_changed
 from territories import selectors as regions
-from toolkit.spreadsheets import xlsx_response
+from toolkit.spreadsheets import xlsx_response, xlsx_stream_response
 from toolkit.versions import StaleEdit, content_version, stale_edit_response
 
 from . import dashboards, maps
@@ -185,6 +188,9 @@ def regency_limits(request, code):
                                        "reporting:regency_limits", code=regency.code)
         figures_refresh(regency_ids=[regency.pk])  # the recency buckets follow the new limits at once,
         figures_changed()  # and no dashboard kept with the old ones is shown again
+        # The kept recap of last month holds its due day (whether unsent reports are late yet): computed again.
+        past_changed(sender=OfficeSettings, regency_id=regency.pk,
+                     first=registry.month_start(registry.month_start(timezone.localdate()) - timedelta(days=1)))
         messages.success(request, _("The limits of %(regency)s are saved.") % {"regency": regency.name})
         return redirect(f"{reverse('reporting:dashboard')}?regency={regency.code}")
     version = request.POST.get("version", "") if request.method == "POST" else saved_version
@@ -240,29 +246,63 @@ def map_data(request):
     return response
 
 
+def _recap_place(request, regencies):
+    """The place of the recap page from `?regency=` or `?province=` within the user's regencies (404 outside them):
+    (level, regency, province, regency ids). Without either: the user's one regency, the one province of their
+    regencies, or the nation (a superuser's, or an office's several provinces)."""
+    code = str(request.GET.get("regency", "") or request.GET.get("province", ""))[:13]
+    if "regency" in request.GET:
+        regency = regencies.filter(code=code).select_related("province").first()
+        if regency is None:
+            raise Http404
+        return "regency", regency, regency.province, [regency.pk]
+    if "province" in request.GET:
+        chosen = list(regencies.filter(province__code=code).select_related("province").order_by("code"))
+        if not chosen:
+            raise Http404
+        return "province", None, chosen[0].province, [r.pk for r in chosen]
+    held = list(regencies.order_by("code").values_list("pk", "province_id"))
+    if len(held) == 1:
+        regency = regencies.select_related("province").get(pk=held[0][0])
+        return "regency", regency, regency.province, [regency.pk]
+    if len({province for _pk, province in held}) == 1 and not access_for(request.user).is_superuser:
+        regency = regencies.select_related("province").get(pk=held[0][0])
+        return "province", None, regency.province, [pk for pk, _p in held]
+    return "nation", None, None, [pk for pk, _p in held]
+
+
 def recap(request):
-    """The office's month-end recap of its regency (a superuser: `?province=` or the nation), to print with its
-    signature block or to download as Excel (`?format=xlsx`)."""
+    """The office's month-end recap, to print with its signature block or to download as Excel (`?format=xlsx`):
+    the nation's table of provinces (a superuser's first page), a province's table of regencies (`?province=`), a
+    regency's figures and BAs (`?regency=`; an office's first page). The tables sum the regencies' kept rows; a
+    large place's workbook is streamed as it is written."""
     require(can_view_recap(request.user))
     access = access_for(request.user)
     month = registry.month_from_text(request.GET["month"]) if request.GET.get("month") else registry.month_start(
         registry.month_start(timezone.localdate()) - timedelta(days=1))
     regencies = regions.regencies_visible_to(request.user).filter(access.office_scope(""))
-    code = str(request.GET.get("regency", "") or request.GET.get("province", ""))[:13]
-    chosen = regencies.filter(code=code) if "regency" in request.GET else \
-        regencies.filter(province__code=code) if "province" in request.GET else regencies
-    if code and not chosen.exists():
-        raise Http404
-    place = (chosen.first().name if chosen.count() == 1 else
-             chosen.first().province.name if "province" in request.GET and chosen.exists() else _("Indonesia"))
-    ids = sorted(chosen.values_list("pk", flat=True))
-    if request.GET.get("format") == "xlsx":
-        figures = recaps.recap(ids, month, full=True)
-        return xlsx_response(recaps.recap_rows(figures), f"rekap-{month:%Y-%m}-{code or 'nasional'}.xlsx")
-    figures = recaps.recap_kept(ids, month)
+    level, regency, province, ids = _recap_place(request, regencies)
+    place = regency.name if regency else province.name if province else _("Indonesia")
+    slug = regency.code if regency else province.code if province else "nasional"
+    download = request.GET.get("format") == "xlsx"
+    if level == "regency":
+        figures = recaps.regency_recap(regency, month, full=download)
+        if download:
+            return xlsx_stream_response(recaps.recap_rows(figures), f"rekap-{month:%Y-%m}-{slug}.xlsx")
+    else:
+        figures = recaps.table_recap(ids, month, by="regency" if level == "province" else "province")
+        if download:
+            return xlsx_stream_response(recaps.table_sheets(figures, ids, month), f"rekap-{month:%Y-%m}-{slug}.xlsx")
+    where = {"regency": {"regency": slug}, "province": {"province": slug}}.get(level, {})
+    if access.is_superuser:
+        sees_nation = sees_province = True
+    else:
+        provinces = list(regencies.values_list("province_id", flat=True))
+        sees_nation, sees_province = len(set(provinces)) > 1, len(provinces) > 1
     return render(request, "reporting/recap.html", {
-        "figures": figures, "month": month, "place": place, "code": code, "chosen": chosen,
-        "choices": regencies.order_by("name")[:600], "query": request.GET.urlencode(),
+        "figures": figures, "month": month, "place": place, "level": level, "regency": regency,
+        # The one office whose recap this is signs it; a province's or the nation's table has no letterhead.
+        "frame": document_frame(request.user, regency) if regency else None, "province": province, "sees_nation": sees_nation, "sees_province": sees_province,
+        "where": urlencode(where), "query": urlencode({**where, "month": f"{month:%Y-%m}", "format": "xlsx"}),
         "previous": registry.month_start(month - timedelta(days=1)), "following": registry.next_month(month),
     })
-

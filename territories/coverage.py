@@ -338,11 +338,15 @@ def bas_in_force(regency_ids, path: str = "") -> Q:
     return Q(**{f"{path}_id__in" if path else "pk__in": ids})
 
 
-def bas_covering_on(day: date, path: str = "") -> Q:
+def bas_covering_on(day: date, path: str = "", regency_ids=None) -> Q:
     """A filter on Mentor (or through `path`): BAs whose territory in the plan in force on a day holds a village.
-    Only they are expected to report for that day's month."""
-    ids = BaVillage.objects.filter(plan__status__in=PUBLISHED, plan__effective_from__lte=day).filter(
-        Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=day)).values("ba_territory__mentor_id")
+    Only they are expected to report for that day's month. With `regency_ids`, only those regencies' plans are
+    read (not every plan of the country)."""
+    links = BaVillage.objects.filter(plan__status__in=PUBLISHED, plan__effective_from__lte=day)
+    if regency_ids is not None:
+        links = links.filter(plan__regency_id__in=regency_ids)
+    ids = links.filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=day)).values(
+        "ba_territory__mentor_id")
     return Q(**{f"{path}_id__in" if path else "pk__in": ids})
 
 

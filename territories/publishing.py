@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from mentors.selectors import office_admin_addresses
 from offices.services import DocumentNumberError, document_number_issue
 from regions.models import Regency
+from regions.signals import past_changed
 from toolkit.mail import mail_queue
 from toolkit.versions import check_version
 
@@ -148,6 +149,8 @@ def _take_effect(plan: TerritoryPlan, current: TerritoryPlan | None, *, actor) -
     _save(plan, actor)
     for hook in _IN_FORCE_HOOKS:
         hook(plan=plan, previous=current, actor=actor)
+    # Published back-dated: who covered what changed for every month's end since the plan's first day.
+    past_changed(sender=TerritoryPlan, regency_id=plan.regency_id, first=plan.effective_from)
 
 
 @transaction.atomic

@@ -94,7 +94,7 @@ def pages(scene) -> dict[str, list[str]]:
         "/mentors/", f"/mentors/{ba}/", f"/mentors/{pmo}/", "/plans/", f"/plans/{scene.plan.pk}/",
         f"/plans/{scene.plan.pk}/annex/", f"/plans/{scene.draft.pk}/", f"/plans/{scene.draft.pk}/diff/",
         "/reports/", f"/reports/{ba}/{month}/", f"/reports/{ba}/{month}/print/", "/reports/recap/", "/profile/",
-        "/follow-ups/",
+        "/follow-ups/", "/reports/recap/?province=32",
     ]
     return {
         "anonymous": ["/accounts/login/", "/accounts/password/reset/"],

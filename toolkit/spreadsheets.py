@@ -25,7 +25,7 @@ from xml.parsers import expat
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from openpyxl.packaging.relationship import get_rels_path
@@ -35,7 +35,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS
 
 from .phones import phone_display
-from .xlsx import column_letter, workbook_bytes
+from .xlsx import column_letter, workbook_bytes, workbook_stream
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 IMPORT_REQUEST_MAX_BYTES = MAX_UPLOAD_BYTES + 512 * 1024  # the file and the form around it (accepts_upload)
@@ -382,6 +382,15 @@ def xlsx_response(sheets: list[tuple[str, list[str], list[list]]], filename: str
     text, so a value such as "=HYPERLINK(…)" typed into the portal never becomes a formula in Excel."""
     titled = [(re.sub(r"[\[\]:*?/\\]", "-", title)[:31], headers, rows) for title, headers, rows in sheets]
     response = HttpResponse(workbook_bytes(titled), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_stream_response(sheets: list[tuple[str, list[str], object]], filename: str) -> StreamingHttpResponse:
+    """An .xlsx download sent as it is written (`toolkit.xlsx.workbook_stream`): the rows of each sheet may be a
+    generator, read while the response goes out, so a workbook of the whole country never sits in memory."""
+    titled = [(re.sub(r"[\[\]:*?/\\]", "-", title)[:31], headers, rows) for title, headers, rows in sheets]
+    response = StreamingHttpResponse(workbook_stream(titled), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

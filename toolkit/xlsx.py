@@ -194,28 +194,36 @@ def check_titles(titles: list) -> None:
         seen.add(title.casefold())
 
 
+def _write_parts(archive: zipfile.ZipFile, sheets: list) -> Iterable[None]:
+    """Write the workbook's parts into `archive`, pausing (yielding) after each chunk of a sheet's XML (the titles
+    are checked by the caller)."""
+    numbers = range(1, len(sheets) + 1)
+    archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(
+        sheets="".join(SHEET_TYPE.format(n=n) for n in numbers)))
+    archive.writestr("_rels/.rels", ROOT_RELS)
+    archive.writestr("xl/workbook.xml", WORKBOOK.format(sheets="".join(
+        f'<sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, (title, _h, _r) in zip(numbers, sheets, strict=True))))
+    archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(sheets="".join(
+        f'<Relationship Id="rId{n}" '
+        f'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        f'Target="worksheets/sheet{n}.xml"/>' for n in numbers)))
+    archive.writestr("xl/styles.xml", STYLES)
+    for n, (_title, headers, rows) in zip(numbers, sheets, strict=True):
+        with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as entry:
+            for chunk in _sheet(list(headers), rows):
+                entry.write(chunk.encode())
+                yield
+
+
 def write_workbook(target, sheets: Iterable[tuple[str, list, Iterable]]) -> None:
     """Write the .xlsx file of one sheet per (title, headers, rows) into `target` (a path or a binary file);
     `rows` is read once, as the sheet is written: a generator keeps memory flat however many rows there are."""
     sheets = list(sheets)
     check_titles([title for title, _headers, _rows in sheets])
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        numbers = range(1, len(sheets) + 1)
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(
-            sheets="".join(SHEET_TYPE.format(n=n) for n in numbers)))
-        archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK.format(sheets="".join(
-            f'<sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
-            for n, (title, _h, _r) in zip(numbers, sheets, strict=True))))
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(sheets="".join(
-            f'<Relationship Id="rId{n}" '
-            f'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-            f'Target="worksheets/sheet{n}.xml"/>' for n in numbers)))
-        archive.writestr("xl/styles.xml", STYLES)
-        for n, (_title, headers, rows) in zip(numbers, sheets, strict=True):
-            with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as entry:
-                for chunk in _sheet(list(headers), rows):
-                    entry.write(chunk.encode())
+        for _paused in _write_parts(archive, sheets):
+            pass
 
 
 def workbook_bytes(sheets: Iterable[tuple[str, list, Iterable]]) -> bytes:
@@ -223,3 +231,42 @@ def workbook_bytes(sheets: Iterable[tuple[str, list, Iterable]]) -> bytes:
     buffer = io.BytesIO()
     write_workbook(buffer, sheets)
     return buffer.getvalue()
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only, unseekable file whose bytes are taken away as they come (zipfile then writes each entry's
+    sizes after its data, as it does for any stream)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def workbook_stream(sheets: Iterable[tuple[str, list, Iterable]]) -> Iterable[bytes]:
+    """The .xlsx file as `write_workbook` writes it, in pieces as they are compressed: each sheet's rows are read
+    as the pieces are taken, so a response can send a workbook of any size with the memory of one chunk. Titles
+    are checked before the first piece."""
+    sheets = list(sheets)
+    check_titles([title for title, _headers, _rows in sheets])
+
+    def pieces():
+        pipe = _Pipe()
+        with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as archive:
+            for _paused in _write_parts(archive, sheets):
+                if data := pipe.take():
+                    yield data
+        if data := pipe.take():
+            yield data
+
+    return pieces()

@@ -335,7 +335,7 @@ def test_the_recap_figures_equal_those_computed_from_the_raw_rows(client_for, sp
     assert {value: count for value, _label, count in figures["stages"] if count} == expected
     bas = Mentor.objects.filter(regency=sukabumi, role="ba", is_active=True)
     assert figures["reports"]["ba"]["expected"] == bas.count() and figures["reports"]["ba"]["sent"] == 1
-    ba_visits = {row["ba"].pk: row["visits"] for row in figures["ba_rows"]}
+    ba_visits = {row["mentor"]: row["visits"] for row in figures["ba_rows"]}
     assert ba_visits[split.ba_mentor.pk] == 5
     assert "Mengetahui," in page.text and "Kepala Dinas Koperasi" not in page.text  # no office settings: no guess
     assert "belum dapat ditandatangani" in page.text

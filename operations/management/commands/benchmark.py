@@ -554,10 +554,21 @@ class Command(BaseCommand):
                 # The PMO's own report, compiled from their BAs' reports of the month.
                 pages.append(Page(R, "pmo", "PMO report", f"/reports/{people['pmo_mentor'].pk}/{month}/",
                                   queries=25))
+        # The recap: a closed month (the default: last month) reads the kept rows, the open month of a regency is
+        # computed; the province and the nation are tables summing the regencies' rows; downloads are streamed.
+        open_month = f"{timezone.localdate():%Y-%m}"
         pages += [
-            Page(R, "admin", "month-end recap", "/reports/recap/", queries=40),
-            Page(R, "admin", "month-end recap (uncached)", "/reports/recap/", queries=40, uncached=True),
-            Page(N, "superuser", "month-end recap (national)", "/reports/recap/", queries=40),
+            Page(R, "admin", "month-end recap", "/reports/recap/", queries=40, uncached=True),
+            Page(R, "admin", "recap, open month (computed)", f"/reports/recap/?month={open_month}", queries=40,
+                 uncached=True),
+            Page(R, "admin", "recap download (regency)", "/reports/recap/?format=xlsx", queries=40, uncached=True),
+            Page(N, "superuser", "month-end recap (national)", "/reports/recap/", queries=40, uncached=True),
+            Page(N, "superuser", "recap (national, open month)", f"/reports/recap/?month={open_month}", queries=40,
+                 uncached=True),
+            Page(N, "superuser", "recap (province)", f"/reports/recap/?province={regency.province.code}",
+                 queries=40, uncached=True),
+            Page(N, "superuser", "recap download (national)", "/reports/recap/?format=xlsx", queries=40,
+                 uncached=True, max_repeat=5),
         ]
         if cooperative:
             pages.append(Page(R, "ba", "cooperative part (land)", f"/cooperatives/{cooperative.pk}/land/",

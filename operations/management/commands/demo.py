@@ -392,8 +392,9 @@ class Command(BaseCommand):
                 due = visit.date + timedelta(days=rng.randrange(5, 30))
                 done = due < today and rng.random() < 0.6
                 follow_ups.append(FollowUp(
-                    visit=visit, action=rng.choice(["Kirim draf rencana bisnis", "Lengkapi data anggota di SIMKOPDES",
-                                                    "Jadwalkan rapat anggota", "Foto lokasi lahan gerai"]),
+                    visit=visit, cooperative_id=visit.cooperative_id,
+                    action=rng.choice(["Kirim draf rencana bisnis", "Lengkapi data anggota di SIMKOPDES",
+                                       "Jadwalkan rapat anggota", "Foto lokasi lahan gerai"]),
                     due_date=due, done=done, done_by=visit.created_by if done else None,
                     done_at=timezone.now() - timedelta(days=rng.randrange(1, 20)) if done else None))
         bulk_create_with_history(follow_ups, FollowUp, default_change_reason="demo")

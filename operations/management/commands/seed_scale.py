@@ -437,7 +437,7 @@ class Command(BaseCommand):
         visit_columns = ["id", "cooperative_id", "mentor_id", "date", "mode", "focus_areas", "summary",
                          "created_by_id", "created_at", "updated_at", "place", "participants"]
         follow_up_columns = ["id", "visit_id", "action", "due_date", "done", "done_at", "done_by_id", "created_at",
-                             "updated_at"]
+                             "updated_at", "cooperative_id"]
         visits, follow_ups = [], []
         totals = {"visits": 0, "follow_ups": 0, "overdue": 0, "done": 0}
         for index, regency in enumerate(targets, start=1):
@@ -460,7 +460,7 @@ class Command(BaseCommand):
                         done = rng.random() < (0.75 if due < self.today else 0.15)
                         done_at = min(self.now, recorded + timedelta(days=rng.randrange(1, 30))) if done else None
                         follow_ups.append((follow_up_ids.take(), pk, rng.choice(ACTIONS), due, done, done_at,
-                                           user if done else None, recorded, done_at or recorded))
+                                           user if done else None, recorded, done_at or recorded, cooperative))
                         totals["done"] += done
                         totals["overdue"] += not done and due < self.today
             if len(visits) >= FLUSH_ROWS or index == len(targets):

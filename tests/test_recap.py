@@ -1,0 +1,241 @@
+"""The month-end recap scales with the place: the nation is a table of provinces, a province a table of its
+regencies, a regency its BAs; a closed month is computed once by the job and again when something dated in it
+changes; the Excel download of a large place is streamed."""
+
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from cooperatives import services
+from cooperatives.models import Cooperative
+from cooperatives.selectors import month_start
+from mentors.models import Membership
+from regions.models import Regency, Village
+from reporting import tasks
+from reporting.models import RegencyRecap
+from reporting.recap import recap_store
+
+from .factories import DistrictFactory, MembershipFactory, ProvinceFactory, RegencyFactory, UserFactory, VillageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def last_month():
+    return month_start(month_start(timezone.localdate()) - timedelta(days=1))
+
+
+def recap_url(**query):
+    return reverse("reporting:recap"), {"month": f"{last_month():%Y-%m}", **query}
+
+
+def _regency(code, province):
+    regency = RegencyFactory(code=code, name=f"Kabupaten {code}", province=province)
+    VillageFactory(district=DistrictFactory(regency=regency, code=f"{code}.01"), code=f"{code}.01.2001")
+    return regency
+
+
+@pytest.fixture
+def elsewhere(db):
+    """Two regencies of another province, besides Sukabumi (Jawa Barat)."""
+    province = ProvinceFactory(code="73", name="Sulawesi Selatan")
+    return [_regency("73.01", province), _regency("73.02", province)]
+
+
+# --- drill-down ----------------------------------------------------------------------------------------------
+
+
+def test_a_superuser_lands_on_the_table_of_provinces_and_drills_down_to_a_regencys_bas(
+    client_for, superuser, split, sukabumi, elsewhere
+):
+    client = client_for(superuser)
+    nation = client.get(*recap_url())
+    assert nation.status_code == 200 and nation.context["level"] == "nation"
+    assert [row["code"] for row in nation.context["figures"]["table"]] == ["32", "73"]
+    assert 'class="recap-bas' not in nation.text  # never the BA rows of the country on one page
+    assert f"?province={sukabumi.province.code}&amp;month=" in nation.text
+    province = client.get(*recap_url(province="73"))
+    assert [row["code"] for row in province.context["figures"]["table"]] == ["73.01", "73.02"]
+    assert "?regency=73.01&amp;month=" in province.text
+    regency = client.get(*recap_url(regency="32.02"))
+    assert regency.context["level"] == "regency"
+    bas = regency.text.split('class="recap-bas')[1].split("</table>")[0]
+    assert f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>' in bas
+    # The nation's totals are the sum of its regencies' rows.
+    assert nation.context["figures"]["villages"] == Village.objects.count() == 386 + 2
+    assert nation.context["figures"]["covered"] == regency.context["figures"]["covered"] == 386
+
+
+def test_an_office_lands_on_its_regency_and_cannot_open_another_place(client_for, office_user, split, elsewhere):
+    client = client_for(office_user)
+    page = client.get(*recap_url())
+    assert page.status_code == 200 and page.context["level"] == "regency"
+    assert page.context["place"] == "Kabupaten Sukabumi"
+    assert 'class="breadcrumb' not in page.text  # no place above its own to go to
+    assert client.get(*recap_url(regency="73.01")).status_code == 404
+    assert client.get(*recap_url(province="73")).status_code == 404
+    assert client.get(*recap_url(province="99")).status_code == 404
+    assert client.get(*recap_url(regency="73.01", format="xlsx")).status_code == 404
+    # Its own province shows only its own regency.
+    province = client.get(*recap_url(province="32"))
+    assert [row["code"] for row in province.context["figures"]["table"]] == ["32.02"]
+
+
+def test_a_province_office_lands_on_the_table_of_its_regencies(client_for, elsewhere):
+    user = UserFactory(email="provinsi@example.test")
+    for regency in elsewhere:
+        MembershipFactory(user=user, regency=regency, role=Membership.Role.STAFF)
+    page = client_for(user).get(*recap_url())
+    assert page.context["level"] == "province"
+    assert [row["code"] for row in page.context["figures"]["table"]] == ["73.01", "73.02"]
+
+
+@pytest.mark.parametrize("persona, status", [("anonymous", 302), ("ba", 403), ("pmo", 403), ("other_admin", 404)])
+def test_people_without_the_recap_get_no_table(client_for, split, other_admin, persona, status):
+    user = {"anonymous": None, "ba": split.ba, "pmo": split.pmo, "other_admin": other_admin}[persona]
+    response = client_for(user).get(*recap_url(regency="32.02"))
+    assert response.status_code == status
+    if persona != "other_admin":
+        assert client_for(user).get(*recap_url(province="32")).status_code == status
+
+
+# --- the job ---------------------------------------------------------------------------------------------
+
+
+def test_a_closed_month_is_computed_once_by_the_job_and_again_when_a_late_report_is_sent(split, sukabumi):
+    month = last_month()
+    tasks.recap_refresh.call()
+    row = RegencyRecap.objects.get(regency=sukabumi, month=month)
+    assert row.reports["ba"]["sent"] == 0 and not row.stale
+    assert RegencyRecap.objects.filter(regency=sukabumi, month=month_start(timezone.localdate())).exists()
+    computed = row.computed_at
+    tasks.recap_refresh.call()  # nothing changed: not computed again
+    assert RegencyRecap.objects.get(regency=sukabumi, month=month).computed_at == computed
+    services.report_save(
+        actor=split.ba, mentor=split.ba_mentor, month=month, obstacles="-", next_month_plan="-", submit=True
+    )  # sent after its month: the month's row is computed again
+    row.refresh_from_db()
+    assert row.reports["ba"]["sent"] == 1 and not row.stale and row.computed_at > computed
+
+
+def test_a_visit_recorded_late_into_a_closed_month_recomputes_it(split, sukabumi):
+    month = last_month()
+    recap_store([sukabumi.pk], month)
+    row = RegencyRecap.objects.get(regency=sukabumi, month=month)
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    services.visit_create(
+        actor=split.ba,
+        mentor=split.ba_mentor,
+        cooperative=cooperative,
+        date=month + timedelta(1),
+        mode="phone",
+        focus_areas=["training"],
+        summary="x",
+        follow_ups=[("Tindak", month + timedelta(days=2))],
+    )
+    row.refresh_from_db()
+    assert (row.visits, row.not_visited, row.overdue) == (1, 385, 1)
+    ba = next(r for r in row.ba_rows if r["mentor"] == split.ba_mentor.pk)
+    assert (ba["visits"], ba["cooperatives"]) == (1, 1)
+
+
+def test_the_page_of_a_regency_shows_its_kept_row_of_a_closed_month(client_for, office_user, split, sukabumi):
+    month = last_month()
+    recap_store([sukabumi.pk], month)
+    RegencyRecap.objects.filter(regency=sukabumi, month=month).update(visits=4242)
+    assert client_for(office_user).get(*recap_url()).context["figures"]["visits"] == 4242
+
+
+# --- the workbook ------------------------------------------------------------------------------------------
+
+
+def _workbook(response):
+    assert isinstance(response, StreamingHttpResponse) and response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_national_workbook_is_streamed_and_holds_every_ba_row(client_for, superuser, split, sukabumi, elsewhere):
+    recap_store(Regency.objects.values_list("pk", flat=True), last_month())
+    book = _workbook(client_for(superuser).get(*recap_url(format="xlsx")))
+    assert book.sheetnames == ["Rekap", "Provinsi", "Kunjungan per BA"]
+    assert [row[0] for row in book["Provinsi"].iter_rows(min_row=2, values_only=True)] == ["32", "73"]
+    bas = list(book["Kunjungan per BA"].iter_rows(min_row=2, values_only=True))
+    assert len(bas) == 39 and {row[0] for row in bas} == {"32.02"}
+
+
+def test_the_regency_workbook_keeps_its_bas_readiness_and_every_cooperative_not_visited(client_for, office_user, split):
+    book = _workbook(client_for(office_user).get(*recap_url(format="xlsx")))
+    figures = [row[0] for row in book["Rekap"].iter_rows(min_row=2, values_only=True)]
+    assert any(str(label).startswith("Kesiapan pembiayaan") for label in figures)
+    assert len(list(book["Kunjungan per BA"].iter_rows(min_row=2))) == 39
+    assert len(list(book["Tidak dikunjungi"].iter_rows(min_row=2))) == 386
+
+
+# --- queries -----------------------------------------------------------------------------------------------
+
+
+def test_the_tables_answer_in_the_same_queries_for_one_regency_and_for_three(
+    client_for, superuser, sukabumi, count_queries
+):
+    month = last_month()
+    province = ProvinceFactory(code="73", name="Sulawesi Selatan")
+    recap_store([sukabumi.pk, _regency("73.01", province).pk], month)
+    client = client_for(superuser)
+    count_queries.get(client, *recap_url())  # the session's first request (sign-in checks) is not measured
+    with count_queries() as one:
+        first = count_queries.get(client, *recap_url(province="73"))
+    with count_queries() as nation_before:
+        count_queries.get(client, *recap_url())
+    recap_store([_regency("73.02", province).pk, _regency("73.03", province).pk], month)
+    with count_queries() as three:
+        second = count_queries.get(client, *recap_url(province="73"))
+    with count_queries() as nation_after:
+        nation = count_queries.get(client, *recap_url())
+    assert (len(first.context["figures"]["table"]), len(second.context["figures"]["table"])) == (1, 3)
+    assert nation.context["figures"]["villages"] == 386 + 3
+    count_queries.assert_same(one, three, most=12)
+    count_queries.assert_same(nation_before, nation_after, most=12)
+
+
+def test_a_new_report_due_day_recomputes_last_months_kept_recap(client_for, admin_user, split, sukabumi):
+    month = last_month()
+    recap_store([sukabumi.pk], month)
+    client = client_for(admin_user)
+    version = client.get("/dashboard/limits/32.02/").context["version"]
+    saved = client.post(
+        "/dashboard/limits/32.02/",
+        {
+            "ba_target_min": 8,
+            "ba_target_max": 14,
+            "recency_amber_days": 45,
+            "recency_red_days": 90,
+            "report_due_day": 27,
+            "ba_span_max_km": 25,
+            "version": version,
+        },
+    )
+    assert saved.status_code == 302
+    assert RegencyRecap.objects.get(regency=sukabumi, month=month).due_on == month_start(timezone.localdate()).replace(
+        day=27
+    )
+
+
+def test_a_stage_change_back_dated_into_a_closed_month_recomputes_it(split, sukabumi, admin_user):
+    month = last_month()
+    recap_store([sukabumi.pk], month)
+    before = RegencyRecap.objects.get(regency=sukabumi, month=month).stages
+    cooperative = Cooperative.objects.get(village_id=split.villages[0])
+    services.cooperative_update(
+        actor=admin_user,
+        cooperative=cooperative,
+        version=None,
+        stage="notary_deed",
+        stage_reached_on=month + timedelta(days=3),
+    )
+    after = RegencyRecap.objects.get(regency=sukabumi, month=month).stages
+    assert after["notary_deed"] == before["notary_deed"] + 1
+    assert after[cooperative.stage] == before[cooperative.stage] - 1
