@@ -4,10 +4,11 @@ cooperatives and the PMO report compiled from their BAs' reports. (The office's 
 these, is the reporting app's: `reporting/recap.py`.)
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from mentors.models import Mentor
@@ -23,6 +24,12 @@ SENT = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.RETURNED, MonthlyRe
 
 def month_end(month: date) -> date:
     return next_month(month) - timedelta(days=1)
+
+
+def _day_start(day: date) -> datetime:
+    """The first moment of a day in the current time zone (what a `__date` lookup compares with), as a bound an
+    index or a plan can use."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def due_date(regency, month: date) -> date:
@@ -180,9 +187,14 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
                    .values_list("mentor").annotate(n=Count("cooperative", distinct=True)))
     opened = dict(FollowUp.objects.filter(visit__mentor__in=bas, visit__date__gte=month, visit__date__lt=end)
                   .order_by().values_list("visit__mentor").annotate(n=Count("id")))
-    closed = dict(FollowUp.objects.filter(visit__mentor__in=bas, done=True, done_at__date__gte=month,
-                                          done_at__date__lt=end).order_by().values_list("visit__mentor")
-                  .annotate(n=Count("id")))
+    # Counted per visit of the BAs (the index of follow-ups by visit), then summed per BA: filtered on the day
+    # each was done, PostgreSQL read every follow-up of the country (300 ms on the national data).
+    closed_of_visit = (FollowUp.objects.filter(visit=OuterRef("pk"), done=True, done_at__gte=_day_start(month),
+                                               done_at__lt=_day_start(end))
+                       .order_by().values("visit").annotate(n=Count("pk")).values("n"))
+    closed = dict(Visit.objects.filter(mentor__in=bas).order_by().values_list("mentor")
+                  .annotate(n=Sum(Coalesce(Subquery(closed_of_visit, output_field=IntegerField()), 0)))
+                  .filter(n__gt=0))
     holds = coverage.village_counts_on(bas, regency_id=pmo.regency_id, on=coverage.review_day(month))
     rows = []
     for ba in bas:

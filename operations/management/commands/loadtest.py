@@ -33,6 +33,7 @@ from territories import coverage
 from .benchmark import percentile, pick_personas, pick_regency
 
 LOOPBACK = "127.0.0.1"
+HOME_SHARE = 0.10  # an office, PMO or BA home serves at least this share of /health/'s requests per second
 
 
 @dataclass
@@ -232,6 +233,11 @@ class Command(BaseCommand):
         if self.refreshes:
             self.stdout.write(f"figures refreshed {len(self.refreshes)} times by the timer thread, "
                               f"{statistics.median(self.refreshes):.2f} s each (median)")
+        # The homes' target (issue 21): each at least HOME_SHARE of /health/'s throughput in the same run.
+        homes = [run for run in runs if run.label in ("admin home", "staff home", "pmo home", "ba home")]
+        self.stdout.write(f"homes against the target ({HOME_SHARE} of /health/): " + ", ".join(
+            f"{run.label} {run.throughput / trivial:.3f} {'ok' if run.throughput / trivial >= HOME_SHARE else 'UNDER'}"
+            for run in homes))
         errors = sum(run.errors for run in runs)
         self.stdout.write(f"{sum(len(r.latencies) for r in runs):,} requests, {errors} errors.")
         if errors:
