@@ -4,7 +4,7 @@ cooperatives and the PMO report compiled from their BAs' reports. (The office's 
 these, is the reporting app's: `reporting/recap.py`.)
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
@@ -17,19 +17,13 @@ from territories import coverage
 
 from .integrity import READINESS
 from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, UnitStatus, Visit
-from .selectors import due_on, members_at, month_start, next_month
+from .selectors import day_start, due_on, members_at, month_start, next_month
 
 SENT = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.RETURNED, MonthlyReport.Status.ACCEPTED)
 
 
 def month_end(month: date) -> date:
     return next_month(month) - timedelta(days=1)
-
-
-def _day_start(day: date) -> datetime:
-    """The first moment of a day in the current time zone (what a `__date` lookup compares with), as a bound an
-    index or a plan can use."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def due_date(regency, month: date) -> date:
@@ -189,8 +183,8 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
                   .order_by().values_list("visit__mentor").annotate(n=Count("id")))
     # Counted per visit of the BAs (the index of follow-ups by visit), then summed per BA: filtered on the day
     # each was done, PostgreSQL read every follow-up of the country (300 ms on the national data).
-    closed_of_visit = (FollowUp.objects.filter(visit=OuterRef("pk"), done=True, done_at__gte=_day_start(month),
-                                               done_at__lt=_day_start(end))
+    closed_of_visit = (FollowUp.objects.filter(visit=OuterRef("pk"), done=True, done_at__gte=day_start(month),
+                                               done_at__lt=day_start(end))
                        .order_by().values("visit").annotate(n=Count("pk")).values("n"))
     closed = dict(Visit.objects.filter(mentor__in=bas).order_by().values_list("mentor")
                   .annotate(n=Sum(Coalesce(Subquery(closed_of_visit, output_field=IntegerField()), 0)))
