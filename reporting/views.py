@@ -98,7 +98,8 @@ def dashboard(request):
         context.update(charts=_chart_data(context), export_query=place.query())
         return render_to_string("reporting/_dashboard_body.html", context, request)
 
-    who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{place.regency_ids or 'all'}"
+    regencies = ",".join(map(str, place.regency_ids)) if place.regency_ids else "all"  # a key without spaces
+    who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{regencies}"
     limits = can_set_limits_on(request.user, place)
     key = f"dashboard:{who}:{place.query()}:{sort}:{limits}:{timezone.localdate():%Y-%m-%d}"
     return render(request, "reporting/dashboard.html", {"place": place, "access": access,
