@@ -102,7 +102,7 @@ class MemberCountOut(Schema):
 
 
 class FinancingOut(Schema):
-    lender: str | None = Field(None, validation_alias="lender_name", description="The lending bank, from the closed list.")
+    lender: str | None = Field(None, validation_alias="lender_name", description="The lending bank (closed list).")
     operational_spending: int
     capital_spending: int
     tenor_months: int

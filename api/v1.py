@@ -236,7 +236,8 @@ def _cooperatives(user):
             Prefetch("units", to_attr="unit_list"),
             Prefetch("land", to_attr="land_list"),
             Prefetch("board", to_attr="board_list"),
-            Prefetch("financing", FinancingProposal.objects.annotate(lender_name=F("lender__name")), to_attr="financing_list"),
+            Prefetch("financing", FinancingProposal.objects.annotate(lender_name=F("lender__name")),
+                     to_attr="financing_list"),
             Prefetch("member_counts", MemberCount.objects.order_by("counted_on", "id"), to_attr="member_count_list"),
         )
     )

@@ -1,4 +1,3 @@
-import functools
 import re
 import uuid
 
@@ -10,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from regions.forms import PhoneField, RegencyChoiceForm, SheetDateField
+from toolkit.memo import process_memo
 from toolkit.phones import phone_normalize
 from toolkit.versions import content_version
 
@@ -342,7 +342,7 @@ def clean_other_units(names) -> list[str]:
     return sorted(result.values(), key=str.casefold)
 
 
-@functools.cache
+@process_memo
 def _words(choices, extra: tuple) -> dict[str, str]:
     """Every way a sheet may name a choice: its code, its label in Indonesian and English, and common words."""
     words = {key.casefold(): value for key, value in extra}

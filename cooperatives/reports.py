@@ -7,8 +7,8 @@ these, is the reporting app's: `reporting/recap.py`.)
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone, translation
 
 from mentors.models import Mentor
@@ -17,7 +17,7 @@ from territories import coverage
 
 from .integrity import READINESS
 from .models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, UnitKind, UnitStatus, Visit
-from .selectors import due_on, members_at, month_start, next_month
+from .selectors import day_start, due_on, members_at, month_start, next_month
 
 SENT = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.RETURNED, MonthlyReport.Status.ACCEPTED)
 
@@ -193,9 +193,14 @@ def pmo_compilation(pmo: Mentor, month: date) -> dict:
                    .values_list("mentor").annotate(n=Count("cooperative", distinct=True)))
     opened = dict(FollowUp.objects.filter(visit__mentor__in=bas, visit__date__gte=month, visit__date__lt=end)
                   .order_by().values_list("visit__mentor").annotate(n=Count("id")))
-    closed = dict(FollowUp.objects.filter(visit__mentor__in=bas, done=True, done_at__date__gte=month,
-                                          done_at__date__lt=end).order_by().values_list("visit__mentor")
-                  .annotate(n=Count("id")))
+    # Counted per visit of the BAs (the index of follow-ups by visit), then summed per BA: filtered on the day
+    # each was done, PostgreSQL read every follow-up of the country (300 ms on the national data).
+    closed_of_visit = (FollowUp.objects.filter(visit=OuterRef("pk"), done=True, done_at__gte=day_start(month),
+                                               done_at__lt=day_start(end))
+                       .order_by().values("visit").annotate(n=Count("pk")).values("n"))
+    closed = dict(Visit.objects.filter(mentor__in=bas).order_by().values_list("mentor")
+                  .annotate(n=Sum(Coalesce(Subquery(closed_of_visit, output_field=IntegerField()), 0)))
+                  .filter(n__gt=0))
     holds = coverage.village_counts_on(bas, regency_id=pmo.regency_id, on=coverage.review_day(month))
     rows = []
     for ba in bas:

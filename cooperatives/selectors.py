@@ -4,7 +4,7 @@ Scopes come from `territories.selectors` already resolved to ids, and figures pe
 correlated subqueries, so a BA's or PMO's page reads only their own cooperatives' rows.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -292,6 +292,12 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def day_start(day: date) -> datetime:
+    """The first moment of a day in the current time zone (what a `__date` lookup compares with), as a bound an
+    index or a plan can use."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
@@ -367,23 +373,30 @@ def report_compilation(mentor: Mentor, month: date) -> dict:
     for visit in visits:
         entry = by_cooperative.setdefault(visit.cooperative_id, {"cooperative": visit.cooperative, "visits": []})
         entry["visits"].append(visit)
-    cooperatives = mentor_scope(mentor).villages_via("cooperative__village") | Q(
-        cooperative_id__in={v.cooperative_id for v in visits})
+    # The cooperatives of the BA's villages and those they visited, as one list of ids: an OR across the village
+    # and the cooperative would make PostgreSQL read every stage change of the country (100 ms) instead of the
+    # few of these cooperatives (their index).
+    held = Cooperative.objects.filter(
+        mentor_scope(mentor).villages_via("village") | Q(pk__in={v.cooperative_id for v in visits})).values("pk")
     stage_changes = list(
-        StageChange.objects.filter(cooperatives, reached_on__gte=month, reached_on__lt=end)
+        StageChange.objects.filter(cooperative_id__in=held, reached_on__gte=month, reached_on__lt=end)
         .select_related("cooperative__village", "recorded_by")
         .order_by("reached_on", "id")
     )
     follow_ups = FollowUp.objects.filter(visit__mentor=mentor).select_related("visit__cooperative__village")
+    # Those opened in the month and those closed in it, in one statement (split below).
+    month_follow_ups = list(follow_ups.filter(
+        Q(visit__date__gte=month, visit__date__lt=end)
+        | Q(done=True, done_at__gte=day_start(month), done_at__lt=day_start(end))).order_by("id"))
     members = members_at(Cooperative.objects.filter(mentor_scope(mentor).villages_via("village")), end)
     return {
         "members": members,
         "visits": visits,
         "by_cooperative": list(by_cooperative.values()),
         "stage_changes": stage_changes,
-        "opened": list(follow_ups.filter(visit__date__gte=month, visit__date__lt=end).order_by("due_date")),
-        "closed": list(follow_ups.filter(done=True, done_at__date__gte=month, done_at__date__lt=end)
-                       .order_by("done_at")),
+        "opened": sorted((f for f in month_follow_ups if month <= f.visit.date < end), key=lambda f: f.due_date),
+        "closed": sorted((f for f in month_follow_ups if f.done and f.done_at and
+                          month <= timezone.localtime(f.done_at).date() < end), key=lambda f: f.done_at),
         "month_end": end - timedelta(days=1),
     }
 

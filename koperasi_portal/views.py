@@ -68,17 +68,18 @@ def _office_home(request, access):
                else registry.office_report_counts(request.user, month))
     reports = {status: counted.get(status, 0) for status in ("submitted", "returned", "accepted")}
     reports["missing"] = max(0, figures.ba_active - sum(reports.values()))
+    overview = people.office_overview(request.user, today=today)
     context = {
         "figures": figures,
         "regency_rows": regency_rows(figures, regency_ids),
-        "overview": people.office_overview(request.user, today=timezone.localdate()),
+        "overview": overview,
         "stages": [(value, label, figures.stages.get(value, 0)) for value, label in Stage.choices],
         "month": month,
         "reports": reports,
         "can_hand_over": can_hand_over(request.user),
         # The same for everyone who sees these regencies: kept as long as the figures.
         "needs": cached_figures(f"needs:office:{regency_ids or 'all'}:{today:%Y-%m-%d}",
-                                lambda: dashboards.needs_of_office(request.user, access, today, figures)),
+                                lambda: dashboards.needs_of_office(request.user, access, today, figures, overview)),
     }
     return render(request, "home.html", context)
 

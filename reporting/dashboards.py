@@ -661,10 +661,10 @@ def _office_reviews(regency_ids) -> list[Need]:
             for report in waiting]
 
 
-def needs_of_office(user, access: Access, today: date, figures: Figures) -> list[Need]:
+def needs_of_office(user, access: Access, today: date, figures: Figures, overview: dict | None = None) -> list[Need]:
     """Reports waiting or late per PMO, villages without a BA, contracts ending, scheduled plans that could not take
-    effect on their day (with why), drafts to publish. For many
-    regencies (a superuser) the regencies with the most waiting work instead of each PMO."""
+    effect on their day (with why), drafts to publish. For many regencies (a superuser) the regencies with the most
+    waiting work instead of each PMO. `overview`: what `office_overview` gave the page already."""
     regency_ids = access.office_regencies
     previous = month_start(month_start(today) - timedelta(days=1))
     needs = []
@@ -688,7 +688,7 @@ def needs_of_office(user, access: Access, today: date, figures: Figures) -> list
     if uncovered > 0:
         needs.append(Need(_("%(count)s villages have no BA in the plan in force") % {"count": uncovered},
                           reverse("territories:plan_list"), "late"))
-    overview = office_overview(user, today=today)
+    overview = office_overview(user, today=today) if overview is None else overview
     for mentor in overview["contracts_ending"][:5]:
         needs.append(Need(_("Contract of %(name)s (%(role)s) ends on %(day)s")
                           % {"name": mentor.full_name, "role": mentor.get_role_display(),

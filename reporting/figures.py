@@ -261,13 +261,23 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
     for suffix, window in windows.items():
         counted[f"n{suffix}"] = Count("id", filter=window)
         counted[f"cooperatives{suffix}"] = Count("cooperative_id", distinct=True, filter=window)
-    for (district_id,), item in _grouped(visits, "cooperative__village__district_id", **counted).items():
-        row(district_id).update(
-            visits_30_days=item["n"], cooperatives_visited_30_days=item["cooperatives"],
-            visits_prev_30_days=item["n_before"], cooperatives_visited_prev_30_days=item["cooperatives_before"],
-            visits_this_month=item["n_month"], cooperatives_visited_this_month=item["cooperatives_month"],
-            visits_last_month=item["n_last_month"],
-            cooperatives_visited_last_month=item["cooperatives_last_month"])
+    names = {"": ("visits_30_days", "cooperatives_visited_30_days"),
+             "_before": ("visits_prev_30_days", "cooperatives_visited_prev_30_days"),
+             "_month": ("visits_this_month", "cooperatives_visited_this_month"),
+             "_last_month": ("visits_last_month", "cooperatives_visited_last_month")}
+    if scope.cooperative_districts is None:
+        for (district_id,), item in _grouped(visits, "cooperative__village__district_id", **counted).items():
+            row(district_id).update({name: item[f"{kind}{suffix}"] for suffix, pair in names.items()
+                                     for kind, name in zip(("n", "cooperatives"), pair, strict=True)})
+    else:
+        # A mentor's: counted per cooperative (the index of visits by cooperative and date alone), then summed per
+        # district here; joined on to the villages, PostgreSQL hashes all 83,762 cooperatives first (~100 ms).
+        per_cooperative = {f"n{suffix}": Count("id", filter=window) for suffix, window in windows.items()}
+        for (cooperative_id,), item in _grouped(visits, "cooperative_id", **per_cooperative).items():
+            target = row(scope.cooperative_districts[cooperative_id])
+            for suffix, (visits_name, visited_name) in names.items():
+                target[visits_name] += item[f"n{suffix}"]
+                target[visited_name] += 1 if item[f"n{suffix}"] else 0
     overdue = FollowUp.objects.filter(scope.cooperatives("visit__cooperative"), done=False, due_date__lt=today)
     if scope.cooperative_districts is None:
         for (district_id,), item in _grouped(overdue, "visit__cooperative__village__district_id",

@@ -101,7 +101,8 @@ def dashboard(request):
         context.update(charts=_chart_data(context), export_query=place.query())
         return render_to_string("reporting/_dashboard_body.html", context, request)
 
-    who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{place.regency_ids or 'all'}"
+    regencies = ",".join(map(str, place.regency_ids)) if place.regency_ids else "all"  # a key without spaces
+    who = f"mentor-{place.mentor.pk}" if place.mentor else f"{place.level}-{regencies}"
     limits = can_set_limits_on(request.user, place)
     key = f"dashboard:{who}:{place.query()}:{sort}:{limits}:{timezone.localdate():%Y-%m-%d}"
     return render(request, "reporting/dashboard.html", {"place": place, "access": access,
@@ -302,7 +303,8 @@ def recap(request):
     return render(request, "reporting/recap.html", {
         "figures": figures, "month": month, "place": place, "level": level, "regency": regency,
         # The one office whose recap this is signs it; a province's or the nation's table has no letterhead.
-        "frame": document_frame(request.user, regency) if regency else None, "province": province, "sees_nation": sees_nation, "sees_province": sees_province,
+        "frame": document_frame(request.user, regency) if regency else None,
+        "province": province, "sees_nation": sees_nation, "sees_province": sees_province,
         "where": urlencode(where), "query": urlencode({**where, "month": f"{month:%Y-%m}", "format": "xlsx"}),
         "previous": registry.month_start(month - timedelta(days=1)), "following": registry.next_month(month),
     })

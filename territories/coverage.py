@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mentors.models import Mentor
@@ -235,8 +236,12 @@ def reviewer_of(mentor: Mentor, month: date) -> Mentor | None:
 
 def ba_territories_in_force(regency) -> QuerySet[BaTerritory]:
     """The BA territories of a regency's plan in force, with their mentor and `villages` (their count)."""
+    # The count as a subquery per territory, not a join grouped by territory: callers annotate more per-territory
+    # subqueries (the dashboard's cooperatives), which PostgreSQL would otherwise run once per village (852, 88 ms).
+    links = BaVillage.objects.filter(ba_territory=OuterRef("pk")).order_by().values("ba_territory").annotate(
+        n=Count("pk")).values("n")
     return (BaTerritory.objects.filter(plan__regency=regency, plan__status=ACTIVE).select_related("mentor")
-            .annotate(villages=Count("village_links", distinct=True)).order_by("name"))
+            .annotate(villages=Coalesce(Subquery(links), 0)).order_by("name"))
 
 
 def regencies_with_plan_in_force() -> QuerySet:
@@ -342,11 +347,14 @@ def bas_covering_on(day: date, path: str = "", regency_ids=None) -> Q:
     """A filter on Mentor (or through `path`): BAs whose territory in the plan in force on a day holds a village.
     Only they are expected to report for that day's month. With `regency_ids`, only those regencies' plans are
     read (not every plan of the country)."""
-    links = BaVillage.objects.filter(plan__status__in=PUBLISHED, plan__effective_from__lte=day)
+    # The territories of the plans in force that hold a village (one index probe each), not every village link
+    # of those plans grouped by mentor: nationally 7,945 probes instead of a hash of 83,762 links (170 ms).
+    held = BaVillage.objects.filter(ba_territory=OuterRef("pk"))
+    territories = BaTerritory.objects.filter(plan__status__in=PUBLISHED, plan__effective_from__lte=day)
     if regency_ids is not None:
-        links = links.filter(plan__regency_id__in=regency_ids)
-    ids = links.filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=day)).values(
-        "ba_territory__mentor_id")
+        territories = territories.filter(plan__regency_id__in=regency_ids)
+    ids = territories.filter(Q(plan__effective_to__isnull=True) | Q(plan__effective_to__gte=day),
+                             Exists(held)).values("mentor_id")
     return Q(**{f"{path}_id__in" if path else "pk__in": ids})
 
 

@@ -24,6 +24,7 @@ from regions.services import regions_import
 from territories import publishing
 from territories import services as plans
 from territories.models import BaTerritory
+from toolkit.memo import forget_everything
 
 from .factories import (
     DistrictFactory,
@@ -199,7 +200,7 @@ class QueryCounter:
 
     @staticmethod
     def get(client, path, data=None, *, status=200):
-        cache.clear()
+        forget_everything()
         response = client.get(path, data or {})
         assert response.status_code == status, f"{path}: {response.status_code}"
         return response

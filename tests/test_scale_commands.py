@@ -96,3 +96,14 @@ def test_benchmark_fails_when_a_page_breaks(monkeypatch):
     with pytest.raises(CommandError, match="unexpected status"):
         call_command("benchmark", "--repeat", "1", "--skip-operations", "--only", "follow-ups", stdout=out, stderr=err)
     assert "/follow-ups/ answered 500" in err.getvalue()
+
+
+def test_benchmark_fails_a_page_over_its_budget_only_when_asked(monkeypatch):
+    seed()
+    monkeypatch.setattr("operations.management.commands.benchmark.REGENCY_BUDGET", (150.0, 1))  # 1 query at most
+    args = ["benchmark", "--repeat", "1", "--skip-operations", "--only", "follow-ups"]
+    out = io.StringIO()
+    call_command(*args, stdout=out)  # printed, not failed
+    assert re.search(r"OVER .*computed (time\+)?queries", out.getvalue()) and "over budget" in out.getvalue()
+    with pytest.raises(CommandError, match="over budget"):
+        call_command(*args, "--fail-over-budget", stdout=io.StringIO())
