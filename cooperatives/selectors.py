@@ -150,7 +150,7 @@ def registry_for(user) -> QuerySet[Cooperative]:
 REGISTRY_EXPORT_FIELDS = [
     "nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_date", "bank_name", "bank_account_number",
     "bank_account_name", "bank_account_date", "proposal_date", "simkopdes_status", "simkopdes_updated_on",
-    "microsite_status"]
+    "microsite_status", "notary_deed_number", "notary_deed_date", "notary_name"]
 
 
 def registry_export_headers() -> list[str]:
@@ -160,7 +160,8 @@ def registry_export_headers() -> list[str]:
             _("Business units"), _("Cooperative NIK"), _("NIK date"), _("NPWP"), _("NPWP date"), _("NIB"),
             _("NIB date"), _("Bank"), _("Account number"), _("Account name"), _("Account opened on"),
             _("Business proposal ready on"), _("SIMKOPDES account"), _("Last updated in SIMKOPDES"), _("Microsite"),
-            _("Ready for financing"), _("Business Assistant"), _("Last visit")]
+            _("Notary deed number"), _("Notary deed date"), _("Notary"), _("Ready for financing"),
+            _("Business Assistant"), _("Last visit")]
 
 
 def registry_export_rows(registry: QuerySet[Cooperative]) -> list[list]:
