@@ -243,6 +243,9 @@ class StageChange(models.Model):
         return f"{self.cooperative} → {self.get_stage_display()}"
 
 
+PROGRAMME_LENDERS = ["BRI", "BNI", "Bank Mandiri", "BTN", "BSI"]
+
+
 class Lender(models.Model):
     """A bank that lends to the cooperatives under PMK 49/2025: the state banks (Himbara: BRI, BNI, Mandiri, BTN)
     and, for the outlets, BSI. A closed list the administrators keep in the admin; an inactive lender stays on

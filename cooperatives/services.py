@@ -31,6 +31,7 @@ from .access import can_correct_visit, can_edit_cooperative, can_record_visit, c
 from .forms import CooperativeRowForm, clean_other_units
 from .integrity import stage_facts, stage_problems
 from .models import (
+    PROGRAMME_LENDERS,
     BoardMember,
     BusinessUnit,
     Cooperative,
@@ -38,6 +39,7 @@ from .models import (
     FollowUp,
     Instalment,
     LandPlot,
+    Lender,
     MemberCount,
     MonthlyReport,
     Stage,
@@ -57,6 +59,14 @@ READINESS_FIELDS = ["nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_d
 SIMKOPDES_FIELDS = ["simkopdes_status", "simkopdes_updated_on", "microsite_status"]
 RECORD_FIELDS = COOPERATIVE_FIELDS + READINESS_FIELDS + SIMKOPDES_FIELDS
 NUMBER_FIELDS = ["nik_number", "npwp", "nib", "bank_account_number"]
+
+
+def lenders_ensure() -> dict[str, Lender]:
+    """The programme's lenders by name (PMK 49/2025: the Himbara banks, and BSI for the outlets), created where
+    missing: the list the demo and the scenes of the tests start from (a migration makes it on a new database)."""
+    for name in PROGRAMME_LENDERS:
+        Lender.objects.get_or_create(name=name)
+    return {lender.name: lender for lender in Lender.objects.all()}
 
 
 def _tidy(cooperative: Cooperative) -> None:

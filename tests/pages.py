@@ -33,14 +33,14 @@ def build_scene(split, sukabumi, admin_user) -> SimpleNamespace:
                  .order_by("village__code"))
     coop = coops[0]
     # The record with every part filled in (at the stage "legal entity", where financing may start).
-    from cooperatives.models import Lender
+    from cooperatives.services import lenders_ensure
     from tests.factories import cooperative_to_stage
 
     coop = cooperative_to_stage(coop, "legal_entity", number=77)
     for part, values in [
         (BusinessUnit(), {"kind": "sembako", "name": "", "status": "building", "construction_started_on": last_month,
                           "opened_on": None, "notes": "Gerai di samping balai desa"}),
-        (FinancingProposal(), {"lender": Lender.objects.get(name="BRI"), "operational_spending": 250_000_000,
+        (FinancingProposal(), {"lender": lenders_ensure()["BRI"], "operational_spending": 250_000_000,
                                "capital_spending": 500_000_000, "tenor_months": 60, "status": "proposed",
                                "submitted_on": last_month, "deliberation_date": last_month - timedelta(days=20),
                                "deliberation_minutes": "BA/07/MUSDES/2026", "approval_number": "500/7/DS",

@@ -20,7 +20,7 @@ from reporting import tasks
 from reporting.models import RegencyRecap
 from reporting.recap import recap_store
 
-from .factories import DistrictFactory, MembershipFactory, ProvinceFactory, RegencyFactory, UserFactory, VillageFactory
+from .factories import NOTARY, DistrictFactory, MembershipFactory, ProvinceFactory, RegencyFactory, UserFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -235,6 +235,7 @@ def test_a_stage_change_back_dated_into_a_closed_month_recomputes_it(split, suka
         version=None,
         stage="notary_deed",
         stage_reached_on=month + timedelta(days=3),
+        **NOTARY,  # the deed this stage rests on (the programme's rules)
     )
     after = RegencyRecap.objects.get(regency=sukabumi, month=month).stages
     assert after["notary_deed"] == before["notary_deed"] + 1

@@ -241,9 +241,9 @@ class Command(BaseCommand):
     def _record_parts(self, rng, cooperatives, admin, today):
         """Land plots, boards, member counts over the months and a few financing proposals, all fictional."""
         from cooperatives import services
-        from cooperatives.models import BoardMember, FinancingProposal, Instalment, LandPlot, Lender, MemberCount
+        from cooperatives.models import BoardMember, FinancingProposal, Instalment, LandPlot, MemberCount
 
-        lenders = {lender.name: lender for lender in Lender.objects.all()}
+        lenders = registry.lenders_ensure()
 
         land, board, counts, proposals = [], [], [], []
         for index, cooperative in enumerate(cooperatives):
