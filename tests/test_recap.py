@@ -401,3 +401,26 @@ def test_a_regencys_figures_take_the_same_statements_with_one_cooperative_and_wi
     with count_queries() as three:
         recap_store([crafted.pk], last_month())
     count_queries.assert_same(one, three, most=30)
+
+
+def test_a_payment_or_a_plot_dated_back_into_a_closed_month_recomputes_its_figures(superuser):
+    month = last_month()
+    regency = _crafted(ProvinceFactory(code="73", name="Sulawesi Selatan"))
+    recap_store([regency.pk], month)
+    row = RegencyRecap.objects.get(regency=regency, month=month)
+    instalment = Instalment.objects.get(due_on=month + timedelta(days=7))
+    services.instalment_pay(
+        actor=superuser,
+        cooperative=instalment.proposal.cooperative,
+        instalment=instalment,
+        amount=10_000_000,
+        paid_on=month + timedelta(days=9),
+    )
+    row.refresh_from_db()
+    assert row.programme["arrears"] == 0 and not row.stale
+    plot = LandPlot.objects.get(recorded_on=month_start(timezone.localdate()))
+    services.part_save(
+        actor=superuser, cooperative=plot.cooperative, part=plot, values={"recorded_on": month + timedelta(days=4)}
+    )
+    row.refresh_from_db()
+    assert (row.programme["land_cooperatives"], row.programme["land_area"]) == (3, 7000)
