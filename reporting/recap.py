@@ -1,5 +1,6 @@
 """The office's month-end recap: the figures an office forwards upward for a month, from the rows as they stood
-at month end (coverage by the plan in force then, stages then, visits, reports sent and late).
+at month end (coverage by the plan in force then, stages then, visits, reports sent and late; land, outlet
+construction and financing as the records dated them).
 
 It scales with the place, not the country. A regency's figures are computed from its own rows in a fixed number
 of statements (`regency_figures`); a province or the nation is a table of its regencies or provinces that sums
@@ -7,9 +8,10 @@ the regencies' stored rows (`RegencyRecap`, 514 at most), never thousands of BA 
 
 Stored rows: a closed month is computed once per regency by the recap job (`reporting.tasks.recap_refresh`) and
 again when something dated in it changes (`regions.signals.regency_past_changed`, sent by the services that
-write visits, reports, stage changes and plans, marks the month's rows stale and enqueues
-`recap_regency_refresh`). The open month of a regency is computed on request; the job also keeps the open
-month's rows for the tables, with their time.
+write visits, reports, stage changes, plans and a record's dated parts: proposals, land, units, payments; it marks
+the month's rows stale and enqueues `recap_regency_refresh`). The open month of a regency is computed on request;
+the job also keeps the open month's rows for the tables, with their time. Rows kept before the land, outlet and
+financing figures were counted were marked stale by the migration that added them (their sums show "–" meanwhile).
 """
 
 from collections import Counter, defaultdict
