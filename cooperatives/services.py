@@ -214,6 +214,7 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: s
         # One count a day: a second count of the same day corrects the first.
         part = MemberCount.objects.filter(cooperative=cooperative, counted_on=values.get("counted_on")).first() or part
     created = part.pk is None
+    dated_before = _part_dates(part)
     holds_before = isinstance(part, BusinessUnit | LandPlot) and _stage_holds(cooperative)
     part.cooperative = cooperative
     for name, value in values.items():
@@ -232,7 +233,28 @@ def part_save(*, actor, cooperative: Cooperative, part, values: dict, version: s
         raise ValidationError({"status": _("This cooperative is “operating”: keep at least one unit operating, or "
                                            "move its stage back first.")})
     _keep_stage(cooperative, holds_before)
+    _part_past_changed(cooperative, dated_before + _part_dates(part))
     return part
+
+
+# The dates of a part the month-end recap reads (its land, outlet and financing figures): a part written or deleted
+# with one of them in a closed month changes that month's end and every one after it.
+PART_DATES = {
+    FinancingProposal: ("submitted_on", "decided_on", "disbursed_on"),
+    LandPlot: ("recorded_on", "handed_over_on"),
+    BusinessUnit: ("construction_started_on", "opened_on"),
+}
+
+
+def _part_dates(part) -> list[date]:
+    if part.pk is None:
+        return []
+    return [day for name in PART_DATES.get(type(part), ()) if (day := getattr(part, name))]
+
+
+def _part_past_changed(cooperative: Cooperative, dates: list[date]) -> None:
+    if dates:
+        _past_changed(cooperative, min(dates), None)
 
 
 def _stage_holds(cooperative: Cooperative) -> bool:
@@ -258,6 +280,7 @@ def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = 
         raise PermissionDenied
     check_version(part, version)
     holds_before = isinstance(part, BusinessUnit | LandPlot) and _stage_holds(cooperative)
+    dated = _part_dates(part)
     part._history_user = actor
     part.delete()
     if isinstance(part, MemberCount):
@@ -267,6 +290,7 @@ def part_delete(*, actor, cooperative: Cooperative, part, version: str | None = 
         raise ValidationError({"__all__": _("This cooperative is “operating”: keep at least one unit operating, "
                                             "or move its stage back first.")})
     _keep_stage(cooperative, holds_before)
+    _part_past_changed(cooperative, dated)
 
 
 # --- the loan after disbursement: grace, instalments, arrears ---------------------------------------------
@@ -319,7 +343,9 @@ def instalment_pay(*, actor, cooperative: Cooperative, instalment: Instalment, a
         raise ValidationError({"paid_on": _("A payment is dated between the disbursement and today.")})
     instalment.paid_amount += amount
     instalment.paid_on = paid_on
-    return _audited_save(instalment, actor=actor, reason="paid")
+    saved = _audited_save(instalment, actor=actor, reason="paid")
+    _part_past_changed(cooperative, [paid_on])  # the arrears at the month ends since the payment
+    return saved
 
 
 # --- visits and follow-ups ------------------------------------------------------------------------

@@ -140,6 +140,10 @@ class RegencyRecap(models.Model):
     due_on = models.DateField()
     # [{"mentor", "name", "territory", "villages", "visits", "cooperatives"}], by the BA's name
     ba_rows = models.JSONField(default=list)
+    # {"land_cooperatives", "land_area", "land_titled", "units_built", "units_operating", "handed_over", "proposals",
+    # "approved", "approved_amount", "disbursed", "disbursed_amount", "arrears"} (`reporting.recap.PROGRAMME`);
+    # empty in a row kept before they were counted (shown "–" until the job computes it again).
+    programme = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("regency recap")

@@ -1,5 +1,6 @@
 """The office's month-end recap: the figures an office forwards upward for a month, from the rows as they stood
-at month end (coverage by the plan in force then, stages then, visits, reports sent and late).
+at month end (coverage by the plan in force then, stages then, visits, reports sent and late; land, outlet
+construction and financing as the records dated them).
 
 It scales with the place, not the country. A regency's figures are computed from its own rows in a fixed number
 of statements (`regency_figures`); a province or the nation is a table of its regencies or provinces that sums
@@ -7,9 +8,10 @@ the regencies' stored rows (`RegencyRecap`, 514 at most), never thousands of BA 
 
 Stored rows: a closed month is computed once per regency by the recap job (`reporting.tasks.recap_refresh`) and
 again when something dated in it changes (`regions.signals.regency_past_changed`, sent by the services that
-write visits, reports, stage changes and plans, marks the month's rows stale and enqueues
-`recap_regency_refresh`). The open month of a regency is computed on request; the job also keeps the open
-month's rows for the tables, with their time.
+write visits, reports, stage changes, plans and a record's dated parts: proposals, land, units, payments; it marks
+the month's rows stale and enqueues `recap_regency_refresh`). The open month of a regency is computed on request;
+the job also keeps the open month's rows for the tables, with their time. Rows kept before the land, outlet and
+financing figures were counted were marked stale by the migration that added them (their sums show "–" meanwhile).
 """
 
 from collections import Counter, defaultdict
@@ -17,12 +19,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cooperatives.integrity import READINESS, ready_query
-from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Visit
+from cooperatives.models import (
+    BusinessUnit,
+    Cooperative,
+    FinancingProposal,
+    FollowUp,
+    Instalment,
+    LandPlot,
+    MonthlyReport,
+    Stage,
+    UnitStatus,
+    Visit,
+)
 from cooperatives.reports import SENT, due_date, stages_moved_since
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Mentor
@@ -33,8 +47,28 @@ from .models import RegencyRecap
 
 SHOWN_NOT_VISITED = 500  # the printable page names this many; the Excel download names them all
 COUNTS = ["villages", "covered", "cooperatives", "ready", "visits", "not_visited", "overdue"]
+STORED = ["stages", "readiness", "reports", "due_on", "ba_rows", "programme"]  # a kept row's other figures
 REPORT_COUNTS = ["expected", "sent", "accepted", "late_sent", "unsent"]
 ROLES = ("ba", "pmo")  # Mentor.Role values, the keys of the reports' figures
+# The land, outlet-construction and financing figures of a month end (the `programme` of a kept row), in the order
+# the page and the workbook show them; amounts are in rupiah. A row kept before they were counted has none: shown
+# "–", and a sum with such a row is "–" too (`None`) until the job has computed it again.
+PROGRAMME = [
+    ("land_cooperatives", gettext_lazy("Cooperatives with a land plot")),
+    ("land_area", gettext_lazy("Land area (m²)")),
+    ("land_titled", gettext_lazy("Plots with a clear title")),
+    ("units_built", gettext_lazy("Outlet units built")),
+    ("units_operating", gettext_lazy("Outlet units operating")),
+    ("handed_over", gettext_lazy("Outlet buildings handed over")),
+    ("proposals", gettext_lazy("Financing proposals made")),
+    ("approved", gettext_lazy("Financing proposals approved")),
+    ("approved_amount", gettext_lazy("Financing approved (Rp)")),
+    ("disbursed", gettext_lazy("Financing proposals disbursed")),
+    ("disbursed_amount", gettext_lazy("Financing disbursed (Rp)")),
+    ("arrears", gettext_lazy("Cooperatives with instalments in arrears")),
+]
+PROGRAMME_KEYS = [key for key, _label in PROGRAMME]
+CLEAR_TITLES = [LandPlot.Title.CERTIFICATE, LandPlot.Title.ASSET_RECORD]
 COMPUTED_ON_A_PAGE = 3  # closed-month rows a page computes itself when the job has not yet (more: it waits)
 
 
@@ -131,6 +165,63 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
         "reports": reports,
         "due_on": due_date(regency, month),
         "ba_rows": ba_rows,
+        "programme": programme_figures(ids, day, end),
+    }
+
+
+def programme_figures(cooperative_ids, day: date, end: date) -> dict:
+    """The land, outlet-construction and financing figures of these cooperatives (a subquery) as the rows stood on
+    `day` (the month's last day, or today in the open month), in four statements whatever their number. What the
+    rows date is read as of that day (a plot by its recording, an opening, a handover, a proposal by its
+    submission, decision and disbursement, an instalment by its due day and payment); what they do not date
+    (a plot's title, a unit's being built) is read as it is now. An instalment is in arrears at a closed month's
+    end when it fell due in or before the month and was not paid in full by then; in the open month, when it fell
+    due before today (as the record shows it)."""
+    land = LandPlot.objects.filter(cooperative_id__in=cooperative_ids, recorded_on__lte=day).aggregate(
+        cooperatives=Count("cooperative_id", distinct=True),
+        area=Sum("area_m2", default=0),
+        titled=Count("id", filter=Q(title__in=CLEAR_TITLES)),
+        handed_over=Count("id", filter=Q(handed_over_on__lte=day)),
+    )
+    units = BusinessUnit.objects.filter(cooperative_id__in=cooperative_ids).aggregate(
+        built=Count(
+            "id",
+            filter=Q(status__in=[UnitStatus.BUILT, UnitStatus.OPERATING])
+            & (Q(construction_started_on__isnull=True) | Q(construction_started_on__lte=day)),
+        ),
+        operating=Count(
+            "id", filter=Q(status=UnitStatus.OPERATING) & (Q(opened_on__isnull=True) | Q(opened_on__lte=day))
+        ),
+    )
+    statuses = [FinancingProposal.Status.APPROVED, FinancingProposal.Status.DISBURSED]
+    approved = Q(decided_on__lte=day, status__in=statuses)
+    disbursed = Q(disbursed_on__lte=day)
+    financing = FinancingProposal.objects.filter(cooperative_id__in=cooperative_ids, submitted_on__lte=day).aggregate(
+        proposals=Count("id"),
+        approved=Count("id", filter=approved),
+        approved_amount=Sum("approved_amount", filter=approved, default=0),
+        disbursed=Count("id", filter=disbursed),
+        disbursed_amount=Sum("disbursed_amount", filter=disbursed, default=0),
+    )
+    after = end if day + timedelta(days=1) >= end else day
+    arrears = (
+        Instalment.objects.filter(proposal__cooperative_id__in=cooperative_ids, due_on__lt=after)
+        .filter(Q(paid_amount__lt=F("amount")) | Q(paid_on__gte=after))
+        .aggregate(n=Count("proposal__cooperative_id", distinct=True))["n"]
+    )
+    return {
+        "land_cooperatives": land["cooperatives"],
+        "land_area": land["area"],
+        "land_titled": land["titled"],
+        "units_built": units["built"],
+        "units_operating": units["operating"],
+        "handed_over": land["handed_over"],
+        "proposals": financing["proposals"],
+        "approved": financing["approved"],
+        "approved_amount": financing["approved_amount"],
+        "disbursed": financing["disbursed"],
+        "disbursed_amount": financing["disbursed_amount"],
+        "arrears": arrears,
     }
 
 
@@ -198,6 +289,7 @@ def _summed(rows: list[dict], today: date) -> dict:
         for role, counts in _late_unsent(row["reports"], row["due_on"], today).items():
             reports[role].update(counts)
     total.update(
+        programme=_programme_summed([row.get("programme") or {} for row in rows]),
         stages=dict(stages),
         readiness=dict(readiness),
         reports={
@@ -208,6 +300,12 @@ def _summed(rows: list[dict], today: date) -> dict:
     return total
 
 
+def _programme_summed(rows: list[dict]) -> dict:
+    """The land, outlet and financing figures of several rows summed; a figure some row lacks (a row kept before it
+    was counted) is None, shown "–"."""
+    return {key: sum(row[key] for row in rows) if all(key in row for row in rows) else None for key in PROGRAMME_KEYS}
+
+
 def _labelled(figures: dict, month: date) -> dict:
     """Figures with what the page and the workbook show: stage and readiness labels in the reader's language."""
     return {
@@ -216,6 +314,7 @@ def _labelled(figures: dict, month: date) -> dict:
         "last_day": next_month(month) - timedelta(days=1),
         "stages": [(value, label, figures["stages"].get(value, 0)) for value, label in Stage.choices],
         "readiness": [(item.label, figures["readiness"].get(item.code, 0)) for item in READINESS],
+        "programme_rows": [(key, label, figures["programme"][key]) for key, label in PROGRAMME],
         "not_visited_count": figures["not_visited"],
     }
 
@@ -242,7 +341,7 @@ def regency_recap(regency: Regency, month: date, *, today: date | None = None, f
             recap_store([regency.pk], month, today=today)
             row = RegencyRecap.objects.filter(regency=regency, month=month).first()
     if row is not None and not row.stale:
-        values = {name: getattr(row, name) for name in [*COUNTS, "stages", "readiness", "reports", "due_on", "ba_rows"]}
+        values = {name: getattr(row, name) for name in [*COUNTS, *STORED]}
         computed_at = row.computed_at
     else:
         values, computed_at = regency_figures(regency, month, today), timezone.now()
@@ -299,6 +398,7 @@ ROW_FIELDS = [
     "readiness",
     "reports",
     "due_on",
+    "programme",
     "stale",
     "computed_at",
     "regency_id",
@@ -328,7 +428,9 @@ def table_recap(regency_ids: list[int], month: date, *, by: str, today: date | N
             .values(*ROW_FIELDS)
         )
         missing = []
-    elif missing and cache.add(f"recap:asked:{month:%Y-%m}", True, 600):
+    elif (missing or any(not row["programme"] for row in rows)) and cache.add(f"recap:asked:{month:%Y-%m}", True, 600):
+        # Rows not computed yet, or kept before the land, outlet and financing figures were counted (marked stale
+        # then): the job computes them.
         from .tasks import recap_month_refresh
 
         recap_month_refresh.enqueue(month=month.isoformat())
@@ -388,6 +490,7 @@ def summary_rows(figures: dict) -> list[list]:
         [_("Cooperatives not visited"), figures["not_visited_count"]],
         [_("Follow-ups overdue at month end"), figures["overdue"]],
     ]
+    summary += [[str(label), "–" if count is None else count] for _key, label, count in figures["programme_rows"]]
     summary += [[str(label), count] for _value, label, count in figures["stages"]]
     summary += [[f"{_('Financing readiness')}: {label}", count] for label, count in figures["readiness"]]
     for role, label in (("ba", _("BA reports")), ("pmo", _("PMO reports"))):
@@ -443,6 +546,7 @@ def table_sheets(figures: dict, regency_ids: list[int], month: date) -> list[tup
         f"{_('BA reports')}: {_('expected')}",
         f"{_('BA reports')}: {_('sent')}",
         f"{_('BA reports')}: {_('late')}",
+        *(str(label) for _key, label in PROGRAMME),
     ]
     rows = [
         [
@@ -459,6 +563,7 @@ def table_sheets(figures: dict, regency_ids: list[int], month: date) -> list[tup
             r["reports"]["ba"]["expected"],
             r["reports"]["ba"]["sent"],
             r["ba_late"],
+            *("–" if r["programme"][key] is None else r["programme"][key] for key in PROGRAMME_KEYS),
         ]
         for r in figures["table"]
     ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives import services
-from cooperatives.models import Cooperative
+from cooperatives.models import BusinessUnit, Cooperative, FinancingProposal, Instalment, LandPlot
 from cooperatives.selectors import month_start
 from mentors.models import Membership
 from regions.models import Regency, Village
@@ -20,7 +20,15 @@ from reporting import tasks
 from reporting.models import RegencyRecap
 from reporting.recap import recap_store
 
-from .factories import NOTARY, DistrictFactory, MembershipFactory, ProvinceFactory, RegencyFactory, UserFactory, VillageFactory
+from .factories import (
+    NOTARY,
+    DistrictFactory,
+    MembershipFactory,
+    ProvinceFactory,
+    RegencyFactory,
+    UserFactory,
+    VillageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,8 +243,184 @@ def test_a_stage_change_back_dated_into_a_closed_month_recomputes_it(split, suka
         version=None,
         stage="notary_deed",
         stage_reached_on=month + timedelta(days=3),
-        **NOTARY,  # the deed this stage rests on (the programme's rules)
+        **NOTARY,
     )
     after = RegencyRecap.objects.get(regency=sukabumi, month=month).stages
     assert after["notary_deed"] == before["notary_deed"] + 1
     assert after[cooperative.stage] == before[cooperative.stage] - 1
+
+
+# --- land, outlet construction and financing ---------------------------------------------------------------------
+
+
+def _crafted(province):
+    """A regency of three cooperatives with land, outlets and financing dated in last month and after its end. At the
+    month's end: land of 2 cooperatives (2,000 m², 1 clear title, 1 building handed over), 3 units built and 1
+    operating, 4 proposals made, 2 approved (Rp 1.5 bn), 2 disbursed (Rp 1.4 bn), 1 cooperative in arrears."""
+    month = last_month()
+    regency = _regency("73.05", province)
+    district = regency.districts.get()
+    a, b, c = (
+        Cooperative.objects.create(
+            village=VillageFactory(district=district, code=f"73.05.01.200{i}"), name=f"KDMP Uji {i}"
+        )
+        for i in (2, 3, 4)
+    )
+    on, after = (lambda days: month + timedelta(days=days)), month_start(timezone.localdate())
+
+    def plot(cooperative, recorded_on, area, title, **values):
+        LandPlot.objects.create(
+            cooperative=cooperative,
+            latitude="-5.1",
+            longitude="119.4",
+            area_m2=area,
+            title=title,
+            recorded_on=recorded_on,
+            **values,
+        )
+
+    plot(a, on(1), 1200, "certificate", programme_status="handed_over", handed_over_on=on(10))
+    plot(b, on(2), 800, "none")
+    plot(c, after, 5000, "asset_record")  # recorded after the month's end
+    BusinessUnit.objects.create(cooperative=a, kind="sembako", status="built", construction_started_on=on(2))
+    BusinessUnit.objects.create(cooperative=a, kind="pharmacy", status="operating", opened_on=on(3))
+    BusinessUnit.objects.create(
+        cooperative=b, kind="sembako", status="operating", construction_started_on=on(1), opened_on=after
+    )  # built by month end, open only after it
+    BusinessUnit.objects.create(cooperative=c, kind="sembako", status="planned")
+
+    def proposal(cooperative, submitted_on, **values):
+        return FinancingProposal.objects.create(
+            cooperative=cooperative,
+            operational_spending=500_000_000,
+            capital_spending=1_000_000_000,
+            tenor_months=72,
+            submitted_on=submitted_on,
+            **values,
+        )
+
+    disbursed = proposal(
+        a,
+        on(1),
+        status="disbursed",
+        decided_on=on(5),
+        approved_amount=1_000_000_000,
+        disbursed_on=on(6),
+        disbursed_amount=900_000_000,
+    )
+    Instalment.objects.create(proposal=disbursed, number=1, due_on=on(7), amount=10_000_000)  # unpaid: arrears
+    proposal(b, on(2), status="approved", decided_on=after, approved_amount=700_000_000)  # approved after month end
+    proposal(c, on(3), status="refused", decided_on=on(4))
+    paid = proposal(
+        c,
+        on(1),
+        status="disbursed",
+        decided_on=on(1),
+        approved_amount=500_000_000,
+        disbursed_on=on(2),
+        disbursed_amount=500_000_000,
+    )
+    Instalment.objects.create(
+        proposal=paid, number=1, due_on=on(8), amount=10_000_000, paid_amount=10_000_000, paid_on=on(8)
+    )
+    proposal(c, after)  # made after the month's end
+    return regency
+
+
+CRAFTED = {
+    "land_cooperatives": 2,
+    "land_area": 2000,
+    "land_titled": 1,
+    "units_built": 3,
+    "units_operating": 1,
+    "handed_over": 1,
+    "proposals": 4,
+    "approved": 2,
+    "approved_amount": 1_500_000_000,
+    "disbursed": 2,
+    "disbursed_amount": 1_400_000_000,
+    "arrears": 1,
+}
+
+
+def test_a_regencys_land_outlet_and_financing_figures_are_those_of_the_month_end(client_for, superuser):
+    regency = _crafted(ProvinceFactory(code="73", name="Sulawesi Selatan"))
+    page = client_for(superuser).get(*recap_url(regency="73.05"))
+    assert page.context["figures"]["programme"] == CRAFTED
+    assert RegencyRecap.objects.get(regency=regency, month=last_month()).programme == CRAFTED
+    assert '<tr id="recap-approved_amount"><th>Pembiayaan disetujui (Rp)</th><td class="num">1.500.000.000</td>' in (
+        page.text
+    )
+    # A payment after the month's end does not take the instalment out of that month's arrears.
+    Instalment.objects.filter(due_on=last_month() + timedelta(days=7)).update(
+        paid_amount=10_000_000, paid_on=month_start(timezone.localdate())
+    )
+    recap_store([regency.pk], last_month())
+    assert RegencyRecap.objects.get(regency=regency, month=last_month()).programme["arrears"] == 1
+
+
+def test_the_province_table_sums_its_regencies_figures_and_a_row_kept_before_them_shows_a_dash(client_for, superuser):
+    province = ProvinceFactory(code="73", name="Sulawesi Selatan")
+    crafted, other = _crafted(province), _regency("73.01", province)
+    recap_store([crafted.pk, other.pk], last_month())
+    client = client_for(superuser)
+    figures = client.get(*recap_url(province="73")).context["figures"]
+    assert figures["programme"] == CRAFTED
+    assert [row["programme"]["proposals"] for row in figures["table"]] == [0, 4]
+    # A row kept before these figures were counted: the sums say "–", not a figure short of that regency's.
+    RegencyRecap.objects.filter(regency=other).update(programme={})
+    page = client.get(*recap_url(province="73"))
+    assert set(page.context["figures"]["programme"].values()) == {None}
+    assert '<tr id="recap-proposals"><th>Usulan pembiayaan diajukan</th><td class="num">–</td>' in page.text
+
+
+def test_both_workbooks_hold_the_land_outlet_and_financing_figures(client_for, superuser):
+    province = ProvinceFactory(code="73", name="Sulawesi Selatan")
+    crafted = _crafted(province)
+    recap_store([crafted.pk], last_month())
+    client = client_for(superuser)
+    regency = _workbook(client.get(*recap_url(regency="73.05", format="xlsx")))
+    summary = dict(regency["Rekap"].iter_rows(min_row=2, values_only=True))
+    assert summary["Koperasi yang memiliki lahan"] == 2
+    assert summary["Pembiayaan dicairkan (Rp)"] == 1_400_000_000
+    assert summary["Koperasi dengan angsuran menunggak"] == 1
+    assert any(str(label).startswith("Kesiapan pembiayaan") for label in summary)  # every row it had is kept
+    assert len(list(regency["Tidak dikunjungi"].iter_rows(min_row=2))) == 3
+    table = _workbook(client.get(*recap_url(province="73", format="xlsx")))
+    assert dict(table["Rekap"].iter_rows(min_row=2, values_only=True))["Usulan pembiayaan disetujui"] == 2
+    headers, *rows = table.worksheets[1].iter_rows(values_only=True)
+    assert dict(zip(headers, rows[0], strict=True))["Pembiayaan disetujui (Rp)"] == 1_500_000_000
+
+
+def test_a_regencys_figures_take_the_same_statements_with_one_cooperative_and_with_three(count_queries):
+    province = ProvinceFactory(code="73", name="Sulawesi Selatan")
+    small, crafted = _regency("73.01", province), _crafted(province)
+    Cooperative.objects.create(village=small.districts.get().villages.get(), name="KDMP Sendiri")
+    with count_queries() as one:
+        recap_store([small.pk], last_month())
+    with count_queries() as three:
+        recap_store([crafted.pk], last_month())
+    count_queries.assert_same(one, three, most=30)
+
+
+def test_a_payment_or_a_plot_dated_back_into_a_closed_month_recomputes_its_figures(superuser):
+    month = last_month()
+    regency = _crafted(ProvinceFactory(code="73", name="Sulawesi Selatan"))
+    recap_store([regency.pk], month)
+    row = RegencyRecap.objects.get(regency=regency, month=month)
+    instalment = Instalment.objects.get(due_on=month + timedelta(days=7))
+    services.instalment_pay(
+        actor=superuser,
+        cooperative=instalment.proposal.cooperative,
+        instalment=instalment,
+        amount=10_000_000,
+        paid_on=month + timedelta(days=9),
+    )
+    row.refresh_from_db()
+    assert row.programme["arrears"] == 0 and not row.stale
+    plot = LandPlot.objects.get(recorded_on=month_start(timezone.localdate()))
+    services.part_save(
+        actor=superuser, cooperative=plot.cooperative, part=plot, values={"recorded_on": month + timedelta(days=4)}
+    )
+    row.refresh_from_db()
+    assert (row.programme["land_cooperatives"], row.programme["land_area"]) == (3, 7000)

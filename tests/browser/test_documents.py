@@ -177,6 +177,10 @@ def test_the_annex_and_the_recap_print_at_a4_with_the_offices_letterhead_and_sig
         "Dra. Hj. Siti Rahmawati, M.Si.",
         "NIP. 19700101 200003 2 001",
         "Pelabuhanratu,",
+        "Koperasi yang memiliki lahan",
+        "Unit gerai selesai dibangun",
+        "Pembiayaan dicairkan (Rp)",
+        "Koperasi dengan angsuran menunggak",
     ):
         assert squeezed(expected) in text, expected
     assert squeezed("Kepala Dinas Koperasi, Kabupaten Sukabumi") not in text

@@ -19,6 +19,8 @@ from cooperatives.reports import ba_snapshot, due_date, pmo_snapshot, sending_re
 from cooperatives.selectors import month_start, next_month
 from mentors import services as accounts
 from mentors.models import Membership, Mentor, User
+from offices.models import OfficeSettings
+from offices.services import office_settings_update
 from regions.models import Boundary, Regency, Village
 from reporting.figures import figures_refresh
 from territories import coverage, publishing
@@ -45,6 +47,20 @@ VISIT_SUMMARIES = [
     "Pelatihan singkat manajemen stok untuk pengelola gerai.",
     "Menyiapkan berkas proposal pembiayaan ke bank Himbara.",
 ]
+# Kabupaten Sukabumi's document settings (the letterhead and signature block of the printed recap and decree
+# annex): the office's real name and town, a fictional head, NIP, address and contacts.
+DEMO_OFFICE = {
+    "office_name": "Dinas Koperasi, Usaha Kecil, dan Menengah Kabupaten Sukabumi",
+    "head_name": "Drs. Dadang Permana, M.M. (fiktif)",
+    "head_title": "Kepala Dinas Koperasi, Usaha Kecil, dan Menengah Kabupaten Sukabumi",
+    "head_rank": "Pembina Utama Muda (IV/c)",
+    "head_nip": "196805121994031003",  # fictional, of the right form: born 12 May 1968, appointed March 1994
+    "sign_town": "Pelabuhanratu",
+    "address": "Jalan Contoh Nomor 1, Pelabuhanratu, Kabupaten Sukabumi 43364 (alamat fiktif)",
+    "phone": "(0266) 000000",
+    "email": f"dinas@{DOMAIN}",
+    "number_pattern": "500.3/{seq}/DKUKM/{month_roman}/{year}",
+}
 DEMO_TOTP_SECRET = "KOPERASIDEMOMFAKOPERASIDEMOMFA23"  # fictional, like the people: never for real accounts
 DEMO_LOGINS = [
     ("superuser", f"super@{DOMAIN}"),
@@ -76,6 +92,7 @@ class Command(BaseCommand):
             call_command("import_geometry", *(str(GEOMETRY / name) for name in GEOMETRY_FILES), stdout=self.stdout)
         with transaction.atomic():
             self._people(regency)
+            self._office(regency)
             self._plan(regency)
             self._cooperatives(regency)
         figures_refresh()  # the home pages' figures from the start (the worker then refreshes them every minute)
@@ -105,6 +122,15 @@ class Command(BaseCommand):
         pmo = coverage.reviewer_of(ba01, month_start(timezone.localdate())) if ba01 else None
         reviewer = pmo.email if pmo else None
         return [(role, reviewer if role == "pmo" and reviewer else email) for role, email in DEMO_LOGINS]
+
+    @staticmethod
+    def _office(regency):
+        """The office's document settings, for a full letterhead on the printed recap and decree annex; a setting
+        the office already has (changed since an earlier run) is kept."""
+        current = OfficeSettings.of(regency)
+        empty = {name: value for name, value in DEMO_OFFICE.items() if not getattr(current, name)}
+        if empty:
+            office_settings_update(actor=None, regency=regency, **empty)
 
     def _people(self, regency):
         self._account(f"super@{DOMAIN}", "Operator Nasional (fiktif)", is_staff=True, is_superuser=True)
