@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django import forms
@@ -14,7 +15,10 @@ class TokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("At most a year from today."),
     )
+    # One per form shown: the same form sent again (a refresh, a double click) issues nothing the second time.
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expires_on"].initial = timezone.localdate() + timedelta(days=90)
+        self.fields["submission"].initial = uuid.uuid4()

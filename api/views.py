@@ -1,6 +1,7 @@
 """The portal's pages for API tokens: an admin issues one (its secret shown once), lists theirs, revokes one."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -24,8 +25,15 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     issued = secret = None
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        submission = values.pop("submission")
+        if submission and not cache.add(f"api-token-form:{request.user.pk}:{submission}", 1, timeout=86400):
+            # The page sent again (a refresh after issuing): its secret was shown once and cannot be shown again.
+            messages.warning(request, _("This form was already sent and its token issued; a token's secret is shown "
+                                        "only once. Issue a new token if you did not copy it, and revoke the other."))
+            return redirect("api:token_list")
         try:
-            issued, secret = services.token_issue(actor=request.user, **form.cleaned_data)
+            issued, secret = services.token_issue(actor=request.user, **values)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)

@@ -142,6 +142,19 @@ def test_the_admin_page_shows_the_secret_once_then_only_its_prefix(admin_client,
     assert secret not in again and token.prefix in again and "Rekap provinsi" in again
 
 
+def test_the_issue_form_sent_again_issues_no_second_token(admin_client, admin_user):
+    form = admin_client.get("/api-tokens/").context["form"]
+    sent = {"name": "Rekap provinsi", "expires_on": timezone.localdate() + timedelta(days=30),
+            "submission": form["submission"].value()}
+    assert admin_client.post("/api-tokens/", sent).context["secret"]
+    again = admin_client.post("/api-tokens/", sent, follow=True)  # the browser's refresh re-posts the same form
+    assert ApiToken.objects.filter(issuer=admin_user).count() == 1
+    assert "hanya ditampilkan sekali" in again.content.decode()
+    fresh = admin_client.get("/api-tokens/").context["form"]["submission"].value()
+    assert admin_client.post("/api-tokens/", {**sent, "submission": fresh}).context["secret"]
+    assert ApiToken.objects.filter(issuer=admin_user).count() == 2
+
+
 def test_a_token_with_an_expiry_in_the_past_is_refused_with_a_message(admin_client):
     response = admin_client.post("/api-tokens/", {"name": "Lama", "expires_on": timezone.localdate() - timedelta(1)})
     assert response.status_code == 200
