@@ -122,6 +122,8 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
+  var SEND_LIMIT_MS = 120000;  // one visit with its photos: 2 MB at 400 kbit/s takes about 40 s
+
   function body(entry) {
     var data = new FormData();
     entry.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
@@ -134,10 +136,15 @@
   function send(entry, now) {
     var headers = { "X-CSRFToken": csrfToken(), "X-Field-App": "1", "Accept": "application/json" };
     if (now) { headers["X-Field-Now"] = "1"; }
+    // A line that stalls (a half-open connection, common on a weak signal) must not hold the sending lock for ever:
+    // past SEND_LIMIT_MS the send is given up and the visit keeps waiting; its token makes the next try safe even if
+    // the server did record this one.
+    var stop = window.AbortController ? new AbortController() : null;
+    var timer = stop ? setTimeout(function () { stop.abort(); }, SEND_LIMIT_MS) : null;
     return fetch(entry.action, {
       method: "POST", body: body(entry), credentials: "same-origin", redirect: "manual",
-      headers: headers
-    }).then(function (response) {
+      headers: headers, signal: stop ? stop.signal : undefined
+    }).finally(function () { clearTimeout(timer); }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
         return response.json().catch(function () { return {}; }).then(function (answer) {
           return store.remove(entry.token).then(function () { return { outcome: "sent", url: answer.url }; });

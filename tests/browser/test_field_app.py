@@ -150,7 +150,9 @@ def _wait(condition, seconds=60):
 def _ready_offline(tab):
     """Signed in with a signal, the worker installed and the mentor's pages kept; then the signal goes."""
     sign_in(tab, "ba.satu@contoh.test", PASSWORD)
-    tab.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # Bounded: a worker that never installs fails the test instead of holding it (and CI) for ever.
+    tab.evaluate("Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((_, no) => "
+                 "setTimeout(() => no(new Error('no service worker after 60 s')), 60000))])")
     tab.reload()
     tab.wait_for_function("navigator.serviceWorker.controller !== null")
     # Home, the visit form, follow-ups, the offline page, their cooperatives (evaluate awaits the promise: polled).
@@ -177,7 +179,7 @@ def _settled(tab, force=False):
     """Waits for the worker's refresh of the kept pages, if one is running (none is left running past the test);
     `force`: a refresh now, however recent the last."""
     tab.evaluate("force => new Promise(done => { const channel = new MessageChannel(); "
-                 "channel.port1.onmessage = () => done(true); "
+                 "channel.port1.onmessage = () => done(true); setTimeout(() => done(false), 60000); "
                  "navigator.serviceWorker.controller.postMessage({type: 'refresh', force}, [channel.port2]); })", force)
 
 
@@ -359,8 +361,9 @@ def test_a_flaky_network_loses_no_visit_and_records_none_twice(field_phone, spli
     line.dark.clear()
     tab.context.set_offline(False)
     # The phone tries again on its own (on the signal's return, then every 30 s: here as soon as the last try ends).
-    assert _wait(lambda: tab.evaluate("koperasiField.sync().then(() => koperasiField.store.all())"
-                                      ".then(list => list.length === 0)"), seconds=60), _waiting(tab)
+    assert _wait(lambda: tab.evaluate("Promise.race([koperasiField.sync().then(() => koperasiField.store.all())"
+                                      ".then(list => list.length === 0), new Promise(r => setTimeout(() => r(false), "
+                                      "30000))])"), seconds=60), _waiting(tab)
     # What the line did (a send answered "busy" by the test's SQLite, whose tables lock under concurrent writers,
     # is sent again too: hence "at least").
     assert line.what_became_of(4)[0] == ("stall", "201 Created")
