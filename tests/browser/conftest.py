@@ -2,6 +2,9 @@
 
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -11,6 +14,51 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+HANG_SECONDS = 300  # the longest browser test takes about a minute on a loaded machine
+
+
+def _chromium_of_this_worker() -> list[int]:
+    """The Chromium processes this test process started (through Playwright's driver)."""
+    parents, found = {}, []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != os.getpid():
+            ancestor = parents.get(ancestor)
+        if ancestor == os.getpid():
+            try:
+                if b"chromium" in (Path("/proc") / str(pid) / "cmdline").read_bytes():
+                    found.append(pid)
+            except OSError:
+                continue
+    return found
+
+
+@pytest.fixture(autouse=True)
+def browser_test_bounded(request):
+    """A browser test waiting on a call the browser never answers is stopped after HANG_SECONDS: its Chromium is
+    ended, so the call raises and the run fails naming the test, instead of holding the run (and CI) for ever."""
+
+    def stop():
+        sys.stderr.write(f"\n{request.node.nodeid}: no answer from the browser in {HANG_SECONDS} s: Chromium ended\n")
+        for pid in _chromium_of_this_worker():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    timer = threading.Timer(HANG_SECONDS, stop)
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
 
 
 @pytest.fixture(scope="session")
