@@ -76,6 +76,17 @@ def browser():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"],
         )
+        # The field app's service worker (every mentor's session) fetches the mentor's pages in the background, several
+        # at a time. The live server shares one SQLite connection between its threads, and those concurrent requests
+        # stalled it for good in three CI runs. Only the tests about the field app let the worker in
+        # (`service_workers="allow"`); the others test the pages, not the background work.
+        launch_context = chromium.new_context
+
+        def new_context(**options):
+            options.setdefault("service_workers", "block")
+            return launch_context(**options)
+
+        chromium.new_context = new_context
         yield chromium
         chromium.close()
 
