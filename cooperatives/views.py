@@ -422,13 +422,18 @@ def report_list(request):
     for mentor in page_obj:
         mentor.late = reports.lateness(mentor.report_status, mentor.regency, month,
                                        sent_late=bool(mentor.report_sent_late))
-    pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:200]) if sees_pmo_reports else []
+    # A page of PMOs; above a regency (1,028 nationally) the rest are reached by choosing a regency.
+    pmo_rows = list(selectors.pmo_report_rows(request.user, month, regency)[:settings.PAGE_SIZE + 1]
+                    ) if sees_pmo_reports else []
+    more_pmos = len(pmo_rows) > settings.PAGE_SIZE
+    pmo_rows = pmo_rows[:settings.PAGE_SIZE]
     for mentor in pmo_rows:
         mentor.late = reports.lateness(mentor.report_status, mentor.regency, month,
                                        sent_late=bool(mentor.report_sent_late))
     previous = selectors.month_start(month - timedelta(days=1))
     return render(request, "cooperatives/report_list.html", {
-        "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "is_office": sees_pmo_reports,
+        "page_obj": page_obj, "month": month, "pmo_rows": pmo_rows, "more_pmos": more_pmos,
+        "is_office": sees_pmo_reports,
         "own_pmo_report": access.mentor if access.is_pmo else None,
         "counts": selectors.report_status_counts(request.user, month, pmo, regency),
         "previous": previous, "following": selectors.next_month(month), "pmo": pmo, "regency": regency,

@@ -459,11 +459,14 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     last = {pk: row["d"] for pk, row in seen.items()}
     # Work follows the village: a follow-up counts for the BA who covers its cooperative's village today, whoever
     # opened it (the PMO's own, written on a PMO's visit, are not the BAs').
-    overdue = dict(FollowUp.objects.filter(coverage.villages_held_by(pmo, "visit__cooperative__village"),
-                                           done=False, due_date__lt=today)
-                   .exclude(visit__mentor__role=Mentor.Role.PMO)
-                   .annotate(holder=coverage.ba_id_of_village("visit__cooperative__village_id"))
-                   .filter(holder__in=ids).order_by().values_list("holder").annotate(n=Count("visit_id")))
+    # Counted per village through the follow-ups' cooperative index, then given to the village's BA.
+    holders = coverage.team_villages(pmo)
+    overdue: dict[int, int] = {}
+    for village_id, n in (FollowUp.objects.filter(cooperative__village_id__in=list(holders), done=False,
+                                                  due_date__lt=today)
+                          .exclude(visit__mentor__role=Mentor.Role.PMO)
+                          .order_by().values_list("cooperative__village_id").annotate(n=Count("id"))):
+        overdue[holders[village_id]] = overdue.get(holders[village_id], 0) + n
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
     return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
              "visits_month": visits.get(t.mentor_id, 0),
@@ -616,8 +619,11 @@ def needs_of_pmo(mentor: Mentor, today: date, team: list[dict] | None = None,
                           follow_up.visit.cooperative.village.name))
     # The PMO's own report to the office: last month's until it is sent, or a returned one.
     previous = month_start(month_start(today) - timedelta(days=1))
-    own = {r.month: r for r in MonthlyReport.objects.filter(mentor=mentor, month__gte=previous)}
-    for report in MonthlyReport.objects.filter(mentor=mentor, status="returned").order_by("month")[:3]:
+    # Last month's and this month's, and the returned ones, in one read.
+    mine = list(MonthlyReport.objects.filter(Q(month__gte=previous) | Q(status="returned"), mentor=mentor)
+                .order_by("month"))
+    own = {r.month: r for r in mine if r.month >= previous}
+    for report in [r for r in mine if r.status == "returned"][:3]:
         needs.append(Need(_("Your PMO report for %(month)s was returned: correct it and send it again")
                           % {"month": _month_name(report.month)}, _report_url(mentor.pk, report.month), "late",
                           report.review_comment[:120]))

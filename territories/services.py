@@ -7,7 +7,8 @@ Publishing lives in `publishing.py`, the Excel round trip in `workbook.py`.
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -96,6 +97,14 @@ def _copy_content(source: TerritoryPlan, plan: TerritoryPlan) -> None:
         BaVillage(plan=plan, ba_territory_id=ba_map[territory], village_id=village)
         for territory, village in BaVillage.objects.filter(plan=source).values_list("ba_territory_id", "village_id")
     ], batch_size=BULK_BATCH)
+    _recount_villages(plan)
+
+
+def _recount_villages(plan: TerritoryPlan) -> None:
+    """Store each BA territory's number of villages again (one statement; the draft is locked by `_claim`)."""
+    links = BaVillage.objects.filter(ba_territory=OuterRef("pk")).order_by().values("ba_territory")
+    BaTerritory.objects.filter(plan=plan).update(
+        villages_held=Coalesce(Subquery(links.annotate(n=Count("pk")).values("n")), 0))
 
 
 @transaction.atomic
@@ -163,6 +172,7 @@ def villages_move(*, actor, plan: TerritoryPlan, version: int, village_ids: list
     if to is not None:
         BaVillage.objects.bulk_create([BaVillage(plan=plan, ba_territory=to, village_id=v) for v in village_ids],
                                       batch_size=BULK_BATCH)
+    _recount_villages(plan)
     return len(village_ids)
 
 
@@ -205,6 +215,7 @@ def _replace_content(plan: TerritoryPlan, pmo_rows: list[tuple[str, int | None, 
     BaVillage.objects.bulk_create([
         BaVillage(plan=plan, ba_territory_id=ba_ids[name], village_id=v) for name, _m, _p, vs in ba_rows for v in vs
     ], batch_size=BULK_BATCH)
+    _recount_villages(plan)
 
 
 def proposal_for(plan: TerritoryPlan, *, ba_mentors, pmo_mentors, keep: bool = True):
