@@ -284,9 +284,10 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
                                              n=Count("id")).items():
             row(district_id)["follow_ups_overdue"] = item["n"]
     else:
-        # A mentor's: counted per cooperative and by visit_id, which PostgreSQL answers from followup_open_idx alone
-        # (joined on to the districts, or counting ids, it scans every follow-up of the country: ~50 ms for a PMO).
-        for (cooperative_id,), item in _grouped(overdue, "visit__cooperative_id", n=Count("visit_id")).items():
+        # A mentor's: counted per cooperative through the follow-ups' own cooperative, which PostgreSQL answers from
+        # followup_cooperative_due_idx alone (through the visits it walked 5,615 of a PMO's visits: ~50 ms).
+        overdue = FollowUp.objects.filter(scope.cooperatives("cooperative"), done=False, due_date__lt=today)
+        for (cooperative_id,), item in _grouped(overdue, "cooperative_id", n=Count("cooperative_id")).items():
             row(scope.cooperative_districts[cooperative_id])["follow_ups_overdue"] += item["n"]
     return rows
 

@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Case, Count, Max, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, Count, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -110,10 +111,16 @@ def village_get_for_user(user, code: str) -> Village:
 
 
 def regencies_with_counts(user) -> QuerySet[Regency]:
+    # Counted per regency by subqueries (the page's rows only), not by joining every district and village of the
+    # country and grouping (177 ms nationally, for 50 rows shown).
+    districts = District.objects.filter(regency=OuterRef("pk")).order_by().values("regency").annotate(
+        n=Count("pk")).values("n")
+    villages = Village.objects.filter(district__regency=OuterRef("pk")).order_by().values("district__regency").annotate(
+        n=Count("pk")).values("n")
     return (
         regencies_visible_to(user)
         .select_related("province")
-        .annotate(district_count=Count("districts", distinct=True), village_count=Count("districts__villages"))
+        .annotate(district_count=Coalesce(Subquery(districts), 0), village_count=Coalesce(Subquery(villages), 0))
         .order_by("code")
     )
 
