@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from mentors.access import access_for, has_mfa, must_use_mfa
 from mentors.adapters import contract_ended_message
+from toolkit.activity import activity_recorded
 from toolkit.uploads import body_limit
 
 logger = logging.getLogger("koperasi.busy")
@@ -152,6 +153,31 @@ class SignedInCacheMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class ActivityMiddleware:
+    """A successful write by a signed-in person moves on the activity counters of their regencies (a superuser's:
+    the country's), so that what is kept for the people of those regencies is computed again (toolkit/activity)."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.method not in self.SAFE and response.status_code < 400 and user is not None \
+                and user.is_authenticated:
+            access = access_for(user)
+            regency_ids = set(access.office_regency_ids)
+            if access.mentor is not None:
+                regency_ids.add(access.mentor.regency_id)
+            if user.is_superuser:
+                activity_recorded(None)
+            elif regency_ids:
+                activity_recorded(regency_ids)
         return response
 
 

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "koperasi_portal.middleware.BusyDatabaseMiddleware",
     "koperasi_portal.middleware.SignedInCacheMiddleware",
+    "koperasi_portal.middleware.ActivityMiddleware",
 ]
 
 ROOT_URLCONF = "koperasi_portal.urls"

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from mentors.access import access_for, has_mfa, must_use_mfa, require
 from reporting import dashboards
 from reporting.figures import cached_figures, figures_for, regency_rows
 from territories import coverage
+from toolkit.activity import activity_generation
 
 from .access import sees_ba_home, sees_office_home, sees_pmo_home
 from .admin_site import refusal
@@ -37,10 +39,31 @@ from .middleware import outage, outage_response
 def home(request):
     """The start page, by role: the office overview for admins and staff, "my page" for mentors."""
     access = access_for(request.user)
-    if sees_office_home(request.user):
-        return _office_home(request, access)
-    mentor = access.mentor
     today = timezone.localdate()
+    if sees_office_home(request.user):
+        body = _kept_home(request, access, today, lambda: _office_body(request, access, today))
+        return render(request, "home.html", {"body": body})
+    body = _kept_home(request, access, today, lambda: _mentor_body(request, access, today))
+    return render(request, "home_mentor.html", {"body": body, "mentor": access.mentor})
+
+
+def _kept_home(request, access, today, build) -> str:
+    """The home's body (everything below the greeting), rendered by `build()` and kept for the person's session
+    until anything is written in their regencies (toolkit/activity) or FIGURES_MAX_AGE passes: the homes are
+    within budget computed, and kept they serve many more requests. The messages, the CSP nonce and the
+    navigation are rendered fresh around it."""
+    if not settings.FIGURES_MAX_AGE or request.session.session_key is None:
+        return build()
+    regency_ids = set(access.office_regency_ids)
+    if access.mentor is not None:
+        regency_ids.add(access.mentor.regency_id)
+    session = hashlib.sha256(request.session.session_key.encode()).hexdigest()[:16]
+    key = f"home:{request.user.pk}:{session}:{today:%Y%m%d}:{activity_generation(regency_ids)}"
+    return cached_figures(key, build)
+
+
+def _mentor_body(request, access, today) -> str:
+    mentor = access.mentor
     context = {"mentor": mentor, "today": today, "month": registry.month_start(today)}
     if sees_ba_home(request.user):
         reports = dashboards.recent_reports(mentor, today)
@@ -54,14 +77,13 @@ def home(request):
         context["team"] = dashboards.team_rows(mentor, today)
         context["follow_ups"] = list(registry.open_follow_ups(mentor)[:5])
         context["needs"] = dashboards.needs_of_pmo(mentor, today, context["team"], context["follow_ups"])
-    return render(request, "home_mentor.html", context)
+    return render_to_string("_home_mentor_body.html", context, request)
 
 
-def _office_home(request, access):
+def _office_body(request, access, today) -> str:
     """Counts come from the pre-aggregated figures (reporting/figures.py), never from the raw rows."""
     regency_ids = access.office_regencies
     figures = figures_for(regency_ids)
-    today = timezone.localdate()
     month = month_needing_work(request.user, today)
     # The figures count the running month; last month's (while it needs work) are counted in one grouped query.
     counted = (figures.reports if month == (figures.month or registry.month_start(today))
@@ -81,7 +103,7 @@ def _office_home(request, access):
         "needs": cached_figures(f"needs:office:{regency_ids or 'all'}:{today:%Y-%m-%d}",
                                 lambda: dashboards.needs_of_office(request.user, access, today, figures, overview)),
     }
-    return render(request, "home.html", context)
+    return render_to_string("_home_office_body.html", context, request)
 
 
 # --- dashboards ---------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_an_invited_mentor_sets_a_password_lands_on_their_page_and_the_link_then
 
     browser, landed = accept(invitation_link(mail.outbox[0]))
 
-    assert landed.templates[0].name == "home_mentor.html"
+    assert "home_mentor.html" in [t.name for t in landed.templates]
     assert landed.context["user"] == mentor.user
     _, again = accept(invitation_link(mail.outbox[0]), password="Percobaan-Kedua-99")
     assert not again.context["user"].is_authenticated

@@ -213,5 +213,5 @@ def test_the_office_home_counts_mentors_and_lists_contracts_ending_soon(office_c
 
 def test_a_mentor_sees_their_own_page_on_home(client_for, ba_user):
     response = client_for(ba_user).get("/")
-    assert response.templates[0].name == "home_mentor.html"
+    assert "home_mentor.html" in [t.name for t in response.templates]
     assert "Wilayah desa saya" in response.text or "Desa saya" in response.text
