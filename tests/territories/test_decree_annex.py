@@ -242,3 +242,21 @@ def test_missing_settings_are_named_with_a_link_for_admins_and_nothing_is_guesse
         assert "belum dapat ditandatangani" in text and "NIP kepala dinas" in text
         assert ('href="/offices/32.02/documents/"' in text) is link
         assert "Kepala Dinas Koperasi, Kabupaten Sukabumi" not in text
+
+
+def test_the_migration_enters_the_decree_numbers_typed_before_in_the_register(sukabumi, team):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("territories.migrations.0005_decree_numbers_in_register")
+    documents_set(sukabumi)
+    first = unnumbered(sukabumi, team)
+    second = unnumbered(sukabumi, team, on=date(2026, 6, 1))
+    draft = proposed_draft(sukabumi, team)
+    # as the rows stood before the register knew typed numbers: two plans repeating one number, a draft with one
+    TerritoryPlan.objects.filter(pk__in=[first.pk, second.pk]).update(decree_number="500.3/005/DKUKM/2026")
+    TerritoryPlan.objects.filter(pk=draft.pk).update(decree_number="500.3/9/DKUKM/2026")
+    migration.forward(apps, None)
+    assert list(IssuedNumber.objects.values_list("number", "sequence", "typed")) == [("500.3/005/DKUKM/2026", 5, True)]
+    assert document_number_issue(actor=None, regency=sukabumi, document="x", on=date(2026, 12, 7)).sequence == 6
