@@ -756,9 +756,7 @@ def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPrev
                 _set_units(cooperative, units[0], units[1], statuses=units[2], actor=actor)
             if plot is not None:
                 _land_write(cooperative, plot, actor=actor)
-            # The recap counts a record at its stage in every month it keeps (a record has no date of its own):
-            # a new one changes each kept month's figures.
-            _past_changed(cooperative, PROGRAMME_START, None)
+            created.append(cooperative)
         elif row.action == "update":
             if plot is not None:  # first: the stage it brings may rest on it
                 _land_write(row.instance, plot, actor=actor)
@@ -768,8 +766,14 @@ def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPrev
                                unit_statuses=units[2] if units else None,
                                stage_reason=row.extra.get("stage_reason", ""), **fields)
 
-    return apply_all_or_nothing(cooperatives_import_check(regency=regency, rows=rows), write,
-                                changed=_("the registry changed during the import: %(why)s"))
+    created: list[Cooperative] = []
+    preview = apply_all_or_nothing(cooperatives_import_check(regency=regency, rows=rows), write,
+                                   changed=_("the registry changed during the import: %(why)s"))
+    if created and not preview.errors:
+        # The recap counts a record at its stage in every month it keeps (a record has no date of its own): new
+        # records change each kept month's figures (told once for the import; a plot is told by its own dates).
+        _past_changed(created[0], PROGRAMME_START, None)
+    return preview
 
 
 LAND_SHEET_FIELDS = {"land_area_m2": "area_m2", "land_latitude": "latitude", "land_longitude": "longitude",
