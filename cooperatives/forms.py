@@ -1,5 +1,6 @@
 import re
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
@@ -299,9 +300,11 @@ class ReviewForm(forms.Form):
 
 class CooperativeImportForm(RegencyChoiceForm):
     file = forms.FileField(label=_("Spreadsheet"), help_text=_(
-        "Excel (.xlsx) or CSV, at most 2 MB, one row per village. Columns: kode desa, nama koperasi, tahap, "
-        "nomor badan hukum, tanggal badan hukum, jumlah anggota, ketua, telepon ketua, manajer, telepon manajer, "
-        "alamat, unit usaha, catatan."), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+        "Excel (.xlsx) or CSV, at most 2 MB, one row per village (the registry's Excel export is an example that "
+        "imports back). Columns: kode desa, nama koperasi, tahap, nomor badan hukum, tanggal badan hukum, jumlah "
+        "anggota, ketua, telepon ketua, manajer, telepon manajer, alamat, unit usaha, catatan; from the stage "
+        "“lahan tersedia” on, the land plot: luas lahan (m2), lintang lahan, bujur lahan, status hak lahan and, "
+        "if not today, tanggal lahan dicatat."), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
 
 
@@ -354,6 +357,9 @@ def _words(choices, extra: tuple) -> dict[str, str]:
     return words
 
 
+LAND_COLUMNS = ("land_area_m2", "land_latitude", "land_longitude", "land_title", "land_recorded_on")
+
+
 class CooperativeRowForm(forms.Form):
     """One row of the office's sheet (the village code is matched by the import itself). A blank name or stage
     leaves the record's own."""
@@ -388,6 +394,41 @@ class CooperativeRowForm(forms.Form):
     simkopdes_updated_on = SheetDateField(label=_("last updated in SIMKOPDES"))
     microsite_status = forms.CharField(label=_("microsite"), required=False)
     stage_reason = forms.CharField(label=_("Why the stage moves back"), max_length=1000, required=False)
+    # The cooperative's land plot (its latest one), for a stage from "land secured" on: area, point and title;
+    # checked by the same rules as the land form (`integrity.land_problems`) by the import.
+    land_area_m2 = forms.CharField(label=_("land area (m²)"), required=False)
+    land_latitude = forms.CharField(label=_("land latitude"), required=False)
+    land_longitude = forms.CharField(label=_("land longitude"), required=False)
+    land_title = forms.CharField(label=_("land title"), required=False)
+    land_recorded_on = SheetDateField(label=_("land recorded on"))
+
+    def clean_land_area_m2(self):
+        text = self.cleaned_data["land_area_m2"].replace(".", "").replace(",", "").strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            raise forms.ValidationError(_("“%(value)s” is not an area in whole square metres")
+                                        % {"value": self.cleaned_data["land_area_m2"]})
+        return int(text)
+
+    def _coordinate(self, name):
+        text = self.cleaned_data[name].strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            return Decimal(text).quantize(Decimal("0.000001"))
+        except InvalidOperation:
+            raise forms.ValidationError(_("“%(value)s” is not a coordinate in degrees, e.g. -6.987654")
+                                        % {"value": self.cleaned_data[name]}) from None
+
+    def clean_land_latitude(self):
+        return self._coordinate("land_latitude")
+
+    def clean_land_longitude(self):
+        return self._coordinate("land_longitude")
+
+    def clean_land_title(self):
+        return self._choice("land_title", LandPlot.Title, None)
 
     def _choice(self, name, choices, default):
         text = self.cleaned_data[name]
@@ -449,6 +490,15 @@ class CooperativeRowForm(forms.Form):
         for name in ("name", "stage"):  # blank: keep the record's own
             if name in cleaned and not cleaned[name]:
                 del cleaned[name]
+        land = {name: cleaned.pop(name) for name in LAND_COLUMNS if name in cleaned}
+        if any(value not in (None, "") for value in land.values()):
+            missing = [str(self.base_fields[name].label) for name in ("land_area_m2", "land_latitude",
+                                                                      "land_longitude")
+                       if land.get(name) is None and name not in self.errors]
+            if missing:
+                raise forms.ValidationError(_("a land plot needs its area and its point: missing %(columns)s")
+                                            % {"columns": ", ".join(missing)})
+            cleaned["land"] = land
         if cleaned.get("legal_entity_number") and "legal_entity_date" in self.fields \
                 and not cleaned.get("legal_entity_date") and "legal_entity_date" not in self.errors:
             raise forms.ValidationError(_("a legal entity number needs its date"))

@@ -28,6 +28,7 @@ from .models import (
     BusinessUnit,
     Cooperative,
     FollowUp,
+    LandPlot,
     MemberCount,
     MicrositeStatus,
     MonthlyReport,
@@ -160,7 +161,8 @@ def registry_export_headers() -> list[str]:
             _("Business units"), _("Cooperative NIK"), _("NIK date"), _("NPWP"), _("NPWP date"), _("NIB"),
             _("NIB date"), _("Bank"), _("Account number"), _("Account name"), _("Account opened on"),
             _("Business proposal ready on"), _("SIMKOPDES account"), _("Last updated in SIMKOPDES"), _("Microsite"),
-            _("Notary deed number"), _("Notary deed date"), _("Notary"), _("Ready for financing"),
+            _("Notary deed number"), _("Notary deed date"), _("Notary"), _("Land area (m²)"), _("Land latitude"),
+            _("Land longitude"), _("Land title"), _("Land recorded on"), _("Ready for financing"),
             _("Business Assistant"), _("Last visit")]
 
 
@@ -182,6 +184,12 @@ def registry_export_rows(registry: QuerySet[Cooperative]) -> list[list]:
             "cooperative_id", "kind", "name", "status"):
         label = name if kind == UnitKind.OTHER and name else kinds.get(kind, kind)
         units.setdefault(cooperative_id, []).append(f"{label} ({unit_statuses.get(status, status)})")
+    titles = {k: str(v) for k, v in LandPlot.Title.choices}
+    plots: dict[int, list] = {}  # each cooperative's latest plot, as the import reads it back
+    for cooperative_id, area, latitude, longitude, title, recorded_on in LandPlot.objects.filter(
+            cooperative_id__in=[r[0] for r in records]).order_by("cooperative_id", "-recorded_on", "-id").values_list(
+            "cooperative_id", "area_m2", "latitude", "longitude", "title", "recorded_on"):
+        plots.setdefault(cooperative_id, [area, str(latitude), str(longitude), titles.get(title, title), recorded_on])
     rows = []
     for record in records:
         (pk, code, village, district, name, stage, number, dated, members, chair, chair_phone, manager,
@@ -192,7 +200,8 @@ def registry_export_rows(registry: QuerySet[Cooperative]) -> list[list]:
         ba, last_visit = record[-2:]
         rows.append([code, village, district, name, stages.get(stage, stage), number, dated, members, chair,
                      phone_display(chair_phone), manager, phone_display(manager_phone), ", ".join(units.get(pk, [])),
-                     *extra, _("yes") if pk in ready else _("no"), ba or "", last_visit])
+                     *extra, *plots.get(pk, ["", "", "", "", None]), _("yes") if pk in ready else _("no"), ba or "",
+                     last_visit])
     return rows
 
 

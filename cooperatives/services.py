@@ -29,7 +29,7 @@ from toolkit.versions import StaleEdit, check_version
 from . import evidence, notifications, reports
 from .access import can_correct_visit, can_edit_cooperative, can_record_visit, can_review_report, can_write_report
 from .forms import CooperativeRowForm, clean_other_units
-from .integrity import stage_facts, stage_problems
+from .integrity import PROGRAMME_START, land_problems, stage_facts, stage_problems
 from .models import (
     PROGRAMME_LENDERS,
     BoardMember,
@@ -609,6 +609,12 @@ COOPERATIVE_SHEET = Sheet(
         "simkopdes_updated_on": {"simkopdes diperbarui", "pembaruan simkopdes", "last updated in simkopdes"},
         "microsite_status": {"microsite", "status microsite"},
         "stage_reason": {"alasan perubahan tahap", "alasan", "why the stage moves back"},
+        "land_area_m2": {"luas lahan (m2)", "luas lahan (m²)", "luas lahan", "luas lahan m2", "land area (m²)",
+                         "land area (m2)", "land area"},
+        "land_latitude": {"lintang lahan", "latitude lahan", "land latitude"},
+        "land_longitude": {"bujur lahan", "longitude lahan", "land longitude"},
+        "land_title": {"status hak lahan", "alas hak lahan", "hak lahan", "land title"},
+        "land_recorded_on": {"tanggal lahan dicatat", "lahan dicatat", "land recorded on"},
     },
     required=("village_code",),
     max_rows=5000,
@@ -655,6 +661,10 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
                 .select_related("village").prefetch_related("units")}
     with_land = set(Cooperative.objects.filter(village__district__regency=regency, land__isnull=False)
                     .values_list("pk", flat=True))
+    latest_plots: dict[int, LandPlot] = {}  # each cooperative's latest plot: the one a sheet's land columns give
+    for plot in LandPlot.objects.filter(cooperative__village__district__regency=regency).order_by(
+            "cooperative_id", "-recorded_on", "-id"):
+        latest_plots.setdefault(plot.cooperative_id, plot)
     seen: dict[str, int] = {}
     preview = ImportPreview()
     for values in rows:
@@ -671,6 +681,7 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
             continue
         units = cleaned.pop("units", None)
         stage_reason = cleaned.pop("stage_reason", "")
+        land = cleaned.pop("land", None)
         village = villages[code]
         cooperative = existing.get(code)
         candidate = copy.copy(cooperative) if cooperative else Cooperative(
@@ -692,28 +703,43 @@ def cooperatives_import_check(*, regency, rows: list[dict]) -> ImportPreview:
             continue
         if number:
             numbers_in_sheet[number] = code
+        plot = None
+        if land is not None:
+            plot, land_changed, problems = _land_candidate(land, cooperative, village, latest_plots)
+            if problems:
+                row.fail(*problems)
+                continue
+            if land_changed:
+                row.changes.append("land")
+            else:
+                plot = None
         if units is not None:
             have = unit_state(cooperative) if cooperative is not None else ([], [], {})
             if (have[0], have[1]) != (units[0], units[1]) or any(
                     have[2].get(key, UnitStatus.PLANNED) != status for key, status in units[2].items()):
                 row.changes.append("units")
         old_stage = cooperative.stage if cooperative else None
-        if candidate.stage != old_stage or "units" in row.changes:  # the rules of a change, not of the past
+        if candidate.stage != old_stage or {"units", "land"} & set(row.changes):  # a change's rules, not the past's
             after = _statuses_after(cooperative, units)
             problems = stage_problems(old_stage=old_stage, new_stage=candidate.stage, reason=stage_reason,
                                       has_operating_unit=UnitStatus.OPERATING in after,
                                       has_finished_unit=bool(after & {UnitStatus.BUILT, UnitStatus.OPERATING}),
-                                      has_land=cooperative is not None and cooperative.pk in with_land)
+                                      has_land=plot is not None or (cooperative is not None
+                                                                    and cooperative.pk in with_land))
             if problems:
                 row.fail(*[message for messages in problems.values() for message in messages])
                 continue
-        row.change_labels = [str(_("Business units")) if name == "units"
+        parts = {"units": str(_("Business units")), "land": str(_("Land plot"))}
+        row.change_labels = [parts[name] if name in parts
                              else str(Cooperative._meta.get_field(name).verbose_name) for name in row.changes]
-        row.details = change_details(Cooperative, cooperative, cleaned, [n for n in row.changes if n != "units"])
+        row.details = change_details(Cooperative, cooperative, cleaned, [n for n in row.changes if n not in parts])
         if "units" in row.changes:
-            row.details.append({"label": str(_("Business units")), "old": "", "new": ""})
+            row.details.append({"label": parts["units"], "old": "", "new": ""})
+        if "land" in row.changes:
+            row.details.append({"label": parts["land"], "old": str(latest_plots.get(cooperative.pk, "")
+                                                                     if cooperative else ""), "new": str(plot)})
         row.values, row.instance = cleaned, cooperative
-        row.extra = {"village": village, "units": units, "stage_reason": stage_reason}
+        row.extra = {"village": village, "units": units, "stage_reason": stage_reason, "land": plot}
         row.action = "create" if cooperative is None else ("update" if row.changes else "unchanged")
     return preview
 
@@ -723,17 +749,69 @@ def cooperatives_import_apply(*, actor, regency, rows: list[dict]) -> ImportPrev
     """All or nothing: any row error (checked again now) and nothing is written."""
 
     def write(row):
-        units = row.extra["units"]
+        units, plot = row.extra["units"], row.extra.get("land")
         if row.action == "create":
             cooperative = cooperative_create(actor=actor, village=row.extra["village"], **row.values)
             if units:
                 _set_units(cooperative, units[0], units[1], statuses=units[2], actor=actor)
+            if plot is not None:
+                _land_write(cooperative, plot, actor=actor)
+            created.append(cooperative)
         elif row.action == "update":
-            fields = {k: row.values[k] for k in row.changes if k != "units"}
+            if plot is not None:  # first: the stage it brings may rest on it
+                _land_write(row.instance, plot, actor=actor)
+            fields = {k: row.values[k] for k in row.changes if k not in ("units", "land")}
             cooperative_update(actor=actor, cooperative=row.instance, version=None,
                                units=units[0] if units else None, other_units=units[1] if units else None,
                                unit_statuses=units[2] if units else None,
                                stage_reason=row.extra.get("stage_reason", ""), **fields)
 
-    return apply_all_or_nothing(cooperatives_import_check(regency=regency, rows=rows), write,
-                                changed=_("the registry changed during the import: %(why)s"))
+    created: list[Cooperative] = []
+    preview = apply_all_or_nothing(cooperatives_import_check(regency=regency, rows=rows), write,
+                                   changed=_("the registry changed during the import: %(why)s"))
+    if created and not preview.errors:
+        # The recap counts a record at its stage in every month it keeps (a record has no date of its own): new
+        # records change each kept month's figures (told once for the import; a plot is told by its own dates).
+        _past_changed(created[0], PROGRAMME_START, None)
+    return preview
+
+
+LAND_SHEET_FIELDS = {"land_area_m2": "area_m2", "land_latitude": "latitude", "land_longitude": "longitude",
+                     "land_title": "title", "land_recorded_on": "recorded_on"}
+
+
+def _land_candidate(land: dict, cooperative: Cooperative | None, village: Village,
+                    latest_plots: dict) -> tuple[LandPlot, bool, list[str]]:
+    """The plot a sheet's land columns give (the cooperative's latest plot changed, or a new one), whether it
+    changes anything, and what the land form's rules (`integrity.land_problems`, the model's fields) refuse."""
+    current = latest_plots.get(cooperative.pk) if cooperative is not None else None
+    plot = copy.copy(current) if current is not None else LandPlot()
+    changed = current is None
+    for column, field in LAND_SHEET_FIELDS.items():
+        value = land.get(column)
+        if value in (None, ""):
+            continue  # a blank title or date keeps the plot's own (a new plot: the form's default)
+        if getattr(plot, field) != value:
+            setattr(plot, field, value)
+            changed = True
+    if not changed:
+        return plot, False, []  # the plot as it is (a plot kept before a rule is not refused for it here)
+    problems = [f"{LandPlot._meta.get_field(field).verbose_name}: {message}"
+                for field, messages in land_problems(plot, village=village).items() for message in messages]
+    try:
+        plot.full_clean(exclude=["cooperative"], validate_constraints=True)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            problems += [f"{LandPlot._meta.get_field(field).verbose_name}: {message}" if field != "__all__"
+                         else message for field, messages in error.message_dict.items() for message in messages
+                         if message not in " ".join(problems)]
+        else:
+            problems += error.messages
+    return plot, changed, problems
+
+
+def _land_write(cooperative: Cooperative, plot: LandPlot, *, actor) -> None:
+    """Write a plot the sheet gave, through the land form's service (its rules, history and recap marks)."""
+    values = {field: getattr(plot, field) for field in LAND_SHEET_FIELDS.values()}
+    part = LandPlot.objects.get(pk=plot.pk) if plot.pk else LandPlot()
+    part_save(actor=actor, cooperative=cooperative, part=part, values=values)

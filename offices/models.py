@@ -156,7 +156,8 @@ class DocumentSequence(models.Model):
 
 
 class IssuedNumber(models.Model):
-    """The register of the numbers an office gave: which document, when and by whom. Nothing is ever deleted."""
+    """The register of the numbers an office gave or that were typed in its pattern: which document, when and by
+    whom. Nothing is ever deleted."""
 
     regency = models.ForeignKey(Regency, on_delete=models.PROTECT, related_name="issued_numbers",
                                 verbose_name=_("regency"))
@@ -168,6 +169,9 @@ class IssuedNumber(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("issued by"))
+    # A number typed by hand (the office's own agenda gave it) that fits the office's pattern is entered too, so
+    # that the register never gives its sequence again.
+    typed = models.BooleanField(_("typed by hand"), default=False)
 
     class Meta:
         verbose_name = _("issued number")

@@ -1,11 +1,12 @@
 """Writing an office's settings, and giving its documents their numbers."""
 
 import hashlib
+import re
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from toolkit.versions import check_version
@@ -22,7 +23,8 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 
 
 class DocumentNumberError(Exception):
-    """No number could be given (the office has no pattern): the message says what to do."""
+    """No number could be given (the office has no pattern), or a typed number repeats one of the register: the
+    message says what to do."""
 
 
 @transaction.atomic
@@ -84,3 +86,85 @@ def document_number_issue(*, actor, regency, document: str, on: date) -> IssuedN
     issued.full_clean()
     issued.save()
     return issued
+
+
+def _squeezed(text: str) -> str:
+    """A number as compared: without spaces, upper case ("500.3 / 001/dkukm/2026" → "500.3/001/DKUKM/2026")."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def number_parse(pattern: str, number: str) -> tuple[int, int] | None:
+    """The (year, sequence) of a number typed in the office's pattern, whatever the zeros in front of the sequence,
+    the spaces or the case ("500.3/007/dkukm/2026" in "500.3/{seq}/DKUKM/{year}" → (2026, 7)); None when the
+    number does not fit the pattern (another classification, another office's agenda)."""
+    if not pattern or not number:
+        return None
+    parts = {"seq": r"0*(?P<seq>\d{1,9})", "year": r"(?P<year>\d{4})", "month": r"(?:0?[1-9]|1[0-2])",
+             "month_roman": "(?:" + "|".join(sorted(ROMAN, key=len, reverse=True)) + ")"}
+    regex, position = "", 0
+    for match in PLACEHOLDER.finditer(pattern):
+        regex += re.escape(_squeezed(pattern[position:match.start()])) + parts.get(match.group(1), "")
+        position = match.end()
+    regex += re.escape(_squeezed(pattern[position:]))
+    found = re.fullmatch(regex, _squeezed(number))
+    if found is None or "seq" not in found.groupdict() or "year" not in found.groupdict():
+        return None
+    return int(found.group("year")), int(found.group("seq"))
+
+
+def numbers_same(pattern: str, first: str, second: str) -> bool:
+    """Whether two numbers are the same number of the office: the same year and sequence in its pattern (zeros in
+    front aside), or the same text."""
+    if not first or not second:
+        return False
+    parsed = number_parse(pattern, first)
+    return (parsed is not None and parsed == number_parse(pattern, second)) or _squeezed(first) == _squeezed(second)
+
+
+def _repeat_error(number: str, earlier: IssuedNumber) -> DocumentNumberError:
+    return DocumentNumberError(
+        _("The number %(number)s repeats %(earlier)s of the office's register (%(document)s, dated %(date)s): "
+          "each number is given once a year. Type another number, or let the office give the next one.")
+        % {"number": number, "earlier": earlier.number, "document": earlier.document,
+           "date": earlier.issued_on.strftime("%d-%m-%Y")})
+
+
+@transaction.atomic
+def document_number_record(*, actor, regency, number: str, document: str, on: date) -> IssuedNumber | None:
+    """Enter in the register a number typed by hand for a document of `regency` dated `on`. A number in the
+    office's pattern is entered with its year and sequence, and the year's sequence moves past it, so that the
+    office never gives it again; one that repeats a number of the register (given or typed, the same sequence of
+    the same year, zeros in front aside) is refused with DocumentNumberError. A number outside the pattern (another
+    classification, another agenda) is not entered (None), but is refused as well when the register holds it."""
+    if actor is not None and not can_set_office_settings(actor, regency.pk):
+        raise PermissionDenied
+    number = " ".join(number.split())
+    if not number:
+        return None
+    office = OfficeSettings.objects.filter(regency=regency).first()
+    parsed = number_parse(office.number_pattern if office else "", number)
+    if parsed is None:
+        squeezed = _squeezed(number)
+        for earlier in IssuedNumber.objects.filter(regency=regency).only("number", "document", "issued_on"):
+            if _squeezed(earlier.number) == squeezed:
+                raise _repeat_error(number, earlier)
+        return None
+    year, sequence = parsed
+    DocumentSequence.objects.get_or_create(regency=regency, year=year)
+    counter = DocumentSequence.objects.select_for_update().get(regency=regency, year=year)
+    earlier = IssuedNumber.objects.filter(regency=regency, year=year, sequence=sequence).first()
+    if earlier is not None:
+        raise _repeat_error(number, earlier)
+    if sequence > counter.last:
+        counter.last = sequence
+        counter.save(update_fields=["last"])
+    entered = IssuedNumber(regency=regency, year=year, sequence=sequence, number=number, document=document[:250],
+                           issued_on=on, typed=True, issued_by=actor if getattr(actor, "pk", None) else None)
+    entered.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            entered.save()
+    except IntegrityError as error:  # the database's last word (the year's row is locked: not reached)
+        raise DocumentNumberError(_("The number %(number)s is already in the office's register.")
+                                  % {"number": number}) from error
+    return entered

@@ -138,7 +138,8 @@ class DecreeForm(VersionedForm):
     date and subject (TENTANG)."""
 
     decree_number = forms.CharField(label=_("Decree number"), max_length=100, required=False, help_text=_(
-        "Leave it empty and tick the box below to give the office's next number from its register."))
+        "Leave it empty and tick the box below to give the office's next number from its register. A number typed "
+        "in the office's pattern is entered in the register; a draft takes its number once it is published."))
     issue = forms.BooleanField(label=_("Give the office's next number"), required=False)
     decree_date = forms.DateField(label=_("Decree date"), widget=forms.DateInput(attrs={"type": "date"},
                                                                                   format="%Y-%m-%d"))

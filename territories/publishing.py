@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from mentors.selectors import office_admin_addresses
-from offices.services import DocumentNumberError, document_number_issue
+from offices.models import OfficeSettings
+from offices.services import DocumentNumberError, document_number_issue, document_number_record, numbers_same
 from regions.models import Regency
 from regions.signals import past_changed
 from toolkit.mail import mail_queue
@@ -78,7 +79,10 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
         raise PlanInvalid(validation)
     plan.refresh_from_db()
     plan.effective_from = effective_from
-    plan.decree_number = decree_number.strip()
+    number = " ".join(decree_number.split())
+    _decree_number_record(plan, number, actor=actor, on=timezone.localdate(),
+                          subject=plan.decree_subject or decree_subject_default(plan))
+    plan.decree_number = number
     plan.published_by = actor
     plan.published_at = timezone.now()
     if later:
@@ -107,7 +111,10 @@ def plan_decree_set(*, actor, plan: TerritoryPlan, version: int | None, dated: d
     if current is None or current.status == TerritoryPlan.Status.ARCHIVED:
         raise PlanError(_("The plan is archived: its decree is kept as it was."))
     check_version(current, version, locked=True)
-    number = number.strip()
+    number = " ".join(number.split())
+    if current.status == TerritoryPlan.Status.DRAFT and (issue or number):
+        raise PlanError(_("A draft takes no decree number: the decree is numbered once the plan is published or "
+                          "scheduled. Record its date and subject now, and its number after publishing."))
     if issue and not number:
         if current.decree_number:
             raise PlanError(_("This plan's decree already has the number %(number)s.")
@@ -117,6 +124,8 @@ def plan_decree_set(*, actor, plan: TerritoryPlan, version: int | None, dated: d
                                            document=f"Keputusan tentang {subject}").number
         except DocumentNumberError as error:
             raise PlanError(str(error)) from error
+    else:
+        _decree_number_record(current, number, actor=actor, on=dated, subject=subject)
     current.decree_number, current.decree_date, current.decree_subject = number, dated, subject.strip()
     current.version += 1
     current.full_clean()
@@ -126,6 +135,20 @@ def plan_decree_set(*, actor, plan: TerritoryPlan, version: int | None, dated: d
     plan.decree_number, plan.decree_date, plan.decree_subject, plan.version = (
         number, dated, current.decree_subject, current.version)
     return current
+
+
+def _decree_number_record(plan: TerritoryPlan, number: str, *, actor, on: date, subject: str) -> None:
+    """A decree number typed for the plan: entered in the office's register when it is in the office's pattern
+    (the register then never gives it again), refused when it repeats a number of the register. The plan's own
+    number typed again (zeros in front or not) is kept as it is."""
+    office = OfficeSettings.objects.filter(regency_id=plan.regency_id).first()
+    if not number or numbers_same(office.number_pattern if office else "", number, plan.decree_number):
+        return
+    try:
+        document_number_record(actor=actor, regency=plan.regency, number=number, on=on,
+                               document=f"Keputusan tentang {subject.strip()}")
+    except DocumentNumberError as error:
+        raise PlanError(str(error)) from error
 
 
 def _save(plan: TerritoryPlan, actor) -> None:

@@ -33,3 +33,30 @@ def test_numbers_taken_at_once_are_all_different_and_all_in_the_register(sukabum
     assert sorted(result.sequence for result in results) == [1, 2, 3, 4, 5, 6]
     assert IssuedNumber.objects.filter(regency=sukabumi).count() == 6
     assert DocumentSequence.objects.get(regency=sukabumi, year=2026).last == 6
+
+
+def test_numbers_typed_and_given_at_once_never_repeat_a_sequence(sukabumi):
+    from offices.services import DocumentNumberError, document_number_record
+
+    documents_set(sukabumi)
+    day = date(2026, 12, 7)
+
+    def typed(text):
+        def run():
+            try:
+                return document_number_record(actor=None, regency=sukabumi, number=text, document="SK", on=day)
+            except DocumentNumberError as error:
+                return error
+        return run
+
+    results = run_together(
+        typed("500.3/002/DKUKM/2026"),
+        typed("500.3/2/DKUKM/2026"),
+        *[(lambda index=index: document_number_issue(actor=None, regency=sukabumi, document=f"SK {index}", on=day))
+          for index in range(4)],
+    )
+    refused = [result for result in results if isinstance(result, DocumentNumberError)]
+    assert len(refused) == 1, results  # the same typed number twice: one is entered, the other refused
+    sequences = list(IssuedNumber.objects.filter(regency=sukabumi).values_list("sequence", flat=True))
+    assert len(sequences) == 5 and len(set(sequences)) == 5
+    assert DocumentSequence.objects.get(regency=sukabumi, year=2026).last == max(sequences)

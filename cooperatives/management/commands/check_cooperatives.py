@@ -33,16 +33,19 @@ class Command(BaseCommand):
     help = ("List the cooperatives whose record breaks a rule (stage without SK AHU or notary deed, a malformed or "
             "shared SK AHU number, a stage without its land or units, fewer members than founders, financing over "
             "the caps or without its approval, two chairs at once, implausible land…), and, apart, the warnings "
-            "(rules not confirmed: land below the minimum, hazards, the KDMP board). Changes nothing; --fail exits "
-            "with status 1 on a problem, never on a warning.")
+            "(rules not confirmed: land below the minimum, without a clear title, disaster-prone or under SUTET "
+            "lines; the KDMP board; financing without the Dana Desa / DAU / DBH support), listed unless "
+            "--no-warnings. Changes nothing; --fail exits with status 1 on a problem, never on a warning.")
 
     def add_arguments(self, parser):
         parser.add_argument("regency", nargs="*", help="regency codes (default: all)")
         parser.add_argument("--fail", action="store_true", help="exit with status 1 when a problem is found")
+        parser.add_argument("--no-warnings", action="store_false", dest="show_warnings",
+                            help="count the warnings without listing them")
         parser.add_argument("--warnings", action="store_true", dest="show_warnings",
-                            help="list the warnings too (they are counted in any case)")
+                            help="list the warnings (the default; kept for the scripts that pass it)")
 
-    def handle(self, *args, regency, fail, show_warnings=False, **options):
+    def handle(self, *args, regency, fail, show_warnings=True, **options):
         cooperatives = Cooperative.objects.select_related("village").order_by("village__code")
         if regency:
             known = set(Regency.objects.filter(code__in=regency).values_list("code", flat=True))
