@@ -38,7 +38,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("territories", "0004_decree_date_and_subject"),
+        ("territories", "0005_ba_territory_villages_held"),
         ("offices", "0004_issued_number_typed"),
     ]
 
