@@ -25,6 +25,7 @@ from cooperatives.selectors import cooperatives_visible_to, visits_visible_to
 from mentors.access import access_for
 from mentors.models import Mentor
 from regions.models import Province
+from regions.timezones import regency_today, today_in
 from reporting.models import MonthlyFigures
 from territories import coverage
 from territories.access import can_view_plans
@@ -406,7 +407,7 @@ def plan_in_force(request, code: str, on: date | None = None):
     regency = regency_get_for_user(user, code)
     if not can_view_plans(user):
         raise Refused(403, gettext_noop("Plans are the office's: this token's issuer does not see them."))
-    plan = coverage.plans_in_force_on([regency.pk], on or timezone.localdate()).first()
+    plan = coverage.plans_in_force_on([regency.pk], on or regency_today(regency)).first()
     if plan is None:
         raise Refused(404, gettext_noop("No plan was in force in this regency on that day."))
     return {
@@ -432,8 +433,9 @@ def coverage_list(
     limit: int = Query(PAGE_SIZE_DEFAULT, ge=1, le=100),
 ):
     """Who covered each village the token sees on `on` (default today): its BA territory, BA and PMO."""
-    day = on or timezone.localdate()
-    rows = villages_visible_to(_issuer(request))
+    issuer = _issuer(request)
+    day = on or today_in(access_for(issuer).time_zone)  # the issuer's day (their regency's)
+    rows = villages_visible_to(issuer)
     if regency:
         rows = rows.filter(district__regency__code=regency)
     if district:

@@ -26,6 +26,7 @@ from mentors import services as people
 from mentors.access import access_for, require
 from mentors.models import Mentor
 from offices.models import OfficeSettings
+from regions.timezones import regency_today
 from territories import coverage, publishing
 from territories import selectors as plans
 from territories import services as plan_services
@@ -259,7 +260,7 @@ def handover_publish(*, actor, handover: Handover, reviewed_active_id: int | Non
                                 "other BAs in the plan change. Nothing was changed.") % over)
     if len(exception_reason) > NOTE_MAX:
         raise ValidationError(_("The reason may have at most %(count)s characters.") % {"count": NOTE_MAX})
-    if handover.becomes_pmo_of and handover.effective_from > timezone.localdate():
+    if handover.becomes_pmo_of and handover.effective_from > regency_today(handover.regency):
         raise ValidationError(_("%(name)s becomes a PMO when the handover is published, so publish it from %(day)s, "
                                 "the day after the last day. Nothing was changed.")
                               % {"name": handover.leaver.full_name,

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from mentors.models import Mentor
 from offices.models import OfficeSettings
+from regions.timezones import regency_day, regency_today
 from territories import coverage
 
 from .integrity import READINESS
@@ -31,8 +32,8 @@ def due_date(regency, month: date) -> date:
 
 
 def day_in_regency(regency, moment: datetime) -> date:
-    """The day a moment falls on in the regency's time (the portal's time zone until regencies carry their own)."""
-    return timezone.localtime(moment).date()
+    """The day a moment falls on in the regency's time."""
+    return regency_day(regency, moment)
 
 
 def lateness(report_status: str | None, regency, month: date, *, sent_late: bool = False,
@@ -41,7 +42,7 @@ def lateness(report_status: str | None, regency, month: date, *, sent_late: bool
     sent (no report, or a draft) after its due day, "" otherwise. A returned report counts as sent."""
     if report_status in SENT:
         return "sent" if sent_late else ""
-    today = today or timezone.localdate()
+    today = today or regency_today(regency)
     return "unsent" if today > due_date(regency, month) else ""
 
 

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from mentors.models import Mentor
 from regions.models import Village
 from regions.signals import past_changed
+from regions.timezones import in_time_of, latest_today
 from toolkit.phones import phone_normalize
 from toolkit.spreadsheets import (
     ImportPreview,
@@ -364,6 +365,7 @@ def _check_visit(day: date, focus_areas: list[str], mentor: Mentor) -> None:
         raise ValidationError({"focus_areas": _("Choose at least one focus area.")})
 
 
+@in_time_of(lambda **kw: kw["mentor"].regency)
 @transaction.atomic
 def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date, mode: str,
                  focus_areas: list[str], summary: str, follow_ups: list[tuple[str, date]] = (),
@@ -410,12 +412,13 @@ def visit_create(*, actor, mentor: Mentor, cooperative: Cooperative, date: date,
 def _past_changed(cooperative: Cooperative, first: date, last: date | None | bool = False) -> None:
     """Figures kept of the cooperative's regency's past months read what was just written from `first` (to `last`;
     by default the same month; None: every month since)."""
-    if first >= timezone.localdate().replace(day=1):
-        return  # the month is still open: nothing kept of it yet
+    if first >= latest_today().replace(day=1):
+        return  # the month is still open (in every zone): nothing kept of it yet
     regency_id = Village.objects.filter(pk=cooperative.village_id).values_list("district__regency_id", flat=True)[0]
     past_changed(sender=Cooperative, regency_id=regency_id, first=first, last=first if last is False else last)
 
 
+@in_time_of(lambda **kw: kw["visit"].mentor.regency)
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, date: date, mode: str, focus_areas: list[str], summary: str,
                  follow_ups: list[tuple[str, date]] = (), version: str | None = None, **details) -> Visit:
@@ -467,6 +470,7 @@ def _store_files(visit: Visit, prepared, *, actor) -> None:
         record.save()
 
 
+@in_time_of(lambda **kw: kw["visit"].mentor.regency)
 @transaction.atomic
 def visit_files_add(*, actor, visit: Visit, files) -> int:
     """More evidence on a visit, by whoever may correct it."""
@@ -494,6 +498,7 @@ def _report_for_update(mentor: Mentor, month: date) -> MonthlyReport:
     return report or MonthlyReport(mentor=mentor, month=month)
 
 
+@in_time_of(lambda **kw: kw["mentor"].regency)
 @transaction.atomic
 def report_save(*, actor, mentor: Mentor, month: date, obstacles: str, next_month_plan: str,
                 submit: bool = False, version: str | None = None, send_reason: str = "") -> MonthlyReport:
@@ -555,6 +560,7 @@ def _report_first_save(report: MonthlyReport, *, actor, reason: str) -> None:
         raise
 
 
+@in_time_of(lambda **kw: kw["report"].mentor.regency)
 @transaction.atomic
 def report_review(*, actor, report: MonthlyReport, accept: bool, comment: str = "") -> MonthlyReport:
     if actor is not None and not can_review_report(actor, report.mentor, report.month):

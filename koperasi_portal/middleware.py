@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import get_language
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from mentors.access import access_for, has_mfa, must_use_mfa
 from mentors.adapters import contract_ended_message
+from regions.timezones import zone
 from toolkit.activity import activity_recorded
 from toolkit.uploads import body_limit
 
@@ -233,3 +234,25 @@ class ContractEndedMiddleware:
                     return response
                 return redirect(target)
         return self.get_response(request)
+
+
+class RegencyTimeZoneMiddleware:
+    """The request runs in its reader's zone (`Access.time_zone`: their regency's, WIB for superusers and offices
+    across zones): "today", the dates forms take and every date and time the pages show follow it. Work about one
+    regency uses that regency's zone whoever reads it (regions.timezones)."""
+
+    OPEN = ("/static/", "/health/", "/healthz/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path_info.startswith(self.OPEN):
+            timezone.activate(zone(access_for(user).time_zone))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "koperasi_portal.middleware.RequireAdminMFAMiddleware",
     "koperasi_portal.middleware.ContractEndedMiddleware",
+    "koperasi_portal.middleware.RegencyTimeZoneMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "koperasi_portal.middleware.BusyDatabaseMiddleware",
@@ -240,6 +241,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Figures over many rows (home pages, dashboards) are recomputed by a job every this many seconds
 # (reporting/tasks.py); pages read them, show their time, and keep what they compute from them this long.
 FIGURES_MAX_AGE = int(os.environ.get("FIGURES_MAX_AGE", "60"))
+# The local time (HH:MM, in each regency's zone) from which the day's report reminders and late notices go out.
+REPORT_REMINDER_TIME = os.environ.get("REPORT_REMINDER_TIME", "07:15")
 
 # The read API (api/): requests per minute per token, counted in the shared cache; then 429 until the minute ends.
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
@@ -250,14 +253,15 @@ API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
 RECAP_REFRESH_SECONDS = int(os.environ.get("RECAP_REFRESH_SECONDS", "3600"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs, enqueued by run_worker when due, once however many workers run (toolkit/jobs.py): a task's
-# dotted path, and every N seconds or daily at "HH:MM" (TIME_ZONE).
+# dotted path, and every N seconds, daily at "HH:MM" (TIME_ZONE) or hourly at "*:MM".
 JOB_SCHEDULE = {
     "reporting.tasks.figures_refresh": max(FIGURES_MAX_AGE, 30),
     # The month-end recap's kept rows: the last closed month once, the open month's for the national tables.
     "reporting.tasks.recap_refresh": RECAP_REFRESH_SECONDS,
     "toolkit.tasks.mail_sweep": 60,
     "toolkit.tasks.task_results_prune": "03:30",
-    "cooperatives.tasks.report_reminders_send": "07:15",
+    # Hourly at REPORT_REMINDER_TIME's minute: each zone's regencies are reminded once their clock reaches it.
+    "cooperatives.tasks.report_reminders_send": f"*:{REPORT_REMINDER_TIME[-2:]}",
     # A scheduled plan takes effect at the start of its day: checked every minute (one indexed query).
     "territories.tasks.scheduled_plans_take_effect": 60,
     # A mentor whose contract ended yesterday loses access; the office is warned 30 and 7 days before.

@@ -12,7 +12,8 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Q
-from django.utils import timezone
+
+from regions.timezones import DEFAULT, regency_today
 
 from .models import Membership, Mentor
 
@@ -28,6 +29,9 @@ class Access:
     # The user's mentor record is active but its contract ended before today: no mentor role any more, even before
     # the contracts job deactivates it (the request is refused: koperasi_portal.middleware).
     contract_ended: bool = False
+    # The zone the user's pages are in (koperasi_portal.middleware): their regency's, or their office regencies'
+    # when these share one; WIB otherwise (superusers, offices across zones).
+    time_zone: str = DEFAULT
 
     @property
     def office_regency_ids(self) -> frozenset[int]:
@@ -101,23 +105,32 @@ def access_for(user) -> Access:
     admin, staff = set(), set()
     memberships = list(Membership.objects.filter(user=user).annotate(
         has_mentor=Exists(Mentor.objects.filter(user=user, is_active=True))).values_list("regency_id", "role",
-                                                                                       "has_mentor"))
-    for regency_id, role, _has_mentor in memberships:
+                                                                                       "has_mentor",
+                                                                                       "regency__time_zone"))
+    for regency_id, role, _has_mentor, _zone in memberships:
         (admin if role == Membership.Role.ADMIN else staff).add(regency_id)
+    office_zones = {zone for *_rest, zone in memberships}
     # One query for office people; the mentor record is read only when there is one (or no membership).
     has_mentor = memberships[0][2] if memberships else True
     mentor = (Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
               if has_mentor else None)
     ended = mentor is not None and contract_ended(mentor)
+    if user.is_superuser:
+        zone = DEFAULT
+    elif office_zones:
+        zone = office_zones.pop() if len(office_zones) == 1 else DEFAULT
+    else:
+        zone = mentor.regency.time_zone if mentor is not None else DEFAULT
     access = Access(is_superuser=user.is_superuser, admin_regency_ids=frozenset(admin),
-                    staff_regency_ids=frozenset(staff), mentor=None if ended else mentor, contract_ended=ended)
+                    staff_regency_ids=frozenset(staff), mentor=None if ended else mentor, contract_ended=ended,
+                    time_zone=zone)
     user._portal_access = access
     return access
 
 
 def contract_ended(mentor: Mentor, today=None) -> bool:
-    """The mentor's contract ended before today (in the portal's time): their access ends with it."""
-    return mentor.contract_end is not None and mentor.contract_end < (today or timezone.localdate())
+    """The mentor's contract ended before today (in their regency's time): their access ends with it."""
+    return mentor.contract_end is not None and mentor.contract_end < (today or regency_today(mentor.regency))
 
 
 def require(allowed: bool) -> None:

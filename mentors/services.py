@@ -557,11 +557,15 @@ CONTRACT_ENDED = "contract ended"  # the history reason of a deactivation by the
 CONTRACT_WARNING_DAYS = (30, 7)
 
 
-def contracts_end(*, today: date) -> list[Mentor]:
-    """Deactivate the active mentors whose contract ended before `today` (the system does it: `actor` None). Their
-    login account is blocked, which ends every session, unless it also serves an office role. Returns them."""
+def contracts_end(*, today: date, time_zone: str | None = None) -> list[Mentor]:
+    """Deactivate the active mentors whose contract ended before `today` (the system does it: `actor` None), of the
+    regencies in `time_zone` (all when None). Their login account is blocked, which ends every session, unless it
+    also serves an office role. Returns them."""
     ended = []
-    for pk in Mentor.objects.filter(is_active=True, contract_end__lt=today).values_list("pk", flat=True):
+    mentors = Mentor.objects.filter(is_active=True, contract_end__lt=today)
+    if time_zone is not None:
+        mentors = mentors.filter(regency__time_zone=time_zone)
+    for pk in mentors.values_list("pk", flat=True):
         with transaction.atomic():
             mentor = _set_active(Mentor(pk=pk), False, actor=None, reason=CONTRACT_ENDED)
             user = mentor.user
@@ -573,13 +577,15 @@ def contracts_end(*, today: date) -> list[Mentor]:
     return ended
 
 
-def contract_warnings_send(*, today: date) -> int:
+def contract_warnings_send(*, today: date, time_zone: str | None = None) -> int:
     """Warn each regency's office admins (one e-mail per regency and run) of the contracts that end within 30,
     then within 7 days, once per contract end and threshold; what was sent is recorded (`ContractNotice`).
-    Returns how many mentors were newly warned of."""
+    Only the regencies in `time_zone` when given. Returns how many mentors were newly warned of."""
     horizon = today + timedelta(days=max(CONTRACT_WARNING_DAYS))
-    mentors = list(Mentor.objects.filter(is_active=True, contract_end__gte=today, contract_end__lte=horizon)
-                   .select_related("regency").order_by("regency_id", "contract_end", "full_name"))
+    mentors = Mentor.objects.filter(is_active=True, contract_end__gte=today, contract_end__lte=horizon)
+    if time_zone is not None:
+        mentors = mentors.filter(regency__time_zone=time_zone)
+    mentors = list(mentors.select_related("regency").order_by("regency_id", "contract_end", "full_name"))
     known = set(ContractNotice.objects.filter(mentor__in=mentors).values_list("mentor_id", "contract_end", "days"))
     due: dict = {}
     for mentor in mentors:

@@ -11,8 +11,8 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 @admin.register(Regency)
 class RegencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "province"]
-    list_filter = ["kind"]
+    list_display = ["code", "name", "kind", "province", "time_zone"]
+    list_filter = ["kind", "time_zone"]
     search_fields = ["code", "name"]
     list_select_related = ["province"]
     autocomplete_fields = ["province"]

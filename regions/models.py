@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import timezones
+
 
 class Region(models.Model):
     """Fields every level of the Kemendagri hierarchy shares."""
@@ -49,6 +51,14 @@ class Regency(Region):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="regencies",
                                  verbose_name=_("province"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGENCY)
+
+    class TimeZone(models.TextChoices):
+        WIB = timezones.WIB, _("WIB (UTC+7, Asia/Jakarta)")
+        WITA = timezones.WITA, _("WITA (UTC+8, Asia/Makassar)")
+        WIT = timezones.WIT, _("WIT (UTC+9, Asia/Jayapura)")
+
+    # Every date of the regency's work is in its zone (regions.timezones); the import sets it from the province.
+    time_zone = models.CharField(_("time zone"), max_length=20, choices=TimeZone.choices, default=TimeZone.WIB)
     # What the regency's office sets for its own work (targets, limits, due day) is kept above, with the offices.
 
     class Meta(Region.Meta):

@@ -11,6 +11,7 @@ from lokal import wilayah
 from .centroids import centroids
 from .geometry import simplified, touching
 from .models import Boundary, District, Province, Regency, Village
+from .timezones import zone_for_code
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 BULK_BATCH = 2000
@@ -90,10 +91,11 @@ def regions_import(*, regency_code: str | None = None) -> RegionImportReport:
         report.regencies, regency_ids = _upsert(
             Regency,
             [
-                Regency(code=r.code, name=r.name, kind=r.type, province_id=province_ids[r.code[:2]])
+                Regency(code=r.code, name=r.name, kind=r.type, province_id=province_ids[r.code[:2]],
+                        time_zone=zone_for_code(r.code))
                 for r in regencies
             ],
-            ["name", "kind", "province"],
+            ["name", "kind", "province", "time_zone"],
             regency_code,
         )
         # New rows take the shipped centroid; an existing row keeps its point (coordinates are not updated).

@@ -9,7 +9,8 @@ since `first`"). A receiver that keeps figures of those months marks them out of
 from datetime import date
 
 from django.dispatch import Signal
-from django.utils import timezone
+
+from .timezones import latest_today
 
 regency_past_changed = Signal()
 
@@ -17,6 +18,6 @@ regency_past_changed = Signal()
 def past_changed(*, sender, regency_id: int, first: date, last: date | None = None) -> None:
     """Tell the listeners that rows of a regency dated from `first` (to `last`, or ever since) changed; nothing
     when `first` lies in the running month (no month it could change has ended)."""
-    if first >= timezone.localdate().replace(day=1):
-        return
+    if first >= latest_today().replace(day=1):
+        return  # (in every zone: a change the regency's month still has open may mark a month stale for nothing)
     regency_past_changed.send(sender=sender, regency_id=regency_id, first=first, last=last)

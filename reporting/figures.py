@@ -28,6 +28,7 @@ from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, Sta
 from cooperatives.selectors import last_visit_date, month_start
 from mentors.models import Mentor
 from offices.models import setting
+from regions import timezones
 from regions.models import District, Regency, Village
 from territories import coverage
 
@@ -333,11 +334,20 @@ def months_back(month: date, count: int) -> list[date]:
 def figures_refresh(*, regency_ids=None, today: date | None = None) -> int:
     """Recompute the figures of these regencies (all when None): their districts' rows, their own row and the
     month's row, with one GROUP BY per kind of figure whatever their number."""
-    today = today or timezone.localdate()
+    regencies = Regency.objects.all() if regency_ids is None else Regency.objects.filter(pk__in=regency_ids)
+    read = list(regencies.values_list("pk", setting("report_due_day"), "time_zone"))
+    if today is None:
+        # Each regency's figures are of its own day: regencies in different time zones are refreshed per zone.
+        zones: dict[str, list[int]] = {}
+        for pk, _due, name in read:
+            zones.setdefault(name, []).append(pk)
+        if len(zones) > 1:
+            return sum(figures_refresh(regency_ids=ids, today=timezones.today_in(name))
+                       for name, ids in sorted(zones.items()))
+        today = timezones.today_in(next(iter(zones), timezones.DEFAULT))
     month = month_start(today)
     previous_month = month_start(month - timedelta(days=1))
-    regencies = Regency.objects.all() if regency_ids is None else Regency.objects.filter(pk__in=regency_ids)
-    policy = {pk: due for pk, due in regencies.values_list("pk", setting("report_due_day"))}
+    policy = {pk: due for pk, due, _zone in read}
     ids = list(policy)
     scope = Scope(regency_ids=None if regency_ids is None else tuple(ids))
 
@@ -544,7 +554,7 @@ def figures_for(regency_ids=None) -> Figures:
     summary = _summary(regency_ids)
     few = regency_ids is not None and len(set(regency_ids)) <= COMPUTED_ON_A_PAGE
     if few and summary["rows"] < len(set(regency_ids)):
-        figures_refresh(regency_ids=regency_ids, today=timezone.localdate())
+        figures_refresh(regency_ids=regency_ids)
         summary = _summary(regency_ids)
     figures = Figures(regencies=summary["rows"], per_regency=summary.get("per_regency"),
                       computed_at=summary["oldest"], month=summary["last_month"],

@@ -41,6 +41,7 @@ from cooperatives.reports import SENT, due_date, stages_moved_since
 from cooperatives.selectors import month_start, next_month
 from mentors.models import Mentor
 from regions.models import Regency, Village
+from regions.timezones import regency_today, zone_of
 from territories import coverage
 
 from .models import RegencyRecap
@@ -79,8 +80,8 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
     """One regency's month-end figures, computed from its rows in a fixed number of statements whatever its size:
     coverage by the plan in force at month end (today, for the open month), stages at month end, readiness now,
     visits per BA, cooperatives not visited, follow-ups overdue at month end, the reports owed and sent. The
-    values of a `RegencyRecap` row."""
-    today = today or timezone.localdate()
+    values of a `RegencyRecap` row. `today` is the regency's by default."""
+    today = today or regency_today(regency)
     end = next_month(month)
     day = min(end - timedelta(days=1), today)
     plans = coverage.plans_in_force_on([regency.pk], day)
@@ -118,7 +119,7 @@ def regency_figures(regency: Regency, month: date, today: date | None = None) ->
         visited.add(cooperative)
     # Overdue at month end: due before it and not done before it; read by the follow-ups' own cooperative, not
     # through every visit of the regency.
-    midnight = timezone.make_aware(datetime.combine(end, time.min))
+    midnight = timezone.make_aware(datetime.combine(end, time.min), zone_of(regency))
     overdue = (
         FollowUp.objects.filter(cooperative_id__in=ids, due_date__lt=end)
         .filter(Q(done=False) | Q(done_at__gte=midnight))
@@ -245,8 +246,10 @@ def recap_store(regency_ids, month: date, *, today: date | None = None) -> int:
 def recap_mark_stale(*, regency_id: int, first: date, last: date | None) -> list[date]:
     """The kept closed months of a regency from `first`'s month (to `last`'s) are out of date: marked stale; the
     months that were not stale yet are returned (a job recomputes them)."""
+    regency = Regency.objects.only("time_zone").get(pk=regency_id)
     rows = RegencyRecap.objects.filter(
-        regency_id=regency_id, month__gte=month_start(first), month__lt=month_start(timezone.localdate()), stale=False
+        regency_id=regency_id, month__gte=month_start(first), month__lt=month_start(regency_today(regency)),
+        stale=False,
     )
     if last is not None:
         rows = rows.filter(month__lte=last)
@@ -333,7 +336,7 @@ def regency_recap(regency: Regency, month: date, *, today: date | None = None, f
     """A regency's recap page: its kept row for a closed month (computed and kept here if the job has not yet, or
     computed now while a change waits for the job), computed now for the open month; with its BAs (linked) and
     the cooperatives not visited (the first SHOWN_NOT_VISITED, or all of them with `full`)."""
-    today = today or timezone.localdate()
+    today = today or regency_today(regency)
     row = None
     if month < month_start(today):
         row = RegencyRecap.objects.filter(regency=regency, month=month).first()

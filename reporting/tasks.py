@@ -27,11 +27,12 @@ def recap_refresh() -> str:
     regency that has none or a stale one (computed once, after that only when something dated in it changes), and
     the open month's rows of every regency (the province and national tables of the running month)."""
     started = time.perf_counter()
-    today = timezone.localdate()
-    current = month_start(today)
+    # The month in WIB (TIME_ZONE, the westernmost zone): a month closed there is closed in every regency. Each
+    # regency's figures are of its own day (regions.timezones).
+    current = month_start(timezone.localdate())
     closed = month_start(current - timedelta(days=1))
-    stored = recap.recap_store(recap.regencies_to_store(closed), closed, today=today)
-    opened = recap.recap_store(recap.all_regency_ids(), current, today=today)
+    stored = recap.recap_store(recap.regencies_to_store(closed), closed)
+    opened = recap.recap_store(recap.all_regency_ids(), current)
     return f"{stored} regencies of {closed:%Y-%m}, {opened} of {current:%Y-%m} in {time.perf_counter() - started:.2f} s"
 
 

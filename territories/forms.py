@@ -3,13 +3,13 @@ from datetime import timedelta
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 
 from mentors.models import Mentor
 from regions.forms import RegencyChoiceForm
 from regions.models import District, Village
+from regions.timezones import regency_today
 
 from .models import BaTerritory, PmoTerritory, TerritoryPlan
 
@@ -89,7 +89,7 @@ class ProposeForm(VersionedForm):
 
     def __init__(self, *args, plan: TerritoryPlan, **kwargs):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
+        today = regency_today(plan.regency)
         # A mentor whose contract has ended is not offered; one ending within 30 days is marked.
         mentors = (Mentor.objects.filter(regency=plan.regency, is_active=True)
                    .filter(Q(contract_end__isnull=True) | Q(contract_end__gte=today)).order_by("full_name", "id"))

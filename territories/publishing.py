@@ -16,6 +16,7 @@ from offices.models import OfficeSettings
 from offices.services import DocumentNumberError, document_number_issue, document_number_record, numbers_same
 from regions.models import Regency
 from regions.signals import past_changed
+from regions.timezones import latest_today, regency_today
 from toolkit.mail import mail_queue
 from toolkit.versions import check_version
 
@@ -55,7 +56,7 @@ def plan_publish(*, actor, plan: TerritoryPlan, version: int, effective_from: da
     since, the publish is refused.
     """
     Regency.objects.select_for_update().filter(pk=plan.regency_id).first()  # one publish per regency at a time
-    later = effective_from > timezone.localdate()
+    later = effective_from > regency_today(plan.regency)
     _claim(plan, version, actor=actor, date=effective_from.strftime("%d-%m-%Y"),
            message=gettext_noop("scheduled, in force from %(date)s") if later
            else gettext_noop("published, in force from %(date)s"))
@@ -233,10 +234,12 @@ def plans_take_effect(*, today: date | None = None) -> dict:
     """Make each scheduled plan whose day has come the plan in force, after running the publish checks again for
     that day. A plan that fails them stays scheduled and the regency's office is told (the change log and an
     e-mail to its admins, once a day). Returns {"in_force": [plan ids], "refused": [plan ids]}."""
-    today = today or timezone.localdate()
+    # Each plan's day is its regency's (regions.timezones): the plans whose day came in the easternmost zone are
+    # read, and each waits for its own regency's day.
+    asked = today
     done = {"in_force": [], "refused": []}
-    due = list(TerritoryPlan.objects.filter(status=TerritoryPlan.Status.SCHEDULED, effective_from__lte=today)
-               .values_list("pk", flat=True))
+    due = list(TerritoryPlan.objects.filter(status=TerritoryPlan.Status.SCHEDULED,
+                                            effective_from__lte=asked or latest_today()).values_list("pk", flat=True))
     for pk in due:
         with transaction.atomic():
             plan = TerritoryPlan.objects.select_related("regency").get(pk=pk)
@@ -245,6 +248,9 @@ def plans_take_effect(*, today: date | None = None) -> dict:
                 pk=pk, status=TerritoryPlan.Status.SCHEDULED).first()
             if plan is None:
                 continue  # withdrawn or done meanwhile
+            today = asked or regency_today(plan.regency)
+            if plan.effective_from > today:
+                continue  # its day has not come in its regency yet
             # A plan that failed its checks on its day and passes them later takes effect on the later day: the
             # history says who covered what on each day as it was.
             scheduled_day = plan.effective_from

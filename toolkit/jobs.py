@@ -1,8 +1,9 @@
 """Periodic jobs, enqueued on the project's one job runner.
 
-JOB_SCHEDULE maps a job (the dotted path of a django-tasks `Task`) to when it runs: every N seconds (an int), or
-daily at "HH:MM" in TIME_ZONE. Adding a job is one line there. `manage.py run_worker` calls `schedule_enqueue_due`
-every few seconds beside its worker. The next run of each job is a row (`ScheduledJob`); a scheduler enqueues a
+JOB_SCHEDULE maps a job (the dotted path of a django-tasks `Task`) to when it runs: every N seconds (an int), daily
+at "HH:MM" in TIME_ZONE, or hourly at "*:MM" (a job that acts in each regency's own time zone at a local hour).
+Adding a job is one line there. `manage.py run_worker` calls `schedule_enqueue_due` every few seconds beside its
+worker. The next run of each job is a row (`ScheduledJob`); a scheduler enqueues a
 due run only by moving that row on from the value it read, in the same transaction as the job's row, so however
 many workers run on however many nodes, each run is enqueued once. A daily run missed while no worker ran is
 enqueued once when one starts again.
@@ -27,14 +28,18 @@ TICK_SECONDS = 5
 
 
 def _daily_time(when: str) -> time:
-    return time.fromisoformat(when)
+    return time.fromisoformat(when.replace("*", "00", 1) if when.startswith("*:") else when)
 
 
 def next_run(when: int | str, after: datetime) -> datetime:
-    """The first run strictly after `after`: `when` seconds later, or the next "HH:MM" in TIME_ZONE."""
+    """The first run strictly after `after`: `when` seconds later, the next "HH:MM" in TIME_ZONE, or the next
+    minute MM of an hour ("*:MM")."""
     if isinstance(when, int):
         return after + timedelta(seconds=when)
     at = _daily_time(when)
+    if when.startswith("*:"):
+        candidate = after.replace(minute=at.minute, second=0, microsecond=0)
+        return candidate if candidate > after else candidate + timedelta(hours=1)
     day = timezone.localtime(after).date()
     candidate = timezone.make_aware(datetime.combine(day, at))
     if candidate <= after:
@@ -117,6 +122,6 @@ def check_schedule(app_configs, **kwargs):
             except ValueError:
                 valid = False
         if not valid:
-            errors.append(checks.Error(f"JOB_SCHEDULE: {path} runs every N seconds (a positive int) or daily at "
-                                       f"\"HH:MM\", not {when!r}.", id="toolkit.E003"))
+            errors.append(checks.Error(f"JOB_SCHEDULE: {path} runs every N seconds (a positive int), daily at "
+                                       f"\"HH:MM\" or hourly at \"*:MM\", not {when!r}.", id="toolkit.E003"))
     return errors

@@ -249,7 +249,7 @@ def test_the_migration_enters_the_decree_numbers_typed_before_in_the_register(su
 
     from django.apps import apps
 
-    migration = importlib.import_module("territories.migrations.0005_decree_numbers_in_register")
+    migration = importlib.import_module("territories.migrations.0006_decree_numbers_in_register")
     documents_set(sukabumi)
     first = unnumbered(sukabumi, team)
     second = unnumbered(sukabumi, team, on=date(2026, 6, 1))
