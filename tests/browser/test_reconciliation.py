@@ -31,6 +31,7 @@ def test_an_admin_uploads_an_export_reviews_its_differences_and_accepts_one(brow
     for size, viewport in SIZES.items():
         tab.set_viewport_size(viewport)
         chair = f"Ketua {size.title()}"
+        before = Cooperative.objects.get(pk=coops[0].pk).chair_name
         export = tmp_path / f"simkopdes-{size}.csv"
         with export.open("w", encoding="utf-8", newline="") as file:
             csv.writer(file).writerows([["Kode Desa", "Nama Koperasi", "Nama Ketua"]] + [
@@ -48,7 +49,7 @@ def test_an_admin_uploads_an_export_reviews_its_differences_and_accepts_one(brow
         expect(tab.locator("h1")).to_have_text(export.name)
         rows = tab.locator("table.reconciliation tbody tr")
         expect(rows).to_have_count(1)
-        expect(rows.first.locator("del")).to_have_text(coops[0].chair_name or "–")
+        expect(rows.first.locator("del")).to_have_text(before or "–")
         expect(rows.first.locator("ins")).to_have_text(chair)
         expect(tab.locator("nav.tabs a").nth(1)).to_contain_text(str(Cooperative.objects.filter(
             village__district__regency__code="32.02").count() - 3))
