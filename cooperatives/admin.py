@@ -68,7 +68,7 @@ class MemberCountInline(admin.TabularInline):
 class CooperativeAdmin(SimpleHistoryAdmin):
     list_display = ["name", "village", "stage", "legal_entity_number", "member_count", "simkopdes_status"]
     list_filter = ["stage", "simkopdes_status", "microsite_status"]
-    search_fields = ["name", "village__name", "village__code", "legal_entity_number"]
+    search_fields = ["name", "village__name", "village__code", "legal_entity_number", "simkopdes_id"]
     list_select_related = ["village"]
     autocomplete_fields = ["village"]
     inlines = [BusinessUnitInline, StageChangeInline, BoardMemberInline, LandPlotInline, MemberCountInline,

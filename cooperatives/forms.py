@@ -546,3 +546,39 @@ class HandoverStartForm(forms.Form):
         if leaver is not None and data.get("becomes_pmo_of") and leaver.role != "ba":
             self.add_error("becomes_pmo_of", _("Only a BA becomes a PMO through a handover."))
         return data
+
+
+# --- reconciliation with the national registry ----------------------------------------------------------------
+
+
+class ReconciliationMappingForm(forms.Form):
+    """Which column heading of the export holds each field: one text box per field (blank: not compared)."""
+
+    def __init__(self, *args, fields: dict, initial_columns: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (label, _default) in fields.items():
+            self.fields[name] = forms.CharField(label=label, max_length=100, required=False,
+                                                initial=initial_columns.get(name, ""))
+        self.key_fields = ("village_code", "legal_entity_number", "nik_number", "simkopdes_id")
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(name) or "").strip() for name in self.key_fields):
+            raise forms.ValidationError(_("Name at least the column of the village code, the SK AHU number or the "
+                                          "NIK Koperasi: rows are matched by them."))
+        seen = {}
+        for name, heading in list(data.items()):
+            key = " ".join((heading or "").lower().replace("_", " ").split())
+            if not key:
+                continue
+            if key in seen:
+                self.add_error(name, _("The column “%(heading)s” is already chosen for “%(field)s”.")
+                               % {"heading": heading, "field": self.fields[seen[key]].label})
+            seen.setdefault(key, name)
+        return data
+
+
+class ReconciliationUploadForm(forms.Form):
+    file = forms.FileField(label=_("Export of the national registry"), help_text=_(
+        "Excel (.xlsx) or CSV, at most 2 MB, with the columns chosen above in its first row."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))

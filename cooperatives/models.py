@@ -120,6 +120,9 @@ class Cooperative(models.Model):
     simkopdes_updated_on = models.DateField(_("last updated in SIMKOPDES"), null=True, blank=True)
     microsite_status = models.CharField(_("microsite"), max_length=10, choices=MicrositeStatus.choices,
                                         default=MicrositeStatus.NONE)
+    # The cooperative's own identifier in the national registry, kept once an office accepts it from an export
+    # (reconciliation.py): later exports are matched by it first.
+    simkopdes_id = models.CharField(_("SIMKOPDES ID"), max_length=50, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -137,6 +140,9 @@ class Cooperative(models.Model):
             models.UniqueConstraint(fields=["legal_entity_number"], condition=~models.Q(legal_entity_number=""),
                                     name="cooperative_sk_ahu_unique", violation_error_message=_(
                                         "Another cooperative already has this SK AHU number.")),
+            models.UniqueConstraint(fields=["simkopdes_id"], condition=~models.Q(simkopdes_id=""),
+                                    name="cooperative_simkopdes_id_unique", violation_error_message=_(
+                                        "Another cooperative already has this SIMKOPDES ID.")),
             models.CheckConstraint(condition=models.Q(member_count__lte=MAX_MEMBERS),
                                    name="cooperative_member_count_plausible", violation_error_message=_(
                                        "This member count is not plausible for a village cooperative.")),
@@ -836,3 +842,107 @@ class HandoverItem(models.Model):
 
     def __str__(self):
         return f"{self.cooperative} → {self.successor or '–'}"
+
+
+class ReconciliationSource(models.TextChoices):
+    """A national registry the offices compare the portal with."""
+
+    SIMKOPDES = "simkopdes", "SIMKOPDES"
+
+
+class ReconciliationMapping(models.Model):
+    """Which column of a source's export holds which field, chosen once per regency and source and remembered:
+    {field: the column's heading as the export writes it}. Fields without a heading are not compared."""
+
+    regency = models.ForeignKey("regions.Regency", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("regency"))
+    source = models.CharField(_("source"), max_length=20, choices=ReconciliationSource.choices,
+                              default=ReconciliationSource.SIMKOPDES)
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [models.UniqueConstraint(fields=["regency", "source"], name="one_mapping_per_regency_source")]
+
+    def __str__(self):
+        return f"{self.regency_id} · {self.source}"
+
+
+class ReconciliationRun(models.Model):
+    """One uploaded export compared with the regency's records, once, at upload: its rows are what differs, what
+    only the portal has and what only the export has. Accepting a difference writes the record (with the run named
+    in its history) and marks the field accepted on the row."""
+
+    regency = models.ForeignKey("regions.Regency", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("regency"))
+    source = models.CharField(_("source"), max_length=20, choices=ReconciliationSource.choices,
+                              default=ReconciliationSource.SIMKOPDES)
+    file_name = models.CharField(_("file"), max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    columns = models.JSONField(_("columns"), default=dict)  # the mapping as it was used
+    export_rows = models.PositiveIntegerField(_("rows in the export"), default=0)
+    same_count = models.PositiveIntegerField(_("matched, no difference"), default=0)
+    differ_count = models.PositiveIntegerField(_("matched with differences"), default=0)
+    portal_only_count = models.PositiveIntegerField(_("only in the portal"), default=0)
+    export_only_count = models.PositiveIntegerField(_("only in the export"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["regency", "-uploaded_at"], name="reconciliation_regency_idx")]
+
+    def __str__(self):
+        return f"{self.get_source_display()} · {self.file_name}"
+
+    def get_absolute_url(self):
+        return reverse("cooperatives:reconciliation_detail", kwargs={"pk": self.pk})
+
+    @property
+    def change_reason(self) -> str:
+        """What the record's history says of a change accepted from this run (at most 100 characters)."""
+        return f"{self.get_source_display()} #{self.pk}: {self.file_name}"[:100]
+
+
+class ReconciliationRow(models.Model):
+    """A row of a run's lists. `differences`: [{field, portal, export, problem}] with the values as stored (dates
+    as YYYY-MM-DD); `accepted`: the fields written from it; `refused`: {field: the rule's message}."""
+
+    class Kind(models.TextChoices):
+        DIFFERS = "differs", _("matched with differences")
+        PORTAL_ONLY = "portal_only", _("only in the portal")
+        EXPORT_ONLY = "export_only", _("only in the export")
+
+    class MatchedBy(models.TextChoices):
+        NONE = "", "–"
+        SIMKOPDES_ID = "simkopdes_id", _("SIMKOPDES ID")
+        VILLAGE_CODE = "village_code", _("village code")
+        SK_AHU = "sk_ahu", _("SK AHU number")
+        NIK = "nik", _("NIK Koperasi")
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="rows")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    village_code = models.CharField(max_length=20, blank=True)  # the portal's, else the export's: the lists' order
+    name = models.CharField(max_length=200, blank=True)
+    row_number = models.PositiveIntegerField(null=True, blank=True)  # in the export
+    matched_by = models.CharField(max_length=12, choices=MatchedBy.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    values = models.JSONField(default=dict, blank=True)  # an export-only row's cells, by field
+    differences = models.JSONField(default=list, blank=True)
+    accepted = models.JSONField(default=list, blank=True)
+    refused = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["village_code", "row_number", "id"]
+        indexes = [models.Index(fields=["run", "kind", "village_code"], name="reconciliation_row_list_idx")]
+
+    def __str__(self):
+        return f"{self.run_id} · {self.kind} · {self.village_code}"

@@ -59,6 +59,9 @@ READINESS_FIELDS = ["nik_number", "nik_date", "npwp", "npwp_date", "nib", "nib_d
                     "bank_account_number", "bank_account_name", "bank_account_date", "proposal_date"]
 SIMKOPDES_FIELDS = ["simkopdes_status", "simkopdes_updated_on", "microsite_status"]
 RECORD_FIELDS = COOPERATIVE_FIELDS + READINESS_FIELDS + SIMKOPDES_FIELDS
+# Fields the record's forms do not edit, written by `cooperative_update` too: the national registry's identifier,
+# accepted from an export (reconciliation.py).
+UPDATE_FIELDS = RECORD_FIELDS + ["simkopdes_id"]
 NUMBER_FIELDS = ["nik_number", "npwp", "nib", "bank_account_number"]
 
 
@@ -163,21 +166,23 @@ def cooperatives_ensure(*, actor, regency) -> int:
 @transaction.atomic
 def cooperative_update(*, actor, cooperative: Cooperative, version: str | None, units: list[str] | None = None,
                        other_units: list[str] | None = None, stage_reached_on: date | None = None,
-                       stage_reason: str = "", unit_statuses: dict | None = None, **values) -> Cooperative:
+                       stage_reason: str = "", unit_statuses: dict | None = None, reason: str = "edited",
+                       **values) -> Cooperative:
     """Change the record. Refused whole (ValidationError, nothing written) when a rule of `integrity.py` breaks:
-    a step back without a reason, "operating" without an operating unit, a bad or duplicate SK AHU number…"""
+    a step back without a reason, "operating" without an operating unit, a bad or duplicate SK AHU number…
+    `reason` is what the record's history says of the change (an accepted export names its run)."""
     if actor is not None and not can_edit_cooperative(actor, cooperative):
         raise PermissionDenied
     current = check_version(Cooperative.objects.select_for_update().get(pk=cooperative.pk), version, locked=True)
     old_stage, old_count = current.stage, current.member_count
     for name, value in values.items():
-        if name in RECORD_FIELDS:
+        if name in UPDATE_FIELDS:
             setattr(current, name, value)
     for name in ("chair_phone", "manager_phone"):
         if name in values:
             setattr(current, name, phone_normalize(getattr(current, name)))
     _tidy(current)
-    _audited_save(current, actor=actor, reason="edited")
+    _audited_save(current, actor=actor, reason=reason)
     if units is not None:
         operating_before = current.units.filter(status=UnitStatus.OPERATING).exists()
         _set_units(current, units, other_units or [], actor=actor, statuses=unit_statuses)

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 import territories.urls  # noqa: F401 (registers the region code converters the village page's address uses)
 
-from . import region_views, views
+from . import reconciliation_views, region_views, views
 
 
 class MonthCode:
@@ -38,6 +38,18 @@ urlpatterns = [
     path("cooperatives/export.xlsx", views.cooperative_export, name="cooperative_export"),
     path("cooperatives/import/", views.cooperative_import, name="cooperative_import"),
     path("cooperatives/import/apply/", views.cooperative_import_apply, name="cooperative_import_apply"),
+    # Reconciliation with the national registry (SIMKOPDES): a regency's page, a run's lists.
+    path("cooperatives/simkopdes/", reconciliation_views.reconciliation_index, name="reconciliation_index"),
+    path("cooperatives/simkopdes/<regency:code>/", reconciliation_views.reconciliation_regency,
+         name="reconciliation_regency"),
+    path("cooperatives/simkopdes/<regency:code>/mapping/", reconciliation_views.reconciliation_mapping,
+         name="reconciliation_mapping"),
+    path("cooperatives/simkopdes/<regency:code>/upload/", reconciliation_views.reconciliation_upload,
+         name="reconciliation_upload"),
+    path("cooperatives/simkopdes/runs/<int:pk>/", reconciliation_views.reconciliation_detail,
+         name="reconciliation_detail"),
+    path("cooperatives/simkopdes/runs/<int:pk>/accept/", reconciliation_views.reconciliation_accept,
+         name="reconciliation_accept"),
     path("cooperatives/<int:pk>/", views.cooperative_detail, name="cooperative_detail"),
     path("cooperatives/<int:pk>/edit/", views.cooperative_update, name="cooperative_update"),
     path("cooperatives/<int:pk>/<part:part>/", views.cooperative_part, name="cooperative_part"),

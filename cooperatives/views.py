@@ -89,7 +89,8 @@ def cooperative_list(request):
     registry = _registry_filter(request)
     page_obj = Paginator(registry.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": registry, "page_obj": page_obj, "can_import": can_import_cooperatives(request.user),
-               "can_export": can_export_registry(request.user)}
+               "can_export": can_export_registry(request.user),
+               "can_reconcile": access_for(request.user).is_office}  # the office compares with SIMKOPDES
     fragment = request.htmx and not request.htmx.boosted
     return render(request, "cooperatives/_cooperative_table.html" if fragment else "cooperatives/cooperative_list.html",
                   context)

@@ -26,6 +26,7 @@ from cooperatives.models import (
     Handover,
     Instalment,
     Lender,
+    ReconciliationRun,
     Visit,
     VisitFile,
 )
@@ -120,6 +121,20 @@ MATRIX = {
     "cooperatives:cooperative_import": ("get", "/cooperatives/import/", [302, 403, 403, 403, 403, 200, 200, 200]),
     "cooperatives:cooperative_import_apply": (
         "post", "/cooperatives/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302]),
+    # Reconciliation with SIMKOPDES: the regency's office reads the runs, its admins map, upload and accept (an
+    # empty form: 400; nothing ticked: redirected back); its staff 403, mentors and other offices 404.
+    "cooperatives:reconciliation_index": (
+        "get", "/cooperatives/simkopdes/", [302, 403, 403, 403, 302, 302, 302, 200]),
+    "cooperatives:reconciliation_regency": (
+        "get", "/cooperatives/simkopdes/32.02/", [302, 404, 404, 404, 200, 200, 404, 200]),
+    "cooperatives:reconciliation_mapping": (
+        "post", "/cooperatives/simkopdes/32.02/mapping/", [302, 404, 404, 404, 403, 400, 404, 400]),
+    "cooperatives:reconciliation_upload": (
+        "post", "/cooperatives/simkopdes/32.02/upload/", [302, 404, 404, 404, 403, 400, 404, 400]),
+    "cooperatives:reconciliation_detail": (
+        "get", "/cooperatives/simkopdes/runs/{run}/", [302, 404, 404, 404, 200, 200, 404, 200]),
+    "cooperatives:reconciliation_accept": (
+        "post", "/cooperatives/simkopdes/runs/{run}/accept/", [302, 404, 404, 404, 403, 302, 404, 302]),
     "cooperatives:cooperative_detail": ("get", "/cooperatives/{coop}/", [302, 200, 404, 200, 200, 200, 404, 200]),
     # A visit's photo: only for those who see the cooperative; no public URL.
     "cooperatives:visit_file": ("get", "/visits/files/{visit_file}/", [302, 200, 404, 200, 200, 200, 404, 200]),
@@ -269,6 +284,7 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
         handover = Handover.objects.create(regency=sukabumi, leaver=spare, last_day=timezone.localdate(), plan=plan)
         visit_file = VisitFile(visit=visit, kind="photo", name="uji.jpg", size=3)
         visit_file.file.save("uji.jpg", ContentFile(b"uji"), save=True)
+        run = ReconciliationRun.objects.create(regency=sukabumi, file_name="uji.csv", file_sha256="0" * 64)
         api_token, _secret = token_issue(actor=admin_user, name=f"Uji {persona}",
                                          expires_on=timezone.localdate() + timedelta(days=1))
         path = template.format(api_token=api_token.pk, ba_mentor=split.ba_mentor.pk, spare=spare.pk, plan=plan.pk,
@@ -276,7 +292,7 @@ def test_each_persona_gets_the_expected_status(name, people, split, sukabumi, cl
                                pmo_territory=pmo.pk, coop=coop.pk, visit=visit.pk, follow_up=follow_up.pk,
                                board_member=board_member.pk, visit_file=visit_file.pk, handover=handover.pk,
                                instalment=instalment.pk,
-                               office_account=office_account.pk,
+                               office_account=office_account.pk, run=run.pk,
                                district=village.district.code, district_id=village.district_id, village=village.code,
                                month=f"{last_month:%Y-%m}")
         if path.startswith("/api/v1/"):  # the read API: a token of the persona, no session
