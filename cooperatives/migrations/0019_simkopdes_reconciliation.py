@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperatives', '0017_followup_keeps_its_cooperative'),
+        ('cooperatives', '0018_report_month_status_index'),
         ('regions', '0010_office_settings_leave'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
