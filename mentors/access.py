@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Q
+from django.db.models import Exists, F, Q, Value
 from django.utils import timezone
 
-from .models import Membership, Mentor
+from regions.models import Regency
+
+from .models import Membership, Mentor, ReadingGrant
 
 
 @dataclass(frozen=True)
@@ -28,27 +30,58 @@ class Access:
     # The user's mentor record is active but its contract ended before today: no mentor role any more, even before
     # the contracts job deactivates it (the request is refused: koperasi_portal.middleware).
     contract_ended: bool = False
+    # Readers (`ReadingGrant`): the regencies of the provinces they read, or the whole country. They see what an
+    # office sees and change nothing: every write predicate (`manages`, `is_office_of`, `is_office`, `is_admin`)
+    # stays false for them; what to see asks `office_scope`, `office_regencies`, `sees_regencies`, `sees`.
+    reader_province_ids: frozenset[int] = frozenset()
+    reader_regency_ids: frozenset[int] = frozenset()
+    reads_country: bool = False
 
     @property
     def office_regency_ids(self) -> frozenset[int]:
         return self.admin_regency_ids | self.staff_regency_ids
 
+    @property
+    def sees_everything(self) -> bool:
+        """Every regency is in sight: superusers (who also change everything) and national readers (who do not)."""
+        return self.is_superuser or self.reads_country
+
+    @property
+    def is_reader(self) -> bool:
+        """A province or national reader (who may also hold an office or mentor role elsewhere)."""
+        return self.reads_country or bool(self.reader_province_ids)
+
+    @property
+    def seen_regency_ids(self) -> frozenset[int]:
+        """The regencies seen whole: the office's and the read ones (meaningless when `sees_everything`)."""
+        return self.office_regency_ids | self.reader_regency_ids
+
     def office_scope(self, path: str = "regency") -> Q:
-        """The regencies the office user sees, as a filter through `path` to a regency ("regency" from Mentor,
-        "district__regency" from Village, "" for Regency itself). Everything for a superuser; nothing for a
-        user with no office."""
-        if self.is_superuser:
+        """The regencies the user sees whole (office or reader), as a filter through `path` to a regency ("regency"
+        from Mentor, "district__regency" from Village, "" for Regency itself). Everything for a superuser or a
+        national reader; nothing for a user with neither office nor reading grant. A read scope: a write asks
+        `manages` or `is_office_of` as well."""
+        if self.sees_everything:
             return Q()
-        return Q(**{f"{path}_id__in" if path else "id__in": self.office_regency_ids})
+        return Q(**{f"{path}_id__in" if path else "id__in": self.seen_regency_ids})
 
     @property
     def office_regencies(self) -> list[int] | None:
-        """The office's regency ids, sorted; None means every regency (superuser)."""
-        return None if self.is_superuser else sorted(self.office_regency_ids)
+        """The ids of the regencies seen whole (office or reader), sorted; None means every regency."""
+        return None if self.sees_everything else sorted(self.seen_regency_ids)
+
+    @property
+    def sees_regencies(self) -> bool:
+        """Sees whole regencies, as an office does: office people, readers and superusers (reads only)."""
+        return self.is_office or self.is_reader
+
+    def sees(self, regency_id: int) -> bool:
+        """The regency is seen whole (office or reader): reads only."""
+        return self.sees_everything or regency_id in self.seen_regency_ids
 
     @property
     def is_office(self) -> bool:
-        """Admins, office staff and superusers: they see whole regencies."""
+        """Admins, office staff and superusers: they see whole regencies and keep their records (readers: False)."""
         return self.is_superuser or bool(self.office_regency_ids)
 
     @property
@@ -85,6 +118,10 @@ class Access:
             return "admin"
         if self.staff_regency_ids:
             return "staff"
+        if self.reads_country:
+            return "national_reader"
+        if self.reader_province_ids:
+            return "province_reader"
         return self.mentor_role or "none"
 
 
@@ -98,19 +135,34 @@ def access_for(user) -> Access:
     cached = getattr(user, "_portal_access", None)
     if cached is not None:
         return cached
-    admin, staff = set(), set()
-    memberships = list(Membership.objects.filter(user=user).annotate(
-        has_mentor=Exists(Mentor.objects.filter(user=user, is_active=True))).values_list("regency_id", "role",
-                                                                                       "has_mentor"))
-    for regency_id, role, _has_mentor in memberships:
-        (admin if role == Membership.Role.ADMIN else staff).add(regency_id)
+    admin, staff, provinces, country = set(), set(), set(), False
+    # Office memberships and reading grants in one query: (office?, regency or province id, role, has a mentor).
+    has_mentor = Exists(Mentor.objects.filter(user=user, is_active=True))
+    offices = Membership.objects.filter(user=user).annotate(
+        office=Value(True), place=F("regency_id"), grant=F("role"), has_mentor=has_mentor)
+    grants = ReadingGrant.objects.filter(user=user).annotate(
+        office=Value(False), place=F("province_id"), grant=F("role"), has_mentor=has_mentor)
+    fields = ("office", "place", "grant", "has_mentor")
+    memberships = list(offices.values_list(*fields).union(grants.values_list(*fields), all=True))
+    for office, place, role, _has_mentor in memberships:
+        if not office:
+            if place is None:
+                country = True
+            else:
+                provinces.add(place)
+        else:
+            (admin if role == Membership.Role.ADMIN else staff).add(place)
     # One query for office people; the mentor record is read only when there is one (or no membership).
-    has_mentor = memberships[0][2] if memberships else True
+    has_mentor = memberships[0][3] if memberships else True
     mentor = (Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
               if has_mentor else None)
     ended = mentor is not None and contract_ended(mentor)
+    # A province reader's regencies: one more query, for province readers only.
+    read = frozenset(Regency.objects.filter(province_id__in=provinces).values_list("id", flat=True)) if (
+        provinces and not country) else frozenset()
     access = Access(is_superuser=user.is_superuser, admin_regency_ids=frozenset(admin),
-                    staff_regency_ids=frozenset(staff), mentor=None if ended else mentor, contract_ended=ended)
+                    staff_regency_ids=frozenset(staff), mentor=None if ended else mentor, contract_ended=ended,
+                    reader_province_ids=frozenset(provinces), reader_regency_ids=read, reads_country=country)
     user._portal_access = access
     return access
 
@@ -130,13 +182,13 @@ def require(allowed: bool) -> None:
 
 
 def can_view_roster(user) -> bool:
-    """The office lists its mentors; a PMO lists the BAs they supervise."""
+    """The office lists its mentors (readers those of the regencies they read); a PMO lists the BAs they supervise."""
     access = access_for(user)
-    return access.is_office or access.is_pmo
+    return access.sees_regencies or access.is_pmo
 
 
 def can_export_roster(user) -> bool:
-    return access_for(user).is_office
+    return access_for(user).sees_regencies
 
 
 def can_add_mentors(user) -> bool:
@@ -160,7 +212,7 @@ def can_renew_contracts(user) -> bool:
 
 
 def can_see_internal_notes(user) -> bool:
-    """Contract dates, notes and the change log of a mentor are the office's."""
+    """Contract dates, notes and the change log of a mentor are the office's (not its readers')."""
     return access_for(user).is_office
 
 
