@@ -85,7 +85,8 @@ def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
 def office_regency_get_for_user(user, code: str) -> Regency:
     """A regency whose office the user works in, by its code (else 404); superusers: any regency.
 
-    Callers check `can_manage_office` next: the regency's own staff get 403 there, everyone else 404 here."""
+    Callers check `can_manage_office` next: the regency's own staff (and its readers) get 403 there, everyone else
+    404 here."""
     return get_object_or_404(Regency.objects.filter(access_for(user).office_scope("")), code=code)
 
 

@@ -263,10 +263,15 @@ def _recap_place(request, regencies):
             raise Http404
         return "province", None, chosen[0].province, [r.pk for r in chosen]
     held = list(regencies.order_by("code").values_list("pk", "province_id"))
+    access = access_for(request.user)
+    if held and len(access.reader_province_ids) == 1 and not (access.office_regency_ids or access.sees_everything):
+        # A province reader starts on their province's table, however few regencies it holds.
+        regency = regencies.select_related("province").get(pk=held[0][0])
+        return "province", None, regency.province, [pk for pk, _p in held]
     if len(held) == 1:
         regency = regencies.select_related("province").get(pk=held[0][0])
         return "regency", regency, regency.province, [regency.pk]
-    if len({province for _pk, province in held}) == 1 and not access_for(request.user).sees_everything:
+    if len({province for _pk, province in held}) == 1 and not access.sees_everything:
         regency = regencies.select_related("province").get(pk=held[0][0])
         return "province", None, regency.province, [pk for pk, _p in held]
     return "nation", None, None, [pk for pk, _p in held]
