@@ -145,13 +145,12 @@ def access_for(user) -> Access:
     fields = ("office", "place", "grant", "has_mentor")
     memberships = list(offices.values_list(*fields).union(grants.values_list(*fields), all=True))
     for office, place, role, _has_mentor in memberships:
-        if not office:
-            if place is None:
-                country = True
-            else:
-                provinces.add(place)
-        else:
+        if office:
             (admin if role == Membership.Role.ADMIN else staff).add(place)
+        elif place is None:  # a grant with no province: the whole country
+            country = True
+        else:
+            provinces.add(place)
     # One query for office people; the mentor record is read only when there is one (or no membership).
     has_mentor = memberships[0][3] if memberships else True
     mentor = (Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
