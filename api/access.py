@@ -7,7 +7,9 @@ from .models import ApiToken
 
 
 def can_issue_tokens(user) -> bool:
-    """Office admins (for the regencies they administer) and the superuser (for the country)."""
+    """Office admins (for the regencies they administer) and the superuser (for the country). Province and national
+    readers do not issue tokens: they read in the portal, and a token is a key an office hands out for its own
+    records."""
     return access_for(user).is_admin
 
 
@@ -18,6 +20,7 @@ def can_revoke_token(user, token: ApiToken) -> bool:
 
 
 def issuer_may_read(user) -> bool:
-    """A token works only while its issuer's account is active and still has a role that sees something."""
+    """A token works only while its issuer's account is active and still has a role that sees something. It reads
+    what its issuer reads, never more (a reader's, should the superuser give one in the Django admin: their scope)."""
     access = access_for(user)
-    return access.is_office or access.mentor is not None
+    return access.sees_regencies or access.mentor is not None

@@ -465,7 +465,7 @@ def monthly_figures(
     access = access_for(_issuer(request))
     rows = (
         MonthlyFigures.objects.filter(access.office_scope("regency"))
-        if access.is_office
+        if access.sees_regencies
         else MonthlyFigures.objects.none()
     ).annotate(regency_code=F("regency__code"))
     if regency:

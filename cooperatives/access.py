@@ -24,7 +24,7 @@ def _holds_village(mentor: Mentor, village) -> bool:
 
 
 def can_export_registry(user) -> bool:
-    return access_for(user).is_office
+    return access_for(user).sees_regencies
 
 
 def can_import_cooperatives(user) -> bool:
@@ -78,32 +78,32 @@ def can_close_follow_up(user, follow_up: FollowUp) -> bool:
 
 
 def can_list_follow_ups(user) -> bool:
-    """Mentors list their own open follow-ups; the office reads those of its regencies."""
+    """Mentors list their own open follow-ups; the office (and readers) read those of its regencies."""
     access = access_for(user)
-    return access.mentor is not None or access.is_office
+    return access.mentor is not None or access.sees_regencies
 
 
 def lists_office_follow_ups(user) -> bool:
     """The follow-up list of an office user (without a mentor record of their own) is their regencies', to read:
     the mentor who opened a follow-up marks it done."""
     access = access_for(user)
-    return access.mentor is None and access.is_office
+    return access.mentor is None and access.sees_regencies
 
 
 def can_view_reports(user) -> bool:
     access = access_for(user)
-    return access.is_office or access.mentor is not None
+    return access.sees_regencies or access.mentor is not None
 
 
 def can_list_report_statuses(user) -> bool:
-    """Who sees every BA's report status for a month: the office, and a PMO for their BAs."""
+    """Who sees every BA's report status for a month: the office (and readers), and a PMO for their BAs."""
     access = access_for(user)
-    return access.is_office or access.is_pmo
+    return access.sees_regencies or access.is_pmo
 
 
 def can_list_pmo_reports(user) -> bool:
-    """The PMOs' report statuses (beside the BAs'): the office."""
-    return access_for(user).is_office
+    """The PMOs' report statuses (beside the BAs'): the office (and readers)."""
+    return access_for(user).sees_regencies
 
 
 def can_write_report(user, mentor: Mentor) -> bool:

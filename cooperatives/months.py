@@ -26,7 +26,7 @@ def month_needing_work(user, today: date | None = None) -> date:
     """The month the user's pages open on (see the module's docstring). A user without reports in their scope
     works in the current month."""
     access = access_for(user)
-    if access.is_office:
+    if access.sees_regencies:
         previous = last_month(today)
         return _first_unsettled(Q(pk__in=report_rows(user, previous).values("pk"))
                                 | Q(pk__in=pmo_report_rows(user, previous).values("pk")), today)

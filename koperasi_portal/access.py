@@ -4,8 +4,9 @@ from mentors.access import access_for
 
 
 def sees_office_home(user) -> bool:
-    """Admins, office staff and superusers start on the office overview."""
-    return access_for(user).is_office
+    """Admins, office staff, readers (their province's or the nation's overview) and superusers start on the office
+    overview."""
+    return access_for(user).sees_regencies
 
 
 def sees_ba_home(user) -> bool:

@@ -9,7 +9,7 @@ from territories.access import can_view_plans
 def _menu(user) -> dict:
     access = access_for(user)
     return {"roster": can_view_roster(user), "plans": can_view_plans(user), "reports": can_view_reports(user),
-            "dashboard": access.is_office or access.mentor is not None,
+            "dashboard": access.sees_regencies or access.mentor is not None,
             "field": can_record_visits(user),  # the field app: visits kept on the phone until they are sent
             "api_tokens": can_issue_tokens(user)}
 

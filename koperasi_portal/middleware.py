@@ -224,7 +224,7 @@ class ContractEndedMiddleware:
         user = request.user
         if user.is_authenticated and not request.path_info.startswith(self.OPEN):
             access = access_for(user)
-            if access.contract_ended and not access.is_office:
+            if access.contract_ended and not access.sees_regencies:
                 logout(request)
                 messages.error(request, contract_ended_message())
                 target = reverse("account_login")

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Q
+from django.db.models import CharField, Exists, F, Q, Value
 
+from regions.models import Regency
 from regions.timezones import DEFAULT, regency_today
 
-from .models import Membership, Mentor
+from .models import Membership, Mentor, ReadingGrant
 
 
 @dataclass(frozen=True)
@@ -29,30 +30,61 @@ class Access:
     # The user's mentor record is active but its contract ended before today: no mentor role any more, even before
     # the contracts job deactivates it (the request is refused: koperasi_portal.middleware).
     contract_ended: bool = False
-    # The zone the user's pages are in (koperasi_portal.middleware): their regency's, or their office regencies'
-    # when these share one; WIB otherwise (superusers, offices across zones).
+    # The zone the user's pages are in (koperasi_portal.middleware): their regency's, or their office's (or read)
+    # regencies' when these share one; WIB otherwise (superusers, national readers, places across zones).
     time_zone: str = DEFAULT
+    # Readers (`ReadingGrant`): the regencies of the provinces they read, or the whole country. They see what an
+    # office sees and change nothing: every write predicate (`manages`, `is_office_of`, `is_office`, `is_admin`)
+    # stays false for them; what to see asks `office_scope`, `office_regencies`, `sees_regencies`, `sees`.
+    reader_province_ids: frozenset[int] = frozenset()
+    reader_regency_ids: frozenset[int] = frozenset()
+    reads_country: bool = False
 
     @property
     def office_regency_ids(self) -> frozenset[int]:
         return self.admin_regency_ids | self.staff_regency_ids
 
+    @property
+    def sees_everything(self) -> bool:
+        """Every regency is in sight: superusers (who also change everything) and national readers (who do not)."""
+        return self.is_superuser or self.reads_country
+
+    @property
+    def is_reader(self) -> bool:
+        """A province or national reader (who may also hold an office or mentor role elsewhere)."""
+        return self.reads_country or bool(self.reader_province_ids)
+
+    @property
+    def seen_regency_ids(self) -> frozenset[int]:
+        """The regencies seen whole: the office's and the read ones (meaningless when `sees_everything`)."""
+        return self.office_regency_ids | self.reader_regency_ids
+
     def office_scope(self, path: str = "regency") -> Q:
-        """The regencies the office user sees, as a filter through `path` to a regency ("regency" from Mentor,
-        "district__regency" from Village, "" for Regency itself). Everything for a superuser; nothing for a
-        user with no office."""
-        if self.is_superuser:
+        """The regencies the user sees whole (office or reader), as a filter through `path` to a regency ("regency"
+        from Mentor, "district__regency" from Village, "" for Regency itself). Everything for a superuser or a
+        national reader; nothing for a user with neither office nor reading grant. A read scope: a write asks
+        `manages` or `is_office_of` as well."""
+        if self.sees_everything:
             return Q()
-        return Q(**{f"{path}_id__in" if path else "id__in": self.office_regency_ids})
+        return Q(**{f"{path}_id__in" if path else "id__in": self.seen_regency_ids})
 
     @property
     def office_regencies(self) -> list[int] | None:
-        """The office's regency ids, sorted; None means every regency (superuser)."""
-        return None if self.is_superuser else sorted(self.office_regency_ids)
+        """The ids of the regencies seen whole (office or reader), sorted; None means every regency."""
+        return None if self.sees_everything else sorted(self.seen_regency_ids)
+
+    @property
+    def sees_regencies(self) -> bool:
+        """Sees whole regencies, as an office does: office people, readers and superusers (reads only)."""
+        return self.is_office or self.is_reader
+
+    def sees(self, regency_id: int) -> bool:
+        """The regency is seen whole (office or reader): reads only."""
+        return self.sees_everything or regency_id in self.seen_regency_ids
 
     @property
     def is_office(self) -> bool:
-        """Admins, office staff and superusers: they see whole regencies."""
+        """Admins, office staff and superusers: they see whole regencies and keep their records (readers: False)."""
         return self.is_superuser or bool(self.office_regency_ids)
 
     @property
@@ -89,6 +121,10 @@ class Access:
             return "admin"
         if self.staff_regency_ids:
             return "staff"
+        if self.reads_country:
+            return "national_reader"
+        if self.reader_province_ids:
+            return "province_reader"
         return self.mentor_role or "none"
 
 
@@ -102,27 +138,46 @@ def access_for(user) -> Access:
     cached = getattr(user, "_portal_access", None)
     if cached is not None:
         return cached
-    admin, staff = set(), set()
-    memberships = list(Membership.objects.filter(user=user).annotate(
-        has_mentor=Exists(Mentor.objects.filter(user=user, is_active=True))).values_list("regency_id", "role",
-                                                                                       "has_mentor",
-                                                                                       "regency__time_zone"))
-    for regency_id, role, _has_mentor, _zone in memberships:
-        (admin if role == Membership.Role.ADMIN else staff).add(regency_id)
-    office_zones = {zone for *_rest, zone in memberships}
+    admin, staff, provinces, country = set(), set(), set(), False
+    # Office memberships and reading grants in one query: (office?, regency or province id, role, has a mentor, the
+    # office regency's time zone).
+    has_mentor = Exists(Mentor.objects.filter(user=user, is_active=True))
+    offices = Membership.objects.filter(user=user).annotate(
+        office=Value(True), place=F("regency_id"), grant=F("role"), has_mentor=has_mentor,
+        zone=F("regency__time_zone"))
+    grants = ReadingGrant.objects.filter(user=user).annotate(
+        office=Value(False), place=F("province_id"), grant=F("role"), has_mentor=has_mentor,
+        zone=Value("", output_field=CharField()))
+    fields = ("office", "place", "grant", "has_mentor", "zone")
+    memberships = list(offices.values_list(*fields).union(grants.values_list(*fields), all=True))
+    zones = set()
+    for office, place, role, _has_mentor, zone in memberships:
+        if office:
+            (admin if role == Membership.Role.ADMIN else staff).add(place)
+            zones.add(zone)
+        elif place is None:  # a grant with no province: the whole country
+            country = True
+        else:
+            provinces.add(place)
     # One query for office people; the mentor record is read only when there is one (or no membership).
-    has_mentor = memberships[0][2] if memberships else True
+    has_mentor = memberships[0][3] if memberships else True
     mentor = (Mentor.objects.filter(user=user, is_active=True).select_related("regency").first()
               if has_mentor else None)
     ended = mentor is not None and contract_ended(mentor)
-    if user.is_superuser:
+    # A province reader's regencies (and their zones): one more query, for province readers only.
+    read_rows = list(Regency.objects.filter(province_id__in=provinces).values_list("id", "time_zone")) if (
+        provinces and not country) else []
+    read = frozenset(pk for pk, _zone in read_rows)
+    zones |= {zone for _pk, zone in read_rows}
+    if user.is_superuser or country:
         zone = DEFAULT
-    elif office_zones:
-        zone = office_zones.pop() if len(office_zones) == 1 else DEFAULT
+    elif zones:
+        zone = zones.pop() if len(zones) == 1 else DEFAULT
     else:
         zone = mentor.regency.time_zone if mentor is not None else DEFAULT
     access = Access(is_superuser=user.is_superuser, admin_regency_ids=frozenset(admin),
                     staff_regency_ids=frozenset(staff), mentor=None if ended else mentor, contract_ended=ended,
+                    reader_province_ids=frozenset(provinces), reader_regency_ids=read, reads_country=country,
                     time_zone=zone)
     user._portal_access = access
     return access
@@ -143,13 +198,13 @@ def require(allowed: bool) -> None:
 
 
 def can_view_roster(user) -> bool:
-    """The office lists its mentors; a PMO lists the BAs they supervise."""
+    """The office lists its mentors (readers those of the regencies they read); a PMO lists the BAs they supervise."""
     access = access_for(user)
-    return access.is_office or access.is_pmo
+    return access.sees_regencies or access.is_pmo
 
 
 def can_export_roster(user) -> bool:
-    return access_for(user).is_office
+    return access_for(user).sees_regencies
 
 
 def can_add_mentors(user) -> bool:
@@ -173,7 +228,7 @@ def can_renew_contracts(user) -> bool:
 
 
 def can_see_internal_notes(user) -> bool:
-    """Contract dates, notes and the change log of a mentor are the office's."""
+    """Contract dates, notes and the change log of a mentor are the office's (not its readers')."""
     return access_for(user).is_office
 
 

@@ -53,7 +53,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         """A mentor whose contract ended (and who has no office role) is not signed in: they are told why."""
         access = access_for(user)
-        if user.is_active and access.contract_ended and not access.is_office:
+        if user.is_active and access.contract_ended and not access.sees_regencies:
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import AdminUserChangeForm, AdminUserCreationForm
-from .models import ContractNotice, Membership, Mentor, User
+from .models import ContractNotice, Membership, Mentor, ReadingGrant, User
 
 
 @admin.register(User)
@@ -36,6 +36,25 @@ class MembershipAdmin(SimpleHistoryAdmin):
     search_fields = ["user__email", "user__full_name", "regency__name", "regency__code"]
     autocomplete_fields = ["user", "regency"]
     list_select_related = ["user", "regency"]
+
+
+@admin.register(ReadingGrant)
+class ReadingGrantAdmin(SimpleHistoryAdmin):
+    """Province and national readers: granted here by a superuser (they read, and change nothing)."""
+
+    list_display = ["user", "province", "role", "granted_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__full_name", "province__name", "province__code"]
+    autocomplete_fields = ["user", "province"]
+    list_select_related = ["user", "province"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
 @admin.register(Mentor)

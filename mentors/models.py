@@ -151,6 +151,48 @@ class Membership(models.Model):
         return "active" if self.user.has_usable_password() else "invited"
 
 
+class ReadingGrant(models.Model):
+    """Reading rights above the regencies: every regency of one province (the province's cooperative office or
+    PMO), or, with no province, the whole country (the national programme). Granted by a superuser.
+
+    A reader sees what an office sees of those regencies and changes nothing of them: a regency stays the boundary
+    between tenants, and only its own office (`Membership`) writes there."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("province office administrator")
+        STAFF = "staff", _("province office staff")
+        PMO = "pmo", _("provincial PMO")
+        NATIONAL = "national", _("national programme")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reading_grants", verbose_name=_("user"))
+    province = models.ForeignKey(
+        "regions.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="reading_grants",
+        verbose_name=_("province"), help_text=_("Empty: the whole country."),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reading grant")
+        verbose_name_plural = _("reading grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "province"], name="reading_grant_one_per_province"),
+            models.UniqueConstraint(fields=["user"], condition=models.Q(province__isnull=True),
+                                    name="reading_grant_one_national"),
+            models.CheckConstraint(
+                condition=models.Q(province__isnull=True, role="national")
+                | (models.Q(province__isnull=False) & ~models.Q(role="national")),
+                name="reading_grant_national_has_no_province", violation_error_message=_(
+                    "A national reader has no province; a province reader needs one.")),
+        ]
+
+    def __str__(self):
+        place = self.province if self.province_id else _("Indonesia")
+        return f"{self.user} · {self.get_role_display()} · {place}"
+
+
 class Mentor(models.Model):
     """A PMO officer or Business Assistant of one regency, with an optional login account."""
 

@@ -16,11 +16,11 @@ from .models import Membership, Mentor
 
 
 def regency_ids_visible_to(user) -> set[int] | None:
-    """The regencies the user works in; None means every regency (superuser)."""
+    """The regencies the user works in or reads; None means every regency (superuser, national reader)."""
     access = access_for(user)
-    if access.is_superuser:
+    if access.sees_everything:
         return None
-    ids = set(access.office_regency_ids)
+    ids = set(access.seen_regency_ids)
     if access.mentor is not None:
         ids.add(access.mentor.regency_id)
     return ids
@@ -37,9 +37,9 @@ def regencies_seen_by_office(user) -> QuerySet[Regency]:
 
 
 def office_mentor_scope(user) -> Q:
-    """The mentors of the office's regencies, and the user's own mentor record."""
+    """The mentors of the regencies the user sees whole (office or reader), and the user's own mentor record."""
     access = access_for(user)
-    if access.is_superuser:
+    if access.sees_everything:
         return Q()
     scope = access.office_scope("regency")
     if access.mentor is not None:
@@ -85,7 +85,8 @@ def office_overview(user, *, today: date, horizon_days: int = 30) -> dict:
 def office_regency_get_for_user(user, code: str) -> Regency:
     """A regency whose office the user works in, by its code (else 404); superusers: any regency.
 
-    Callers check `can_manage_office` next: the regency's own staff get 403 there, everyone else 404 here."""
+    Callers check `can_manage_office` next: the regency's own staff (and its readers) get 403 there, everyone else
+    404 here."""
     return get_object_or_404(Regency.objects.filter(access_for(user).office_scope("")), code=code)
 
 

@@ -20,6 +20,7 @@ from toolkit.versions import StaleEdit, stale_edit_response
 
 from . import selectors, services
 from .access import (
+    access_for,
     can_add_mentors,
     can_manage_mentor,
     can_manage_office,
@@ -45,8 +46,9 @@ def mentor_create(request):
 
 def _managed_mentor(request, pk):
     """Only admins change mentors (403 for everyone else, whatever the id); a mentor outside the admin's
-    regencies answers 404."""
-    require(can_add_mentors(request.user))
+    regencies answers 404. A province or national reader is answered by their scope first: 404 outside it, 403
+    inside."""
+    require(can_add_mentors(request.user) or access_for(request.user).is_reader)
     mentor = selectors.mentor_get_for_manager(request.user, pk)
     require(can_manage_mentor(request.user, mentor))
     return mentor

@@ -5,30 +5,33 @@ from offices.access import can_set_office_settings
 
 
 def can_view_recap(user) -> bool:
-    """The office's month-end recap: staff and admins of an office, and the national operator."""
-    return access_for(user).is_office
+    """The office's month-end recap: staff and admins of an office, province and national readers, and the national
+    operator."""
+    return access_for(user).sees_regencies
 
 
 def can_view_dashboard(user) -> bool:
-    """Dashboards and maps: the office for its regencies, a mentor for their own area."""
+    """Dashboards and maps: the office (and readers) for its regencies, a mentor for their own area."""
     access = access_for(user)
-    return access.is_office or access.mentor is not None
+    return access.sees_regencies or access.mentor is not None
 
 
 def sees_office_figures(user) -> bool:
-    """Whole regencies (the office's dashboards); anyone else sees only their own area."""
-    return access_for(user).is_office
+    """Whole regencies (the office's dashboards, also a reader's); anyone else sees only their own area."""
+    return access_for(user).sees_regencies
 
 
 def sees_own_area_only(user) -> bool:
     """A mentor without an office: their dashboard and map are of their own villages or districts."""
     access = access_for(user)
-    return access.mentor is not None and not access.is_office
+    return access.mentor is not None and not access.sees_regencies
 
 
 def can_choose_province(user) -> bool:
-    """A province's figures (the chooser, `?province=`): the national operator."""
-    return access_for(user).is_superuser
+    """A province's figures (the chooser, `?province=`): the national operator and national readers (any province),
+    a province reader (theirs)."""
+    access = access_for(user)
+    return access.sees_everything or bool(access.reader_province_ids)
 
 
 def can_set_regency_limits(user, regency_id: int) -> bool:

@@ -110,9 +110,14 @@ def place_for(user, access: Access, params) -> Place:
         return Place(level="regency", name=regency.name, regency_ids=(regency.pk,), regency=regency,
                      province=regency.province, choices=choices)
     if province_code and can_choose_province(user):
-        province = get_object_or_404(Province, code=province_code)
-        ids = tuple(province.regencies.values_list("pk", flat=True))
-        return Place(level="province", name=province.name, regency_ids=ids, province=province, choices=choices)
+        provinces = Province.objects.all() if access.sees_everything else Province.objects.filter(
+            pk__in=access.reader_province_ids)  # a province reader: another province is not found
+        province = get_object_or_404(provinces, code=province_code)
+        return _province_place(province, choices)
+    if visible is not None and len(access.reader_province_ids) == 1 and not access.office_regency_ids:
+        # A province reader starts at their province (the table of its regencies), the first choice.
+        province = Province.objects.get(pk=next(iter(access.reader_province_ids)))
+        return _province_place(province, [("", province.name), *choices[1:]])
     if visible is None:
         return Place(level="nation", name=_("Indonesia"), choices=choices)
     if len(visible) == 1:
@@ -120,6 +125,11 @@ def place_for(user, access: Access, params) -> Place:
         return Place(level="regency", name=regency.name, regency_ids=(regency.pk,), regency=regency,
                      province=regency.province, choices=choices)
     return Place(level="offices", name=_("My regencies"), regency_ids=tuple(visible), choices=choices)
+
+
+def _province_place(province: Province, choices) -> Place:
+    ids = tuple(province.regencies.values_list("pk", flat=True))
+    return Place(level="province", name=province.name, regency_ids=ids, province=province, choices=choices)
 
 
 def _choices(visible) -> list[tuple[str, str]]:

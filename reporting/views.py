@@ -263,10 +263,15 @@ def _recap_place(request, regencies):
             raise Http404
         return "province", None, chosen[0].province, [r.pk for r in chosen]
     held = list(regencies.order_by("code").values_list("pk", "province_id"))
+    access = access_for(request.user)
+    if held and len(access.reader_province_ids) == 1 and not (access.office_regency_ids or access.sees_everything):
+        # A province reader starts on their province's table, however few regencies it holds.
+        regency = regencies.select_related("province").get(pk=held[0][0])
+        return "province", None, regency.province, [pk for pk, _p in held]
     if len(held) == 1:
         regency = regencies.select_related("province").get(pk=held[0][0])
         return "regency", regency, regency.province, [regency.pk]
-    if len({province for _pk, province in held}) == 1 and not access_for(request.user).is_superuser:
+    if len({province for _pk, province in held}) == 1 and not access.sees_everything:
         regency = regencies.select_related("province").get(pk=held[0][0])
         return "province", None, regency.province, [pk for pk, _p in held]
     return "nation", None, None, [pk for pk, _p in held]
@@ -295,7 +300,7 @@ def recap(request):
         if download:
             return xlsx_stream_response(recaps.table_sheets(figures, ids, month), f"rekap-{month:%Y-%m}-{slug}.xlsx")
     where = {"regency": {"regency": slug}, "province": {"province": slug}}.get(level, {})
-    if access.is_superuser:
+    if access.sees_everything:
         sees_nation = sees_province = True
     else:
         provinces = list(regencies.values_list("province_id", flat=True))

@@ -10,8 +10,8 @@ from .models import TerritoryPlan
 
 
 def can_view_plans(user) -> bool:
-    """Plans are the office's business: admins, staff and superusers."""
-    return access_for(user).is_office
+    """Plans are the office's business: admins, staff and superusers; readers read them."""
+    return access_for(user).sees_regencies
 
 
 def can_create_plan(user) -> bool:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from mentors import selectors as people
 from mentors import services as people_services
 from mentors.access import (
+    access_for,
     can_add_mentors,
     can_export_roster,
     can_manage_mentor,
@@ -99,7 +100,8 @@ def mentor_detail(request, pk):
 
 
 def mentor_update(request, pk):
-    require(can_add_mentors(request.user))  # only admins change mentors: 403 for everyone else
+    # Only admins change mentors: 403 for everyone else (a reader: 404 outside their scope, 403 inside).
+    require(can_add_mentors(request.user) or access_for(request.user).is_reader)
     mentor = selectors.mentor_get_for_user(request.user, pk)
     require(can_manage_mentor(request.user, mentor))
     form = MentorForm(request.POST or None, instance=mentor, regencies=people.regencies_managed_by(request.user))

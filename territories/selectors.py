@@ -70,7 +70,7 @@ def village_scope(user, prefix: str = "") -> Q | None:
     """The villages the user may see, as a filter on Village (or through `prefix`, e.g. "village" on
     Cooperative); None means every village (superuser)."""
     access = access_for(user)
-    if access.is_superuser:
+    if access.sees_everything:
         return None
     path = f"{prefix}__" if prefix else ""
     scope = access.office_scope(f"{path}district__regency")
@@ -88,7 +88,7 @@ def villages_visible_to(user) -> QuerySet[Village]:
 def districts_visible_to(user) -> QuerySet[District]:
     """Whole regencies for the office; for a mentor, the districts that hold one of their villages."""
     access = access_for(user)
-    if access.is_superuser:
+    if access.sees_everything:
         return District.objects.all()
     scope = access.office_scope("regency")
     if access.mentor is not None:
@@ -167,7 +167,7 @@ def mentor_ids_openable_by(user, ids) -> set[int]:
     """Which of these mentors' pages the user may open (the others' names are shown without a link): one query."""
     ids = {pk for pk in ids if pk is not None}
     access = access_for(user)
-    if not (access.is_office or access.is_pmo):  # a BA opens only their own page: no query
+    if not (access.sees_regencies or access.is_pmo):  # a BA opens only their own page: no query
         return ids & ({access.mentor.pk} if access.mentor is not None else set())
     return set(mentors_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from pytest_django.plugin import blocking_manager_key
 
 from cooperatives import services as registry
-from mentors.models import Membership, Mentor
+from mentors.models import Membership, Mentor, ReadingGrant
 from regions.models import District, Province, Regency, Village
 from regions.services import regions_import
 from territories import publishing
@@ -31,6 +31,7 @@ from .factories import (
     MembershipFactory,
     MentorFactory,
     ProvinceFactory,
+    ReadingGrantFactory,
     RegencyFactory,
     UserFactory,
     VillageFactory,
@@ -148,6 +149,35 @@ def office_user(sukabumi):
 def other_admin(other_regency):
     user = UserFactory(email="admin.cianjur@example.test", full_name="Admin Cianjur")
     MembershipFactory(user=user, regency=other_regency, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def province_reader(sukabumi):
+    """The provincial office of Jawa Barat (32): reads every regency of the province (Sukabumi), changes nothing."""
+    user = UserFactory(email="dinas.provinsi@example.test", full_name="Staf Dinas Provinsi")
+    ReadingGrantFactory(user=user, province=sukabumi.province, role=ReadingGrant.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def other_province_reader(db):
+    """The provincial office of Jawa Tengah (33), with one regency of its own: Jawa Barat is outside its scope."""
+    province = ProvinceFactory(code="33", name="Jawa Tengah")
+    VillageFactory(district=DistrictFactory(regency=RegencyFactory(code="33.01", name="Kabupaten Cilacap",
+                                                                  province=province),
+                                            code="33.01.01", name="Dayeuhluhur"), code="33.01.01.2001",
+                   name="Desa Tengah")
+    user = UserFactory(email="dinas.jateng@example.test", full_name="Staf Dinas Jawa Tengah")
+    ReadingGrantFactory(user=user, province=province, role=ReadingGrant.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def national_reader(db):
+    """The national programme: reads the whole country, changes nothing."""
+    user = UserFactory(email="pmo.pusat@example.test", full_name="PMO Pusat")
+    ReadingGrantFactory(user=user, province=None, role=ReadingGrant.Role.NATIONAL)
     return user
 
 

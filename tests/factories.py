@@ -5,7 +5,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from mentors.models import Membership, Mentor
+from mentors.models import Membership, Mentor, ReadingGrant
 from mentors.services import authenticator_apps_add
 from regions.models import District, Province, Regency, Village
 
@@ -110,6 +110,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
         """An admin gets an authenticator app unless made with mfa=False."""
         if create and extracted is not False and obj.role == Membership.Role.ADMIN:
             enrol_totp(obj.user)
+
+
+class ReadingGrantFactory(factory.django.DjangoModelFactory):
+    """A province reader by default; `province=None, role="national"` for a national reader."""
+
+    class Meta:
+        model = ReadingGrant
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    province = factory.SubFactory(ProvinceFactory)
+    role = ReadingGrant.Role.STAFF
 
 
 # --- a cooperative brought to a stage the way the programme's rules ask ---------------------------------------

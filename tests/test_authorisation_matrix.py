@@ -2,8 +2,11 @@
 
 The personas hold real places in a published split: a BA inside the territory that holds the target
 village, the BA of a neighbouring territory (same PMO), the PMO over the BA, the office of the regency,
-another regency's admin and the national operator. Outsiders get 404 (existence does not leak), people
-who may see but not change get 403, anonymous visitors are sent to sign in. A URL that is not in MATRIX
+another regency's admin, the national operator, and the readers above the regencies: the provincial office of
+Jawa Barat (the regency's province), that of Jawa Tengah (another province) and the national programme. Readers
+see what the office sees of their regencies and change nothing: 403 for every write inside their scope.
+Outsiders get 404 (existence does not leak), people who may see but not change get 403, anonymous visitors
+are sent to sign in. A URL that is not in MATRIX
 fails `test_every_portal_url_is_in_the_matrix`.
 """
 
@@ -38,173 +41,218 @@ from territories.models import BaTerritory, BaVillage, PmoTerritory
 
 from .factories import MembershipFactory, UserFactory
 
-PERSONAS = ["anonymous", "ba", "neighbour_ba", "pmo", "staff", "admin", "other_admin", "superuser"]
-R = [302, 200, 200, 200, 200, 200, 200, 200]  # any signed-in person may read it
+PERSONAS = ["anonymous", "ba", "neighbour_ba", "pmo", "staff", "admin", "other_admin", "superuser", "province_reader",
+            "other_province_reader", "national_reader"]
+R = [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]  # any signed-in person may read it
 
 # name: (method, path template, expected status per persona in PERSONAS order)
 MATRIX = {
     "home": ("get", "/", R),
-    "health": ("get", "/health/", [200] * 8),
-    "healthz": ("get", "/healthz/", [200] * 8),
+    "health": ("get", "/health/", [200] * 11),
+    "healthz": ("get", "/healthz/", [200] * 11),
     # Mentors see their own area whatever they ask for; another regency's office gets 404 (tests/test_dashboards.py
     # checks what each one sees).
-    "reporting:dashboard": ("get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
+    "reporting:dashboard": (
+        "get", "/dashboard/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200, 200, 404, 200]),
     "reporting:dashboard_export": ("get", "/dashboard/breakdown.xlsx?regency=32.02",
-                                   [302, 200, 200, 200, 200, 200, 404, 200]),
-    "reporting:regency_limits": ("get", "/dashboard/limits/32.02/", [302, 403, 403, 403, 403, 200, 404, 200]),
-    "reporting:map": ("get", "/map/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200]),
-    "reporting:map_data": ("get", "/map/data/?district={district}", [302, 200, 404, 200, 200, 200, 404, 200]),
+                                   [302, 200, 200, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "reporting:regency_limits": (
+        "get", "/dashboard/limits/32.02/", [302, 403, 403, 403, 403, 200, 404, 200, 403, 404, 403]),
+    "reporting:map": ("get", "/map/?regency=32.02", [302, 200, 200, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "reporting:map_data": (
+        "get", "/map/data/?district={district}", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
     "regions:regency_list": ("get", "/regions/", R),
-    "regions:regency_detail": ("get", "/regions/32.02/", [302, 200, 200, 200, 200, 200, 404, 200]),
-    "regions:district_detail": ("get", "/regions/{district}/", [302, 200, 404, 200, 200, 200, 404, 200]),
-    "regions:village_detail": ("get", "/regions/{village}/", [302, 200, 404, 200, 200, 200, 404, 200]),
-    "mentors:mentor_list": ("get", "/mentors/", [302, 403, 403, 200, 200, 200, 200, 200]),
-    # The national operator sees two regencies here: a workbook needs one chosen (tests/test_exports.py).
-    "mentors:mentor_export": ("get", "/mentors/export.xlsx", [302, 403, 403, 403, 200, 200, 200, 302]),
-    "mentors:mentor_create": ("get", "/mentors/new/", [302, 403, 403, 403, 403, 200, 200, 200]),
+    "regions:regency_detail": ("get", "/regions/32.02/", [302, 200, 200, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "regions:district_detail": ("get", "/regions/{district}/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "regions:village_detail": ("get", "/regions/{village}/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "mentors:mentor_list": ("get", "/mentors/", [302, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200]),
+    # The national operator sees two regencies here: a workbook needs one chosen (tests/test_exports.py); so do
+    # the province reader of Jawa Barat (Sukabumi and Cianjur) and the national reader.
+    "mentors:mentor_export": ("get", "/mentors/export.xlsx", [302, 403, 403, 403, 200, 200, 200, 302, 302, 200, 302]),
+    "mentors:mentor_create": ("get", "/mentors/new/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
     # Renewal lists only the mentors of the regencies the admin manages (another regency's admin: theirs).
-    "mentors:contract_renew": ("get", "/mentors/contracts/", [302, 403, 403, 403, 403, 200, 200, 200]),
-    "mentors:mentor_import": ("get", "/mentors/import/", [302, 403, 403, 403, 403, 200, 200, 200]),
-    "mentors:mentor_import_apply": ("post", "/mentors/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302]),
-    "mentors:mentor_detail": ("get", "/mentors/{ba_mentor}/", [302, 200, 404, 200, 200, 200, 404, 200]),
-    "mentors:mentor_update": ("get", "/mentors/{ba_mentor}/edit/", [302, 403, 403, 403, 403, 200, 404, 200]),
-    "mentors:mentor_deactivate": ("post", "/mentors/{spare}/deactivate/", [302, 403, 403, 403, 403, 302, 404, 302]),
-    "mentors:mentor_activate": ("post", "/mentors/{spare}/activate/", [302, 403, 403, 403, 403, 302, 404, 302]),
-    "mentors:mentor_invite": ("post", "/mentors/{spare}/invite/", [302, 403, 403, 403, 403, 302, 404, 302]),
+    "mentors:contract_renew": ("get", "/mentors/contracts/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
+    "mentors:mentor_import": ("get", "/mentors/import/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
+    "mentors:mentor_import_apply": (
+        "post", "/mentors/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302, 403, 403, 403]),
+    "mentors:mentor_detail": ("get", "/mentors/{ba_mentor}/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "mentors:mentor_update": (
+        "get", "/mentors/{ba_mentor}/edit/", [302, 403, 403, 403, 403, 200, 404, 200, 403, 404, 403]),
+    "mentors:mentor_deactivate": (
+        "post", "/mentors/{spare}/deactivate/", [302, 403, 403, 403, 403, 302, 404, 302, 403, 404, 403]),
+    "mentors:mentor_activate": (
+        "post", "/mentors/{spare}/activate/", [302, 403, 403, 403, 403, 302, 404, 302, 403, 404, 403]),
+    "mentors:mentor_invite": (
+        "post", "/mentors/{spare}/invite/", [302, 403, 403, 403, 403, 302, 404, 302, 403, 404, 403]),
     # The office accounts of a regency: its admins (and the national operator) manage them, its staff get 403,
     # everyone else 404; an admin of any regency is sent on to their own from the index.
-    "mentors:office_index": ("get", "/mentors/office/", [302, 403, 403, 403, 403, 302, 302, 200]),
-    "mentors:office_accounts": ("get", "/mentors/office/32.02/", [302, 404, 404, 404, 403, 200, 404, 200]),
-    "mentors:office_account_create": ("get", "/mentors/office/32.02/new/", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "mentors:office_index": ("get", "/mentors/office/", [302, 403, 403, 403, 403, 302, 302, 200, 403, 403, 403]),
+    "mentors:office_accounts": (
+        "get", "/mentors/office/32.02/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
+    "mentors:office_account_create": (
+        "get", "/mentors/office/32.02/new/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
     "mentors:office_account_invite": (
-        "post", "/mentors/office/32.02/{office_account}/invite/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "post", "/mentors/office/32.02/{office_account}/invite/",
+            [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     "mentors:office_account_role": (
-        "post", "/mentors/office/32.02/{office_account}/role/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "post", "/mentors/office/32.02/{office_account}/role/",
+            [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     "mentors:office_account_suspend": (
-        "post", "/mentors/office/32.02/{office_account}/suspend/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "post", "/mentors/office/32.02/{office_account}/suspend/",
+            [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     "mentors:office_account_reactivate": (
-        "post", "/mentors/office/32.02/{office_account}/reactivate/", [302, 404, 404, 404, 403, 302, 404, 302]),
-    "territories:plan_list": ("get", "/plans/", [302, 403, 403, 403, 200, 200, 200, 200]),
-    "territories:plan_create": ("get", "/plans/new/", [302, 403, 403, 403, 403, 200, 200, 200]),
-    "territories:plan_detail": ("get", "/plans/{plan}/", [302, 404, 404, 404, 200, 200, 404, 200]),
+        "post", "/mentors/office/32.02/{office_account}/reactivate/",
+            [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
+    "territories:plan_list": ("get", "/plans/", [302, 403, 403, 403, 200, 200, 200, 200, 200, 200, 200]),
+    "territories:plan_create": ("get", "/plans/new/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
+    "territories:plan_detail": ("get", "/plans/{plan}/", [302, 404, 404, 404, 200, 200, 404, 200, 200, 404, 200]),
     "territories:territory_create": (
-        "post", "/plans/{plan}/territories/new/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "post", "/plans/{plan}/territories/new/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     "territories:territory_update": (
-        "post", "/plans/{plan}/territories/ba/{ba_territory}/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "post", "/plans/{plan}/territories/ba/{ba_territory}/",
+            [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     "territories:territory_delete": (
-        "post", "/plans/{plan}/territories/pmo/{pmo_territory}/delete/", [302, 404, 404, 404, 403, 302, 404, 302]),
-    "territories:villages_move": ("post", "/plans/{plan}/villages/move/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "post", "/plans/{plan}/territories/pmo/{pmo_territory}/delete/",
+            [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
+    "territories:villages_move": (
+        "post", "/plans/{plan}/villages/move/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     # A row to read is for whoever sees the plan; `?edit=1` (the row as a form) only for its admins.
     "territories:territory_row": (
-        "get", "/plans/{plan}/territories/ba/{ba_territory}/row/?edit=1", [302, 404, 404, 404, 403, 200, 404, 200]),
+        "get", "/plans/{plan}/territories/ba/{ba_territory}/row/?edit=1",
+            [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
     "territories:district_villages": (
-        "get", "/plans/{plan}/districts/{district_id}/", [302, 404, 404, 404, 200, 200, 404, 200]),
-    "territories:districts_move": ("post", "/plans/{plan}/districts/move/", [302, 404, 404, 404, 403, 302, 404, 302]),
-    "territories:plan_propose": ("get", "/plans/{plan}/propose/", [302, 404, 404, 404, 403, 200, 404, 200]),
-    "territories:plan_diff": ("get", "/plans/{plan}/diff/", [302, 404, 404, 404, 200, 200, 404, 200]),
-    "territories:plan_publish": ("get", "/plans/{plan}/publish/", [302, 404, 404, 404, 403, 200, 404, 200]),
-    "territories:plan_discard": ("post", "/plans/{plan}/discard/", [302, 404, 404, 404, 403, 302, 404, 302]),
+        "get", "/plans/{plan}/districts/{district_id}/", [302, 404, 404, 404, 200, 200, 404, 200, 200, 404, 200]),
+    "territories:districts_move": (
+        "post", "/plans/{plan}/districts/move/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
+    "territories:plan_propose": (
+        "get", "/plans/{plan}/propose/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
+    "territories:plan_diff": ("get", "/plans/{plan}/diff/", [302, 404, 404, 404, 200, 200, 404, 200, 200, 404, 200]),
+    "territories:plan_publish": (
+        "get", "/plans/{plan}/publish/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
+    "territories:plan_discard": (
+        "post", "/plans/{plan}/discard/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     # Withdrawing: the admins of the plan's regency (a draft has nothing to withdraw: they are sent back to it).
-    "territories:plan_withdraw": ("post", "/plans/{plan}/withdraw/", [302, 404, 404, 404, 403, 302, 404, 302]),
-    "territories:plan_export": ("get", "/plans/{plan}/export.xlsx", [302, 404, 404, 404, 200, 200, 404, 200]),
-    "territories:plan_import": ("get", "/plans/{plan}/import/", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "territories:plan_withdraw": (
+        "post", "/plans/{plan}/withdraw/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
+    "territories:plan_export": (
+        "get", "/plans/{plan}/export.xlsx", [302, 404, 404, 404, 200, 200, 404, 200, 200, 404, 200]),
+    "territories:plan_import": (
+        "get", "/plans/{plan}/import/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
     "territories:plan_import_apply": (
-        "post", "/plans/{plan}/import/apply/", [302, 404, 404, 404, 403, 302, 404, 302]),
-    "territories:plan_annex": ("get", "/plans/{plan}/annex/", [302, 404, 404, 404, 200, 200, 404, 200]),
+        "post", "/plans/{plan}/import/apply/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
+    "territories:plan_annex": ("get", "/plans/{plan}/annex/", [302, 404, 404, 404, 200, 200, 404, 200, 200, 404, 200]),
     # The decree's number, date and subject: the regency's admins (an empty form is refused: 400).
-    "territories:plan_decree": ("post", "/plans/{plan}/decree/", [302, 404, 404, 404, 403, 400, 404, 400]),
+    "territories:plan_decree": (
+        "post", "/plans/{plan}/decree/", [302, 404, 404, 404, 403, 400, 404, 400, 403, 404, 403]),
     # The office's document settings (letterhead, signatory, numbering): its admins; its staff 403, others 404.
-    "offices:documents": ("get", "/offices/32.02/documents/", [302, 404, 404, 404, 403, 200, 404, 200]),
+    "offices:documents": ("get", "/offices/32.02/documents/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
     "cooperatives:cooperative_list": ("get", "/cooperatives/", R),
     "cooperatives:cooperative_export": (
-        "get", "/cooperatives/export.xlsx", [302, 403, 403, 403, 200, 200, 200, 302]),
-    "cooperatives:cooperative_import": ("get", "/cooperatives/import/", [302, 403, 403, 403, 403, 200, 200, 200]),
+        "get", "/cooperatives/export.xlsx", [302, 403, 403, 403, 200, 200, 200, 302, 302, 200, 302]),
+    "cooperatives:cooperative_import": (
+        "get", "/cooperatives/import/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
     "cooperatives:cooperative_import_apply": (
-        "post", "/cooperatives/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302]),
+        "post", "/cooperatives/import/apply/", [302, 403, 403, 403, 403, 302, 302, 302, 403, 403, 403]),
     # Reconciliation with SIMKOPDES: the regency's office reads the runs, its admins map, upload and accept (an
-    # empty form: 400; nothing ticked: redirected back); its staff 403, mentors and other offices 404.
+    # empty form: 400; nothing ticked: redirected back); its staff 403, mentors and other offices 404. It is the
+    # office's working tool: province and national readers are refused it (403 inside their scope).
     "cooperatives:reconciliation_index": (
-        "get", "/cooperatives/simkopdes/", [302, 403, 403, 403, 302, 302, 302, 200]),
+        "get", "/cooperatives/simkopdes/", [302, 403, 403, 403, 302, 302, 302, 200, 403, 403, 403]),
     "cooperatives:reconciliation_regency": (
-        "get", "/cooperatives/simkopdes/32.02/", [302, 404, 404, 404, 200, 200, 404, 200]),
+        "get", "/cooperatives/simkopdes/32.02/", [302, 404, 404, 404, 200, 200, 404, 200, 403, 404, 403]),
     "cooperatives:reconciliation_mapping": (
-        "post", "/cooperatives/simkopdes/32.02/mapping/", [302, 404, 404, 404, 403, 400, 404, 400]),
+        "post", "/cooperatives/simkopdes/32.02/mapping/", [302, 404, 404, 404, 403, 400, 404, 400, 403, 404, 403]),
     "cooperatives:reconciliation_upload": (
-        "post", "/cooperatives/simkopdes/32.02/upload/", [302, 404, 404, 404, 403, 400, 404, 400]),
+        "post", "/cooperatives/simkopdes/32.02/upload/", [302, 404, 404, 404, 403, 400, 404, 400, 403, 404, 403]),
     "cooperatives:reconciliation_detail": (
-        "get", "/cooperatives/simkopdes/runs/{run}/", [302, 404, 404, 404, 200, 200, 404, 200]),
+        "get", "/cooperatives/simkopdes/runs/{run}/", [302, 404, 404, 404, 200, 200, 404, 200, 403, 404, 403]),
     "cooperatives:reconciliation_accept": (
-        "post", "/cooperatives/simkopdes/runs/{run}/accept/", [302, 404, 404, 404, 403, 302, 404, 302]),
-    "cooperatives:cooperative_detail": ("get", "/cooperatives/{coop}/", [302, 200, 404, 200, 200, 200, 404, 200]),
+        "post", "/cooperatives/simkopdes/runs/{run}/accept/", [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
+    "cooperatives:cooperative_detail": (
+        "get", "/cooperatives/{coop}/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
     # A visit's photo: only for those who see the cooperative; no public URL.
-    "cooperatives:visit_file": ("get", "/visits/files/{visit_file}/", [302, 200, 404, 200, 200, 200, 404, 200]),
+    "cooperatives:visit_file": (
+        "get", "/visits/files/{visit_file}/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
     # The month-end recap is the office's (the other regency's admin sees their own regency's). Its places
     # (`?regency=`, `?province=`, the nation) per persona: tests/test_recap.py.
-    "reporting:recap": ("get", "/reports/recap/", [302, 403, 403, 403, 200, 200, 200, 200]),
-    "reporting:recap?regency": ("get", "/reports/recap/?regency=32.02", [302, 403, 403, 403, 200, 200, 404, 200]),
-    "reporting:recap?province": ("get", "/reports/recap/?province=32", [302, 403, 403, 403, 200, 200, 200, 200]),
+    "reporting:recap": ("get", "/reports/recap/", [302, 403, 403, 403, 200, 200, 200, 200, 200, 200, 200]),
+    "reporting:recap?regency": (
+        "get", "/reports/recap/?regency=32.02", [302, 403, 403, 403, 200, 200, 404, 200, 200, 404, 200]),
+    "reporting:recap?province": (
+        "get", "/reports/recap/?province=32", [302, 403, 403, 403, 200, 200, 200, 200, 200, 404, 200]),
     "reporting:recap?xlsx": ("get", "/reports/recap/?regency=32.02&format=xlsx",
-                             [302, 403, 403, 403, 200, 200, 404, 200]),
+                             [302, 403, 403, 403, 200, 200, 404, 200, 200, 404, 200]),
     "profile": ("get", "/profile/", R),
     # The field app: its worker and manifest are public files; the offline page is a signed-in page.
-    "service_worker": ("get", "/sw.js", [200] * 8),
-    "web_manifest": ("get", "/manifest.webmanifest", [200] * 8),
+    "service_worker": ("get", "/sw.js", [200] * 11),
+    "web_manifest": ("get", "/manifest.webmanifest", [200] * 11),
     "field_offline": ("get", "/offline/", R),
     # The pages a mentor's phone keeps (their own cooperatives): only mentors have the field app.
-    "field_pages": ("get", "/field/pages/", [302, 200, 200, 200, 403, 403, 403, 403]),
+    "field_pages": ("get", "/field/pages/", [302, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403]),
     # The parts of the record (units, land, board, members, financing) are kept by those who edit the profile.
-    "cooperatives:cooperative_part": ("get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200]),
+    "cooperatives:cooperative_part": (
+        "get", "/cooperatives/{coop}/land/", [302, 200, 404, 403, 200, 200, 404, 200, 403, 404, 403]),
     "cooperatives:cooperative_part_delete": (
-        "post", "/cooperatives/{coop}/board/{board_member}/delete/", [302, 302, 404, 403, 302, 302, 404, 302]),
+        "post", "/cooperatives/{coop}/board/{board_member}/delete/",
+            [302, 302, 404, 403, 302, 302, 404, 302, 403, 404, 403]),
     # A loan's instalment payment is recorded by those who keep the record (an empty form: refused, redirected).
     "cooperatives:instalment_pay": (
-        "post", "/cooperatives/{coop}/instalments/{instalment}/pay/", [302, 302, 404, 403, 302, 302, 404, 302]),
+        "post", "/cooperatives/{coop}/instalments/{instalment}/pay/",
+            [302, 302, 404, 403, 302, 302, 404, 302, 403, 404, 403]),
     "cooperatives:cooperative_update": (
-        "get", "/cooperatives/{coop}/edit/", [302, 200, 404, 403, 200, 200, 404, 200]),
+        "get", "/cooperatives/{coop}/edit/", [302, 200, 404, 403, 200, 200, 404, 200, 403, 404, 403]),
     "cooperatives:visit_create": (
-        "get", "/cooperatives/{coop}/visits/new/", [302, 200, 404, 200, 403, 403, 404, 403]),
-    "cooperatives:visit_create_any": ("get", "/visits/new/", [302, 200, 200, 200, 403, 403, 403, 403]),
-    "cooperatives:visit_update": ("get", "/visits/{visit}/edit/", [302, 200, 404, 403, 403, 200, 404, 200]),
+        "get", "/cooperatives/{coop}/visits/new/", [302, 200, 404, 200, 403, 403, 404, 403, 403, 404, 403]),
+    "cooperatives:visit_create_any": ("get", "/visits/new/", [302, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403]),
+    "cooperatives:visit_update": (
+        "get", "/visits/{visit}/edit/", [302, 200, 404, 403, 403, 200, 404, 200, 403, 404, 403]),
     "cooperatives:follow_up_list": ("get", "/follow-ups/", R),  # the office reads its regencies' follow-ups
     "cooperatives:follow_up_done": (
-        "post", "/follow-ups/{follow_up}/done/", [302, 302, 404, 403, 302, 302, 404, 302]),
+        "post", "/follow-ups/{follow_up}/done/", [302, 302, 404, 403, 302, 302, 404, 302, 403, 404, 403]),
     # Handovers are the office's: its admins draft and publish them, its staff get 403, mentors and other offices 404.
     # The leaving BA writes the note for their successor while their handover is a draft: none here, so 403.
     "cooperatives:handover_note": ("post", "/cooperatives/{coop}/handover-note/",
-                                   [302, 403, 404, 403, 403, 403, 404, 403]),
-    "cooperatives:handover_list": ("get", "/handovers/", [302, 403, 403, 403, 403, 200, 200, 200]),
-    "cooperatives:handover_detail": ("get", "/handovers/{handover}/", [302, 404, 404, 404, 403, 200, 404, 200]),
+                                   [302, 403, 404, 403, 403, 403, 404, 403, 403, 404, 403]),
+    "cooperatives:handover_list": ("get", "/handovers/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
+    "cooperatives:handover_detail": (
+        "get", "/handovers/{handover}/", [302, 404, 404, 404, 403, 200, 404, 200, 403, 404, 403]),
     "cooperatives:handover_publish": ("post", "/handovers/{handover}/publish/",
-                                      [302, 404, 404, 404, 403, 302, 404, 302]),
+                                      [302, 404, 404, 404, 403, 302, 404, 302, 403, 404, 403]),
     "cooperatives:report_list": ("get", "/reports/", R),
     "cooperatives:report_detail": (
-        "get", "/reports/{ba_mentor}/{month}/", [302, 200, 404, 200, 200, 200, 404, 200]),
+        "get", "/reports/{ba_mentor}/{month}/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
     "cooperatives:report_print": (
-        "get", "/reports/{ba_mentor}/{month}/print/", [302, 200, 404, 200, 200, 200, 404, 200]),
-    # API tokens: office admins (for their own scope) and the national operator issue and revoke them.
-    "api:token_list": ("get", "/api-tokens/", [302, 403, 403, 403, 403, 200, 200, 200]),
-    "api:token_revoke": ("post", "/api-tokens/{api_token}/revoke/", [302, 404, 404, 404, 404, 302, 404, 302]),
+        "get", "/reports/{ba_mentor}/{month}/print/", [302, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    # API tokens: office admins (for their own scope) and the national operator issue and revoke them; readers do not.
+    "api:token_list": ("get", "/api-tokens/", [302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403]),
+    "api:token_revoke": (
+        "post", "/api-tokens/{api_token}/revoke/", [302, 404, 404, 404, 404, 302, 404, 302, 404, 404, 404]),
     # The read API (/api/v1/): each persona presents a token it issued (anonymous: none, 401) and reads what it sees
     # in the portal. Its document and docs page are public.
-    "api_v1:api-root": ("get", "/api/v1/", [404] * 8),  # nothing at the root: the document and docs page below
-    "api_v1:openapi-json": ("get", "/api/v1/openapi.json", [200] * 8),
-    "api_v1:openapi-view": ("get", "/api/v1/docs", [200] * 8),
-    "api_v1:province_list": ("get", "/api/v1/provinces", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:regency_list": ("get", "/api/v1/regencies", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:district_list": ("get", "/api/v1/districts", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:village_list": ("get", "/api/v1/villages", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:village_detail": ("get", "/api/v1/villages/{village}", [401, 200, 404, 200, 200, 200, 404, 200]),
-    "api_v1:cooperative_list": ("get", "/api/v1/cooperatives", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:cooperative_detail": ("get", "/api/v1/cooperatives/{coop}", [401, 200, 404, 200, 200, 200, 404, 200]),
-    "api_v1:visit_list": ("get", "/api/v1/visits", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:visit_detail": ("get", "/api/v1/visits/{visit}", [401, 200, 404, 200, 200, 200, 404, 200]),
-    "api_v1:follow_up_list": ("get", "/api/v1/follow-ups", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:mentor_list": ("get", "/api/v1/mentors", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:mentor_detail": ("get", "/api/v1/mentors/{ba_mentor}", [401, 200, 404, 200, 200, 200, 404, 200]),
+    "api_v1:api-root": ("get", "/api/v1/", [404] * 11),  # nothing at the root: the document and docs page below
+    "api_v1:openapi-json": ("get", "/api/v1/openapi.json", [200] * 11),
+    "api_v1:openapi-view": ("get", "/api/v1/docs", [200] * 11),
+    "api_v1:province_list": ("get", "/api/v1/provinces", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:regency_list": ("get", "/api/v1/regencies", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:district_list": ("get", "/api/v1/districts", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:village_list": ("get", "/api/v1/villages", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:village_detail": (
+        "get", "/api/v1/villages/{village}", [401, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "api_v1:cooperative_list": ("get", "/api/v1/cooperatives", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:cooperative_detail": (
+        "get", "/api/v1/cooperatives/{coop}", [401, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "api_v1:visit_list": ("get", "/api/v1/visits", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:visit_detail": ("get", "/api/v1/visits/{visit}", [401, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
+    "api_v1:follow_up_list": ("get", "/api/v1/follow-ups", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:mentor_list": ("get", "/api/v1/mentors", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:mentor_detail": (
+        "get", "/api/v1/mentors/{ba_mentor}", [401, 200, 404, 200, 200, 200, 404, 200, 200, 404, 200]),
     # The plans are the office's: mentors see the regency (403), another regency's office does not (404).
-    "api_v1:plan_in_force": ("get", "/api/v1/regencies/32.02/plan", [401, 403, 403, 403, 200, 200, 404, 200]),
-    "api_v1:coverage_list": ("get", "/api/v1/coverage", [401, 200, 200, 200, 200, 200, 200, 200]),
-    "api_v1:monthly_figures": ("get", "/api/v1/figures/monthly", [401, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:plan_in_force": (
+        "get", "/api/v1/regencies/32.02/plan", [401, 403, 403, 403, 200, 200, 404, 200, 200, 404, 200]),
+    "api_v1:coverage_list": ("get", "/api/v1/coverage", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "api_v1:monthly_figures": (
+        "get", "/api/v1/figures/monthly", [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
 }
 
 # Framework URLs with their own, separately tested, access rules.
@@ -236,7 +284,8 @@ def _token_of(user) -> str:
 
 
 @pytest.fixture
-def people(split, other_regency, office_user, admin_user, other_admin, superuser):
+def people(split, other_regency, office_user, admin_user, other_admin, superuser, province_reader,
+           other_province_reader, national_reader):
     """The personas, and a village of the BA's territory in a district where the neighbouring BA has none."""
     from .factories import UserFactory
 
@@ -252,6 +301,8 @@ def people(split, other_regency, office_user, admin_user, other_admin, superuser
     personas = {
         "anonymous": None, "ba": split.ba, "neighbour_ba": neighbour.mentor.user, "pmo": split.pmo,
         "staff": office_user, "admin": admin_user, "other_admin": other_admin, "superuser": superuser,
+        "province_reader": province_reader, "other_province_reader": other_province_reader,
+        "national_reader": national_reader,
     }
     return personas, village
 

@@ -55,8 +55,16 @@ PAGES = {
     "pmo": ["home", "cooperatives:report_list", "cooperatives:follow_up_list", "mentors:mentor_list",
             "cooperatives:cooperative_list", "report_detail"],
     "ba": ["home", "cooperatives:follow_up_list", "cooperatives:cooperative_list", "report_detail"],
+    # Readers see what the office sees, of a province or of the country. (The recap keeps a closed month once read:
+    # tests/test_recap.py.)
+    "province_reader": ["home", "reporting:dashboard", "mentors:mentor_list",
+                        "territories:plan_list", "cooperatives:report_list", "cooperatives:cooperative_list",
+                        "cooperatives:follow_up_list", "mentor_detail", "plan_detail"],
+    "national_reader": ["home", "reporting:dashboard", "mentors:mentor_list",
+                        "territories:plan_list", "cooperatives:report_list", "cooperatives:cooperative_list",
+                        "mentor_detail", "plan_detail"],
 }
-MOST = {"office": 15, "pmo": 15, "ba": 15}  # the budget of a page
+MOST = {"office": 15, "pmo": 15, "ba": 15, "province_reader": 15, "national_reader": 15}  # the budget of a page
 # The report page also shows the month-end snapshot of every cooperative (stages, members, units, visits), each
 # visit's photos with their flags, and looks up the reviewer of the report's month: a few more queries, as constant
 # as the rest; its reviewer's page also finds the next report waiting for them.
@@ -79,10 +87,12 @@ def _url(name, split):
 
 @pytest.mark.parametrize("persona", sorted(PAGES))
 def test_every_home_list_and_detail_page_keeps_its_query_count_as_the_data_grows(
-    persona, split, sukabumi, office_user, admin_user, client_for, count_queries, settings
+    persona, split, sukabumi, office_user, admin_user, province_reader, national_reader, client_for, count_queries,
+    settings
 ):
     settings.FIGURES_MAX_AGE = 3600  # the home pages read the figures; their refresh is a separate, timed job
-    client = client_for({"office": office_user, "pmo": split.pmo, "ba": split.ba}[persona])
+    client = client_for({"office": office_user, "pmo": split.pmo, "ba": split.ba, "province_reader": province_reader,
+                         "national_reader": national_reader}[persona])
     client.get("/")  # the session and the language are settled before counting
     _more_of_everything(split, sukabumi, admin_user, rounds=1)
     for name in PAGES[persona]:

@@ -18,7 +18,7 @@ from cooperatives.models import BusinessUnit, Cooperative, FollowUp, MonthlyRepo
 from cooperatives.reports import ba_snapshot, due_date, pmo_snapshot, sending_record
 from cooperatives.selectors import month_start, next_month
 from mentors import services as accounts
-from mentors.models import Membership, Mentor, User
+from mentors.models import Membership, Mentor, ReadingGrant, User
 from offices.models import OfficeSettings
 from offices.services import office_settings_update
 from regions.models import Boundary, Regency, Village
@@ -66,6 +66,8 @@ DEMO_LOGINS = [
     ("superuser", f"super@{DOMAIN}"),
     ("admin", f"admin@{DOMAIN}"),
     ("staff", f"staf@{DOMAIN}"),
+    ("province", f"provinsi@{DOMAIN}"),  # reads every regency of Jawa Barat, changes nothing
+    ("national", f"nasional@{DOMAIN}"),  # reads the whole country, changes nothing
     ("pmo", f"pmo1@{DOMAIN}"),
     ("ba", f"ba01@{DOMAIN}"),
 ]
@@ -139,6 +141,13 @@ class Command(BaseCommand):
             (Membership.Role.STAFF, f"staf@{DOMAIN}", "Staf Dinas (fiktif)"),
         ):
             Membership.objects.get_or_create(user=self._account(email, name), regency=regency, defaults={"role": role})
+        # The readers above the office: the province's cooperative office and the national programme.
+        for email, name, province, role in (
+            (f"provinsi@{DOMAIN}", "Staf Dinas Koperasi Provinsi (fiktif)", regency.province, ReadingGrant.Role.STAFF),
+            (f"nasional@{DOMAIN}", "PMO Pusat (fiktif)", None, ReadingGrant.Role.NATIONAL),
+        ):
+            ReadingGrant.objects.get_or_create(user=self._account(email, name), province=province,
+                                               defaults={"role": role})
         # Admins sign in with a second factor: the demo's share one authenticator app (printed above).
         accounts.authenticator_apps_add(list(User.objects.filter(email__in=[f"super@{DOMAIN}", f"admin@{DOMAIN}"])),
                                       DEMO_TOTP_SECRET)
