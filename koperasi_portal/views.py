@@ -101,7 +101,9 @@ def _office_body(request, access, today) -> str:
         "can_hand_over": can_hand_over(request.user),
         # The same for everyone of one role who sees these regencies (an admin's include reviews): kept as long as
         # the figures.
-        "needs": cached_figures(f"needs:office:{access.role}:{regency_ids or 'all'}:{today:%Y-%m-%d}",
+        # Readers act on nothing: no "needs you now" list for them.
+        "reader": not access.is_office,
+        "needs": [] if not access.is_office else cached_figures(f"needs:office:{access.role}:{regency_ids or 'all'}:{today:%Y-%m-%d}",
                                 lambda: dashboards.needs_of_office(request.user, access, today, figures, overview)),
     }
     return render_to_string("_home_office_body.html", context, request)

@@ -136,3 +136,11 @@ def test_only_a_superuser_grants_reading_rights_in_the_django_admin(client_for, 
     operator = UserFactory(email="operator@example.test", is_staff=True)
     assert client_for(superuser).get("/admin/mentors/readinggrant/add/").status_code == 200
     assert client_for(operator).get("/admin/mentors/readinggrant/add/").status_code == 403
+
+
+def test_a_readers_home_lists_no_work_to_act_on_while_the_office_home_does(client_for, province_reader, split,
+                                                                          admin_user):
+    reader = client_for(province_reader).get("/")
+    assert reader.status_code == 200 and 'id="needs-title"' not in reader.text
+    assert "Kabupaten Sukabumi" in reader.text  # the overview of the regencies they read is still there
+    assert 'id="needs-title"' in client_for(admin_user).get("/").text

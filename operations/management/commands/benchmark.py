@@ -595,15 +595,18 @@ class Command(BaseCommand):
                 pages.append(Page(R, "pmo", "PMO report", f"/reports/{people['pmo_mentor'].pk}/{month}/",
                                   queries=25))
         # The recap: a closed month (the default: last month) reads the kept rows, the open month of a regency is
-        # computed; the province and the nation are tables summing the regencies' rows; downloads are streamed.
+        # computed; the province and the nation are tables summing the regencies' rows; downloads are streamed. A
+        # table computes at most `recap.COMPUTED_ON_A_PAGE` (3) missing regency rows itself, about 14 statements
+        # each (more wait for the job): its count is bounded by that, not by the data (46 on the 2-regency seed,
+        # 6 once the rows are kept).
         open_month = f"{timezone.localdate():%Y-%m}"
         pages += [
             Page(R, "admin", "month-end recap", "/reports/recap/", queries=40),
             Page(R, "admin", "recap, open month (computed)", f"/reports/recap/?month={open_month}", queries=40),
             Page(R, "admin", "recap download (regency)", "/reports/recap/?format=xlsx", queries=40),
-            Page(N, "superuser", "month-end recap (national)", "/reports/recap/", queries=40),
+            Page(N, "superuser", "month-end recap (national)", "/reports/recap/", queries=50),
             Page(N, "superuser", "recap (national, open month)", f"/reports/recap/?month={open_month}", queries=40),
-            Page(P, "superuser", "month-end recap (province)", f"/reports/recap/?province={province}", queries=40),
+            Page(P, "superuser", "month-end recap (province)", f"/reports/recap/?province={province}", queries=50),
             Page(N, "superuser", "recap download (national)", "/reports/recap/?format=xlsx", queries=40,
                  max_repeat=5),
         ]
