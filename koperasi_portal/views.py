@@ -103,8 +103,9 @@ def _office_body(request, access, today) -> str:
         # the figures.
         # Readers act on nothing: no "needs you now" list for them.
         "reader": not access.is_office,
-        "needs": [] if not access.is_office else cached_figures(f"needs:office:{access.role}:{regency_ids or 'all'}:{today:%Y-%m-%d}",
-                                lambda: dashboards.needs_of_office(request.user, access, today, figures, overview)),
+        "needs": [] if not access.is_office else cached_figures(
+            f"needs:office:{access.role}:{regency_ids or 'all'}:{today:%Y-%m-%d}",
+            lambda: dashboards.needs_of_office(request.user, access, today, figures, overview)),
     }
     return render_to_string("_home_office_body.html", context, request)
 
