@@ -86,8 +86,9 @@ def _nearest(sites: list[tuple[float, float]], count: int) -> list[list[int]]:
                                         for gy in (cy - 1, cy, cy + 1) for other in grid.get((gx, gy), ())]
         if len(block) > want:
             found = sorted([((ox - x) ** 2 + (oy - y) ** 2, other) for other, ox, oy in block if other != index])
-            # Everything within one cell is seen: enough when the count-th nearest is surely inside that.
-            if found[want - 1][0] <= cell * cell or len(found) == len(sites) - 1:
+            # Everything nearer than the block's edge is seen: enough when the count-th nearest is inside that.
+            margin = min(x - (cx - 1) * cell, (cx + 2) * cell - x, y - (cy - 1) * cell, (cy + 2) * cell - y)
+            if found[want - 1][0] <= margin * margin or len(found) == len(sites) - 1:
                 result.append([other for _d, other in found[:count]])
                 continue
         result.append(_nearest_by_rings(sites, grid, cell, index, count))
