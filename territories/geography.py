@@ -41,17 +41,22 @@ def gabriel(xy: dict[int, tuple[float, float]], *, candidates: int = 12) -> Grap
     nearest = _nearest(sites, candidates)
     edges = set()
     for i, near in enumerate(nearest):
-        for j in near:
-            if (min(i, j), max(i, j)) in edges:
+        ax, ay = sites[i]
+        for rank, j in enumerate(near):
+            edge = (i, j) if i < j else (j, i)
+            if edge in edges:
                 continue
-            (ax, ay), (bx, by) = sites[i], sites[j]
+            bx, by = sites[j]
             cx, cy = (ax + bx) / 2, (ay + by) / 2
-            radius2 = ((ax - bx) ** 2 + (ay - by) ** 2) / 4
-            # A point inside the circle lies nearer to a or b than they are to each other: among their candidates.
-            blocked = any((sites[k][0] - cx) ** 2 + (sites[k][1] - cy) ** 2 < radius2 * (1 - 1e-9)
-                          for k in (*near, *nearest[j]) if k != i and k != j)
-            if not blocked:
-                edges.add((min(i, j), max(i, j)))
+            limit = ((ax - bx) ** 2 + (ay - by) ** 2) / 4 * (1 - 1e-9)
+            # A point inside the circle lies nearer to a than b is: it comes before b among a's nearest (sorted by
+            # distance), so only those are tried.
+            for k in near[:rank]:
+                kx, ky = sites[k]
+                if (kx - cx) ** 2 + (ky - cy) ** 2 < limit:
+                    break
+            else:
+                edges.add(edge)
     for i, j in edges:
         for a in spots[sites[i]]:
             for b in spots[sites[j]]:
@@ -61,34 +66,55 @@ def gabriel(xy: dict[int, tuple[float, float]], *, candidates: int = 12) -> Grap
 
 
 def _nearest(sites: list[tuple[float, float]], count: int) -> list[list[int]]:
-    """The `count` nearest other sites of each site, through a grid (no quadratic scan)."""
+    """The `count` nearest other sites of each site (nearest first, ties by index), through a grid (no quadratic
+    scan): most sites find them in the 3 × 3 cells around their own, read once per cell; the others widen the
+    search ring by ring."""
     xs, ys = [s[0] for s in sites], [s[1] for s in sites]
     area = max((max(xs) - min(xs)) * (max(ys) - min(ys)), 1e-9)
-    cell = max(math.sqrt(area / len(sites)) * 2, 1e-6)
+    cell = max(math.sqrt(area / len(sites)) * 1.4, 1e-6)
     grid: dict[tuple[int, int], list[int]] = defaultdict(list)
     for index, (x, y) in enumerate(sites):
         grid[(int(x // cell), int(y // cell))].append(index)
+    want = min(count, len(sites) - 1)
+    blocks: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
     result = []
     for index, (x, y) in enumerate(sites):
         cx, cy = int(x // cell), int(y // cell)
-        found: list[tuple[float, int]] = []
-        ring = 0
-        while True:
-            for gx in range(cx - ring, cx + ring + 1):
-                for gy in range(cy - ring, cy + ring + 1):
-                    if max(abs(gx - cx), abs(gy - cy)) != ring:
-                        continue
-                    for other in grid.get((gx, gy), ()):
-                        if other != index:
-                            found.append(((sites[other][0] - x) ** 2 + (sites[other][1] - y) ** 2, other))
-            # Everything within `ring` cells is seen; stop once the count-th nearest is surely inside that.
-            if len(found) >= min(count, len(sites) - 1):
-                found.sort()
-                if found[min(count, len(found)) - 1][0] <= (ring * cell) ** 2 or len(found) == len(sites) - 1:
-                    break
-            ring += 1
-        result.append([other for _d, other in found[:count]])
+        block = blocks.get((cx, cy))
+        if block is None:
+            block = blocks[(cx, cy)] = [(other, *sites[other]) for gx in (cx - 1, cx, cx + 1)
+                                        for gy in (cy - 1, cy, cy + 1) for other in grid.get((gx, gy), ())]
+        if len(block) > want:
+            found = sorted([((ox - x) ** 2 + (oy - y) ** 2, other) for other, ox, oy in block if other != index])
+            # Everything nearer than the block's edge is seen: enough when the count-th nearest is inside that.
+            margin = min(x - (cx - 1) * cell, (cx + 2) * cell - x, y - (cy - 1) * cell, (cy + 2) * cell - y)
+            if found[want - 1][0] <= margin * margin or len(found) == len(sites) - 1:
+                result.append([other for _d, other in found[:count]])
+                continue
+        result.append(_nearest_by_rings(sites, grid, cell, index, count))
     return result
+
+
+def _nearest_by_rings(sites, grid, cell: float, index: int, count: int) -> list[int]:
+    x, y = sites[index]
+    cx, cy = int(x // cell), int(y // cell)
+    found: list[tuple[float, int]] = []
+    ring = 0
+    while True:
+        for gx in range(cx - ring, cx + ring + 1):
+            for gy in range(cy - ring, cy + ring + 1):
+                if max(abs(gx - cx), abs(gy - cy)) != ring:
+                    continue
+                for other in grid.get((gx, gy), ()):
+                    if other != index:
+                        found.append(((sites[other][0] - x) ** 2 + (sites[other][1] - y) ** 2, other))
+        # Everything within `ring` cells is seen; stop once the count-th nearest is surely inside that.
+        if len(found) >= min(count, len(sites) - 1):
+            found.sort()
+            if found[min(count, len(found)) - 1][0] <= (ring * cell) ** 2 or len(found) == len(sites) - 1:
+                break
+        ring += 1
+    return [other for _d, other in found[:count]]
 
 
 def components(nodes, graph: Graph) -> list[set[int]]:

@@ -4,7 +4,9 @@ annex."""
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -458,8 +460,11 @@ def plan_diff(request, pk):
     mentors = selectors.mentor_infos(plan.regency)
     old = selectors.plan_snapshot(other, places=places, mentors=mentors) if other and other != plan else None
     new = selectors.plan_snapshot(plan, places=places, mentors=mentors)
+    changes = diff(old, new)
     context = {
-        "plan": plan, "other": other if old else None, "diff": diff(old, new), "choices": choices,
+        "plan": plan, "other": other if old else None, "diff": changes, "choices": choices,
+        # A page of the villages that change hands (all 852 of a regency against no plan weighed 329 KB).
+        "moves_page": Paginator(changes.moves, settings.PAGE_SIZE).get_page(request.GET.get("page")),
     }
     return render(request, "territories/plan_diff.html", context)
 

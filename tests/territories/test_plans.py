@@ -261,6 +261,18 @@ def test_the_diff_lists_exactly_the_ten_moved_villages(admin_client, published):
     assert response.text.count('class="moved-village"') == 10
 
 
+
+def test_the_diff_against_no_plan_shows_the_villages_a_page_at_a_time(admin_client, published):
+    url = reverse("territories:plan_diff", kwargs={"pk": published.pk})
+    first = admin_client.get(url)
+    total = Village.objects.filter(district__regency=published.regency).count()
+    assert first.context["other"] is None and len(first.context["diff"].moves) == total
+    assert first.text.count('class="moved-village"') == 50
+    assert 'rel="next"' in first.text
+    last = admin_client.get(url, {"page": first.context["moves_page"].paginator.num_pages})
+    assert last.text.count('class="moved-village"') == total - 50 * (last.context["moves_page"].number - 1)
+    assert 'rel="next"' not in last.text
+
 def test_publishing_archives_the_old_plan_and_access_follows(client_for, published):
     draft, villages, giver, taker = moved_copy(published)
     giver_user, taker_user = (MentorUser(m) for m in (giver, taker))
