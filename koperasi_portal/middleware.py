@@ -172,9 +172,7 @@ class ActivityMiddleware:
         if request.method not in self.SAFE and response.status_code < 400 and user is not None \
                 and user.is_authenticated:
             access = access_for(user)
-            regency_ids = set(access.office_regency_ids)
-            if access.mentor is not None:
-                regency_ids.add(access.mentor.regency_id)
+            regency_ids = access.working_regency_ids
             if user.is_superuser:
                 activity_recorded(None)
             elif regency_ids:

@@ -54,11 +54,8 @@ def _kept_home(request, access, today, build) -> str:
     navigation are rendered fresh around it."""
     if not settings.FIGURES_MAX_AGE or request.session.session_key is None:
         return build()
-    regency_ids = set(access.office_regency_ids)
-    if access.mentor is not None:
-        regency_ids.add(access.mentor.regency_id)
     session = hashlib.sha256(request.session.session_key.encode()).hexdigest()[:16]
-    key = f"home:{request.user.pk}:{session}:{today:%Y%m%d}:{activity_generation(regency_ids)}"
+    key = f"home:{request.user.pk}:{session}:{today:%Y%m%d}:{activity_generation(access.working_regency_ids)}"
     return cached_figures(key, build)
 
 

@@ -45,6 +45,12 @@ class Access:
         return self.admin_regency_ids | self.staff_regency_ids
 
     @property
+    def working_regency_ids(self) -> frozenset[int]:
+        """The regencies whose work is the user's own: their office's, and their mentor record's."""
+        mentor = frozenset() if self.mentor is None else frozenset({self.mentor.regency_id})
+        return self.office_regency_ids | mentor
+
+    @property
     def sees_everything(self) -> bool:
         """Every regency is in sight: superusers (who also change everything) and national readers (who do not)."""
         return self.is_superuser or self.reads_country
