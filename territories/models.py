@@ -201,3 +201,23 @@ class PlanChange(models.Model):
             return gettext(self.message) % self.params
         except (KeyError, TypeError, ValueError):
             return self.message
+
+
+class VillageGraph(models.Model):
+    """Which of a regency's villages neighbour which (see `geography.py`), stored so that a plan's checks read it
+    instead of building it. `fingerprint` digests what it was built from (the villages' points as planned, the
+    boundaries' count and latest import): a read that finds another fingerprint builds the graph again and
+    stores it, whichever import or edit changed a point or a boundary."""
+
+    regency = models.OneToOneField(Regency, on_delete=models.CASCADE, related_name="+", verbose_name=_("regency"))
+    fingerprint = models.CharField(max_length=64)
+    # Pairs [a, b] of village ids with a <= b, one per neighbouring pair.
+    edges = models.JSONField(default=list)
+    built_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("village graph")
+        verbose_name_plural = _("village graphs")
+
+    def __str__(self):
+        return f"{self.regency_id}: {len(self.edges)}"

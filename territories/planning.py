@@ -360,14 +360,33 @@ class Geography:
         return result
 
 
-def geography_of(villages: dict[int, Place], touching: dict[int, set[int]] | None = None) -> Geography:
-    """The village graph from the villages' points (and the outlines that touch, where boundaries exist)."""
+def _points(villages: dict[int, Place]) -> dict[int, tuple[float, float]]:
+    """Each village's point; one with none stands at the middle of the others."""
     located = [v for v in villages.values() if v.lat is not None and v.lng is not None]
     middle = ((sum(v.lat for v in located) / len(located), sum(v.lng for v in located) / len(located))
               if located else (0.0, 0.0))
-    points = {v.id: (v.lat, v.lng) if v.lat is not None and v.lng is not None else middle for v in villages.values()}
-    graph, xy = geography.neighbours(points, touching)
+    return {v.id: (v.lat, v.lng) if v.lat is not None and v.lng is not None else middle for v in villages.values()}
+
+
+def geography_of(villages: dict[int, Place], touching: dict[int, set[int]] | None = None) -> Geography:
+    """The village graph from the villages' points (and the outlines that touch, where boundaries exist)."""
+    graph, xy = geography.neighbours(_points(villages), touching)
     return Geography(graph, xy, {v.id for v in villages.values() if not v.located})
+
+
+def geography_from_edges(villages: dict[int, Place], edges) -> Geography:
+    """The geography of `geography_of` from its graph's edges (`graph_edges`), without building the graph."""
+    xy = geography.to_km(_points(villages))
+    graph: dict[int, set[int]] = {key: set() for key in xy}
+    for a, b in edges:
+        graph[a].add(b)
+        graph[b].add(a)
+    return Geography(graph, xy, {v.id for v in villages.values() if not v.located})
+
+
+def graph_edges(graph: dict[int, set[int]]) -> list[list[int]]:
+    """The graph as pairs [a, b] with a <= b, in order (what `geography_from_edges` reads back)."""
+    return sorted([a, b] for a, others in graph.items() for b in others if a <= b)
 
 
 @dataclass

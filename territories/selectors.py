@@ -12,7 +12,6 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import replace
 
-from django.core.cache import cache
 from django.db.models import BigIntegerField, Case, Count, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -35,7 +34,7 @@ from .coverage import (  # noqa: F401 (the coverage API, re-exported for the ter
     village_history,
     who_covered,
 )
-from .models import BaTerritory, BaVillage, PmoDistrict, PmoTerritory, TerritoryPlan
+from .models import BaTerritory, BaVillage, PmoDistrict, PmoTerritory, TerritoryPlan, VillageGraph
 from .planning import (
     Geography,
     MentorInfo,
@@ -45,7 +44,9 @@ from .planning import (
     TerritoryInfo,
     Validation,
     diff,
+    geography_from_edges,
     geography_of,
+    graph_edges,
     validate,
 )
 
@@ -281,21 +282,26 @@ def regency_places(regency) -> tuple[dict[int, Place], dict[int, Place]]:
 
 def regency_geography(regency, villages: dict[int, Place]) -> Geography:
     """Which of the regency's villages neighbour which: from the boundaries' recorded neighbours where they are
-    imported, from the points otherwise. Kept in the cache until a point or a boundary changes."""
+    imported, from the points otherwise. Read from the regency's stored graph (`VillageGraph`) when it was built
+    from the same points and boundaries; otherwise built, and stored for the next reads."""
     boundaries = Boundary.objects.filter(code__startswith=regency.code + ".")
     stamp = boundaries.aggregate(count=Count("id"), latest=Max("imported_at"))
     points = sorted((v.id, v.lat, v.lng, v.located) for v in villages.values())
-    digest = hashlib.sha256(repr((points, stamp["count"], str(stamp["latest"]))).encode()).hexdigest()[:24]
-    key = f"geography:{regency.pk}:{digest}"
-    geo = cache.get(key)
-    if geo is None:
-        by_code = {v.code: v.id for v in villages.values()}
-        touching = {}
+    fingerprint = hashlib.sha256(repr((points, stamp["count"], str(stamp["latest"]))).encode()).hexdigest()
+    stored = VillageGraph.objects.filter(regency=regency, fingerprint=fingerprint).values_list("edges", flat=True)
+    for edges in stored:
+        return geography_from_edges(villages, edges)
+    by_code = {v.code: v.id for v in villages.values()}
+    touching = {}
+    if stamp["count"]:
         for code, others in boundaries.values_list("code", "neighbours").iterator(chunk_size=2000):
             if code in by_code:
                 touching[by_code[code]] = {by_code[o] for o in others if o in by_code}
-        geo = geography_of(villages, touching or None)
-        cache.set(key, geo, 24 * 3600)
+    geo = geography_of(villages, touching or None)
+    # Two first reads at once store the same graph: the later one overwrites the earlier.
+    VillageGraph.objects.bulk_create(
+        [VillageGraph(regency=regency, fingerprint=fingerprint, edges=graph_edges(geo.graph))],
+        update_conflicts=True, unique_fields=["regency"], update_fields=["fingerprint", "edges", "built_at"])
     return geo
 
 

@@ -1,7 +1,7 @@
 """The territory plans (`territories:`): list, draft editor, proposal, diff, publish, export, import and the
 annex."""
 
-
+from collections import defaultdict
 from dataclasses import replace
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -93,15 +94,47 @@ def _options(snapshot) -> dict:
         "pmo_mentor_options": options_html((m.id, m.name, m.is_active) for m in mentors if m.role == "pmo"),
         "pmo_territory_options": options_html(
             (t.id, t.name, True) for t in sorted(snapshot.pmo.values(), key=lambda t: t.name)),
+        "ba_territory_options": options_html(
+            (t.id, t.name, True) for t in sorted(snapshot.ba.values(), key=lambda t: t.name)),
+        "district_options": options_html(
+            (d.id, d.name, True) for d in sorted(snapshot.districts.values(), key=lambda d: d.code)),
     }
 
 
-def _district_item(snapshot, district, village_territory, district_pmo, *, is_open: bool | None) -> dict:
-    villages = sorted((v for v in snapshot.villages.values() if v.district_id == district.id), key=lambda v: v.code)
+def _url_for_each(name: str, *args):
+    """The URL of `name` for any value of its last argument, at the cost of one `reverse` (the rows' links)."""
+    marker = 987654321
+    prefix, _found, suffix = reverse(name, args=[*args, marker]).partition(str(marker))
+    return lambda value: f"{prefix}{value}{suffix}"
+
+
+def _row_labels() -> dict:
+    """The labels every BA row repeats, translated once for all the rows of a response."""
+    # Safe as `{% translate %}` of a literal is: a translation is markup the project wrote.
+    labels = {"territory": _("BA territory"), "mentor": _("Business Assistant"), "villages": _("Villages"),
+              "districts": _("Districts"), "edit": _("Edit")}
+    return {key: mark_safe(label) for key, label in labels.items()}
+
+
+def _with_links(plan: TerritoryPlan, rows: list[dict]) -> list[dict]:
+    row_url = _url_for_each("territories:territory_row", plan.pk, "ba")
+    for row in rows:
+        row["url"] = row_url(row["territory"].id)
+    return rows
+
+
+def _district_item(snapshot, district, village_territory, district_pmo, *, is_open: bool | None, url: str,
+                   villages=None) -> dict:
+    """A district of the editor, `url` the address of its villages; `villages` (the district's villages in code
+    order) when the caller has them for every district."""
+    if villages is None:
+        villages = sorted((v for v in snapshot.villages.values() if v.district_id == district.id),
+                          key=lambda v: v.code)
     unassigned = sum(1 for v in villages if v.id not in village_territory)
     is_open = bool(unassigned) if is_open is None else is_open
     return {
         "district": district, "pmo": snapshot.pmo.get(district_pmo.get(district.id)), "count": len(villages),
+        "url": url,
         "unassigned": unassigned, "open": is_open,
         # The villages of a closed district are loaded when it is opened: the page stays small.
         "villages": [(v, snapshot.ba.get(village_territory.get(v.id))) for v in villages] if is_open else None,
@@ -114,14 +147,19 @@ def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
     can_edit = can_edit_plan(request.user, plan)
     village_territory = snapshot.village_territory()
     district_pmo = snapshot.district_pmo()
+    by_district = defaultdict(list)
+    for village in sorted(snapshot.villages.values(), key=lambda v: v.code):
+        by_district[village.district_id].append(village)
+    district_url = _url_for_each("territories:district_villages", plan.pk)
     districts = [
         _district_item(snapshot, district, village_territory, district_pmo,
-                       is_open=None if open_ids is None else district.id in open_ids)
+                       is_open=None if open_ids is None else district.id in open_ids,
+                       villages=by_district[district.id], url=district_url(district.id))
         for district in sorted(snapshot.districts.values(), key=lambda d: d.code)
     ]
     overview = selectors.plan_overview(plan, snapshot)
     for group in overview:
-        for row in group["ba_rows"]:
+        for row in _with_links(plan, group["ba_rows"]):
             row["editing"] = can_edit and row["territory"].id in editing
     return {
         **_status_context(request, plan, snapshot),
@@ -131,6 +169,7 @@ def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
         "pmo_territories": sorted(snapshot.pmo.values(), key=lambda t: t.name),
         "ba_territories": sorted(snapshot.ba.values(), key=lambda t: t.name),
         "target": OfficeSettings.of(plan.regency).ba_target,
+        "labels": _row_labels(),
         **(_options(snapshot) if can_edit else {}),
     }
 
@@ -170,7 +209,8 @@ def district_villages(request, pk, district_pk):
     district = snapshot.districts.get(district_pk)
     if district is None:
         raise Http404
-    item = _district_item(snapshot, district, snapshot.village_territory(), snapshot.district_pmo(), is_open=True)
+    item = _district_item(snapshot, district, snapshot.village_territory(), snapshot.district_pmo(), is_open=True,
+                          url=reverse("territories:district_villages", args=[plan.pk, district.id]))
     return render(request, "territories/_district_block.html",
                   {"plan": plan, "item": item, "can_edit": can_edit_plan(request.user, plan)})
 
@@ -191,13 +231,13 @@ def territory_row(request, pk, kind, territory_pk):
 def _row_context(request, plan, territory_id, *, editing=False, posted=None, error=None) -> dict:
     snapshot = selectors.plan_snapshot(plan)
     target = OfficeSettings.of(plan.regency).ba_target
-    row = selectors.ba_row(snapshot, snapshot.ba[territory_id], target)
+    row = _with_links(plan, [selectors.ba_row(snapshot, snapshot.ba[territory_id], target)])[0]
     row["editing"] = editing
     if posted is not None:  # a refused edit comes back as the admin typed it
         row["territory"] = replace(row["territory"], name=posted.get("name", ""),
                                    mentor_id=_int(posted.get("mentor")), pmo_id=_int(posted.get("pmo_territory")))
     context = {"plan": plan, "row": row, "can_edit": can_edit_plan(request.user, plan), "row_error": error,
-               "snapshot": snapshot}
+               "snapshot": snapshot, "labels": _row_labels()}
     if editing:
         context.update(_options(snapshot))
     return context

@@ -655,3 +655,18 @@ def test_new_issues_keeps_only_what_an_edit_added():
     cut = Validation(blocking=[Issue("gaps", "13", ["A", "C", "… and 1 more"])])
     assert [i.items for i in new_issues(cut, Validation(blocking=[Issue("gaps", "12", ["A", "D"])]))] == []
     assert [i.items for i in new_issues(cut, Validation(blocking=[Issue("gaps", "13", ["A", "B", "C"])]))] == [["B"]]
+
+
+def test_a_ba_row_shows_the_same_alone_as_in_the_editor(admin_client, sukabumi, team):
+    draft = proposed_draft(sukabumi, team)
+    territory = BaTerritory.objects.filter(plan=draft).order_by("name").first()
+    page = admin_client.get(reverse("territories:plan_detail", kwargs={"pk": draft.pk})).text
+    alone = admin_client.get(reverse("territories:territory_row", args=[draft.pk, "ba", territory.pk])).text.strip()
+    start = page.index(f'<tr id="ba-row-{territory.pk}"')
+    in_editor = page[start:page.index("</tr>", start) + len("</tr>")]
+    assert alone.startswith(f'<tr id="ba-row-{territory.pk}"') and alone.endswith("</tr>")
+    assert in_editor == alone
+    row_url = reverse("territories:territory_row", args=[draft.pk, "ba", territory.pk])
+    assert f'hx-get="{row_url}?edit=1"' in alone and 'data-label="Wilayah BA"' in alone
+    editing = admin_client.get(row_url, {"edit": "1"}).text
+    assert f'hx-get="{row_url}"' in editing and "Batal" in editing
