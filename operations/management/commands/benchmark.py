@@ -7,9 +7,11 @@ memo emptied before each request). The budget must hold in both; `--fail-over-bu
 command, as a page answering an unexpected status always does.
 """
 
+import cProfile
 import io
 import math
 import platform
+import pstats
 import re
 import statistics
 import time
@@ -215,6 +217,7 @@ class Result:
     statements: list[dict] = field(default_factory=list)
     error: str = ""
     notes: list[str] = field(default_factory=list)
+    profile: str = ""  # --profile: where the computed requests' time went
 
     @property
     def queries(self) -> int:
@@ -336,19 +339,23 @@ class Command(BaseCommand):
                             help="no database: time openpyxl per element of each part of a workbook, and the "
                                  "portal's reader on workbooks at its bounds and beyond them")
         parser.add_argument("--only", metavar="TEXT", help="only the pages whose name or URL contains TEXT")
+        parser.add_argument("--profile", type=int, nargs="?", const=25, default=0, metavar="N",
+                            help="after each page, where the time of its computed requests went: the N functions "
+                                 "(default 25) with the most cumulative time (cProfile; the times then read slower)")
         parser.add_argument("--sql-log", metavar="PATH", help="write every statement of the pages over budget here")
         parser.add_argument("--fail-over-budget", nargs="?", const="all", choices=["all", "queries"],
                             help="exit non-zero when a page is over its budget, kept or computed; `queries`: over its "
                                  "query budget only (counts do not depend on the machine's load, times do: CI)")
 
     def handle(self, *args, regency, repeat, ops_repeat, skip_operations, only, sql_log, import_rows, imports_only,
-               workbook_parts, fail_over_budget, **options):
+               workbook_parts, fail_over_budget, profile=0, **options):
         if repeat < 1 or ops_repeat < 1 or import_rows < 1:
             raise CommandError("--repeat, --ops-repeat and --import-rows must be at least 1.")
         if workbook_parts:
             self._workbook_parts()
             return
         self.repeat, self.only, self.import_rows, self.imports_only = repeat, only, import_rows, imports_only
+        self.profile = profile
         overrides = {"ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"]}
         overrides |= self._static_override()
         if any(not c["BACKEND"].endswith("LocMemCache") for c in settings.CACHES.values()):
@@ -656,6 +663,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{line}{kept.queries:>7} {kept.median:>7.1f} {kept.p95:>7.1f}  {computed.queries:>11} "
                               f"{computed.median:>7.1f} {computed.p95:>7.1f} {result.size_kb:>7.1f} "
                               f"{computed.runs:>4}  {budget:<16} {result.verdict}")
+            if result.profile:
+                self.stdout.write(result.profile)
             self.stdout.flush()
         return results
 
@@ -683,7 +692,13 @@ class Command(BaseCommand):
                 result.error = f"redirected to {response.get('Location')}"
             return result
         runs = min(self.repeat, page.max_repeat or self.repeat)
-        result.computed = self._timed(client, page, secure, runs, forget=True, queries=result.computed.queries)
+        profiler = cProfile.Profile() if self.profile else None
+        result.computed = self._timed(client, page, secure, runs, forget=True, queries=result.computed.queries,
+                                      profiler=profiler)
+        if profiler is not None:
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(self.profile)
+            result.profile = text.getvalue()
         body_size(client.get(page.url, secure=secure))  # fills what the page keeps
         with CaptureQueriesContext(connection) as kept:
             body_size(client.get(page.url, secure=secure))
@@ -691,14 +706,19 @@ class Command(BaseCommand):
         return result
 
     @staticmethod
-    def _timed(client, page: Page, secure: bool, runs: int, *, forget: bool, queries: int) -> Timing:
+    def _timed(client, page: Page, secure: bool, runs: int, *, forget: bool, queries: int,
+               profiler=None) -> Timing:
         times = []
         for _ in range(runs):
             if forget:
                 forget_everything()
             started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             response = client.get(page.url, secure=secure)
             body_size(response)
+            if profiler is not None:
+                profiler.disable()
             times.append((time.perf_counter() - started) * 1000)
         return Timing(queries=queries, median=statistics.median(times), p95=percentile(times, 0.95), runs=runs)
 
