@@ -114,3 +114,13 @@ def test_benchmark_fails_a_page_over_its_budget_only_when_asked(monkeypatch):
     call_command(*args, "--fail-over-budget", "queries", stdout=io.StringIO())
     with pytest.raises(CommandError, match="over budget"):
         call_command(*args, "--fail-over-budget", stdout=io.StringIO())
+
+
+def test_benchmark_shows_where_a_pages_time_went_when_asked():
+    seed()
+    out = io.StringIO()
+    call_command("benchmark", "--repeat", "1", "--skip-operations", "--only", "follow-ups", "--profile", "5",
+                 stdout=out)
+    output = out.getvalue()
+    assert "Ordered by: cumulative time" in output and "function calls" in output
+    assert "django/test/client.py" in output  # the requests themselves are what was profiled
