@@ -26,6 +26,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from reporting.figures import figures_refresh
 from territories import coverage
@@ -35,6 +36,8 @@ from .benchmark import percentile, pick_personas, pick_regency
 LOOPBACK = "127.0.0.1"
 BOOT_SECONDS = 120
 HOME_SHARE = 0.10  # an office, PMO or BA home serves at least this share of /health/'s requests per second
+RECAP_WORKER_SECONDS = 1.0  # the national recap never holds a worker longer than this
+RECAP_ALONE = 5  # requests of each recap page, one at a time
 
 
 @dataclass
@@ -104,7 +107,11 @@ class Command(BaseCommand):
             ("admin dashboard", "/dashboard/", "admin"), ("national dashboard", "/dashboard/", "superuser"),
             ("pmo dashboard", "/dashboard/", "pmo"), ("ba dashboard", "/dashboard/", "ba"),
             ("admin map data", f"/map/data/?regency={chosen.code}", "admin"),
+            ("national recap", "/reports/recap/", "superuser"),
         ) if role in cookies]
+        # The national recap alone, one request at a time (what a worker spends on it, with no queue in front):
+        # last month's (kept rows), the open month's and the download.
+        recaps = [f"/reports/recap/{query}" for query in ("", f"?month={timezone.localdate():%Y-%m}", "?format=xlsx")]
         self.refreshes: list[float] = []
         port = _free_port()
         server = self._gunicorn(port, workers, max_requests, key)
@@ -121,6 +128,8 @@ class Command(BaseCommand):
             runs = [self._load(port, label, path, cookies.get(role), seconds, concurrency)
                     for label, path, role in pages]
             runs.append(self._load(port, "trivial (again)", "/health/", None, seconds, concurrency))
+            alone = {path: max(self._request(port, path, cookies["superuser"])[1] for _ in range(RECAP_ALONE))
+                     for path in recaps} if "superuser" in cookies else {}
             after = {pid: _rss_kb(pid) for pid in _workers(server.pid)}
         finally:
             stop.set()
@@ -132,6 +141,12 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
         self._report(chosen, runs, before, after, seconds, concurrency, workers, max_requests)
+        if alone:
+            self.stdout.write(f"national recap alone, slowest of {RECAP_ALONE} requests one at a time (target "
+                              f"{RECAP_WORKER_SECONDS:g} s): " + ", ".join(
+                                  f"{path} {seconds * 1000:.0f} ms "
+                                  f"{'ok' if seconds <= RECAP_WORKER_SECONDS else 'OVER'}"
+                                  for path, seconds in alone.items()))
 
     def _refresh_timer(self, every: float, stop: threading.Event) -> None:
         """Production's minute timer (`manage.py refresh_figures`), in a thread of this command."""
