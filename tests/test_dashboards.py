@@ -200,6 +200,23 @@ def test_an_unknown_table_or_one_of_another_role_is_not_found(seeded, client_for
     assert client.get("/dashboard/recency.xlsx").status_code == 200
 
 
+def test_the_recency_export_reads_the_list_alone_and_only_where_the_dashboard_shows_one(
+        seeded, superuser, client_for, count_queries):
+    client = client_for(superuser)
+    with count_queries() as run:
+        response = count_queries.get(client, "/dashboard/recency.xlsx", {"regency": "32.02"})
+    # No figure, breakdown, workload or trend of the dashboard is computed for the list.
+    assert run.captured_queries
+    assert not [q["sql"] for q in run.captured_queries if "reporting_" in q["sql"] or "COUNT(" in q["sql"]]
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[1:]
+    page = client.get("/dashboard/", {"regency": "32.02"})
+    assert len(rows) == sum(row["count"] for row in page.context["recency"] if row["key"] != "green") > 0
+    assert [row[0] for row in rows[:len(page.context["recency_list"])]] == [
+        row["village"] for row in page.context["recency_list"]]
+    assert count_queries.get(client, "/dashboard/recency.xlsx", {"province": "32"}, status=404)
+    assert count_queries.get(client, "/dashboard/recency.xlsx", status=404)  # the nation
+
+
 def _scope_codes(villages):
     return set(Village.objects.filter(pk__in=villages).values_list("code", flat=True))
 
