@@ -276,6 +276,29 @@ def test_map_data_draws_polygons_where_boundaries_exist_and_points_elsewhere(see
     assert {t["name"] for t in data["territories"]} == set(drawn) and len(data["stages"]) == len(Stage.values)
 
 
+def test_map_data_shows_each_cooperatives_stage_and_last_visit_date(seeded, sukabumi, admin_user, client_for):
+    villages = list(Village.objects.filter(district__regency=sukabumi).order_by("code")[:3])
+    Village.objects.filter(pk__in=[v.pk for v in villages]).update(latitude="-7.0", longitude="106.5")
+    cooperatives = {c.village_id: c for c in Cooperative.objects.filter(village__in=villages)}
+    day = TODAY() - timedelta(days=3)
+    for village in villages[:2]:
+        cooperatives[village.pk].visits.all().delete()
+        Visit.objects.create(cooperative=cooperatives[village.pk], mentor=seeded.ba_mentor, date=day,
+                             focus_areas=["training"], summary="-")
+    Cooperative.objects.filter(pk=cooperatives[villages[0].pk].pk).update(stage=Stage.OPERATING)
+    Cooperative.objects.filter(pk=cooperatives[villages[1].pk].pk).update(stage=Stage.NOTARY_DEED)
+    data = client_for(admin_user).get("/map/data/", {"regency": "32.02"}).json()
+    by_code = {v["code"]: v for v in data["villages"]}
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember"]
+    shown = f"{day.day} {months[day.month - 1]} {day.year}"  # in Indonesian, the default language
+    first, second = by_code[villages[0].code], by_code[villages[1].code]
+    assert first["last_visit"] == second["last_visit"] == shown and first["recency"] == "green"
+    assert first["stage"] == Stage.values.index(Stage.OPERATING) == len(Stage.values) - 1
+    assert second["stage"] == Stage.values.index(Stage.NOTARY_DEED) == 1
+    assert first["cooperative"] == cooperatives[villages[0].pk].pk
+
+
 def test_the_map_page_says_which_command_imports_missing_coordinates(split, sukabumi, admin_user, client_for):
     Village.objects.filter(district__regency=sukabumi).update(latitude=None, longitude=None)
     page = client_for(admin_user).get("/map/")
