@@ -52,6 +52,9 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+UNIT_KIND_LABELS = dict(UnitKind.choices)
+
+
 class SimkopdesStatus(models.TextChoices):
     NONE = "none", _("no account")
     REGISTERED = "registered", _("registered")
@@ -217,7 +220,10 @@ class BusinessUnit(models.Model):
         ]
 
     def __str__(self):
-        return self.name if self.kind == UnitKind.OTHER and self.name else self.get_kind_display()
+        # The label looked up directly: get_kind_display() hashes every choice on each call (a registry page
+        # names a few hundred units).
+        return self.name if self.kind == UnitKind.OTHER and self.name else str(UNIT_KIND_LABELS.get(self.kind,
+                                                                                                 self.kind))
 
     def clean(self):
         super().clean()

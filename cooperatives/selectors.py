@@ -178,16 +178,17 @@ def registry_export_rows(registry: QuerySet[Cooperative]) -> list[list]:
         "pk", "village__code", "village__name", "village__district__name", "name", "stage", "legal_entity_number",
         "legal_entity_date", "member_count", "chair_name", "chair_phone", "manager_name", "manager_phone",
         *REGISTRY_EXPORT_FIELDS, "ba_name", "last_visit"))
+    ids = registry.values("pk")  # a subquery: a regency's 852 ids as a list cost more to send than to read again
     units: dict[int, list[str]] = {}
     for cooperative_id, kind, name, status in BusinessUnit.objects.filter(
-            cooperative_id__in=[r[0] for r in records]).order_by("kind", "name").values_list(
+            cooperative_id__in=ids).order_by("kind", "name").values_list(
             "cooperative_id", "kind", "name", "status"):
         label = name if kind == UnitKind.OTHER and name else kinds.get(kind, kind)
         units.setdefault(cooperative_id, []).append(f"{label} ({unit_statuses.get(status, status)})")
     titles = {k: str(v) for k, v in LandPlot.Title.choices}
     plots: dict[int, list] = {}  # each cooperative's latest plot, as the import reads it back
     for cooperative_id, area, latitude, longitude, title, recorded_on in LandPlot.objects.filter(
-            cooperative_id__in=[r[0] for r in records]).order_by("cooperative_id", "-recorded_on", "-id").values_list(
+            cooperative_id__in=ids).order_by("cooperative_id", "-recorded_on", "-id").values_list(
             "cooperative_id", "area_m2", "latitude", "longitude", "title", "recorded_on"):
         plots.setdefault(cooperative_id, [area, str(latitude), str(longitude), titles.get(title, title), recorded_on])
     rows = []

@@ -376,16 +376,17 @@ def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | No
     rows = (cooperatives.annotate(last=last_visit_date(), ba=current_ba_name(),
                                   ba_id=coverage.ba_id_of_village("village_id"))
             .filter(Q(last__lte=amber_cut) | Q(last__isnull=True))
-            .select_related("village__district")
-            .order_by(F("last").asc(nulls_first=True), "village__code"))
+            .order_by(F("last").asc(nulls_first=True), "village__code")
+            .values_list("pk", "village__code", "village__name", "village__district__name", "ba", "ba_id", "last"))
     if limit:
         rows = rows[:limit]
-    return [{"cooperative": c, "village": c.village.name, "district": c.village.district.name, "ba": c.ba or "",
-             "ba_id": c.ba_id,
-             "last_visit": c.last, "days": (today - c.last).days if c.last else None,
-             "bucket": recency_bucket(c.last, today=today, amber_days=limits.recency_amber_days,
+    # Plain rows and one reverse(): the export lists a regency's every stale cooperative (hundreds).
+    head, tail = reverse("cooperatives:cooperative_detail", args=[0]).rsplit("/0/", 1)
+    return [{"cooperative_id": pk, "code": code, "village": village, "district": district, "ba": ba or "",
+             "ba_id": ba_id, "last_visit": last, "days": (today - last).days if last else None,
+             "bucket": recency_bucket(last, today=today, amber_days=limits.recency_amber_days,
                                       red_days=limits.recency_red_days),
-             "url": c.get_absolute_url()} for c in rows]
+             "url": f"{head}/{pk}/{tail}"} for pk, code, village, district, ba, ba_id, last in rows]
 
 
 # --- the dashboards ----------------------------------------------------------------------------------
@@ -577,7 +578,7 @@ def needs_of_ba(mentor: Mentor, today: date, reports: dict | None = None) -> lis
         needs.append(Need(
             _("%(village)s: never visited") % {"village": row["village"]} if never
             else _("%(village)s: no visit for %(days)s days") % {"village": row["village"], "days": row["days"]},
-            reverse("cooperatives:visit_create", args=[row["cooperative"].pk]), row["bucket"] == "red" and "late"
+            reverse("cooperatives:visit_create", args=[row["cooperative_id"]]), row["bucket"] == "red" and "late"
             or "soon", _("Record a visit"), badge=str(_("no visit yet")) if never else ""))
     if len(stale) > 3:
         needs.append(Need(_("%(count)s cooperatives have gone %(days)s days or more without a visit")

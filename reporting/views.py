@@ -122,7 +122,7 @@ def _breakdown_sheet(context):
 
 
 def _export_sheets(context, table):
-    """The dashboard's tables as workbook sheets, with the rows the page shows (recency: all of them)."""
+    """The dashboard's tables as workbook sheets, with the rows the page shows (recency: `_recency_sheets`)."""
     if table == "breakdown":
         return [_breakdown_sheet(context)]
     if table == "funnel":
@@ -139,18 +139,6 @@ def _export_sheets(context, table):
                  [[r["territory"], r["mentor"], r["villages"], r["cooperatives"], r["visits_30_days"],
                    _("yes") if r["in_target"] else _("no"), r["evidence_with"], r["evidence_without"]]
                   for r in context["workload"]])]
-    if table == "recency" and context.get("recency_list") is not None:
-        place = context["place"]
-        regency = place.regency
-        if place.is_office:
-            cooperatives = Cooperative.objects.filter(village__district__regency=regency)
-        else:
-            cooperatives = registry.mentor_cooperatives(place.mentor)
-        rows = dashboards.recency_list(cooperatives, regency, context["today"], limit=None)
-        return [(_("Visit recency"), [_("Village"), _("District"), _("Business Assistant"), _("Last visit"),
-                                      _("Days"), _("Status")],
-                 [[r["village"], r["district"], r["ba"], r["last_visit"], r["days"],
-                   _("red") if r["bucket"] == "red" else _("amber")] for r in rows])]
     if table == "team" and context.get("team") is not None:
         return [(_("Team"), [_("Business Assistant"), _("Territory"), _("Villages"), _("Visits this month"),
                              _("Overdue follow-ups"), _("Last visit"), _("Report"),
@@ -162,13 +150,40 @@ def _export_sheets(context, table):
     raise Http404
 
 
+def _recency_sheets(place, today):
+    """Every cooperative of the place's recency list (a regency's office, or a mentor's own), as one sheet."""
+    regency = place.regency
+    if place.is_office:
+        cooperatives = Cooperative.objects.filter(village__district__regency=regency)
+    else:
+        cooperatives = registry.mentor_cooperatives(place.mentor)
+    rows = dashboards.recency_list(cooperatives, regency, today, limit=None)
+    return [(_("Visit recency"), [_("Village"), _("District"), _("Business Assistant"), _("Last visit"),
+                                  _("Days"), _("Status")],
+             [[r["village"], r["district"], r["ba"], r["last_visit"], r["days"],
+               _("red") if r["bucket"] == "red" else _("amber")] for r in rows])]
+
+
+def _has_recency_list(place) -> bool:
+    """The dashboards that show a recency list (and so export one): a regency's office's and a mentor's."""
+    return place.level == "regency" or not place.is_office
+
+
 def dashboard_export(request, table):
     """One dashboard table as a workbook, for the same place and order as the page."""
-    context = _dashboard_context(request)
-    sheets = _export_sheets(context, table)
-    place = context["place"]
+    if table == "recency":
+        # The list alone: the rest of the dashboard is not computed for it.
+        place = dashboards.place_for(request.user, access_for(request.user), request.GET)
+        today = timezone.localdate()
+        if not _has_recency_list(place):
+            raise Http404
+        sheets = _recency_sheets(place, today)
+    else:
+        context = _dashboard_context(request)
+        sheets = _export_sheets(context, table)
+        place, today = context["place"], context["today"]
     slug = (place.regency.code if place.regency else place.province.code if place.province else "id")
-    return xlsx_response(sheets, f"dashboard-{table}-{slug}-{context['today']:%Y-%m-%d}.xlsx")
+    return xlsx_response(sheets, f"dashboard-{table}-{slug}-{today:%Y-%m-%d}.xlsx")
 
 
 def regency_limits(request, code):

@@ -200,6 +200,23 @@ def test_an_unknown_table_or_one_of_another_role_is_not_found(seeded, client_for
     assert client.get("/dashboard/recency.xlsx").status_code == 200
 
 
+def test_the_recency_export_reads_the_list_alone_and_only_where_the_dashboard_shows_one(
+        seeded, superuser, client_for, count_queries):
+    client = client_for(superuser)
+    with count_queries() as run:
+        response = count_queries.get(client, "/dashboard/recency.xlsx", {"regency": "32.02"})
+    # No figure, breakdown, workload or trend of the dashboard is computed for the list.
+    assert run.captured_queries
+    assert not [q["sql"] for q in run.captured_queries if "reporting_" in q["sql"] or "COUNT(" in q["sql"]]
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[1:]
+    page = client.get("/dashboard/", {"regency": "32.02"})
+    assert len(rows) == sum(row["count"] for row in page.context["recency"] if row["key"] != "green") > 0
+    assert [row[0] for row in rows[:len(page.context["recency_list"])]] == [
+        row["village"] for row in page.context["recency_list"]]
+    assert count_queries.get(client, "/dashboard/recency.xlsx", {"province": "32"}, status=404)
+    assert count_queries.get(client, "/dashboard/recency.xlsx", status=404)  # the nation
+
+
 def _scope_codes(villages):
     return set(Village.objects.filter(pk__in=villages).values_list("code", flat=True))
 
@@ -215,7 +232,7 @@ def test_a_ba_sees_only_their_own_villages_on_the_dashboard_and_the_map(seeded, 
     my_districts = set(Village.objects.filter(code__in=mine).values_list("district__name", flat=True))
     assert {row["name"] for row in page.context["breakdown"]} == my_districts
     assert sum(row["villages"] for row in page.context["breakdown"]) == len(mine)
-    assert {row["cooperative"].village.code for row in page.context["recency_list"]} <= mine
+    assert {row["code"] for row in page.context["recency_list"]} <= mine
     others = Village.objects.filter(district__regency=sukabumi).exclude(code__in=mine).exclude(
         district__name__in=my_districts)
     names_inside = set(Village.objects.filter(code__in=mine).values_list("name", flat=True)) | my_districts
@@ -257,6 +274,29 @@ def test_map_data_draws_polygons_where_boundaries_exist_and_points_elsewhere(see
     drawn = BaVillage.objects.filter(plan=seeded.plan, village__in=villages[:2]).values_list("ba_territory__name",
                                                                                             flat=True)
     assert {t["name"] for t in data["territories"]} == set(drawn) and len(data["stages"]) == len(Stage.values)
+
+
+def test_map_data_shows_each_cooperatives_stage_and_last_visit_date(seeded, sukabumi, admin_user, client_for):
+    villages = list(Village.objects.filter(district__regency=sukabumi).order_by("code")[:3])
+    Village.objects.filter(pk__in=[v.pk for v in villages]).update(latitude="-7.0", longitude="106.5")
+    cooperatives = {c.village_id: c for c in Cooperative.objects.filter(village__in=villages)}
+    day = TODAY() - timedelta(days=3)
+    for village in villages[:2]:
+        cooperatives[village.pk].visits.all().delete()
+        Visit.objects.create(cooperative=cooperatives[village.pk], mentor=seeded.ba_mentor, date=day,
+                             focus_areas=["training"], summary="-")
+    Cooperative.objects.filter(pk=cooperatives[villages[0].pk].pk).update(stage=Stage.OPERATING)
+    Cooperative.objects.filter(pk=cooperatives[villages[1].pk].pk).update(stage=Stage.NOTARY_DEED)
+    data = client_for(admin_user).get("/map/data/", {"regency": "32.02"}).json()
+    by_code = {v["code"]: v for v in data["villages"]}
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember"]
+    shown = f"{day.day} {months[day.month - 1]} {day.year}"  # in Indonesian, the default language
+    first, second = by_code[villages[0].code], by_code[villages[1].code]
+    assert first["last_visit"] == second["last_visit"] == shown and first["recency"] == "green"
+    assert first["stage"] == Stage.values.index(Stage.OPERATING) == len(Stage.values) - 1
+    assert second["stage"] == Stage.values.index(Stage.NOTARY_DEED) == 1
+    assert first["cooperative"] == cooperatives[villages[0].pk].pk
 
 
 def test_the_map_page_says_which_command_imports_missing_coordinates(split, sukabumi, admin_user, client_for):

@@ -116,3 +116,18 @@ def test_memory_does_not_grow_with_the_rows():
     finally:
         tracemalloc.stop()
     assert peak - len(data) < 2 * 2**20  # the writer before streaming held ~30 MiB of XML here
+
+
+def test_text_and_empty_cells_are_written_as_a_cell_by_cell_sheet_writes_them():
+    from toolkit.xlsx import _cell, _sheet
+
+    row = ["Koperasi A&B <Jaya>", "", None, "plain", 7, date(2026, 1, 2), "x" * 20_000, "tab\there", "a\x01b",
+           "\x02", 1.5, True]
+    headers = [f"h{i}" for i in range(len(row))]
+    xml = "".join(_sheet(headers, [row, row[:3]]))
+    letters = [column_letter(i) for i in range(1, len(row) + 1)]
+    expected = "".join(_cell(f"{letter}2", value) for letter, value in zip(letters, row, strict=True))
+    assert f'<row r="2">{expected}</row><row r="3">{_cell("A3", row[0])}</row>' in xml
+    sheet = load_workbook(io.BytesIO(workbook_bytes([("S", headers, [row])]))).active
+    values = [cell.value for cell in sheet[2]]
+    assert values[0] == "Koperasi A&B <Jaya>" and values[1] is None and values[2] is None and values[8] == "ab"
