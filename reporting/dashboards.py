@@ -39,6 +39,7 @@ from regions.models import Province, Regency
 from territories import coverage
 from territories import selectors as regions
 from territories.publishing import plans_refused
+from toolkit.lookups import any_of
 
 from .access import can_choose_province, can_view_dashboard, sees_office_figures
 from .figures import (
@@ -472,7 +473,7 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     # Counted per village through the follow-ups' cooperative index, then given to the village's BA.
     holders = coverage.team_villages(pmo)
     overdue: dict[int, int] = {}
-    for village_id, n in (FollowUp.objects.filter(cooperative__village_id__in=list(holders), done=False,
+    for village_id, n in (FollowUp.objects.filter(any_of("cooperative__village_id", holders), done=False,
                                                   due_date__lt=today)
                           .exclude(visit__mentor__role=Mentor.Role.PMO)
                           .order_by().values_list("cooperative__village_id").annotate(n=Count("id"))):

@@ -31,6 +31,7 @@ from offices.models import setting
 from regions import timezones
 from regions.models import District, Regency, Village
 from territories import coverage
+from toolkit.lookups import any_of
 
 from .models import DistrictFigures, MonthlyFigures, RegencyFigures
 
@@ -136,7 +137,8 @@ class Scope:
     def of_area(cls, *, regency_id: int, village_ids=None, district_ids=None) -> "Scope":
         area = cls(regency_ids=(regency_id,), village_ids=None if village_ids is None else tuple(village_ids),
                    district_ids=None if district_ids is None else tuple(district_ids))
-        districts = dict(Cooperative.objects.filter(area.villages("village")).values_list("pk", "village__district_id"))
+        districts = dict(Cooperative.objects.filter(area.villages("village")).order_by()
+                         .values_list("pk", "village__district_id"))
         return cls(regency_ids=area.regency_ids, village_ids=area.village_ids, district_ids=area.district_ids,
                    cooperative_districts=districts)
 
@@ -163,7 +165,7 @@ class Scope:
         """A filter on the cooperative reached by `path` ("" for Cooperative itself); from another table of a
         mentor's area, by the cooperatives' ids."""
         if path and self.cooperative_districts is not None:
-            return Q(**{f"{path}_id__in": self.cooperative_ids})
+            return any_of(f"{path}_id", self.cooperative_districts)  # one array parameter, not 400-odd
         return self.villages(f"{path}__village" if path else "village")
 
     def narrowed(self, regency_ids) -> "Scope":
@@ -179,8 +181,11 @@ def evidence_counts(month: date) -> dict:
     least one photo or document) and without. Each visit is looked up in the files' index by its id (no join that
     multiplies the visits)."""
     has_file = Exists(VisitFile.objects.filter(visit_id=OuterRef("pk")))
-    return {"evidence_with": Count("id", filter=Q(has_file, date__gte=month)),
-            "evidence_without": Count("id", filter=Q(~Q(has_file), date__gte=month))}
+    # The date first: PostgreSQL evaluates the condition left to right, so the files' index is probed only for the
+    # month's visits, not for every visit the statement reads (a PMO's team: 5,000 visits for one month's few).
+    in_month = Q(date__gte=month)
+    return {"evidence_with": Count("id", filter=in_month & Q(has_file)),
+            "evidence_without": Count("id", filter=in_month & ~Q(has_file))}
 
 
 def visits_per_mentor(mentor_ids, *, today: date) -> dict[int, dict]:
@@ -229,7 +234,7 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
                  .annotate(n=Count("id"))):
         row(item["district_id"], item["district__regency_id"], item["district__code"],
             item["district__name"])["villages"] = item["n"]
-    for district_id, item in coverage.covered_per_district(scope.villages).items():
+    for district_id, item in coverage.covered_per_district(scope.villages, regency_ids=scope.regency_ids).items():
         row(district_id).update(villages_covered=item["n"], bas=item["bas"])
     for (amber, red), regency_ids in _limits(scope).items():
         cooperatives = Cooperative.objects.filter(scope.narrowed(regency_ids).cooperatives(),
