@@ -479,7 +479,10 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
                           .order_by().values_list("cooperative__village_id").annotate(n=Count("id"))):
         overdue[holders[village_id]] = overdue.get(holders[village_id], 0) + n
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
+    # The links of each row, built here once rather than cell by cell in the template.
     return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
+             "url": t.mentor.get_absolute_url() if t.mentor else "",
+             "report_url": _report_url(t.mentor_id, shown) if t.mentor else "",
              "visits_month": visits.get(t.mentor_id, 0),
              "evidence_with": seen.get(t.mentor_id, {}).get("evidence_with", 0),
              "evidence_without": seen.get(t.mentor_id, {}).get("evidence_without", 0),
