@@ -2,7 +2,7 @@
 
 `field__in=ids` costs Django (each value is prepared apart) and the driver (each placeholder is split apart) time
 per value: a few milliseconds per statement for a PMO's 400-odd cooperatives, several statements a page. On
-PostgreSQL `AnyOf` sends the values as one array (`= ANY(%s::bigint[])`), which the planner reads as it reads an
+PostgreSQL `AnyOf` sends the values as one array (`= ANY(%s::bigint[])`, written as its text), which the planner reads as it reads an
 `IN` list (the same index scans); other databases get the plain `IN` list.
 """
 
@@ -22,7 +22,9 @@ class AnyOf(Lookup):
             raise EmptyResultSet
         lhs, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", [*params, values]
+            # As the array's text ('{1,2,3}', cast): the driver adapts one string faster than a list value by value.
+            array = "{" + ",".join(str(int(value)) for value in values) + "}"
+            return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", [*params, array]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
 
 
