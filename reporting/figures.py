@@ -229,7 +229,12 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
                                  "stages": {}, **dict.fromkeys(DISTRICT_COUNTS + EARLIER_COUNTS, 0)}
         return rows[district_id]
 
-    for item in (Village.objects.filter(scope.villages()).order_by()
+    villages = Village.objects.filter(scope.villages())
+    if scope.is_area:
+        # The area's regency named as well: the districts' names are then read from its 27-odd districts, not from
+        # a hash of the country's 7,285.
+        villages = villages.filter(district__regency_id__in=scope.regency_ids)
+    for item in (villages.order_by()
                  .values("district_id", "district__regency_id", "district__code", "district__name")
                  .annotate(n=Count("id"))):
         row(item["district_id"], item["district__regency_id"], item["district__code"],
