@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, Stage, StageChange, Visit, VisitFile
 from cooperatives.selectors import last_visit_date, month_start
 from mentors.models import Mentor
-from offices.models import setting
+from offices.models import OfficeSettings, setting
 from regions import timezones
 from regions.models import District, Regency, Village
 from territories import coverage
@@ -217,9 +217,10 @@ def _limits(scope: Scope) -> dict[tuple[int, int], list[int]]:
     return pairs
 
 
-def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
+def district_rows(scope: Scope, *, today: date, regency: Regency | None = None) -> dict[int, dict]:
     """The per-district figures of the scope, {district id: {regency, DISTRICT_COUNTS…, last_visit}}, from one
-    GROUP BY statement per kind of figure (and one more per distinct pair of recency limits)."""
+    GROUP BY statement per kind of figure (and one more per distinct pair of recency limits). `regency`: the one
+    regency of a mentor's area, whose limits the page reads anyway (no statement for them here)."""
     since = today - timedelta(days=30)
     rows: dict[int, dict] = {}
 
@@ -241,7 +242,12 @@ def district_rows(scope: Scope, *, today: date) -> dict[int, dict]:
             item["district__name"])["villages"] = item["n"]
     for district_id, item in coverage.covered_per_district(scope.villages, regency_ids=scope.regency_ids).items():
         row(district_id).update(villages_covered=item["n"], bas=item["bas"])
-    for (amber, red), regency_ids in _limits(scope).items():
+    if regency is not None and scope.regency_ids == (regency.pk,):
+        limits = OfficeSettings.of(regency)
+        pairs = {(limits.recency_amber_days, limits.recency_red_days): [regency.pk]}
+    else:
+        pairs = _limits(scope)
+    for (amber, red), regency_ids in pairs.items():
         cooperatives = Cooperative.objects.filter(scope.narrowed(regency_ids).cooperatives(),
                                                   village__district__regency_id__in=regency_ids)
         cooperatives = cooperatives.annotate(last=last_visit_date())

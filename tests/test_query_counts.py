@@ -113,7 +113,7 @@ def test_a_pmos_dashboard_and_team_sheet_computed_keep_their_query_count_as_the_
     client = client_for(split.pmo)
     client.get("/")
     _more_of_everything(split, sukabumi, admin_user, rounds=1)
-    for url, most in (("/dashboard/", 24), ("/dashboard/team.xlsx", 10)):
+    for url, most in (("/dashboard/", 23), ("/dashboard/team.xlsx", 10)):
         with count_queries() as few:
             count_queries.get(client, url)
         _more_of_everything(split, sukabumi, admin_user, rounds=12)
