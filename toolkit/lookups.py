@@ -2,8 +2,8 @@
 
 `field__in=ids` costs Django (each value is prepared apart) and the driver (each placeholder is split apart) time
 per value: a few milliseconds per statement for a PMO's 400-odd cooperatives, several statements a page. On
-PostgreSQL `AnyOf` sends the values as one array (`= ANY(%s::bigint[])`, written as its text), which the planner reads as it reads an
-`IN` list (the same index scans); other databases get the plain `IN` list.
+PostgreSQL `AnyOf` sends the values as one array (`= ANY(%s::bigint[])`, written as its text), which the planner
+reads as it reads an `IN` list (the same index scans); other databases get the plain `IN` list.
 """
 
 from django.core.exceptions import EmptyResultSet
