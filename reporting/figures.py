@@ -240,7 +240,9 @@ def district_rows(scope: Scope, *, today: date, regency: Regency | None = None) 
                  .annotate(n=Count("id"))):
         row(item["district_id"], item["district__regency_id"], item["district__code"],
             item["district__name"])["villages"] = item["n"]
-    for district_id, item in coverage.covered_per_district(scope.villages, regency_ids=scope.regency_ids).items():
+    # A mentor's area: the links of its regency's plan alone (the refresh of many regencies keeps its own plan).
+    plans_of = scope.regency_ids if scope.is_area else None
+    for district_id, item in coverage.covered_per_district(scope.villages, regency_ids=plans_of).items():
         row(district_id).update(villages_covered=item["n"], bas=item["bas"])
     if regency is not None and scope.regency_ids == (regency.pk,):
         limits = OfficeSettings.of(regency)
