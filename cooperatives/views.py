@@ -488,7 +488,33 @@ def _report_context(request, mentor_pk, month_text):
         # way in the reader's language.
         context["snapshot"] = reports.snapshot_in_language(report.snapshot or reports.ba_snapshot(mentor, month))
     context.update(_openable(request.user, context))
+    if mentor.role == Mentor.Role.PMO:
+        context["pmo_rows"], context["pmo_totals"] = _pmo_rows(context)
     return context
+
+
+PMO_ROW_FIGURES = ("villages", "visits", "visited", "opened", "closed", "obstacles")
+
+
+def _pmo_rows(context) -> tuple[list[dict], dict]:
+    """The BA rows of a PMO report as the page shows them (from its snapshot once sent, else as compiled now), each
+    with its links where the reader may open the BA: built here once, not cell by cell in the template."""
+    snapshot = context["report"].snapshot or {}
+    if snapshot.get("bas"):
+        rows, totals = snapshot["bas"], snapshot["totals"]
+    else:
+        rows = [{**row, "id": row["ba"].pk, "name": row["ba"].full_name} for row in context["pmo"]["ba_rows"]]
+        totals = context["pmo"]["totals"]
+    month = f"{context['month']:%Y-%m}"
+    shown = []
+    for row in rows:
+        ba_id, openable = row.get("id"), row.get("id") in context["openable_mentors"]
+        shown.append({
+            "name": row.get("name") or "", "status": row.get("status") or "", "late": row.get("late") or "",
+            "url": reverse("mentors:mentor_detail", args=[ba_id]) if openable else "",
+            "report_url": reverse("cooperatives:report_detail", args=[ba_id, month]) if openable else "",
+            **{key: row[key] for key in PMO_ROW_FIGURES if key in row}})
+    return shown, totals
 
 
 def _openable(user, context) -> dict:

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -39,6 +40,7 @@ from regions.models import Province, Regency
 from territories import coverage
 from territories import selectors as regions
 from territories.publishing import plans_refused
+from toolkit.lookups import any_of
 
 from .access import can_choose_province, can_view_dashboard, sees_office_figures
 from .figures import (
@@ -427,7 +429,7 @@ def mentor_area(mentor: Mentor) -> Scope:
 def mentor_dashboard(mentor: Mentor, today: date) -> dict:
     """A PMO's or BA's figures, computed now over their own area (the same functions as the refresh)."""
     scope = mentor_area(mentor)
-    rows = district_rows(scope, today=today)
+    rows = district_rows(scope, today=today, regency=mentor.regency)
     counts = {name: sum(row[name] for row in rows.values()) for name in DISTRICT_COUNTS + EARLIER_COUNTS}
     cooperatives = Cooperative.objects.filter(scope.cooperatives())
     stages = {stage: sum(row["stages"].get(stage, 0) for row in rows.values()) for stage in Stage.values}
@@ -473,19 +475,29 @@ def team_rows(pmo: Mentor, today: date) -> list[dict]:
     # Counted per village through the follow-ups' cooperative index, then given to the village's BA.
     holders = coverage.team_villages(pmo)
     overdue: dict[int, int] = {}
-    for village_id, n in (FollowUp.objects.filter(cooperative__village_id__in=list(holders), done=False,
+    for village_id, n in (FollowUp.objects.filter(any_of("cooperative__village_id", holders), done=False,
                                                   due_date__lt=today)
                           .exclude(visit__mentor__role=Mentor.Role.PMO)
                           .order_by().values_list("cooperative__village_id").annotate(n=Count("id"))):
         overdue[holders[village_id]] = overdue.get(holders[village_id], 0) + n
     reports = dict(MonthlyReport.objects.filter(mentor_id__in=ids, month=shown).values_list("mentor_id", "status"))
-    return [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
+    # The links of each row, built here once rather than cell by cell in the template.
+    rows = [{"territory": t, "mentor": t.mentor, "villages": t.village_count,
+             "url": t.mentor.get_absolute_url() if t.mentor else "",
+             "report_url": _report_url(t.mentor_id, shown) if t.mentor else "",
              "visits_month": visits.get(t.mentor_id, 0),
              "evidence_with": seen.get(t.mentor_id, {}).get("evidence_with", 0),
              "evidence_without": seen.get(t.mentor_id, {}).get("evidence_without", 0),
              "follow_ups_overdue": overdue.get(t.mentor_id, 0), "last_visit": last.get(t.mentor_id),
              "days_since_visit": (today - last[t.mentor_id]).days if t.mentor_id in last else None,
              "report_month": shown, "report_status": reports.get(t.mentor_id, "missing")} for t in team]
+    for row in rows:  # what two of the table's cells say, written once here rather than by a tag per cell
+        row["evidence_text"] = _("%(shown)s with, %(missing)s without") % {
+            "shown": localize(row["evidence_with"]), "missing": localize(row["evidence_without"])}
+        days = row["days_since_visit"]
+        row["since_text"] = "" if days is None else _("today") if days == 0 else ngettext(
+            "%(days)s day ago", "%(days)s days ago", days) % {"days": localize(days)}
+    return rows
 
 
 # --- needs you now ---------------------------------------------------------------------------------

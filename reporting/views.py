@@ -18,6 +18,7 @@ from django.views.decorators.gzip import gzip_page
 from cooperatives import selectors as registry
 from cooperatives.models import Cooperative
 from mentors.access import access_for, require
+from mentors.models import Mentor
 from offices.documents import document_frame
 from offices.forms import OfficeSettingsForm
 from offices.models import OfficeSettings
@@ -52,6 +53,16 @@ def _dashboard_context(request, place=None):
     context.update(place=place, today=today, access=access, can_set_limits=can_set_limits_on(request.user, place))
     _link_bas(request.user, context.get("recency_list") or [])
     return context
+
+
+def _team_context(request) -> dict:
+    """What the team sheet needs: the place and, for a PMO, their BAs' rows (nobody else has a team)."""
+    place = dashboards.place_for(request.user, access_for(request.user), request.GET)
+    today = timezone.localdate()
+    team = None
+    if place.mentor is not None and place.mentor.role == Mentor.Role.PMO:
+        team = dashboards.team_rows(place.mentor, today)
+    return {"place": place, "today": today, "team": team}
 
 
 def _link_bas(user, rows) -> None:
@@ -170,16 +181,16 @@ def _has_recency_list(place) -> bool:
 
 
 def dashboard_export(request, table):
-    """One dashboard table as a workbook, for the same place and order as the page."""
+    """One dashboard table as a workbook, for the same place and order as the page. The recency list and a PMO's
+    team sheet are computed alone, without the rest of the dashboard."""
     if table == "recency":
-        # The list alone: the rest of the dashboard is not computed for it.
         place = dashboards.place_for(request.user, access_for(request.user), request.GET)
         today = timezone.localdate()
         if not _has_recency_list(place):
             raise Http404
         sheets = _recency_sheets(place, today)
     else:
-        context = _dashboard_context(request)
+        context = _team_context(request) if table == "team" else _dashboard_context(request)
         sheets = _export_sheets(context, table)
         place, today = context["place"], context["today"]
     slug = (place.regency.code if place.regency else place.province.code if place.province else "id")

@@ -286,10 +286,14 @@ def covered_village_ids(plans) -> QuerySet:
     return BaVillage.objects.filter(plan__in=plans).values("village_id")
 
 
-def covered_per_district(where: Callable[[str], Q]) -> dict[int, dict]:
+def covered_per_district(where: Callable[[str], Q], *, regency_ids=None) -> dict[int, dict]:
     """{district id: {"n": villages the plan in force gives an active BA, "bas": how many BAs}} over the villages
-    `where(path)` selects (`path` is the relation to the village, e.g. `Scope.villages`); one grouped query."""
+    `where(path)` selects (`path` is the relation to the village, e.g. `Scope.villages`); one grouped query.
+    `regency_ids`, when the villages lie in known regencies: the links are then read from those regencies' plans
+    (an index on the plan) instead of hashing the links of every plan of the country."""
     covered = BaVillage.objects.filter(where("village"), plan__status=ACTIVE, ba_territory__mentor__is_active=True)
+    if regency_ids is not None:
+        covered = covered.filter(plan__regency_id__in=regency_ids)
     rows = (covered.order_by().values("village__district_id")
             .annotate(n=Count("village_id", distinct=True), bas=Count("ba_territory__mentor_id", distinct=True)))
     return {row["village__district_id"]: row for row in rows}

@@ -528,3 +528,16 @@ def test_the_ba_names_of_the_dashboards_recency_list_link_to_their_pages(split, 
         assert cells and all(re.fullmatch(r'<a href="/mentors/\d+/">BA \d\d</a>', cell) for cell in cells), cells
         if user == split.ba:
             assert set(cells) == {f'<a href="{split.ba_mentor.get_absolute_url()}">{split.ba_mentor.full_name}</a>'}
+
+
+def test_a_pmos_team_sheet_lists_the_team_of_their_dashboard_and_nobody_else_has_one(split, admin_user, client_for):
+    client = client_for(split.pmo)
+    team = client.get("/dashboard/").context["team"]
+    response = client.get("/dashboard/team.xlsx")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[1:]
+    assert [row[:3] for row in rows] == [(r["mentor"].full_name if r["mentor"] else "", r["territory"].name,
+                                          r["villages"]) for r in team]
+    assert [row[6] for row in rows] == [r["report_status"] for r in team]
+    assert client_for(split.ba).get("/dashboard/team.xlsx").status_code == 404
+    assert client_for(admin_user).get("/dashboard/team.xlsx").status_code == 404

@@ -102,3 +102,21 @@ def test_every_home_list_and_detail_page_keeps_its_query_count_as_the_data_grows
         with count_queries() as many:
             count_queries.get(client, _url(name, split))
         count_queries.assert_same(few, many, most=PAGE_MOST.get((persona, name), MOST[persona]))
+
+
+def test_a_pmos_dashboard_and_team_sheet_computed_keep_their_query_count_as_the_data_grows(
+    split, sukabumi, admin_user, client_for, count_queries, settings
+):
+    """The PMO's figures are computed over their districts whenever the page is not kept: a constant number of
+    statements however many visits, follow-ups and BAs there are; the team sheet computes only the team's rows."""
+    settings.FIGURES_MAX_AGE = 3600
+    client = client_for(split.pmo)
+    client.get("/")
+    _more_of_everything(split, sukabumi, admin_user, rounds=1)
+    for url, most in (("/dashboard/", 23), ("/dashboard/team.xlsx", 10)):
+        with count_queries() as few:
+            count_queries.get(client, url)
+        _more_of_everything(split, sukabumi, admin_user, rounds=12)
+        with count_queries() as many:
+            count_queries.get(client, url)
+        count_queries.assert_same(few, many, most=most)

@@ -19,7 +19,7 @@ from PIL import Image
 
 from cooperatives import reports, services
 from cooperatives.models import Cooperative, FollowUp, MonthlyReport, ReportNotice, StageChange, Visit, VisitFile
-from cooperatives.selectors import month_start, next_month
+from cooperatives.selectors import day_start, month_start, next_month
 from mentors.models import Mentor
 from territories import coverage, publishing
 from territories import services as plans
@@ -399,3 +399,33 @@ def test_the_home_pages_ask_for_the_pmo_report_and_show_it_waiting_for_the_offic
     assert "Kirim laporan PMO Anda" not in client_for(split.pmo).get("/").text
     office_home = client_for(admin_of).get("/").text
     assert "Periksa laporan PMO" in office_home and report_url(split.pmo_mentor, month) in office_home
+
+
+def test_the_pmo_report_counts_each_bas_visits_cooperatives_and_follow_ups_of_the_month(client_for, split):
+    month = last_month()
+    cooperatives = list(Cooperative.objects.filter(village_id__in=split.villages).order_by("pk")[:2])
+    first = services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=cooperatives[0],
+                                  date=month + timedelta(days=2), mode="phone", focus_areas=["training"],
+                                  summary="Satu", follow_ups=[("Cek NIB", month + timedelta(days=9)),
+                                                              ("Cek rekening", month + timedelta(days=9))])
+    for day, cooperative in ((4, cooperatives[0]), (6, cooperatives[1])):
+        services.visit_create(actor=None, mentor=split.ba_mentor, cooperative=cooperative,
+                              date=month + timedelta(days=day), mode="phone", focus_areas=["training"], summary="Lagi")
+    # One follow-up done within the month, one after it: only the first is closed in the month.
+    done_in_month, done_later = list(first.follow_ups.order_by("pk"))
+    morning = timedelta(hours=9)
+    tenth = day_start(month + timedelta(days=10))
+    FollowUp.objects.filter(pk=done_in_month.pk).update(done=True, done_at=tenth + morning)
+    FollowUp.objects.filter(pk=done_later.pk).update(done=True, done_at=day_start(next_month(month)) + morning)
+    compiled = reports.pmo_compilation(split.pmo_mentor, month)
+    rows = {row["ba"].pk: row for row in compiled["ba_rows"]}
+    mine = rows[split.ba_mentor.pk]
+    assert (mine["visits"], mine["visited"], mine["opened"], mine["closed"]) == (3, 2, 2, 1)
+    assert all(row["closed"] == 0 and row["visits"] == 0 for pk, row in rows.items() if pk != split.ba_mentor.pk)
+    # The page shows the same row, the BA's name linking to their page and the status to their report.
+    page = client_for(split.pmo).get(report_url(split.pmo_mentor, month))
+    shown = next(row for row in page.context["pmo_rows"] if row["name"] == split.ba_mentor.full_name)
+    assert (shown["visits"], shown["visited"], shown["opened"], shown["closed"]) == (3, 2, 2, 1)
+    assert shown["url"] == split.ba_mentor.get_absolute_url() and shown["report_url"] == report_url(split.ba_mentor,
+                                                                                                     month)
+    assert f'<a href="{shown["report_url"]}"><span class="badge report-missing">' in page.text
