@@ -56,7 +56,11 @@ def test_numbers_typed_and_given_at_once_never_repeat_a_sequence(sukabumi):
           for index in range(4)],
     )
     refused = [result for result in results if isinstance(result, DocumentNumberError)]
-    assert len(refused) == 1, results  # the same typed number twice: one is entered, the other refused
+    # The same typed number twice: at most one is entered. Both are refused when a number given meanwhile took the
+    # sequence first (which of them wins is the race's); the given numbers are never refused.
+    assert len(refused) in (1, 2), results
+    assert all(not isinstance(result, DocumentNumberError) for result in results[2:]), results
     sequences = list(IssuedNumber.objects.filter(regency=sukabumi).values_list("sequence", flat=True))
-    assert len(sequences) == 5 and len(set(sequences)) == 5
+    assert len(sequences) == 6 - len(refused) and len(set(sequences)) == len(sequences)
+    assert 2 in sequences  # held once, by a typed number or a given one
     assert DocumentSequence.objects.get(regency=sukabumi, year=2026).last == max(sequences)
