@@ -40,6 +40,7 @@ from regions.models import Province, Regency
 from territories import coverage
 from territories import selectors as regions
 from territories.publishing import plans_refused
+from toolkit.links import url_for_each
 from toolkit.lookups import any_of
 
 from .access import can_choose_province, can_view_dashboard, sees_office_figures
@@ -383,12 +384,12 @@ def recency_list(cooperatives, regency: Regency, today: date, *, limit: int | No
     if limit:
         rows = rows[:limit]
     # Plain rows and one reverse(): the export lists a regency's every stale cooperative (hundreds).
-    head, tail = reverse("cooperatives:cooperative_detail", args=[0]).rsplit("/0/", 1)
+    detail = url_for_each("cooperatives:cooperative_detail")
     return [{"cooperative_id": pk, "code": code, "village": village, "district": district, "ba": ba or "",
              "ba_id": ba_id, "last_visit": last, "days": (today - last).days if last else None,
              "bucket": recency_bucket(last, today=today, amber_days=limits.recency_amber_days,
                                       red_days=limits.recency_red_days),
-             "url": f"{head}/{pk}/{tail}"} for pk, code, village, district, ba, ba_id, last in rows]
+             "url": detail(pk)} for pk, code, village, district, ba, ba_id, last in rows]
 
 
 # --- the dashboards ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from mentors.access import (
 )
 from offices.documents import document_frame
 from offices.models import OfficeSettings
+from toolkit.links import url_for_each
 from toolkit.spreadsheets import IMPORT_REQUEST_MAX_BYTES, ImportFlow, SpreadsheetError, xlsx_response
 from toolkit.uploads import accepts_upload
 from toolkit.versions import StaleEdit, stale_edit_response
@@ -101,13 +102,6 @@ def _options(snapshot) -> dict:
     }
 
 
-def _url_for_each(name: str, *args):
-    """The URL of `name` for any value of its last argument, at the cost of one `reverse` (the rows' links)."""
-    marker = 987654321
-    prefix, _found, suffix = reverse(name, args=[*args, marker]).partition(str(marker))
-    return lambda value: f"{prefix}{value}{suffix}"
-
-
 def _row_labels() -> dict:
     """The labels every BA row repeats, translated once for all the rows of a response."""
     # Safe as `{% translate %}` of a literal is: a translation is markup the project wrote.
@@ -117,7 +111,7 @@ def _row_labels() -> dict:
 
 
 def _with_links(plan: TerritoryPlan, rows: list[dict]) -> list[dict]:
-    row_url = _url_for_each("territories:territory_row", plan.pk, "ba")
+    row_url = url_for_each("territories:territory_row", plan.pk, "ba")
     for row in rows:
         row["url"] = row_url(row["territory"].id)
     return rows
@@ -150,7 +144,7 @@ def _editor_context(request, plan: TerritoryPlan, snapshot=None) -> dict:
     by_district = defaultdict(list)
     for village in sorted(snapshot.villages.values(), key=lambda v: v.code):
         by_district[village.district_id].append(village)
-    district_url = _url_for_each("territories:district_villages", plan.pk)
+    district_url = url_for_each("territories:district_villages", plan.pk)
     districts = [
         _district_item(snapshot, district, village_territory, district_pmo,
                        is_open=None if open_ids is None else district.id in open_ids,
